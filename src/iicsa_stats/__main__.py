@@ -1,0 +1,7 @@
+"""``python -m iicsa_stats``: the same as the ``iicsa-stats`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

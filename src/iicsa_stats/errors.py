@@ -1,0 +1,101 @@
+"""Errors raised by iicsa_stats.
+
+Every error derives from :class:`IICSAStatsError`, so ``except IICSAStatsError``
+catches them all.  Lookup errors also derive from :class:`LookupError`, carry
+the bad key and its closest matches, and say where to look next.  Messages name
+what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "BuildError",
+    "CurationError",
+    "DataFileError",
+    "IICSAStatsError",
+    "RawDocumentError",
+    "UnknownFigureError",
+    "UnknownFilterError",
+    "UnknownTableError",
+]
+
+
+class IICSAStatsError(Exception):
+    """Base class of every error raised by iicsa_stats."""
+
+
+def _close(key: str, choices: Iterable[str]) -> tuple[str, ...]:
+    return tuple(difflib.get_close_matches(str(key), list(choices), n=3, cutoff=0.5))
+
+
+class _UnknownKeyError(IICSAStatsError, LookupError):
+    what = "key"
+    where = ""
+
+    def __init__(self, key: str, choices: Iterable[str]) -> None:
+        self.key = key
+        self.matches = _close(key, choices)
+        hint = f" Did you mean {', '.join(repr(m) for m in self.matches)}?" if self.matches else ""
+        super().__init__(f"unknown {self.what} {key!r}.{hint} See {self.where} for every valid one.")
+
+    def __str__(self) -> str:  # LookupError would otherwise show the repr of the message
+        return str(self.args[0])
+
+
+class UnknownFigureError(_UnknownKeyError):
+    """No figure has the given id.
+
+    Attributes
+    ----------
+    key : str
+        The id that was asked for.
+    matches : tuple of str
+        The closest valid ids, best first (may be empty).
+    """
+
+    what = "figure id"
+    where = "iicsa_stats.list_figures() (or `iicsa-stats list`)"
+
+
+class UnknownTableError(_UnknownKeyError):
+    """No table has the given name (see ``iicsa_stats.TABLES``)."""
+
+    what = "table"
+    where = "iicsa_stats.TABLES"
+
+
+class UnknownFilterError(IICSAStatsError, TypeError):
+    """A filter names a column the figures table does not have, or has a wrong type."""
+
+
+class DataFileError(IICSAStatsError):
+    """A shipped or processed data file is missing, unreadable or not what it should be."""
+
+
+class RawDocumentError(IICSAStatsError):
+    """A raw source document is missing or differs from its pinned SHA-256 or size."""
+
+
+class CurationError(IICSAStatsError):
+    """A curation file is malformed or disagrees with its raw text.
+
+    Attributes
+    ----------
+    path : str
+        The curation file.
+    item : str or None
+        The id of the figure, caveat or exclusion concerned, if any.
+    """
+
+    def __init__(self, path: str, message: str, item: str | None = None) -> None:
+        self.path = path
+        self.item = item
+        where = f"{path}" + (f", {item}" if item else "")
+        super().__init__(f"{where}: {message}")
+
+
+class BuildError(IICSAStatsError):
+    """The build could not complete; nothing in the output folders was changed."""

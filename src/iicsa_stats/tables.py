@@ -1,0 +1,198 @@
+"""The tables of the data package, their schemas and their CSV form.
+
+Standard library only: the figure lookup and the CLI read the processed CSV
+files through this module without importing pandas or pyarrow.  The Table
+Schemas in ``schemas/`` are the single description of every column; the build
+writes CSV and Parquet from them and the loader types values by them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import DataFileError
+
+__all__ = [
+    "TABLES",
+    "Row",
+    "csv_text",
+    "format_cell",
+    "load_schema",
+    "parse_cell",
+    "read_csv",
+]
+
+#: Every table of the data package, in the order of ``datapackage.json``.
+TABLES: tuple[str, ...] = (
+    "documents",
+    "producers",
+    "figures",
+    "caveats",
+    "figure_caveats",
+    "caveat_references",
+    "ledger",
+)
+
+Row = dict[str, Any]
+
+
+def schema_path(root: Path, table: str) -> Path:
+    """Path of a table's Table Schema below a data package root."""
+    return root / "schemas" / f"{table}.schema.json"
+
+
+def csv_path(root: Path, table: str) -> Path:
+    """Path of a table's CSV file below a data package root."""
+    return root / "data" / "processed" / f"{table}.csv"
+
+
+def parquet_path(root: Path, table: str) -> Path:
+    """Path of a table's Parquet file below a data package root."""
+    return root / "data" / "processed" / f"{table}.parquet"
+
+
+def load_json(path: Path) -> Any:
+    """Read a JSON file, turning every failure into a :class:`DataFileError`."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise DataFileError(f"{path}: file is missing; rebuild with `iicsa-stats build` or reinstall") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataFileError(f"{path}: not valid UTF-8 JSON ({exc}); restore it from the release or rebuild") from None
+
+
+def load_schema(root: Path, table: str) -> dict[str, Any]:
+    """Read a table's schema and check that it has the shape this package relies on."""
+    path = schema_path(root, table)
+    schema = load_json(path)
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
+        raise DataFileError(f"{path}: not a Table Schema with a list of named fields; restore it from the release")
+    return schema
+
+
+def field_names(schema: Mapping[str, Any]) -> list[str]:
+    """Column names of a schema, in order."""
+    return [field["name"] for field in schema["fields"]]
+
+
+def parse_cell(value: str, field: Mapping[str, Any], missing: Iterable[str] = ("",)) -> Any:
+    """Turn one CSV cell into a Python value of the field's type (a missing-value token is None).
+
+    The schemas list ``"nan"`` as a missing value beside ``""`` because
+    frictionless reads a Parquet null in a float column as NaN; the build
+    itself only ever writes ``""`` for a missing value.
+
+    Raises
+    ------
+    ValueError
+        If the cell is not of the field's type.
+    """
+    if value in missing:
+        return None
+    kind = field.get("type", "string")
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"not a finite number: {value!r}")
+        return number
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind == "boolean":
+        if value not in ("true", "false"):
+            raise ValueError(f"not 'true' or 'false': {value!r}")
+        return value == "true"
+    return value
+
+
+def format_cell(value: Any, field: Mapping[str, Any]) -> str:
+    """Write one value as the CSV cell the build publishes (fixed formats, no locale)."""
+    if value is None:
+        return ""
+    kind = field.get("type", "string")
+    if kind == "number":
+        number = float(value)
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return repr(number)
+    if kind == "integer":
+        return str(int(value))
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> str:
+    """The CSV text of a table: header, then rows, UTF-8 and LF line endings."""
+    fields = schema["fields"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([field["name"] for field in fields])
+    for row in rows:
+        writer.writerow([format_cell(row.get(field["name"]), field) for field in fields])
+    return buffer.getvalue()
+
+
+def read_csv(root: Path, table: str, schema: Mapping[str, Any] | None = None) -> list[Row]:
+    """Read a processed CSV table into typed rows.
+
+    Raises
+    ------
+    DataFileError
+        If the file is missing, not UTF-8, has other columns than its schema,
+        or a cell is not of its column's type.  The message names the file,
+        the row and the column.
+    """
+    schema = schema or load_schema(root, table)
+    path = csv_path(root, table)
+    names = field_names(schema)
+    fix = "restore it from the release or rebuild it with `iicsa-stats build`"
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise DataFileError(f"{path}: file is missing; {fix}") from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}") from None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise DataFileError(f"{path}: malformed CSV ({exc}); {fix}") from None
+    if not records:
+        raise DataFileError(f"{path}: file is empty; {fix}")
+    if records[0] != names:
+        raise DataFileError(
+            f"{path}: header {records[0]} does not match the schema's columns {names} "
+            f"(a file from another version?); {fix}"
+        )
+    missing = tuple(schema.get("missingValues", [""]))
+    rows: list[Row] = []
+    for number, record in enumerate(records[1:], start=2):
+        if len(record) != len(names):
+            raise DataFileError(
+                f"{path}, line {number}: {len(record)} cells where the schema has {len(names)} columns "
+                f"(truncated file?); {fix}"
+            )
+        row: Row = {}
+        for field, cell in zip(schema["fields"], record, strict=True):
+            try:
+                row[field["name"]] = parse_cell(cell, field, missing)
+            except ValueError as exc:
+                raise DataFileError(
+                    f"{path}, line {number}, column {field['name']!r}: {cell!r} is not of type "
+                    f"{field.get('type', 'string')} ({exc}); {fix}"
+                ) from None
+        rows.append(row)
+    return rows
