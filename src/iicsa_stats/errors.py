@@ -16,6 +16,7 @@ __all__ = [
     "CurationError",
     "DataFileError",
     "IICSAStatsError",
+    "InvalidFilterError",
     "RawDocumentError",
     "UnknownFigureError",
     "UnknownFilterError",
@@ -99,3 +100,7 @@ class CurationError(IICSAStatsError):
 
 class BuildError(IICSAStatsError):
     """The build could not complete; nothing in the output folders was changed."""
+
+
+class InvalidFilterError(IICSAStatsError, ValueError):
+    """A filter value is not one the column can hold (e.g. a unit that does not exist)."""

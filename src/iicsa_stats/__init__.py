@@ -1,0 +1,118 @@
+"""IICSA figures on online-facilitated child sexual abuse, each with its caveats and provenance.
+
+>>> import iicsa_stats as ist
+>>> fig = ist.figure("police-recorded-online-csa-offences-2017-18")
+>>> fig.value, fig.unit
+(8525.0, 'offences')
+>>> fig.caveats[1].kind
+'comparability'
+
+Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`) read the
+shipped data with the standard library; the DataFrame functions import pandas
+only when called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _store
+from ._version import __version__
+from .caveats import Caveat
+from .errors import (
+    BuildError,
+    CurationError,
+    DataFileError,
+    IICSAStatsError,
+    InvalidFilterError,
+    RawDocumentError,
+    UnknownFigureError,
+    UnknownFilterError,
+    UnknownTableError,
+)
+from .figures import Figure
+from .frames import caveats, documents, figures, ledger, table
+from .provenance import Provenance, Reference
+from .search import search
+from .tables import TABLES
+
+__all__ = [
+    "TABLES",
+    "BuildError",
+    "Caveat",
+    "CurationError",
+    "DataFileError",
+    "Figure",
+    "IICSAStatsError",
+    "InvalidFilterError",
+    "Provenance",
+    "RawDocumentError",
+    "Reference",
+    "UnknownFigureError",
+    "UnknownFilterError",
+    "UnknownTableError",
+    "__version__",
+    "caveats",
+    "documents",
+    "figure",
+    "figures",
+    "ledger",
+    "list_figures",
+    "search",
+    "table",
+    "validate",
+]
+
+
+def list_figures() -> list[str]:
+    """Every figure id, in a stable (alphabetical) order.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> ist.list_figures()[:2]
+    ['home-office-centre-of-expertise-funding', 'nca-police-joint-operation-arrests-2018']
+    """
+    return list(_store.all_figures())
+
+
+def figure(figure_id: str) -> Figure:
+    """One figure with its caveats and provenance.
+
+    Parameters
+    ----------
+    figure_id : str
+        An id from :func:`list_figures`.
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    UnknownFigureError
+        If no figure has this id; it is a :class:`LookupError` that carries
+        the id (``.key``) and the closest ids (``.matches``).
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> print(ist.figure("police-recorded-online-csa-incidents-2016-17").headline)
+    5,653 incidents, England and Wales, 2016/17 (financial year, 1 April 2016 to 31 March 2017)
+    >>> ist.figure("police-recorded-online-csa-incidents")
+    Traceback (most recent call last):
+    ...
+    iicsa_stats.errors.UnknownFigureError: unknown figure id 'police-recorded-online-csa-incidents'. Did you mean ...
+    """
+    return _store.get_figure(figure_id)
+
+
+def validate(**kwargs: Any) -> list[Any]:
+    """Check the data package and return every problem found (an empty list when all holds).
+
+    See :func:`iicsa_stats.validate.validate` for the checks and the arguments;
+    ``iicsa-stats validate`` runs the same from a terminal.
+    """
+    from .validate import validate as _validate
+
+    return _validate(**kwargs)

@@ -1,0 +1,329 @@
+"""The :class:`Figure`: one published number with its unit, period, caveats and provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._version import __version__
+from .caveats import Caveat
+from .provenance import Provenance
+
+__all__ = ["QUALIFIERS", "UNITS", "Figure"]
+
+#: How the text qualifies a value.
+QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "approximate_range", "lower_bound")
+#: Units of count, as the texts count them (never merged).
+UNITS = ("incidents", "offences", "people", "arrests", "participants", "gbp", "proportion", "years_of_age")
+PERIOD_TYPES = ("financial_year", "single_date", "open_ended", "not_stated")
+_RANGE = ("range", "approximate_range")
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_NOUNS = {
+    "incidents": "incidents",
+    "offences": "offences",
+    "participants": "participants",
+}
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "gbp":
+        return f"£{value:,.0f}" if value.is_integer() else f"£{value:,.2f}"
+    if unit == "proportion":
+        inverse = 1 / value if value else math.inf
+        if math.isfinite(inverse) and abs(inverse - round(inverse)) < 1e-9:
+            return f"1 in {round(inverse)}"
+        return f"{value:g}"
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,g}"
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Figure:
+    """One figure from the Inquiry's documents, never without its caveats and source.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier (slug).
+    measure : str
+        What the figure measures, in words.
+    measure_code : str
+        Short code of the measure.
+    value : float or None
+        The value; None for a range.
+    value_lower, value_upper : float or None
+        The ends of a range; None for a single value.
+    qualifier : str
+        How the text qualifies the value (see :data:`QUALIFIERS`).
+    unit : str
+        Unit of count as the text counts it (see :data:`UNITS`); ``incidents``
+        and ``offences`` are different units.
+    unit_label : str
+        The unit as the source words it.
+    period_label : str
+        The reference period as the source gives it.
+    period_type : str
+        ``financial_year``, ``single_date``, ``open_ended`` or ``not_stated``.
+    period_start, period_end : datetime.date or None
+        First and last day of the period (no end for an open-ended period).
+    frequency : str or None
+        For a rate, the time unit (``per_month``).
+    geography : str
+        Area covered (``UK``, ``England and Wales`` or ``not_stated``).
+    population : str
+        The population or denominator counted.
+    scale_measure : str or None
+        Which of the four ways of measuring scale it belongs to, if any.
+    caveats : tuple of Caveat
+        Its caveats, the key caveat first.
+    provenance : Provenance
+        Its source: document, locator, footnotes, quote and offsets, producer.
+    """
+
+    id: str
+    measure: str
+    measure_code: str
+    value: float | None
+    value_lower: float | None
+    value_upper: float | None
+    qualifier: str
+    unit: str
+    unit_label: str
+    period_label: str
+    period_type: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    frequency: str | None
+    geography: str
+    population: str
+    scale_measure: str | None
+    caveats: tuple[Caveat, ...]
+    provenance: Provenance
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(f"figure id {self.id!r} is not a lowercase slug")
+        if self.qualifier not in QUALIFIERS:
+            raise ValueError(f"figure {self.id!r}: unknown qualifier {self.qualifier!r}")
+        if self.unit not in UNITS:
+            raise ValueError(f"figure {self.id!r}: unknown unit {self.unit!r}")
+        if self.period_type not in PERIOD_TYPES:
+            raise ValueError(f"figure {self.id!r}: unknown period_type {self.period_type!r}")
+        if self.qualifier in _RANGE:
+            if self.value_lower is None or self.value_upper is None or self.value is not None:
+                raise ValueError(f"figure {self.id!r}: a range has value_lower and value_upper and no value")
+            if self.value_lower > self.value_upper:
+                raise ValueError(f"figure {self.id!r}: value_lower is greater than value_upper")
+        elif self.value is None or self.value_lower is not None or self.value_upper is not None:
+            raise ValueError(f"figure {self.id!r}: a single value has value and no value_lower/value_upper")
+        if self.period_start and self.period_end and self.period_start > self.period_end:
+            raise ValueError(f"figure {self.id!r}: period_start is after period_end")
+        if not self.caveats:
+            raise ValueError(f"figure {self.id!r} has no caveats; a figure is never published without them")
+
+    # -- reading the figure ---------------------------------------------------------------------------------
+
+    @property
+    def value_text(self) -> str:
+        """The value with its qualifier and unit, as a careful reader would say it.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> ist.figure("people-arrested-online-csa-per-month").value_text
+        'approximately 400 to 450 people arrested each month'
+        """
+        unit = self.unit
+        noun = _NOUNS.get(unit, "" if unit in ("gbp", "proportion", "years_of_age") else self.unit_label)
+        if self.value_lower is not None and self.value_upper is not None:
+            joiner = " and " if self.qualifier == "range" else " to "
+            amount = f"{_number(self.value_lower, unit)}{joiner}{_number(self.value_upper, unit)}"
+            if unit == "years_of_age":
+                amount = f"age band {self.value_lower:g} to {self.value_upper:g} years"
+        else:
+            assert self.value is not None
+            amount = _number(self.value, unit)
+        prefix = {
+            "exact": "",
+            "approximately": "approximately ",
+            "approximate_range": "approximately ",
+            "more_than": "over ",
+            "at_least": "at least ",
+            "lower_bound": "at least (lowest estimate) ",
+            "range": "between " if unit != "years_of_age" else "",
+        }[self.qualifier]
+        if unit == "proportion":
+            noun = self.population.lower()
+        text = f"{prefix}{amount} {noun}".strip()
+        if self.frequency == "per_month":
+            text += " each month"
+        return text
+
+    @property
+    def period_text(self) -> str:
+        """The reference period in words, saying when it is a financial year or open-ended."""
+        if self.period_type == "financial_year":
+            assert self.period_start and self.period_end
+            return f"{self.period_label} (financial year)"
+        if self.period_type == "open_ended":
+            return f"{self.period_label.lower()} (open-ended: no end date)"
+        if self.period_type == "single_date":
+            assert self.period_start
+            return _date(self.period_start)
+        return "period not stated"
+
+    @property
+    def headline(self) -> str:
+        """Value, unit, geography and period in one line.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> ist.figure("police-recorded-online-csa-offences-2017-18").headline
+        '8,525 offences, England and Wales, 2017/18 (financial year)'
+        """
+        geography = "geography not stated" if self.geography == "not_stated" else self.geography
+        return f"{self.value_text}, {geography}, {self.period_text}"
+
+    def source_line(self) -> str:
+        """The source in one line: citing document, locator, footnotes, producer, address."""
+        p = self.provenance
+        notes = f", footnote{'s' if len(p.footnote_markers) > 1 else ''} {' '.join(p.footnote_markers)}"
+        notes = notes if p.footnote_markers else ""
+        return f"{p.document_title}, {p.locator}{notes}; {p.producer_line}. <{p.url}>"
+
+    def __str__(self) -> str:
+        lines = [self.headline, f"  {self.measure}."]
+        if self.period_start is not None:
+            end = _date(self.period_end) if self.period_end else "no end date"
+            lines.append(f"  Period: {_date(self.period_start)} to {end}.")
+        lines.append("Caveats:")
+        lines += [f"  - {caveat}" for caveat in self.caveats]
+        lines.append(f"Source: {self.source_line()}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        items = "".join(
+            f"<li><b>{e(c.kind.replace('_', ' '))}</b>: {e(c.text)} <small>({e(c.basis_line)})</small></li>"
+            for c in self.caveats
+        )
+        p = self.provenance
+        return (
+            f'<div class="iicsa-figure"><p><b>{e(self.headline)}</b><br>{e(self.measure)}.</p>'
+            f"<p>Caveats:</p><ul>{items}</ul>"
+            f"<p><small>Source: {e(self.source_line())}</small></p>"
+            f"<blockquote><small>\u201c{e(p.quote)}\u201d</small></blockquote></div>"
+        )
+
+    def cite(self) -> str:
+        """A full citation: the citing document, place, address and date, naming the original producer.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> print(ist.figure("research-with-children-participants").cite())  # doctest: +ELLIPSIS
+        Independent Inquiry into Child Sexual Abuse (IICSA). Child sexual abuse facilitated online. ...
+        """
+        p = self.provenance
+        date = f"Published {_date(p.published)}" if p.published else "Publication date not stated on the page"
+        plural = "s" if len(p.footnote_markers) > 1 else ""
+        notes = f", footnote{plural} {' '.join(p.footnote_markers)}" if p.footnote_markers else ""
+        if p.producer_name is None:
+            origin = "The source does not name the figure's producer."
+        else:
+            inferred = " (inferred from context)" if p.producer_basis == "inferred" else ""
+            origin = f"Original producer: {p.producer_name}{inferred}; work cited: {p.cited_work}."
+        return (
+            f"{p.publisher}. {p.document_title}. {p.locator}{notes}. {date}. {p.url}. {origin} "
+            f"Figure {self.id!r} as compiled in iicsa_stats {__version__}."
+        )
+
+    def context(self, chars: int = 200, *, mark: tuple[str, str] = ("\u00bb", "\u00ab")) -> str:
+        """The quote within its surrounding raw text, the quote between ``mark``.
+
+        Parameters
+        ----------
+        chars : int, default 200
+            How many characters of raw text to show on each side.
+        mark : tuple of two str
+            Put before and after the quote.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> ist.figure("police-recorded-online-csa-offences-2017-18").context(20)
+        'nt to the crime.[4] »In 2017/18, the figure had grown to 8,525 offences.«[5]\\n\\n2.3. On 3 Septe'
+        """
+        if not isinstance(chars, int) or isinstance(chars, bool) or chars < 0:
+            raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")
+        from ._store import raw_text
+
+        p = self.provenance
+        text = raw_text(p.raw_path)
+        before = text[max(0, p.quote_start - chars) : p.quote_start]
+        after = text[p.quote_end : p.quote_end + chars]
+        return f"{before}{mark[0]}{text[p.quote_start : p.quote_end]}{mark[1]}{after}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figure as plain data (caveats and provenance nested), e.g. for JSON."""
+        p = self.provenance
+        return {
+            "figure_id": self.id,
+            **{
+                k: getattr(self, k)
+                for k in (
+                    "measure",
+                    "measure_code",
+                    "value",
+                    "value_lower",
+                    "value_upper",
+                    "qualifier",
+                    "unit",
+                    "unit_label",
+                    "period_label",
+                    "period_type",
+                )
+            },
+            "period_start": self.period_start.isoformat() if self.period_start else None,
+            "period_end": self.period_end.isoformat() if self.period_end else None,
+            "frequency": self.frequency,
+            "geography": self.geography,
+            "population": self.population,
+            "scale_measure": self.scale_measure,
+            "headline": self.headline,
+            "caveats": [
+                {
+                    "caveat_id": c.id,
+                    "kind": c.kind,
+                    "text": c.text,
+                    "basis": c.basis,
+                    "quote": c.quote,
+                    "references": [{"title": r.title, "url": r.url, "confirmed": r.confirmed} for r in c.references],
+                }
+                for c in self.caveats
+            ],
+            "provenance": {
+                "document_id": p.document_id,
+                "document_title": p.document_title,
+                "publisher": p.publisher,
+                "url": p.url,
+                "published": p.published.isoformat() if p.published else None,
+                "locator": p.locator,
+                "footnote_markers": list(p.footnote_markers),
+                "quote": p.quote,
+                "quote_start": p.quote_start,
+                "quote_end": p.quote_end,
+                "producer_id": p.producer_id,
+                "producer_name": p.producer_name,
+                "producer_basis": p.producer_basis,
+                "cited_work": p.cited_work,
+            },
+        }

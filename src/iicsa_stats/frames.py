@@ -1,0 +1,201 @@
+"""The tables as pandas DataFrames, with proper dtypes and metadata in ``DataFrame.attrs``.
+
+pandas and pyarrow are imported only when one of these functions is called, so
+``import iicsa_stats`` and figure lookups stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+from . import _store
+from ._paths import data_root
+from ._version import __version__
+from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError
+from .tables import TABLES, load_schema, parquet_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["caveats", "documents", "figures", "ledger", "table"]
+
+_SCALARS = (str, int, float, bool, dt.date)
+
+
+def table(name: str) -> pd.DataFrame:
+    """One table of the data package as a DataFrame.
+
+    Integers and numbers use pandas' nullable dtypes (``Int64``, ``Float64``),
+    dates are ``datetime64``, coded columns are categoricals whose categories
+    are the schema's full code list, and ``DataFrame.attrs`` holds the table's
+    title, description, licence, sources, column descriptions and the package
+    version.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`iicsa_stats.TABLES`.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    UnknownTableError
+        If there is no such table (it lists the closest names).
+    DataFileError
+        If the Parquet file is missing, unreadable or from another version.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> df = ist.table("figure_caveats")
+    >>> list(df.columns)
+    ['figure_id', 'caveat_id', 'position']
+    >>> str(df["position"].dtype)
+    'Int64'
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a table name is a string, got {type(name).__name__}")
+    if name not in TABLES:
+        raise UnknownTableError(name, TABLES)
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = data_root()
+    path = parquet_path(root, name)
+    schema = load_schema(root, name)
+    fix = "restore it from the release, or rebuild with `iicsa-stats build`; `iicsa-stats validate` lists every problem"
+    try:
+        arrow = pq.read_table(path)
+    except FileNotFoundError:
+        raise DataFileError(f"{path}: file is missing; {fix}") from None
+    except (pa.ArrowException, OSError) as exc:
+        raise DataFileError(f"{path}: not a readable Parquet file ({exc}); {fix}") from None
+    meta = {k.decode(): v.decode() for k, v in (arrow.schema.metadata or {}).items()}
+    names = [f["name"] for f in schema["fields"]]
+    if arrow.column_names != names or meta.get("version") != __version__:
+        raise DataFileError(
+            f"{path}: written for version {meta.get('version', 'unknown')} with columns {arrow.column_names}, "
+            f"but this is iicsa_stats {__version__} expecting {names}; {fix}"
+        )
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    frame = arrow.to_pandas(types_mapper=mapping.get, date_as_object=False)
+    for field in schema["fields"]:
+        enum = field.get("constraints", {}).get("enum")
+        if enum:
+            frame[field["name"]] = pd.Categorical(frame[field["name"]], categories=enum)
+    package = _store.package()
+    resource = next((r for r in package["resources"] if r.get("name") == name), {})  # type: ignore[union-attr]
+    frame.attrs = {
+        "name": name,
+        "title": resource.get("title", name),
+        "description": resource.get("description", ""),
+        "licenses": [lic.get("title", lic.get("name")) for lic in package.get("licenses", [])],  # type: ignore[union-attr]
+        "attribution": package.get("attribution", ""),
+        "sources": [s.get("path") for s in package.get("sources", [])],  # type: ignore[union-attr]
+        "columns": {f["name"]: f["description"] for f in schema["fields"]},
+        "package": package.get("name"),
+        "version": package.get("version"),
+    }
+    return frame
+
+
+def figures(**filters: Any) -> pd.DataFrame:
+    """The figures table, one row per figure, optionally filtered by column values.
+
+    Read each figure with its caveats: ``ist.figure(id)`` bundles them, and
+    ``ist.table("figure_caveats")`` links figures to ``ist.caveats()``.
+
+    Parameters
+    ----------
+    **filters
+        Column name = value, or a collection of allowed values, e.g.
+        ``unit="offences"`` or ``geography=["UK", "England and Wales"]``.
+        Filters on coded columns are checked against the code list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows in figure id order.
+
+    Raises
+    ------
+    UnknownFilterError
+        For a column the table does not have, or a value of the wrong type.
+    InvalidFilterError
+        For a value outside a coded column's code list.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> ist.figures(unit=["incidents", "offences"])[["figure_id", "value", "period_label"]]
+                                        figure_id   value period_label
+    0  police-recorded-online-csa-incidents-2016-17  5653.0      2016/17
+    1   police-recorded-online-csa-offences-2017-18  8525.0      2017/18
+    """
+    frame = table("figures")
+    for column, wanted in filters.items():
+        if column not in frame.columns:
+            close = difflib.get_close_matches(column, list(frame.columns), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise UnknownFilterError(
+                f"figures() has no column {column!r} to filter on.{hint} Columns: {', '.join(frame.columns)}"
+            )
+        if isinstance(wanted, _SCALARS):
+            values: list[Any] = [wanted]
+        elif isinstance(wanted, Collection) and all(isinstance(v, _SCALARS) for v in wanted):
+            values = list(wanted)
+        else:
+            raise UnknownFilterError(
+                f"filter {column}={wanted!r}: give a value or a list of values (str, number, bool or date)"
+            )
+        categories = getattr(frame[column], "cat", None)
+        if categories is not None:
+            allowed = list(categories.categories)
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise InvalidFilterError(f"filter {column}: {bad} not among the codes {allowed}")
+        frame = frame[frame[column].isin(values)]
+    return frame.reset_index(drop=True)
+
+
+def caveats() -> pd.DataFrame:
+    """The caveats table: each caveat's kind, text and basis (quote or curator's note).
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> sorted(ist.caveats()["basis"].unique())
+    ['curator', 'source']
+    """
+    return table("caveats")
+
+
+def documents() -> pd.DataFrame:
+    """The source documents, with addresses, dates, licence statements and SHA-256 pins.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> list(ist.documents()["document_id"])
+    ['iicsa-internet-report-b1', 'iicsa-research-online']
+    """
+    return table("documents")
+
+
+def ledger() -> pd.DataFrame:
+    """Every numeric mention in the raw documents and what became of it.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> sorted(ist.ledger()["status"].unique())
+    ['caveat', 'excluded', 'figure']
+    """
+    return table("ledger")
