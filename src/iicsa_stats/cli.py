@@ -1,0 +1,399 @@
+"""The ``iicsa-stats`` command (also ``python -m iicsa_stats``).
+
+Lookups (``list``, ``show``, ``search``, ``cite``) read the shipped data with the
+standard library, so they start fast.  Bad input exits with status 2 and one
+line on standard error; a failed validation or build exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import _store
+from ._version import __version__
+from .errors import (
+    BuildError,
+    CurationError,
+    DataFileError,
+    IICSAStatsError,
+    RawDocumentError,
+    UnknownFigureError,
+)
+from .figures import Figure
+
+__all__ = ["main"]
+
+PROG = "iicsa-stats"
+USAGE_ERROR = 2
+FAILED = 1
+_FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
+_LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2 (never a usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _count(text: str) -> int:
+    """An argparse type: a whole number >= 0 (>= 1 for --limit is checked by search)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return value
+
+
+def _colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _style(text: str, code: str, on: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if on else text
+
+
+# -- commands ------------------------------------------------------------------------------------------------
+
+
+def _selected(args: argparse.Namespace) -> list[Figure]:
+    figures = list(_store.all_figures().values())
+    for name in _FILTERS:
+        wanted = getattr(args, name, None)
+        if wanted is None:
+            continue
+        attr = "provenance.document_id" if name == "document" else name
+        valid = sorted({str(_get(f, attr)) for f in figures})
+        if wanted not in valid:
+            raise _UsageError(f"--{name.replace('_', '-')} {wanted!r} matches no figure; choose from {valid}")
+        figures = [f for f in figures if str(_get(f, attr)) == wanted]
+    return figures
+
+
+def _get(fig: Figure, attr: str) -> object:
+    value: object = fig
+    for part in attr.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _figure_record(fig: Figure) -> dict[str, object]:
+    record: dict[str, object] = {c: getattr(fig, c) for c in _LIST_COLUMNS}
+    record["headline"] = fig.headline
+    record["key_caveat"] = fig.caveats[0].text
+    return record
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    figures = _selected(args)
+    if args.format == "json":
+        json.dump([_figure_record(f) for f in figures], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        import csv
+
+        from .tables import format_cell
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*_LIST_COLUMNS, "headline", "key_caveat"])
+        for f in figures:
+            record = _figure_record(f)
+            writer.writerow([format_cell(v, {"type": "number"}) if isinstance(v, float) else v for v in record.values()])
+    else:
+        bold = _colour(out)
+        for f in figures:
+            out.write(f"{_style(f.id, '1', bold)}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+        out.write(f"{len(figures)} figures. `{PROG} show ID` gives each with all its caveats and its source.\n")
+    return 0
+
+
+def _show(fig: Figure, out: TextIO, chars: int) -> None:
+    on = _colour(out)
+    p = fig.provenance
+    out.write(f"{_style(fig.headline, '1', on)}\n")
+    out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
+    if fig.value is not None:
+        out.write(f"  value: {fig.value:g} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
+    else:
+        out.write(
+            f"  range: {fig.value_lower:g} to {fig.value_upper:g} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n"
+        )
+    period = fig.period_label
+    if fig.period_start:
+        period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
+    out.write(f"  period: {period}" + (f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else "") + "\n")
+    out.write(f"  geography: {fig.geography}\n  population: {fig.population}\n")
+    out.write(f"{_style('Caveats', '1', on)} (key caveat first):\n")
+    for number, caveat in enumerate(fig.caveats, start=1):
+        out.write(f"  {number}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
+    out.write(f"{_style('Source', '1', on)}: {fig.source_line()}\n")
+    out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
+    mark = ("\033[7m", "\033[0m") if on else ("\u00bb", "\u00ab")
+    context = fig.context(chars, mark=mark)
+    out.write("    " + " ".join(context.split()) + "\n")
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    if args.all == bool(args.id):
+        raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
+    figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
+    for number, fig in enumerate(figures):
+        if number:
+            out.write("\n")
+        _show(fig, out, args.context)
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
+    from .search import search
+
+    if args.limit == 0:
+        raise _UsageError("--limit must be at least 1")
+    found = search(" ".join(args.words), limit=args.limit)
+    if args.format == "json":
+        json.dump([_figure_record(f) for f in found], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    if not found:
+        out.write(f"No figure matches {' '.join(args.words)!r}. `{PROG} list` shows them all.\n")
+        return 0
+    for f in found:
+        out.write(f"{f.id}\n  {f.headline}\n")
+    return 0
+
+
+def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
+    out.write(_store.get_figure(args.id).cite() + "\n")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    import shutil
+    import tempfile
+
+    from ._paths import data_root
+    from .tables import TABLES, csv_path, parquet_path
+
+    target = Path(args.out)
+    if target.exists() and not target.is_dir():
+        raise _UsageError(f"--out {str(target)!r} is a file; give a folder")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
+    except OSError as exc:
+        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
+    root = data_root()
+    written = []
+    try:
+        if args.format == "json":
+            name = "figures.json"
+            data = [f.to_dict() for f in _store.all_figures().values()]
+            (staging / name).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            written.append(name)
+        else:
+            for table in TABLES:
+                source = csv_path(root, table) if args.format == "csv" else parquet_path(root, table)
+                shutil.copyfile(source, staging / source.name)
+                written.append(source.name)
+        for name in written:
+            os.replace(staging / name, target / name)
+    except OSError as exc:
+        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    out.write(f"Wrote {len(written)} files to {target}: {', '.join(written)}\n")
+    return 0
+
+
+def _source_root(value: str | None) -> Path:
+    from ._paths import checkout_root
+
+    if value:
+        return Path(value)
+    root = checkout_root()
+    if root is None and (Path.cwd() / "data" / "curation").is_dir():
+        root = Path.cwd()
+    if root is None:
+        raise _UsageError("not in a source checkout: give --root, the folder holding data/curation and data/raw")
+    return root
+
+
+def _cmd_build(args: argparse.Namespace, out: TextIO) -> int:
+    from .build import build
+
+    root = _source_root(args.root)
+    build(root)
+    _store.clear_cache()
+    out.write(f"Built the data package in {root}: datapackage.json and data/processed/ are up to date.\n")
+    return 0
+
+
+def _cmd_todo(args: argparse.Namespace, out: TextIO) -> int:
+    from .build import unaccounted_report
+
+    report = unaccounted_report(_source_root(args.root))
+    out.write((report or "Every number in the raw documents is accounted for.") + "\n")
+    return FAILED if report else 0
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from .validate import format_report, validate
+
+    root = Path(args.root) if args.root else None
+    problems = validate(root, rebuild=False if args.no_rebuild else None)
+    if args.format == "json":
+        from dataclasses import asdict
+
+        json.dump([asdict(p) for p in problems], out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+    else:
+        out.write(format_report(problems) + "\n")
+    return FAILED if problems else 0
+
+
+# -- parser --------------------------------------------------------------------------------------------------
+
+
+def _parser() -> _Parser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog=PROG,
+        description="IICSA figures on online-facilitated child sexual abuse, each with its caveats and source.",
+        epilog=f"example:\n  {PROG} show police-recorded-online-csa-offences-2017-18",
+        formatter_class=fmt,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_: str, example: str) -> _Parser:
+        p: _Parser = sub.add_parser(
+            name, help=help_, description=help_, epilog=f"example:\n  {PROG} {example}", formatter_class=fmt
+        )
+        return p
+
+    p = command("list", "List the figures, with their key caveat.", "list --unit offences --format csv")
+    p.add_argument("--unit", help="only figures counted in this unit (e.g. offences, incidents, people)")
+    p.add_argument("--geography", help="only figures for this area (e.g. 'England and Wales')")
+    p.add_argument("--document", help="only figures from this document id")
+    p.add_argument("--scale-measure", dest="scale_measure", help="reported_offences, victims, perpetrators or images")
+    p.add_argument("--period-type", dest="period_type", help="financial_year, single_date, open_ended or not_stated")
+    p.add_argument("--qualifier", help="exact, more_than, range, approximate_range, lower_bound, ...")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    p.set_defaults(run=_cmd_list)
+
+    p = command(
+        "show",
+        "Show a figure: value, unit, period, geography, caveats, source and its quote in context.",
+        "show people-arrested-online-csa-per-month",
+    )
+    p.add_argument("id", nargs="?", help="a figure id (see `iicsa-stats list`)")
+    p.add_argument("--all", action="store_true", help="show every figure")
+    p.add_argument("--context", type=_count, default=120, metavar="CHARS", help="raw text shown around the quote")
+    p.set_defaults(run=_cmd_show)
+
+    p = command("search", "Find figures by words, best match first.", "search arrests each month")
+    p.add_argument("words", nargs="+", help="words to look for")
+    p.add_argument("--limit", type=_count, help="at most this many figures")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    p.set_defaults(run=_cmd_search)
+
+    p = command("cite", "Print a full citation for a figure, naming its original producer.", "cite rea-perpetrator-age-band")
+    p.add_argument("id", help="a figure id")
+    p.set_defaults(run=_cmd_cite)
+
+    p = command(
+        "export",
+        "Write the tables (csv, parquet) or the figures with caveats and provenance (json) to a folder.",
+        "export --format parquet --out ./iicsa-data",
+    )
+    p.add_argument("--format", choices=("csv", "parquet", "json"), required=True, help="what to write")
+    p.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    p.set_defaults(run=_cmd_export)
+
+    p = command(
+        "build",
+        "Rebuild datapackage.json and data/processed/ from data/raw/ and data/curation/ (source checkout).",
+        "build",
+    )
+    p.add_argument("--root", help="the source checkout (default: the one this package runs from, or the current folder)")
+    p.set_defaults(run=_cmd_build)
+
+    p = command(
+        "validate",
+        "Check the data package: schemas, hashes, quotes, ledger, keys, CSV against Parquet, and (in a checkout) a "
+        "fresh rebuild. Exit status 1 lists every problem.",
+        "validate --no-rebuild",
+    )
+    p.add_argument("--root", help="a data package folder (default: the data this package uses)")
+    p.add_argument("--no-rebuild", action="store_true", help="skip the rebuild-equals-committed check")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    p.set_defaults(run=_cmd_validate)
+
+    p = command(
+        "todo",
+        "List every number in the raw documents not yet accounted for, with context and a curation stub.",
+        "todo",
+    )
+    p.add_argument("--root", help="the source checkout")
+    p.set_defaults(run=_cmd_todo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when validation or a build fails, 2 for bad input.
+
+    Examples
+    --------
+    >>> main(["cite", "police-recorded-online-csa-incidents-2016-17"])  # doctest: +ELLIPSIS
+    Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation Report, ...
+    0
+    """
+    out = sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            raise _UsageError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
+        status: int = args.run(args, out)
+        return status
+    except _UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except UnknownFigureError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except (CurationError, RawDocumentError, BuildError) as exc:
+        print(f"{PROG}: build failed: {exc}", file=sys.stderr)
+        return FAILED
+    except (DataFileError, IICSAStatsError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return FAILED
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
