@@ -14,8 +14,6 @@ only when called.
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import _store
 from ._version import __version__
 from .caveats import Caveat
@@ -35,6 +33,11 @@ from .frames import caveats, documents, figures, ledger, table
 from .provenance import Provenance, Reference
 from .search import search
 from .tables import TABLES
+
+# typing is imported for type checkers only: a lookup should not pay for it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "TABLES",

@@ -8,12 +8,8 @@ line on standard error; a failed validation or build exits with status 1.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import NoReturn, TextIO
 
 from . import _store
 from ._version import __version__
@@ -27,12 +23,20 @@ from .errors import (
 )
 from .figures import Figure
 
+# typing is imported for type checkers only: a lookup should not pay for it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import NoReturn, TextIO
+
 __all__ = ["main"]
 
 PROG = "iicsa-stats"
 USAGE_ERROR = 2
 FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
+_COMMANDS = ("list", "show", "search", "cite", "export", "build", "validate", "todo")
 _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 
 
@@ -98,6 +102,8 @@ def _figure_record(fig: Figure) -> dict[str, object]:
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
     figures = _selected(args)
     if args.format == "json":
         json.dump([_figure_record(f) for f in figures], out, indent=2, ensure_ascii=False)
@@ -158,6 +164,8 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
     from .search import search
 
     if args.limit == 0:
@@ -181,8 +189,10 @@ def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    import json
     import shutil
     import tempfile
+    from pathlib import Path
 
     from ._paths import data_root
     from .tables import TABLES, csv_path, parquet_path
@@ -219,6 +229,8 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _source_root(value: str | None) -> Path:
+    from pathlib import Path
+
     from ._paths import checkout_root
 
     if value:
@@ -250,6 +262,9 @@ def _cmd_todo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+    from pathlib import Path
+
     from .validate import format_report, validate
 
     root = Path(args.root) if args.root else None
@@ -267,7 +282,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 # -- parser --------------------------------------------------------------------------------------------------
 
 
-def _parser() -> _Parser:
+def _parser(only: str | None = None) -> _Parser:
+    """The argument parser; with ``only``, just that command's subparser is built (a faster start)."""
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
         prog=PROG,
@@ -279,6 +295,8 @@ def _parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_: str, example: str) -> _Parser:
+        if only is not None and name != only:
+            return _Parser(add_help=False)  # not used for this run: never attached to the real parser
         p: _Parser = sub.add_parser(
             name, help=help_, description=help_, epilog=f"example:\n  {PROG} {example}", formatter_class=fmt
         )
@@ -373,7 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     out = sys.stdout
     try:
-        args = _parser().parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        first = argv[0] if argv else None
+        args = _parser(first if first in _COMMANDS else None).parse_args(argv)
         if args.command is None:
             raise _UsageError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
         status: int = args.run(args, out)

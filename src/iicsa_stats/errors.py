@@ -8,7 +8,6 @@ what was wrong and how to fix it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = [
@@ -29,6 +28,8 @@ class IICSAStatsError(Exception):
 
 
 def _close(key: str, choices: Iterable[str]) -> tuple[str, ...]:
+    import difflib
+
     return tuple(difflib.get_close_matches(str(key), list(choices), n=3, cutoff=0.5))
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ._version import __version__
 from .caveats import Caveat
 from .provenance import Provenance
+
+# typing is imported for type checkers only: a lookup should not pay for it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["QUALIFIERS", "UNITS", "Figure"]
 
@@ -210,6 +213,8 @@ class Figure:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        import html
+
         e = html.escape
         items = "".join(
             f"<li><b>{e(c.kind.replace('_', ' '))}</b>: {e(c.text)} <small>({e(c.basis_line)})</small></li>"

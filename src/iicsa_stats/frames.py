@@ -7,9 +7,7 @@ pandas and pyarrow are imported only when one of these functions is called, so
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
 
 from . import _store
 from ._paths import data_root
@@ -17,7 +15,10 @@ from ._version import __version__
 from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError
 from .tables import TABLES, load_schema, parquet_path
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import pandas as pd
 
 __all__ = ["caveats", "documents", "figures", "ledger", "table"]
@@ -142,6 +143,8 @@ def figures(**filters: Any) -> pd.DataFrame:
     frame = table("figures")
     for column, wanted in filters.items():
         if column not in frame.columns:
+            import difflib
+
             close = difflib.get_close_matches(column, list(frame.columns), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise UnknownFilterError(

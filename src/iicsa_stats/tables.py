@@ -11,13 +11,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
 
 from .errors import DataFileError
+
+# typing is imported for type checkers only: a lookup should not pay for it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 __all__ = [
     "TABLES",
@@ -40,7 +43,7 @@ TABLES: tuple[str, ...] = (
     "ledger",
 )
 
-Row = dict[str, Any]
+Row = dict[str, "Any"]
 
 
 def schema_path(root: Path, table: str) -> Path:
@@ -60,6 +63,8 @@ def parquet_path(root: Path, table: str) -> Path:
 
 def load_json(path: Path) -> Any:
     """Read a JSON file, turning every failure into a :class:`DataFileError`."""
+    import json
+
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
