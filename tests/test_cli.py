@@ -1,0 +1,186 @@
+"""The command line, called as main(argv) and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import iicsa_stats as ist
+from iicsa_stats.cli import _COMMANDS, main
+
+FIGURE = "police-recorded-online-csa-incidents-2016-17"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "iicsa_stats", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_show_prints_value_caveats_source_and_context(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", FIGURE]) == 0
+    out = capsys.readouterr().out
+    fig = ist.figure(FIGURE)
+    assert out.startswith(fig.headline)
+    for caveat in fig.caveats:
+        assert caveat.text in out
+    assert "\u00bb" + fig.provenance.quote + "\u00ab" in " ".join(out.split())
+    assert "\033[" not in out  # captured output is not a terminal: no colour
+
+
+def test_show_all(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "--all"]) == 0
+    out = capsys.readouterr().out
+    for figure_id in ist.list_figures():
+        assert f"id: {figure_id}" in out
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_list_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    for figure_id in ist.list_figures():
+        assert figure_id in out
+    if fmt == "json":
+        records = json.loads(out)
+        assert [r["id"] for r in records] == ist.list_figures()
+        assert all(r["key_caveat"] for r in records)
+    if fmt == "csv":
+        assert out.splitlines()[0].startswith("id,value,value_lower")
+        assert "7.5e" not in out
+
+
+def test_list_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--unit", "offences", "--format", "json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["police-recorded-online-csa-offences-2017-18"]
+
+
+def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "arrests", "--format", "json"]) == 0
+    ids = [r["id"] for r in json.loads(capsys.readouterr().out)]
+    assert set(ids) == {"people-arrested-online-csa-per-month", "nca-police-joint-operation-arrests-2018"}
+    assert main(["cite", FIGURE]) == 0
+    assert ist.figure(FIGURE).cite() in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "no-such-figure"], "unknown figure id 'no-such-figure'"),
+        (["show", "police-recorded-online-csa-incidents"], "Did you mean"),
+        (["list", "--unit", "offence"], "matches no figure"),
+        (["list", "--bogus"], "unrecognized arguments: --bogus"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "give a command"),
+        (["show"], "give one figure id, or --all"),
+        (["show", "--context", "x", FIGURE], "not a whole number"),
+        (["search", "x", "--limit", "0"], "--limit must be at least 1"),
+        (["export", "--format", "xlsx", "--out", "x"], "invalid choice: 'xlsx'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_export(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "export"
+    assert main(["export", "--format", fmt, "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    if fmt == "json":
+        assert names == ["figures.json"]
+        data = json.loads((out / "figures.json").read_text(encoding="utf-8"))
+        assert [d["figure_id"] for d in data] == ist.list_figures()
+        assert all(d["caveats"] and d["provenance"]["quote"] for d in data)
+    else:
+        assert names == sorted(f"{t}.{fmt}" for t in ist.TABLES)
+    assert not [p for p in out.iterdir() if p.name.startswith(".iicsa-export-")]
+
+
+def test_export_to_a_file_or_unwritable_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    assert main(["export", "--format", "csv", "--out", str(target)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user that can write anywhere (root): permissions are not enforced")
+        assert main(["export", "--format", "csv", "--out", str(locked / "sub")]) == 2
+        assert "cannot write" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_export_under_a_read_only_path_fails_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    # /proc refuses new folders even for root
+    assert main(["export", "--format", "csv", "--out", "/proc/iicsa-export-test"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("iicsa-stats: error: cannot write to --out") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", _COMMANDS)
+def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "example:" in out
+    assert f"iicsa-stats {command}" in out
+
+
+def test_real_process_pipe_has_no_colour_and_exit_codes() -> None:
+    shown = run("show", FIGURE)
+    assert shown.returncode == 0, shown.stderr
+    assert "\033[" not in shown.stdout
+    assert ist.figure(FIGURE).headline in shown.stdout
+    missing = run("show", "nope")
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+    version = run("--version")
+    assert version.stdout.strip() == f"iicsa-stats {ist.__version__}"
+
+
+def test_console_script_runs() -> None:
+    script = shutil.which("iicsa-stats", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the iicsa-stats console script is not installed next to this Python")
+    result = subprocess.run([script, "list", "--format", "json"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0
+    assert len(json.loads(result.stdout)) == len(ist.list_figures())
+
+
+def test_corrupt_data_file_is_one_clear_line(tmp_path: Path) -> None:
+    from iicsa_stats._paths import data_root
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(data_root() / "data", copy / "data")
+    shutil.copytree(data_root() / "schemas", copy / "schemas")
+    shutil.copy(data_root() / "datapackage.json", copy / "datapackage.json")
+    figures = copy / "data" / "processed" / "figures.csv"
+    figures.write_bytes(figures.read_bytes()[:500])
+    result = run("show", FIGURE, env={"IICSA_STATS_DATA_DIR": str(copy)})
+    assert result.returncode == 1
+    assert "figures.csv" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    figures.write_bytes("figure_id\n\xe9".encode("latin-1"))
+    result = run("list", env={"IICSA_STATS_DATA_DIR": str(copy)})
+    assert result.returncode == 1 and "not UTF-8" in result.stderr

@@ -1,0 +1,148 @@
+"""Contract tests over every figure, caveat, table and ledger row (in the spirit of sklearn's test_common)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+import iicsa_stats as ist
+from iicsa_stats import _store
+from iicsa_stats._paths import data_root
+from iicsa_stats.numbers import find_numbers, values_in
+from iicsa_stats.tables import load_schema
+
+FIGURE_IDS = ist.list_figures()
+CAVEAT_IDS = [row["caveat_id"] for row in _store.rows("caveats")]
+
+
+def _raw(document_id: str) -> str:
+    doc = next(r for r in _store.rows("documents") if r["document_id"] == document_id)
+    return (data_root() / doc["raw_path"]).read_text(encoding="utf-8")
+
+
+def test_there_are_figures() -> None:
+    assert len(FIGURE_IDS) >= 9
+    assert FIGURE_IDS == sorted(FIGURE_IDS)
+
+
+@pytest.mark.parametrize("figure_id", FIGURE_IDS)
+def test_figure_quote_is_at_its_offsets_and_holds_its_values(figure_id: str) -> None:
+    fig = ist.figure(figure_id)
+    p = fig.provenance
+    assert _raw(p.document_id)[p.quote_start : p.quote_end] == p.quote
+    found = values_in(p.quote)
+    for value in (fig.value, fig.value_lower, fig.value_upper):
+        if value is not None:
+            assert any(math.isclose(value, v) for v in found), (value, found)
+
+
+@pytest.mark.parametrize("figure_id", FIGURE_IDS)
+def test_figure_api_and_dataframe_agree(figure_id: str) -> None:
+    fig = ist.figure(figure_id)
+    row = ist.figures(figure_id=figure_id).iloc[0]
+
+    def same(a: object, b: object) -> bool:
+        if b is None or b is pd.NA or (isinstance(b, float) and math.isnan(b)) or b is pd.NaT:
+            return a is None
+        if isinstance(a, dt.date):
+            return pd.Timestamp(a) == pd.Timestamp(b)
+        return a == b
+
+    for column in ("value", "value_lower", "value_upper", "qualifier", "unit", "unit_label", "period_label",
+                   "period_type", "period_start", "period_end", "frequency", "geography", "population",
+                   "scale_measure", "measure", "measure_code"):
+        assert same(getattr(fig, column), row[column]), column
+    p = fig.provenance
+    assert (p.quote, p.quote_start, p.quote_end, p.locator) == (row["quote"], row["quote_start"], row["quote_end"], row["locator"])
+    assert p.footnote_markers == tuple((row["footnote_markers"] or "").split()) if isinstance(row["footnote_markers"], str) else p.footnote_markers == ()
+    links = ist.table("figure_caveats")
+    linked = links[links["figure_id"] == figure_id].sort_values("position")["caveat_id"].tolist()
+    assert [c.id for c in fig.caveats] == linked
+
+
+@pytest.mark.parametrize("figure_id", FIGURE_IDS)
+def test_figure_never_comes_without_caveats_and_source(figure_id: str) -> None:
+    fig = ist.figure(figure_id)
+    text = str(fig)
+    assert fig.caveats
+    assert fig.caveats[0].text in text
+    assert fig.provenance.url in text
+    assert fig.provenance.url in fig.cite()
+    assert fig.provenance.quote in fig.context(50)
+    html = fig._repr_html_()
+    assert "Caveats" in html
+    assert "<script" not in html
+
+
+@pytest.mark.parametrize("caveat_id", CAVEAT_IDS)
+def test_caveat_basis(caveat_id: str) -> None:
+    row = next(r for r in _store.rows("caveats") if r["caveat_id"] == caveat_id)
+    refs = [r for r in _store.rows("caveat_references") if r["caveat_id"] == caveat_id]
+    if row["basis"] == "source":
+        assert _raw(row["document_id"])[row["quote_start"] : row["quote_end"]] == row["quote"]
+        assert refs == []
+    else:
+        assert row["quote"] is None
+        assert refs and all(r["url"].startswith("https://") for r in refs)
+
+
+@pytest.mark.parametrize("table", ist.TABLES)
+def test_table_keys_and_types(table: str) -> None:
+    schema = load_schema(data_root(), table)
+    frame = ist.table(table)
+    assert list(frame.columns) == [f["name"] for f in schema["fields"]]
+    assert not frame.duplicated(subset=schema["primaryKey"]).any()
+    for field in schema["fields"]:
+        if field.get("constraints", {}).get("required"):
+            assert frame[field["name"]].notna().all(), field["name"]
+        if field["type"] == "integer":
+            assert str(frame[field["name"]].dtype) == "Int64"
+        if field["type"] == "date":
+            assert str(frame[field["name"]].dtype).startswith("datetime64")
+    for fk in schema.get("foreignKeys", []):
+        target = ist.table(fk["reference"]["resource"])
+        values = frame[fk["fields"][0]].dropna()
+        assert values.isin(target[fk["reference"]["fields"][0]]).all(), fk
+    assert frame.attrs["title"] and frame.attrs["version"] == ist.__version__
+
+
+@pytest.mark.parametrize("document_id", [r["document_id"] for r in _store.rows("documents")])
+def test_every_number_is_accounted_for(document_id: str) -> None:
+    text = _raw(document_id)
+    ledger = [r for r in _store.rows("ledger") if r["document_id"] == document_id]
+    mentions = find_numbers(text)
+    assert [(m.start, m.end, m.text) for m in mentions] == [(r["start"], r["end"], r["text"]) for r in ledger]
+    spans = {r["figure_id"]: (r["quote_start"], r["quote_end"]) for r in _store.rows("figures")}
+    spans |= {r["caveat_id"]: (r["quote_start"], r["quote_end"]) for r in _store.rows("caveats") if r["quote"]}
+    for row in ledger:
+        if row["status"] == "excluded":
+            assert row["reason"] and (row["reason"] != "other" or row["note"])
+        else:
+            start, end = spans[row["figure_id"] or row["caveat_id"]]
+            assert start <= row["start"] and row["end"] <= end
+
+
+def test_incidents_and_offences_are_never_merged() -> None:
+    units = {ist.figure(i).unit for i in FIGURE_IDS if ist.figure(i).measure_code == "police_recorded_online_csa"}
+    assert units == {"incidents", "offences"}
+    for figure_id in FIGURE_IDS:
+        fig = ist.figure(figure_id)
+        if fig.measure_code == "police_recorded_online_csa":
+            assert "incidents-vs-offences-not-like-for-like" in [c.id for c in fig.caveats]
+
+
+def test_case_details_are_left_out() -> None:
+    excluded = [r for r in _store.rows("ledger") if r["reason"] == "case_detail"]
+    assert excluded, "the report's case details must be listed as left out"
+    figures_text = " ".join(str(ist.figure(i)) for i in FIGURE_IDS)
+    for row in excluded:
+        doc_text = _raw(row["document_id"])
+        # no figure quote reaches into an excluded case detail
+        for fig_row in _store.rows("figures"):
+            if fig_row["document_id"] == row["document_id"]:
+                assert not (fig_row["quote_start"] <= row["start"] < fig_row["quote_end"])
+        assert doc_text[row["start"] : row["end"]] == row["text"]
+    assert "Falder" not in figures_text
