@@ -12,7 +12,9 @@ from iicsa_stats import Caveat, Figure, Provenance
 
 
 def test_unknown_figure_is_a_lookup_error_with_close_matches() -> None:
-    with pytest.raises(LookupError, match=r"unknown figure id 'police-recorded-online-csa-offences'.*Did you mean") as info:
+    with pytest.raises(
+        LookupError, match=r"unknown figure id 'police-recorded-online-csa-offences'.*Did you mean"
+    ) as info:
         ist.figure("police-recorded-online-csa-offences")
     err = info.value
     assert isinstance(err, ist.UnknownFigureError)
@@ -28,12 +30,12 @@ def test_figure_id_must_be_a_string(bad: object) -> None:
 
 
 def test_unknown_table() -> None:
-    with pytest.raises(ist.UnknownTableError, match="unknown table 'figure'.*'figures'"):
+    with pytest.raises(ist.UnknownTableError, match=r"unknown table 'figure'.*'figures'"):
         ist.table("figure")
 
 
 def test_unknown_filter_name() -> None:
-    with pytest.raises(ist.UnknownFilterError, match="no column 'units'.*Did you mean unit"):
+    with pytest.raises(ist.UnknownFilterError, match=r"no column 'units'.*Did you mean unit"):
         ist.figures(units="offences")
 
 
@@ -157,7 +159,7 @@ def test_bad_data_root_is_a_clear_error(tmp_path, monkeypatch) -> None:  # type:
     monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(tmp_path))
     _store.clear_cache()
     try:
-        with pytest.raises(ist.DataFileError, match="has no datapackage.json"):
+        with pytest.raises(ist.DataFileError, match=r"has no datapackage\.json"):
             ist.list_figures()
     finally:
         monkeypatch.delenv("IICSA_STATS_DATA_DIR")

@@ -163,7 +163,9 @@ def test_console_script_runs() -> None:
     script = shutil.which("iicsa-stats", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the iicsa-stats console script is not installed next to this Python")
-    result = subprocess.run([script, "list", "--format", "json"], capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [script, "list", "--format", "json"], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0
     assert len(json.loads(result.stdout)) == len(ist.list_figures())
 

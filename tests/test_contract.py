@@ -25,7 +25,7 @@ def _raw(document_id: str) -> str:
 
 def test_there_are_figures() -> None:
     assert len(FIGURE_IDS) >= 9
-    assert FIGURE_IDS == sorted(FIGURE_IDS)
+    assert sorted(FIGURE_IDS) == FIGURE_IDS
 
 
 @pytest.mark.parametrize("figure_id", FIGURE_IDS)
@@ -51,13 +51,37 @@ def test_figure_api_and_dataframe_agree(figure_id: str) -> None:
             return pd.Timestamp(a) == pd.Timestamp(b)
         return a == b
 
-    for column in ("value", "value_lower", "value_upper", "qualifier", "unit", "unit_label", "period_label",
-                   "period_type", "period_start", "period_end", "frequency", "geography", "population",
-                   "scale_measure", "measure", "measure_code"):
+    for column in (
+        "value",
+        "value_lower",
+        "value_upper",
+        "qualifier",
+        "unit",
+        "unit_label",
+        "period_label",
+        "period_type",
+        "period_start",
+        "period_end",
+        "frequency",
+        "geography",
+        "population",
+        "scale_measure",
+        "measure",
+        "measure_code",
+    ):
         assert same(getattr(fig, column), row[column]), column
     p = fig.provenance
-    assert (p.quote, p.quote_start, p.quote_end, p.locator) == (row["quote"], row["quote_start"], row["quote_end"], row["locator"])
-    assert p.footnote_markers == tuple((row["footnote_markers"] or "").split()) if isinstance(row["footnote_markers"], str) else p.footnote_markers == ()
+    assert (p.quote, p.quote_start, p.quote_end, p.locator) == (
+        row["quote"],
+        row["quote_start"],
+        row["quote_end"],
+        row["locator"],
+    )
+    assert (
+        p.footnote_markers == tuple((row["footnote_markers"] or "").split())
+        if isinstance(row["footnote_markers"], str)
+        else p.footnote_markers == ()
+    )
     links = ist.table("figure_caveats")
     linked = links[links["figure_id"] == figure_id].sort_values("position")["caveat_id"].tolist()
     assert [c.id for c in fig.caveats] == linked

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,14 +81,22 @@ def test_grouped_thousands_round_trip(n: int) -> None:
     assert mention.text == f"{n:,}"
 
 
-@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=10**6), st.sampled_from(["-", "\u2013", " to "]))
+@given(
+    st.integers(min_value=0, max_value=10**6),
+    st.integers(min_value=0, max_value=10**6),
+    st.sampled_from(["-", "\u2013", " to "]),
+)
 def test_ranges_round_trip(a: int, b: int, dash: str) -> None:
     (mention,) = find_numbers(f"aged {a}{dash}{b} years")
     assert mention.kind == "range"
     assert mention.values == (float(a), float(b))
 
 
-@given(st.integers(min_value=1, max_value=999), st.integers(min_value=0, max_value=99), st.sampled_from(["", " ", "\u00a0"]))
+@given(
+    st.integers(min_value=1, max_value=999),
+    st.integers(min_value=0, max_value=99),
+    st.sampled_from(["", " ", "\u00a0"]),
+)
 def test_money_with_millions(units: int, tenths: int, space: str) -> None:
     text = f"£{space}{units}.{tenths:02d} million"
     (mention,) = find_numbers(text)
@@ -97,7 +107,7 @@ def test_money_with_millions(units: int, tenths: int, space: str) -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_never_fails_and_mentions_do_not_overlap(text: str) -> None:
     mentions = find_numbers(text)
-    for earlier, later in zip(mentions, mentions[1:], strict=False):
+    for earlier, later in itertools.pairwise(mentions):
         assert earlier.end <= later.start
     for mention in mentions:
         assert text[mention.start : mention.end] == mention.text

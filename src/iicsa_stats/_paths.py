@@ -42,9 +42,9 @@ def data_root() -> Path:
     shipped = _HERE / "_data"
     if (shipped / "datapackage.json").is_file():
         return shipped
-    root = checkout_root()
-    if root is not None and (root / "datapackage.json").is_file():
-        return root
+    checkout = checkout_root()
+    if checkout is not None and (checkout / "datapackage.json").is_file():
+        return checkout
     raise DataFileError(
         f"the data package was not found in {shipped} or in a source checkout: "
         "reinstall iicsa_stats, or run `iicsa-stats build` in the checkout."

@@ -16,6 +16,10 @@ from .figures import Figure
 from .provenance import Provenance, Reference
 from .tables import Row, load_json, read_csv
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 @lru_cache(maxsize=8)
 def _rows(root: Path, table: str) -> tuple[Row, ...]:
@@ -28,14 +32,14 @@ def rows(table: str) -> tuple[Row, ...]:
 
 
 @lru_cache(maxsize=2)
-def _package(root: Path) -> dict[str, object]:
+def _package(root: Path) -> dict[str, Any]:
     package = load_json(root / "datapackage.json")
     if not isinstance(package, dict) or "resources" not in package:
         raise DataFileError(f"{root / 'datapackage.json'}: not a data package descriptor; reinstall or rebuild")
     return package
 
 
-def package() -> dict[str, object]:
+def package() -> dict[str, Any]:
     """The ``datapackage.json`` descriptor."""
     return _package(data_root())
 

@@ -90,7 +90,8 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
             f"{path}: raw document {doc['id']!r} does not match its pin (expected sha256 {doc['sha256']} and "
             f"{doc['bytes']} bytes, found sha256 {digest} and {len(data)} bytes); {fix}"
         )
-    return data.decode("utf-8")
+    text: str = data.decode("utf-8")
+    return text
 
 
 def _figure_row(fig: Mapping[str, Any], doc_id: str, start: int, end: int) -> Row:
@@ -223,13 +224,13 @@ def build_tables(root: Path) -> BuildResult:
         for fig, span in zip(cur.figures[doc_id], figure_spans, strict=True):
             declared = _declared_values(fig)
             for e in ledger:
-                if e.status == "excluded" and span.covers(e.mention):
-                    if any(_same_value(v, d) for v in e.mention.values for d in declared):
-                        raise CurationError(
-                            fig["_file"],
-                            f"the exclusion {e.owner} covers {e.mention.text!r}, a declared value of this figure",
-                            fig["id"],
-                        )
+                hides_value = any(_same_value(v, d) for v in e.mention.values for d in declared)
+                if e.status == "excluded" and span.covers(e.mention) and hides_value:
+                    raise CurationError(
+                        fig["_file"],
+                        f"the exclusion {e.owner} covers {e.mention.text!r}, a declared value of this figure",
+                        fig["id"],
+                    )
         for e in ledger:
             m = e.mention
             if e.status is None:
@@ -270,8 +271,12 @@ def build_tables(root: Path) -> BuildResult:
                 tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
 
     for name in TABLES:
-        key = load_schema(root, name)["primaryKey"]
-        tables[name].sort(key=lambda row, key=key: tuple(row[k] for k in key))
+        key: list[str] = load_schema(root, name)["primaryKey"]
+
+        def sort_key(row: Row, key: list[str] = key) -> tuple[Any, ...]:
+            return tuple(row[k] for k in key)
+
+        tables[name].sort(key=sort_key)
     return BuildResult(tables=tables, raw_texts=raw, package=_package(cur, raw))
 
 

@@ -117,7 +117,9 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         writer.writerow([*_LIST_COLUMNS, "headline", "key_caveat"])
         for f in figures:
             record = _figure_record(f)
-            writer.writerow([format_cell(v, {"type": "number"}) if isinstance(v, float) else v for v in record.values()])
+            writer.writerow(
+                [format_cell(v, {"type": "number"}) if isinstance(v, float) else v for v in record.values()]
+            )
     else:
         bold = _colour(out)
         for f in figures:
@@ -134,9 +136,8 @@ def _show(fig: Figure, out: TextIO, chars: int) -> None:
     if fig.value is not None:
         out.write(f"  value: {fig.value:g} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
     else:
-        out.write(
-            f"  range: {fig.value_lower:g} to {fig.value_upper:g} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n"
-        )
+        bounds = f"{fig.value_lower:g} to {fig.value_upper:g}"
+        out.write(f"  range: {bounds} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
     period = fig.period_label
     if fig.period_start:
         period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
@@ -328,7 +329,9 @@ def _parser(only: str | None = None) -> _Parser:
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.set_defaults(run=_cmd_search)
 
-    p = command("cite", "Print a full citation for a figure, naming its original producer.", "cite rea-perpetrator-age-band")
+    p = command(
+        "cite", "Print a full citation for a figure, naming its original producer.", "cite rea-perpetrator-age-band"
+    )
     p.add_argument("id", help="a figure id")
     p.set_defaults(run=_cmd_cite)
 
@@ -346,7 +349,9 @@ def _parser(only: str | None = None) -> _Parser:
         "Rebuild datapackage.json and data/processed/ from data/raw/ and data/curation/ (source checkout).",
         "build",
     )
-    p.add_argument("--root", help="the source checkout (default: the one this package runs from, or the current folder)")
+    p.add_argument(
+        "--root", help="the source checkout (default: the one this package runs from, or the current folder)"
+    )
     p.set_defaults(run=_cmd_build)
 
     p = command(

@@ -177,9 +177,7 @@ def _check_keys(
 
 def _enums(schemas_root: Path, table: str) -> dict[str, list[str]]:
     schema = load_schema(schemas_root, table)
-    return {
-        f["name"]: f["constraints"]["enum"] for f in schema["fields"] if "enum" in f.get("constraints", {})
-    }
+    return {f["name"]: f["constraints"]["enum"] for f in schema["fields"] if "enum" in f.get("constraints", {})}
 
 
 def _check_enum(value: Any, allowed: list[str], key: str, path: Path, item_id: str | None) -> None:
@@ -301,7 +299,9 @@ def load_curation(root: Path) -> Curation:
         for ref in caveat["references"]:
             _check_keys(ref, _REFERENCE_KEYS, set(), path, f"references of {caveat['id']}")
             if not ref["url"].startswith("https://"):
-                raise CurationError(str(path), f"reference address {ref['url']!r} must start with https://", caveat["id"])
+                raise CurationError(
+                    str(path), f"reference address {ref['url']!r} must start with https://", caveat["id"]
+                )
         caveat["_file"] = str(path)
         cur.curator_caveats.append(caveat)
 

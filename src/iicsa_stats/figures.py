@@ -173,7 +173,6 @@ class Figure:
     def period_text(self) -> str:
         """The reference period in words, saying when it is a financial year or open-ended."""
         if self.period_type == "financial_year":
-            assert self.period_start and self.period_end
             return f"{self.period_label} (financial year)"
         if self.period_type == "open_ended":
             return f"{self.period_label.lower()} (open-ended: no end date)"
@@ -252,7 +251,7 @@ class Figure:
         )
 
     def context(self, chars: int = 200, *, mark: tuple[str, str] = ("\u00bb", "\u00ab")) -> str:
-        """The quote within its surrounding raw text, the quote between ``mark``.
+        r"""The quote within its surrounding raw text, the quote between ``mark``.
 
         Parameters
         ----------
@@ -265,7 +264,7 @@ class Figure:
         --------
         >>> import iicsa_stats as ist
         >>> ist.figure("police-recorded-online-csa-offences-2017-18").context(20)
-        'nt to the crime.[4] »In 2017/18, the figure had grown to 8,525 offences.«[5]\\n\\n2.3. On 3 Septe'
+        'nt to the crime.[4] »In 2017/18, the figure had grown to 8,525 offences.«[5]\n\n2.3. On 3 Septe'
         """
         if not isinstance(chars, int) or isinstance(chars, bool) or chars < 0:
             raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")

@@ -92,19 +92,20 @@ def table(name: str) -> pd.DataFrame:
         if enum:
             frame[field["name"]] = pd.Categorical(frame[field["name"]], categories=enum)
     package = _store.package()
-    resource = next((r for r in package["resources"] if r.get("name") == name), {})  # type: ignore[union-attr]
+    resource: dict[str, Any] = next((r for r in package["resources"] if r.get("name") == name), {})
     frame.attrs = {
         "name": name,
         "title": resource.get("title", name),
         "description": resource.get("description", ""),
-        "licenses": [lic.get("title", lic.get("name")) for lic in package.get("licenses", [])],  # type: ignore[union-attr]
+        "licenses": [lic.get("title", lic.get("name")) for lic in package.get("licenses", [])],
         "attribution": package.get("attribution", ""),
-        "sources": [s.get("path") for s in package.get("sources", [])],  # type: ignore[union-attr]
+        "sources": [s.get("path") for s in package.get("sources", [])],
         "columns": {f["name"]: f["description"] for f in schema["fields"]},
         "package": package.get("name"),
         "version": package.get("version"),
     }
-    return frame
+    result: pd.DataFrame = frame
+    return result
 
 
 def figures(**filters: Any) -> pd.DataFrame:

@@ -215,7 +215,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     [('1 in 10', (0.1,)), ('[9]', ())]
     """
     candidates: list[tuple[int, int, int, re.Match[str]]] = []
-    for priority, (kind, pattern) in enumerate(_PATTERNS):
+    for priority, (_kind, pattern) in enumerate(_PATTERNS):
         for match in pattern.finditer(text):
             candidates.append((match.start(), priority, -match.end(), match))
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))

@@ -77,7 +77,7 @@ def load_json(path: Path) -> Any:
 def load_schema(root: Path, table: str) -> dict[str, Any]:
     """Read a table's schema and check that it has the shape this package relies on."""
     path = schema_path(root, table)
-    schema = load_json(path)
+    schema: dict[str, Any] = load_json(path)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
         raise DataFileError(f"{path}: not a Table Schema with a list of named fields; restore it from the release")
@@ -135,7 +135,7 @@ def format_cell(value: Any, field: Mapping[str, Any]) -> str:
     if kind == "boolean":
         return "true" if value else "false"
     if kind == "date":
-        return value.isoformat()
+        return str(value.isoformat())
     return str(value)
 
 
