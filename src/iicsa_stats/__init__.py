@@ -4,7 +4,7 @@
 >>> fig = ist.figure("police-recorded-online-csa-offences-2017-18")
 >>> fig.value, fig.unit
 (8525.0, 'offences')
->>> fig.caveats[1].kind
+>>> fig.caveats[0].kind
 'comparability'
 
 Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`) read the
@@ -101,7 +101,7 @@ def figure(figure_id: str) -> Figure:
     --------
     >>> import iicsa_stats as ist
     >>> print(ist.figure("police-recorded-online-csa-incidents-2016-17").headline)
-    5,653 incidents, England and Wales, 2016/17 (financial year, 1 April 2016 to 31 March 2017)
+    5,653 incidents, England and Wales, 2016/17 (financial year)
     >>> ist.figure("police-recorded-online-csa-incidents")
     Traceback (most recent call last):
     ...

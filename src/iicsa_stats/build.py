@@ -32,7 +32,7 @@ from typing import Any
 from ._version import __version__
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError
-from .ledger import Span, classify, locate, stub_for
+from .accounting import Span, classify, locate, stub_for
 from .numbers import values_in
 from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path
 

@@ -137,7 +137,7 @@ def figures(**filters: Any) -> pd.DataFrame:
     --------
     >>> import iicsa_stats as ist
     >>> ist.figures(unit=["incidents", "offences"])[["figure_id", "value", "period_label"]]
-                                        figure_id   value period_label
+                                          figure_id   value period_label
     0  police-recorded-online-csa-incidents-2016-17  5653.0      2016/17
     1   police-recorded-online-csa-offences-2017-18  8525.0      2017/18
     """

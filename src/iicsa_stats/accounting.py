@@ -1,4 +1,4 @@
-"""The number ledger: account for every numeric mention of a raw document.
+"""The number ledger's accounting: give every numeric mention of a raw document its status.
 
 Each mention found by :func:`iicsa_stats.numbers.find_numbers` gets a status:
 
