@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iicsa_stats.numbers import find_numbers, parse_number, values_in
@@ -73,6 +73,7 @@ def test_parse_number_refuses_non_numbers(bad: str) -> None:
         parse_number(bad)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10**12))
 def test_grouped_thousands_round_trip(n: int) -> None:
     text = f"recorded {n:,} offences"
@@ -81,6 +82,7 @@ def test_grouped_thousands_round_trip(n: int) -> None:
     assert mention.text == f"{n:,}"
 
 
+@settings(deadline=None)
 @given(
     st.integers(min_value=0, max_value=10**6),
     st.integers(min_value=0, max_value=10**6),
@@ -92,6 +94,7 @@ def test_ranges_round_trip(a: int, b: int, dash: str) -> None:
     assert mention.values == (float(a), float(b))
 
 
+@settings(deadline=None)
 @given(
     st.integers(min_value=1, max_value=999),
     st.integers(min_value=0, max_value=99),
@@ -104,6 +107,7 @@ def test_money_with_millions(units: int, tenths: int, space: str) -> None:
     assert mention.values[0] == pytest.approx((units + tenths / 100) * 1_000_000)
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_never_fails_and_mentions_do_not_overlap(text: str) -> None:
     mentions = find_numbers(text)
