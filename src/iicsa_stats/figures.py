@@ -21,7 +21,7 @@ __all__ = ["QUALIFIERS", "UNITS", "Figure"]
 #: How the text qualifies a value.
 QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "approximate_range", "lower_bound")
 #: Units of count, as the texts count them (never merged).
-UNITS = ("incidents", "offences", "people", "arrests", "participants", "gbp", "proportion", "years_of_age")
+UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
 PERIOD_TYPES = ("financial_year", "single_date", "open_ended", "not_stated")
 _RANGE = ("range", "approximate_range")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -159,12 +159,14 @@ class Figure:
             "approximate_range": "approximately ",
             "more_than": "over ",
             "at_least": "at least ",
-            "lower_bound": "at least (lowest estimate) ",
+            "lower_bound": "lowest estimate found: ",
             "range": "between " if unit != "years_of_age" else "",
         }[self.qualifier]
         if unit == "proportion":
             noun = self.population.lower()
         text = f"{prefix}{amount} {noun}".strip()
+        if self.qualifier == "lower_bound":
+            text += " (figures unlikely to be below it)"
         if self.frequency == "per_month":
             text += " each month"
         return text
