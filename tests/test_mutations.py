@@ -1,0 +1,217 @@
+"""Mutation tests: every figure, damaged in five ways, must be caught and named by validate().
+
+For every figure of the committed data, a copy of the data package is damaged in
+one way at a time:
+
+* ``csv-value``: its value changed in ``figures.csv``;
+* ``parquet-value``: its value changed in ``figures.parquet``;
+* ``quote-offsets``: its quote offsets shifted by one in ``figures.csv``;
+* ``raw-digit``: a digit of its number changed in the raw text;
+* ``ledger-rows``: its rows dropped from ``ledger.csv``.
+
+Each mutant must give problems, and one of them must name the figure.  Each
+mutant is validated once per session and the result shared by its own test and
+the summary test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from iicsa_stats.build import build
+from iicsa_stats.numbers import values_in
+from iicsa_stats.validate import Problem, format_report, validate
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _figure_ids() -> list[str]:
+    with open(REPO / "data" / "processed" / "figures.csv", encoding="utf-8", newline="") as handle:
+        return [row["figure_id"] for row in csv.DictReader(handle)]
+
+
+FIGURE_IDS = _figure_ids()
+
+
+# --------------------------------------------------------------------------- editing helpers
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """Write rows as the build does (csv module defaults, LF line endings), so only the edit differs."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def figure_row(pkg: Path, fid: str) -> dict[str, str]:
+    _, rows = read_rows(pkg / "data/processed/figures.csv")
+    return next(row for row in rows if row["figure_id"] == fid)
+
+
+def value_field(row: dict[str, str]) -> str:
+    return "value" if row["value"] else "value_lower"
+
+
+def changed_value(row: dict[str, str]) -> float:
+    """A value that is not among the numbers of the figure's quote."""
+    old = float(row[value_field(row)])
+    new = old * 3 + 7
+    assert new not in values_in(row["quote"])
+    return new
+
+
+def cell(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+# --------------------------------------------------------------------------- the five mutations
+
+
+def mutate_csv_value(pkg: Path, fid: str) -> None:
+    path = pkg / "data/processed/figures.csv"
+    header, rows = read_rows(path)
+    for row in rows:
+        if row["figure_id"] == fid:
+            row[value_field(row)] = cell(changed_value(row))
+    write_rows(path, header, rows)
+
+
+def mutate_parquet_value(pkg: Path, fid: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    row = figure_row(pkg, fid)
+    name, new = value_field(row), changed_value(row)
+    path = pkg / "data/processed/figures.parquet"
+    table = pq.read_table(path)
+    ids = table.column("figure_id").to_pylist()
+    values = table.column(name).to_pylist()
+    values[ids.index(fid)] = new
+    index = table.column_names.index(name)
+    table = table.set_column(index, table.schema.field(index), pa.array(values, pa.float64()))
+    pq.write_table(table, path, compression="zstd")
+
+
+def mutate_quote_offsets(pkg: Path, fid: str) -> None:
+    path = pkg / "data/processed/figures.csv"
+    header, rows = read_rows(path)
+    for row in rows:
+        if row["figure_id"] == fid:
+            row["quote_start"] = str(int(row["quote_start"]) + 1)
+            row["quote_end"] = str(int(row["quote_end"]) + 1)
+    write_rows(path, header, rows)
+
+
+def mutate_raw_digit(pkg: Path, fid: str) -> None:
+    """Change the first digit of the figure's own number (a ledger mention it owns) in the raw text."""
+    fig = figure_row(pkg, fid)
+    _, ledger = read_rows(pkg / "data/processed/ledger.csv")
+    _, documents = read_rows(pkg / "data/processed/documents.csv")
+    raw_path = pkg / next(d["raw_path"] for d in documents if d["document_id"] == fig["document_id"])
+    declared = {float(fig[k]) for k in ("value", "value_lower", "value_upper") if fig[k]}
+    owned = [r for r in ledger if r["figure_id"] == fid and any(c.isdigit() for c in r["text"])]
+    # Prefer the mention that states a declared value, so the figure's own number is what changes.
+    owned.sort(key=lambda r: not (values_in(r["text"]) & declared))
+    mention = owned[0]
+    offset = int(mention["start"]) + next(i for i, c in enumerate(mention["text"]) if c.isdigit())
+    text = raw_path.read_text(encoding="utf-8")
+    assert int(fig["quote_start"]) <= offset < int(fig["quote_end"]), "the digit must lie inside its quote"
+    digit = text[offset]
+    text = text[:offset] + str((int(digit) + 1) % 10) + text[offset + 1 :]
+    raw_path.write_text(text, encoding="utf-8", newline="")
+
+
+def mutate_ledger_rows(pkg: Path, fid: str) -> None:
+    path = pkg / "data/processed/ledger.csv"
+    header, rows = read_rows(path)
+    kept = [row for row in rows if row["figure_id"] != fid]
+    assert len(kept) < len(rows), f"figure {fid} has no ledger rows to drop"
+    write_rows(path, header, kept)
+
+
+MUTATIONS: dict[str, Callable[[Path, str], None]] = {
+    "csv-value": mutate_csv_value,
+    "parquet-value": mutate_parquet_value,
+    "quote-offsets": mutate_quote_offsets,
+    "raw-digit": mutate_raw_digit,
+    "ledger-rows": mutate_ledger_rows,
+}
+MUTANTS = [(kind, fid) for fid in FIGURE_IDS for kind in MUTATIONS]
+
+
+# --------------------------------------------------------------------------- running mutants
+
+
+@pytest.fixture(scope="module")
+def run_mutant(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], list[Problem]]:
+    """Validate a mutant, once per session: (kind, figure id) -> problems."""
+    work = tmp_path_factory.mktemp("mutants")
+    pristine = build(REPO, out=work / "pristine")
+    assert validate(pristine, rebuild=False) == []
+    results: dict[tuple[str, str], list[Problem]] = {}
+
+    def run(kind: str, fid: str) -> list[Problem]:
+        if (kind, fid) not in results:
+            copy = Path(shutil.copytree(pristine, work / f"{kind}-{fid}"))
+            MUTATIONS[kind](copy, fid)
+            results[kind, fid] = validate(copy, rebuild=False)
+            shutil.rmtree(copy)
+        return results[kind, fid]
+
+    return run
+
+
+def caught(problems: list[Problem], fid: str) -> bool:
+    return bool(problems) and any(p.figure_id == fid for p in problems)
+
+
+def test_there_are_figures_to_mutate() -> None:
+    assert len(FIGURE_IDS) >= 9
+    assert len(set(FIGURE_IDS)) == len(FIGURE_IDS)
+
+
+@pytest.mark.parametrize(("kind", "fid"), MUTANTS, ids=[f"{k}:{f}" for k, f in MUTANTS])
+def test_mutant_is_caught_and_names_the_figure(
+    run_mutant: Callable[[str, str], list[Problem]], kind: str, fid: str
+) -> None:
+    problems = run_mutant(kind, fid)
+    assert problems, f"{kind} mutant of {fid} passed validation"
+    assert caught(problems, fid), f"no problem names {fid}:\n{format_report(problems)}"
+
+
+EXPECTED_CHECK = {
+    "csv-value": "quotes",
+    "parquet-value": "parquet",
+    "quote-offsets": "quotes",
+    "raw-digit": "quotes",
+    "ledger-rows": "ledger",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MUTATIONS))
+def test_mutant_is_named_by_the_check_meant_for_it(run_mutant: Callable[[str, str], list[Problem]], kind: str) -> None:
+    for fid in FIGURE_IDS:
+        problems = run_mutant(kind, fid)
+        assert any(p.check == EXPECTED_CHECK[kind] and p.figure_id == fid for p in problems), format_report(problems)
+
+
+def test_mutants_caught_summary(run_mutant: Callable[[str, str], list[Problem]]) -> None:
+    missed = [f"{kind}:{fid}" for kind, fid in MUTANTS if not caught(run_mutant(kind, fid), fid)]
+    total = len(MUTANTS)
+    print(f"mutants caught: {total - len(missed)}/{total}")
+    assert total == len(FIGURE_IDS) * len(MUTATIONS)
+    assert not missed, f"mutants caught: {total - len(missed)}/{total}; missed: {missed}"

@@ -1,0 +1,445 @@
+"""validate(): the committed data is sound, every check fires on what it checks, bad files never raise."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from iicsa_stats import build as build_module
+from iicsa_stats.build import build
+from iicsa_stats.errors import CurationError
+from iicsa_stats.tables import TABLES
+from iicsa_stats.validate import CHECKS, Problem, format_report, validate
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILES = Path(__file__).resolve().parents[2] / "shared" / "profiles" / "2.0"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete data package built from the checkout, never modified."""
+    return build(REPO, out=tmp_path_factory.mktemp("validate") / "pkg")
+
+
+@pytest.fixture
+def package(pristine: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the data package that a test may damage."""
+    return Path(shutil.copytree(pristine, tmp_path / "pkg"))
+
+
+def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    """Rewrite a CSV file the way the build writes it, after ``change`` edits its rows."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or [])
+        rows = change(list(reader))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def checks_of(problems: list[Problem]) -> set[str]:
+    return {p.check for p in problems}
+
+
+# --------------------------------------------------------------------------- committed data
+
+
+def test_committed_data_validates_with_zero_problems() -> None:
+    problems = validate(REPO)
+    assert problems == [], format_report(problems)
+
+
+def test_default_root_is_the_checkout_and_validates() -> None:
+    problems = validate()
+    assert problems == [], format_report(problems)
+
+
+def test_built_copy_validates_with_zero_problems(pristine: Path) -> None:
+    problems = validate(pristine)
+    assert problems == [], format_report(problems)
+
+
+def test_rebuild_runs_by_default_only_on_the_checkout(monkeypatch: pytest.MonkeyPatch, pristine: Path) -> None:
+    figure_id = csv_rows(REPO / "data" / "processed" / "figures.csv")[0]["figure_id"]
+
+    def failing_build(root: Path, *, out: Path | None = None) -> Path:
+        raise CurationError("data/curation/x.toml", "declared value 1 is not among the numbers", figure_id)
+
+    monkeypatch.setattr(build_module, "build", failing_build)
+    problems = validate(REPO)
+    assert [p.check for p in problems] == ["rebuild"]
+    assert problems[0].figure_id == figure_id
+    assert problems[0].file == "data/curation/x.toml"
+    assert "fails" in problems[0].message
+    assert validate(REPO, rebuild=False) == []
+    assert validate(pristine) == []  # not the checkout: no rebuild unless asked
+
+
+# --------------------------------------------------------------------------- Problem and the report
+
+
+def test_problem_is_frozen_and_keyword_only() -> None:
+    problem = Problem(check="quotes", message="the quote differs", figure_id="a-figure")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.check = "keys"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="positional"):
+        Problem("quotes", "the quote differs")  # type: ignore[misc]
+    assert (problem.file, problem.table, problem.row, problem.field, problem.expected, problem.found) == (None,) * 6
+    assert [f.name for f in dataclasses.fields(Problem)] == [
+        "check", "file", "table", "row", "field", "expected", "found", "figure_id", "message",
+    ]  # fmt: skip
+
+
+def test_problem_refuses_an_unknown_check_or_an_empty_message() -> None:
+    with pytest.raises(ValueError, match="unknown check 'spelling'"):
+        Problem(check="spelling", message="x")
+    with pytest.raises(ValueError, match="needs a message"):
+        Problem(check="keys", message="  ")
+
+
+def test_problem_str_is_one_readable_line() -> None:
+    problem = Problem(
+        check="quotes",
+        file="data/processed/figures.csv",
+        table="figures",
+        row="figure_id=a-figure",
+        field="quote",
+        expected="recorded 5,653\nincidents",
+        found="recorded 5,654",
+        figure_id="a-figure",
+        message="the quote is not the raw text\nbetween its offsets",
+    )
+    text = str(problem)
+    assert "\n" not in text
+    assert text.startswith("[quotes] data/processed/figures.csv, table figures, row figure_id=a-figure, field quote")
+    assert "figure a-figure" in text
+    assert "expected 'recorded 5,653\\nincidents'" in text
+    assert "found recorded 5,654" in text
+    assert "between its offsets" in text
+    assert str(Problem(check="raw", message="m")) == "[raw] m"
+    long = str(Problem(check="raw", message="m", expected="x" * 500))
+    assert len(long) < 120
+    assert long.endswith("...)")
+
+
+def test_format_report_groups_by_check_and_counts() -> None:
+    problems = [
+        Problem(check="parquet", file="b.parquet", message="value differs"),
+        Problem(check="files", file="a.csv", message="file is missing"),
+        Problem(check="parquet", file="c.parquet", message="row missing"),
+    ]
+    report = format_report(problems)
+    lines = report.splitlines()
+    assert lines[0] == "validate: 3 problems found (files: 1, parquet: 2)"
+    assert lines[1:] == ["  [files] a.csv: file is missing", "  [parquet] b.parquet: value differs",
+                         "  [parquet] c.parquet: row missing"]  # fmt: skip
+    assert format_report([]) == "validate: no problems found"
+    assert format_report(problems[:1]).startswith("validate: 1 problem found (parquet: 1)")
+
+
+def test_checks_are_stable() -> None:
+    assert CHECKS == ("files", "package", "checksums", "raw", "quotes", "ledger", "keys", "parquet", "rebuild")
+
+
+# --------------------------------------------------------------------------- bad files never raise
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _latin1(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"e", b"\xe9", 1))
+
+
+DAMAGE: dict[str, tuple[str, Callable[[Path], None], str, str]] = {
+    # name: (file, damage, expected check, text the message must contain)
+    "missing csv": ("data/processed/figures.csv", Path.unlink, "files", "file is missing"),
+    "empty csv": ("data/processed/caveats.csv", lambda p: p.write_bytes(b""), "files", "file is empty"),
+    "truncated csv": ("data/processed/ledger.csv", _truncate, "files", "restore it"),
+    "latin-1 csv": ("data/processed/producers.csv", _latin1, "files", "not UTF-8"),
+    "corrupt parquet": ("data/processed/figures.parquet", lambda p: p.write_bytes(b"PAR1 no"), "parquet", "Parquet"),
+    "empty parquet": ("data/processed/ledger.parquet", lambda p: p.write_bytes(b""), "parquet", "Parquet"),
+    "missing parquet": ("data/processed/caveats.parquet", Path.unlink, "parquet", "file is missing"),
+    "missing raw": ("data/raw/iicsa-internet-report-b1.txt", Path.unlink, "files", "file is missing"),
+    "latin-1 raw": ("data/raw/iicsa-internet-report-b1.txt", _latin1, "files", "not UTF-8"),
+    "missing descriptor": ("datapackage.json", Path.unlink, "files", "file is missing"),
+    "garbage descriptor": ("datapackage.json", lambda p: p.write_text("{", encoding="utf-8"), "files", "JSON"),
+    "list descriptor": ("datapackage.json", lambda p: p.write_text("[]", encoding="utf-8"), "files", "descriptor"),
+    "missing schema": ("schemas/ledger.schema.json", Path.unlink, "files", "file is missing"),
+    "missing checksums": ("data/processed/PARQUET.sha256", Path.unlink, "checksums", "file is missing"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGE))
+def test_a_damaged_file_is_a_problem_naming_it(package: Path, name: str) -> None:
+    file, damage, check, text = DAMAGE[name]
+    damage(package / file)
+    problems = validate(package)
+    named = [p for p in problems if p.check == check and p.file == file]
+    assert named, format_report(problems)
+    assert any(text in p.message for p in named), format_report(named)
+    for problem in problems:
+        assert "\n" not in str(problem)
+    assert format_report(problems).startswith(f"validate: {len(problems)} problem")
+
+
+def test_a_folder_without_a_package_is_problems_not_an_exception(tmp_path: Path) -> None:
+    problems = validate(tmp_path / "nothing-here")
+    files = {p.file for p in problems if p.check == "files"}
+    assert "datapackage.json" in files
+    assert "data/processed/figures.csv" in files or "schemas/figures.schema.json" in files
+
+
+def test_a_bad_data_dir_variable_is_a_problem(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(tmp_path))
+    problems = validate()
+    assert [p.check for p in problems] == ["files"]
+    assert "IICSA_STATS_DATA_DIR" in problems[0].message
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_blank_cells_are_problems_not_exceptions(package: Path, table: str) -> None:
+    path = package / "data" / "processed" / f"{table}.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    for record in records[1:3]:
+        record[:] = [""] * len(record)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    problems = validate(package)
+    assert any(p.table == table and p.check == "package" for p in problems), format_report(problems)
+    assert not [p for p in problems if "stopped on data" in p.message], format_report(problems)
+
+
+def test_a_parquet_file_of_another_table(package: Path) -> None:
+    processed = package / "data" / "processed"
+    shutil.copy2(processed / "producers.parquet", processed / "figures.parquet")
+    problems = [p for p in validate(package) if p.check == "parquet"]
+    assert len(problems) == 1, format_report(problems)
+    assert problems[0].file == "data/processed/figures.parquet"
+    assert "columns differ" in problems[0].message
+
+
+def test_a_check_that_breaks_is_a_problem_and_the_others_still_run(
+    package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import iicsa_stats.validate as validate_module
+
+    def broken(text: str) -> list[object]:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(validate_module, "find_numbers", broken)
+    (package / "data" / "processed" / "PARQUET.sha256").unlink()
+    problems = validate(package)
+    assert {p.check for p in problems} == {"ledger", "checksums"}
+    assert any(p.check == "ledger" and "RuntimeError: unexpected" in p.message for p in problems)
+
+
+# --------------------------------------------------------------------------- each check fires on what it checks
+
+
+def _figures(package: Path) -> list[dict[str, str]]:
+    return csv_rows(package / "data" / "processed" / "figures.csv")
+
+
+def test_keys_duplicate_primary_key(package: Path) -> None:
+    edit_csv(package / "data/processed/producers.csv", lambda rows: [*rows, rows[0]])
+    problems = validate(package)
+    assert any(p.check == "keys" and p.table == "producers" and "duplicate" in p.message for p in problems)
+    assert "package" in checks_of(problems)  # frictionless sees the changed hash and the duplicate too
+
+
+def test_keys_foreign_key_and_missing_caveat_link(package: Path) -> None:
+    fid = _figures(package)[0]["figure_id"]
+
+    def unlink(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        kept = [r for r in rows if r["figure_id"] != fid]
+        kept[0] = {**kept[0], "caveat_id": "no-such-caveat"}
+        return kept
+
+    edit_csv(package / "data/processed/figure_caveats.csv", unlink)
+    problems = validate(package)
+    keys = [p for p in problems if p.check == "keys"]
+    assert any(p.figure_id == fid and "no caveat" in p.message for p in keys), format_report(keys)
+    assert any(p.field == "caveat_id" and p.found == "no-such-caveat" for p in keys), format_report(keys)
+
+
+def test_keys_enum_bounds_and_period(package: Path) -> None:
+    figures = _figures(package)
+    dated = next(f for f in figures if f["period_start"] and f["period_end"] and f["period_start"] < f["period_end"])
+    ranged = next(f for f in figures if f["value_lower"] and f["value_upper"])
+
+    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        for row in rows:
+            if row["figure_id"] == dated["figure_id"]:
+                row["period_start"], row["period_end"] = row["period_end"], row["period_start"]
+            if row["figure_id"] == ranged["figure_id"]:
+                row["value_lower"], row["value_upper"] = row["value_upper"], row["value_lower"]
+                row["unit"] = "persons"
+        return rows
+
+    edit_csv(package / "data/processed/figures.csv", change)
+    keys = [p for p in validate(package) if p.check == "keys"]
+    assert any(p.figure_id == dated["figure_id"] and "period_start is after" in p.message for p in keys)
+    assert any(p.figure_id == ranged["figure_id"] and "value_lower is greater" in p.message for p in keys)
+    assert any(p.figure_id == ranged["figure_id"] and p.field == "unit" and p.found == "persons" for p in keys)
+
+
+def test_raw_document_pin(package: Path) -> None:
+    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        rows[0]["sha256"] = "0" * 64
+        return rows
+
+    edit_csv(package / "data/processed/documents.csv", change)
+    raw = [p for p in validate(package) if p.check == "raw"]
+    assert len(raw) == 1
+    assert raw[0].field == "sha256"
+    assert raw[0].expected == "0" * 64
+    assert raw[0].file is not None
+    assert raw[0].file.startswith("data/raw/")
+
+
+def test_ledger_row_without_a_number(package: Path) -> None:
+    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        extra = {**rows[0], "start": "1", "end": "2", "text": "7"}
+        return [extra, *rows]
+
+    edit_csv(package / "data/processed/ledger.csv", change)
+    ledger = [p for p in validate(package) if p.check == "ledger"]
+    assert any("no matching number at offset 1" in p.message for p in ledger), format_report(ledger)
+
+
+def test_ledger_excluding_a_declared_value(package: Path) -> None:
+    fid = _figures(package)[0]["figure_id"]
+
+    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        for row in rows:
+            if row["figure_id"] == fid:
+                row.update(status="excluded", figure_id="", reason="other", note="test")
+        return rows
+
+    edit_csv(package / "data/processed/ledger.csv", change)
+    ledger = [p for p in validate(package) if p.check == "ledger" and p.figure_id == fid]
+    assert any("marks it excluded" in p.message for p in ledger), format_report(ledger)
+    assert any("not among the ledger's numbers" in p.message for p in ledger), format_report(ledger)
+
+
+def test_parquet_checksum_listing(package: Path) -> None:
+    listing = package / "data/processed/PARQUET.sha256"
+    lines = listing.read_text(encoding="utf-8").splitlines()
+    lines[0] = "f" * 64 + lines[0][64:]
+    listing.write_text("\n".join([*lines, "not a checksum line"]) + "\n", encoding="utf-8")
+    checksums = [p for p in validate(package) if p.check == "checksums"]
+    assert any(p.expected == "f" * 64 and p.file == f"data/processed/{lines[0][66:]}" for p in checksums)
+    assert any(p.found == "not a checksum line" for p in checksums)
+
+
+def test_parquet_column_type(package: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = package / "data/processed/figures.parquet"
+    table = pq.read_table(path)
+    index = table.column_names.index("quote_start")
+    table = table.set_column(index, "quote_start", table.column(index).cast(pa.string()))
+    pq.write_table(table, path)
+    parquet = [p for p in validate(package) if p.check == "parquet"]
+    assert [(p.field, p.expected, p.found) for p in parquet] == [("quote_start", "int64", "string")]
+
+
+def test_source_caveat_quote(package: Path) -> None:
+    caveats = csv_rows(package / "data/processed/caveats.csv")
+    quoted = next(c for c in caveats if c["basis"] == "source")
+
+    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        for row in rows:
+            if row["caveat_id"] == quoted["caveat_id"]:
+                row["quote"] = row["quote"] + " (edited)"
+        return rows
+
+    edit_csv(package / "data/processed/caveats.csv", change)
+    quotes = [p for p in validate(package) if p.check == "quotes"]
+    assert [p.row for p in quotes] == [f"caveat_id={quoted['caveat_id']}"]
+
+
+def _checkout_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "checkout"
+    for name in ("data", "schemas"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("pyproject.toml", "datapackage.json"):
+        shutil.copy2(REPO / name, root / name)
+    return root
+
+
+def test_rebuild_finds_committed_files_that_differ_from_the_curation(tmp_path: Path) -> None:
+    root = _checkout_copy(tmp_path)
+    fid = csv_rows(root / "data/processed/figures.csv")[0]["figure_id"]
+    curation = next(p for p in (root / "data/curation").glob("*.toml") if f'id = "{fid}"' in p.read_text("utf-8"))
+    text = curation.read_text(encoding="utf-8")
+    start = text.index(f'id = "{fid}"')
+    measure = text.index('measure = "', start) + len('measure = "')
+    curation.write_text(text[:measure] + "Changed: " + text[measure:], encoding="utf-8")
+    assert validate(root, rebuild=False) == []
+    rebuild = validate(root, rebuild=True)
+    assert {p.check for p in rebuild} == {"rebuild"}
+    assert any(p.file == "data/processed/figures.csv" and p.figure_id == fid for p in rebuild), format_report(rebuild)
+    assert any(p.table == "figures" and "Parquet rows differ" in p.message for p in rebuild), format_report(rebuild)
+
+
+def test_rebuild_reports_a_curation_error(tmp_path: Path) -> None:
+    root = _checkout_copy(tmp_path)
+    raw = next((root / "data/raw").glob("*.txt"))
+    raw.write_bytes(raw.read_bytes() + b"\n")
+    problems = validate(root, rebuild=True)
+    rebuild = [p for p in problems if p.check == "rebuild"]
+    assert len(rebuild) == 1
+    assert raw.name in rebuild[0].message
+    assert "does not match its pin" in rebuild[0].message
+
+
+# --------------------------------------------------------------------------- Data Package v2 profiles
+
+
+@pytest.mark.skipif(not PROFILES.is_dir(), reason=f"the Data Package v2 JSON Schemas are not at {PROFILES}")
+def test_descriptor_and_schemas_follow_the_v2_profiles() -> None:
+    from jsonschema import Draft7Validator
+
+    def check(instance_path: Path, profile_name: str) -> list[str]:
+        profile = json.loads((PROFILES / profile_name).read_text(encoding="utf-8"))
+        Draft7Validator.check_schema(profile)
+        instance = json.loads(instance_path.read_text(encoding="utf-8"))
+        errors = Draft7Validator(profile).iter_errors(instance)
+        return [f"{instance_path.name}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+    errors = check(REPO / "datapackage.json", "datapackage.json")
+    schemas = sorted((REPO / "schemas").glob("*.schema.json"))
+    assert len(schemas) == 7
+    for schema in schemas:
+        errors += check(schema, "tableschema.json")
+    assert errors == []
+
+
+@pytest.mark.skipif(not PROFILES.is_dir(), reason=f"the Data Package v2 JSON Schemas are not at {PROFILES}")
+def test_the_v2_profile_check_can_fail() -> None:
+    from jsonschema import Draft7Validator
+
+    profile = json.loads((PROFILES / "tableschema.json").read_text(encoding="utf-8"))
+    assert list(Draft7Validator(profile).iter_errors({"fields": [{"name": "x", "type": "no-such-type"}]}))
