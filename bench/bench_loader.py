@@ -1,0 +1,255 @@
+"""Cold-process benchmark of the iicsa_stats loader: start-up time and peak memory.
+
+Every measurement is a whole new process (``subprocess.run``), timed with
+``time.perf_counter`` around it.  The compared commands run interleaved, in a
+rotating order, so machine noise hits them alike; medians over ``--runs``.
+
+    python bench/bench_loader.py                 # 15 runs, a table
+    python bench/bench_loader.py --runs 31 --json results.json
+
+Comparisons (goals from the package's design):
+
+1. ``iicsa-stats show ID`` and ``python -m iicsa_stats show ID`` against
+   ``python -c pass``: at most 3x the bare interpreter's start-up.
+2. ``import iicsa_stats as i; i.figures()`` against pandas reading the same
+   Parquet file: at most 1.10x.
+3. Peak memory (max RSS) of each, and the same ratios (no goal: reported only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+DEFAULT_FIGURE = "police-recorded-online-csa-offences-2017-18"
+GNU_TIME = "/usr/bin/time"
+
+# Fallback for max RSS without GNU time: a small wrapper that spawns exactly one child (posix_spawn, so the child
+# never holds a copy of the wrapper's memory), waits for it and prints RUSAGE_CHILDREN.ru_maxrss: that child's peak
+# (kilobytes on Linux, bytes on macOS).
+_RSS_WRAPPER = (
+    "import os, resource, sys\n"
+    "null = os.open(os.devnull, os.O_WRONLY)\n"
+    "pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])\n"
+    "status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(rss // 1024 if sys.platform == 'darwin' else rss)\n"
+    "sys.exit(0 if status == 0 else 1)\n"
+)
+
+
+@dataclass
+class Command:
+    key: str
+    label: str
+    argv: list[str]
+    seconds: list[float]
+    rss_kib: list[int]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    kind: str  # "time" or "memory"
+    subject: str
+    baseline: str
+    goal: float | None
+
+
+COMPARISONS = (
+    Comparison("time", "cli", "bare", 3.0),
+    Comparison("time", "module", "bare", 3.0),
+    Comparison("time", "figures", "pandas", 1.10),
+    Comparison("memory", "cli", "bare", None),
+    Comparison("memory", "module", "bare", None),
+    Comparison("memory", "figures", "pandas", None),
+)
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in ("pandas", "pyarrow", "iicsa-stats"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _commands(figure_id: str) -> list[Command]:
+    from iicsa_stats._paths import data_root
+    from iicsa_stats.tables import parquet_path
+
+    python = sys.executable
+    script = Path(python).parent / ("iicsa-stats.exe" if os.name == "nt" else "iicsa-stats")
+    if not script.exists():
+        sys.exit(f"bench_loader: no console script {script}; install the package into this interpreter's environment")
+    parquet = str(parquet_path(data_root(), "figures"))
+    read = f"import pandas as pd; pd.read_parquet({parquet!r})"
+    specs = [
+        ("bare", "python -c pass", [python, "-c", "pass"]),
+        ("cli", "iicsa-stats show ID", [str(script), "show", figure_id]),
+        ("module", "python -m iicsa_stats show ID", [python, "-m", "iicsa_stats", "show", figure_id]),
+        ("figures", "iicsa_stats.figures()", [python, "-c", "import iicsa_stats as i; i.figures()"]),
+        ("pandas", "pandas.read_parquet(figures.parquet)", [python, "-c", read]),
+    ]
+    return [Command(key, label, argv, [], []) for key, label, argv in specs]
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("IICSA_STATS_DATA_DIR", None)  # measure the data the package ships
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _time_once(cmd: Command, env: dict[str, str], cwd: str) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd.argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"bench_loader: `{cmd.label}` exited {result.returncode}:\n{result.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def _gnu_time() -> bool:
+    """Whether GNU time is there and reports max RSS the way _rss_once reads it."""
+    if not Path(GNU_TIME).exists():
+        return False
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
+        probe = subprocess.run([GNU_TIME, "-f", "%M", "-o", out.name, "true"], capture_output=True, check=False)
+        return probe.returncode == 0 and Path(out.name).read_text().strip().isdigit()
+
+
+def _rss_once(cmd: Command, env: dict[str, str], cwd: str, gnu: bool) -> int:
+    """Peak resident memory of one run of the command, in KiB."""
+    if gnu:
+        with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
+            argv = [GNU_TIME, "-f", "%M", "-o", out.name, *cmd.argv]
+            result = subprocess.run(
+                argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+            )
+            text = Path(out.name).read_text().strip()
+    else:
+        argv = [sys.executable, "-c", _RSS_WRAPPER, *cmd.argv]
+        result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, check=False)
+        text = result.stdout.decode().strip()
+    if result.returncode != 0:
+        sys.exit(f"bench_loader: `{cmd.label}` exited {result.returncode}:\n{result.stderr.decode(errors='replace')}")
+    return int(text.splitlines()[-1])
+
+
+def measure(commands: list[Command], runs: int, gnu: bool) -> None:
+    env = _environment()
+    with tempfile.TemporaryDirectory(prefix="iicsa-bench-") as cwd:
+        for cmd in commands:  # warm-up: byte-code caches and the page cache, untimed
+            _time_once(cmd, env, cwd)
+        for round_ in range(runs):
+            shift = round_ % len(commands)
+            order = commands[shift:] + commands[:shift]  # A, B, C, then B, C, A, ...
+            for cmd in order:
+                cmd.seconds.append(_time_once(cmd, env, cwd))
+            for cmd in order:
+                cmd.rss_kib.append(_rss_once(cmd, env, cwd, gnu))
+
+
+def summarise(commands: list[Command], runs: int, figure_id: str, gnu: bool) -> dict[str, object]:
+    by_key = {c.key: c for c in commands}
+    medians = {
+        c.key: {
+            "label": c.label,
+            "wall_ms": statistics.median(c.seconds) * 1000,
+            "max_rss_kib": statistics.median(c.rss_kib),
+        }
+        for c in commands
+    }
+    ratios = []
+    for comp in COMPARISONS:
+        field = "wall_ms" if comp.kind == "time" else "max_rss_kib"
+        ratio = medians[comp.subject][field] / medians[comp.baseline][field]
+        ratios.append(
+            {
+                "kind": comp.kind,
+                "subject": by_key[comp.subject].label,
+                "baseline": by_key[comp.baseline].label,
+                "ratio": ratio,
+                "goal": comp.goal,
+                "result": None if comp.goal is None else ("PASS" if ratio <= comp.goal else "MISS"),
+            }
+        )
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "runs": runs,
+        "figure_id": figure_id,
+        "versions": _versions(),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "memory_tool": GNU_TIME + " -f %M" if gnu else "RUSAGE_CHILDREN of a one-child wrapper",
+        "commands": medians,
+        "samples": {c.key: {"wall_s": c.seconds, "max_rss_kib": c.rss_kib} for c in commands},
+        "ratios": ratios,
+    }
+
+
+def render(summary: dict[str, object]) -> str:
+    v = summary["versions"]
+    m = summary["machine"]
+    assert isinstance(v, dict)
+    assert isinstance(m, dict)
+    lines = [
+        f"iicsa_stats loader benchmark, {summary['date']}",
+        f"{summary['runs']} cold runs per command, interleaved; medians; ID = {summary['figure_id']}; the last two "
+        'run as python -c "import iicsa_stats as i; i.figures()" and "import pandas as pd; pd.read_parquet(...)"',
+        f"Python {v['python']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, iicsa-stats {v['iicsa-stats']}; "
+        f"{m['platform']}, {m['cpus']} CPUs; max RSS by {summary['memory_tool']}",
+        "",
+        f"{'command':<62} {'wall ms':>9} {'max RSS MiB':>12}",
+    ]
+    commands = summary["commands"]
+    assert isinstance(commands, dict)
+    for row in commands.values():
+        lines.append(f"{row['label']:<62} {row['wall_ms']:>9.1f} {row['max_rss_kib'] / 1024:>12.1f}")
+    lines += ["", f"{'':<13}{'comparison':<62} {'ratio':>7} {'goal':>9}  result"]
+    ratios = summary["ratios"]
+    assert isinstance(ratios, list)
+    for r in ratios:
+        goal = f"<= {r['goal']:.2f}x" if r["goal"] is not None else "none"
+        what = f"{r['subject']} / {r['baseline']}"
+        lines.append(f"ratio {r['kind']:<6} {what:<62} {r['ratio']:>6.2f}x {goal:>9}  {r['result'] or '-'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=15, help="cold runs per command (default 15)")
+    parser.add_argument("--figure", default=DEFAULT_FIGURE, help=f"figure id to show (default {DEFAULT_FIGURE})")
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write every sample and the summary as JSON ('-': stdout only)"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    gnu = _gnu_time()
+    commands = _commands(args.figure)
+    measure(commands, args.runs, gnu)
+    summary = summarise(commands, args.runs, args.figure, gnu)
+    if args.json == "-":
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(render(summary))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
