@@ -1,0 +1,252 @@
+"""Write ``examples/explore_figures.ipynb`` with nbformat, without outputs.
+
+The notebook is generated so that it is reviewed as code and committed clean:
+edit the cells here, then run ``python examples/make_notebook.py``.
+``tests/test_notebook.py`` executes the notebook and checks that the committed
+file has no outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOK = HERE / "explore_figures.ipynb"
+
+CELLS: list[tuple[str, str]] = [
+    (
+        "markdown",
+        """\
+# Exploring the IICSA figures
+
+A notebook to start from: look a figure up, read its caveats and its source, chart two figures without
+implying more than they show, and export a table.
+
+**Content notice.** The subject is child sexual abuse. The package holds aggregate figures only (counts,
+estimates, ranges and amounts with their caveats), no case details.""",
+    ),
+    (
+        "code",
+        """\
+import matplotlib
+
+matplotlib.use("Agg")  # draw to files; the charts are shown below as images
+
+import tempfile
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import Image, display
+from matplotlib.ticker import StrMethodFormatter
+
+import iicsa_stats as ist
+
+print(f"iicsa_stats {ist.__version__}")
+ist.list_figures()""",
+    ),
+    (
+        "markdown",
+        """\
+## Look a figure up
+
+`ist.figure(id)` returns a frozen `Figure`. Its headline gives the value with its qualifier, unit,
+geography and period; `print(fig)` adds every caveat (the key caveat first) and the source. In Jupyter,
+`fig` on its own shows the same as HTML.""",
+    ),
+    (
+        "code",
+        """\
+fig = ist.figure("police-recorded-online-csa-offences-2017-18")
+print(fig)""",
+    ),
+    (
+        "code",
+        """\
+for number, caveat in enumerate(fig.caveats, start=1):
+    print(f"{number}. [{caveat.kind}, basis: {caveat.basis}] {caveat.text}")
+    if caveat.basis == "source":
+        print(f"   stated in the source ({caveat.locator}): {caveat.quote!r}")
+    else:
+        for ref in caveat.references:
+            note = "" if ref.confirmed else " (not confirmed)"
+            print(f"   reference: {ref.title} <{ref.url}>{note}")""",
+    ),
+    (
+        "markdown",
+        """\
+## Its provenance
+
+The quote is stored with its offsets in the verbatim raw text, so it can be shown in its context (between
+» and «). `cite()` names the Inquiry document, the place in it and the original producer.""",
+    ),
+    (
+        "code",
+        """\
+p = fig.provenance
+print(p.document_title, "|", p.locator, "| footnotes:", " ".join(p.footnote_markers))
+print(f"characters {p.quote_start} to {p.quote_end} of {p.raw_path}")
+print(p.producer_line)
+print()
+print(fig.context(200))
+print()
+print(fig.cite())""",
+    ),
+    (
+        "markdown",
+        """\
+## Two police-recorded counts that are not a series
+
+The report gives 5,653 *incidents* for 2016/17 and 8,525 *offences* for 2017/18. They share a measure code
+but not a unit, and their key caveat says why the change between them is not shown to be like-for-like.
+The chart keeps them apart: a different marker for each unit, no line between them, and the caveat as
+its caption.""",
+    ),
+    (
+        "code",
+        """\
+police = [
+    ist.figure("police-recorded-online-csa-incidents-2016-17"),
+    ist.figure("police-recorded-online-csa-offences-2017-18"),
+]
+units = {f.unit for f in police}
+assert units == {"incidents", "offences"}, units  # two units: never merged
+comparability = police[1].caveats[0]
+assert comparability.kind == "comparability"
+
+out = Path(tempfile.mkdtemp(prefix="iicsa-example-"))
+markers = {"incidents": "o", "offences": "s"}
+
+chart, ax = plt.subplots(figsize=(7, 5.2))
+for x, f in enumerate(police):
+    ax.plot(
+        [x],
+        [f.value],
+        linestyle="none",
+        marker=markers[f.unit],
+        markersize=10,
+        label=f"{f.unit} ({f.period_label}, {f.geography})",
+    )
+    ax.annotate(f.value_text, (x, f.value), textcoords="offset points", xytext=(12, -4))
+ax.set_xticks(range(len(police)), [f.period_text for f in police])
+ax.set_xlim(-0.5, len(police) - 0.3)
+ax.set_ylim(0, max(f.value for f in police) * 1.25)
+ax.set_ylabel("count, in the unit the source gives")
+ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+ax.set_title("Police-recorded sexual crimes against children with an online element")
+ax.legend(title="unit as counted", loc="upper left")
+caption = "Not like-for-like: " + comparability.text
+chart.text(0.01, 0.01, textwrap.fill(caption, 115), fontsize=7, va="bottom", ha="left")
+chart.subplots_adjust(bottom=0.3)
+police_png = out / "police-recorded-counts.png"
+chart.savefig(police_png, dpi=100)
+plt.close(chart)
+display(Image(filename=str(police_png)))""",
+    ),
+    (
+        "markdown",
+        """\
+## Figures given as ranges
+
+Some figures are ranges: the text gives two ends and no single value. They are drawn as error bars from
+the lower to the upper end, with no central point, one small panel each: they count different things in
+different units, so they share no axis. (The perpetrator age band, 18 to 25 years, is a band of ages rather
+than an uncertain amount and is left out of this chart.)""",
+    ),
+    (
+        "code",
+        """\
+every = [ist.figure(i) for i in ist.list_figures()]
+ranges = [f for f in every if f.value_lower is not None and f.unit != "years_of_age"]
+panels, axes = plt.subplots(1, len(ranges), figsize=(4.5 * len(ranges), 5.2), squeeze=False)
+for number, (ax, f) in enumerate(zip(axes[0], ranges, strict=True), start=1):
+    middle = (f.value_lower + f.value_upper) / 2
+    half = (f.value_upper - f.value_lower) / 2
+    ax.errorbar([0], [middle], yerr=[[half], [half]], fmt="none", capsize=12, elinewidth=2)
+    ax.set_xticks([])
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylim(0, f.value_upper * 1.3)
+    ax.set_ylabel(f"{f.unit_label}" + (" per month" if f.frequency == "per_month" else ""))
+    ax.set_title(textwrap.fill(f"({number}) {f.value_text}", 32), fontsize=9)
+    ax.set_xlabel(textwrap.fill(f"{f.geography}, {f.period_text}; {f.provenance.locator}", 36), fontsize=8)
+caption = "Each panel has its own axis and unit: the ranges count different things. Key caveats: " + " ".join(
+    f"({number}) {f.caveats[0].text}" for number, f in enumerate(ranges, start=1)
+)
+panels.text(0.01, 0.01, textwrap.fill(caption, 75 * len(ranges)), fontsize=7, va="bottom", ha="left")
+panels.subplots_adjust(bottom=0.32, wspace=0.45)
+ranges_png = out / "range-figures.png"
+panels.savefig(ranges_png, dpi=100)
+plt.close(panels)
+display(Image(filename=str(ranges_png)))
+[(f.id, f.value_lower, f.value_upper, f.caveats[0].kind) for f in ranges]""",
+    ),
+    (
+        "markdown",
+        """\
+## A filtered table, exported
+
+`ist.figures(**filters)` returns the figures table as a DataFrame; filters take a value or a list of
+values, checked against the column's code list. Here: figures for England and Wales, each with its key
+caveat joined on, written as CSV and Parquet to a temporary folder. (`iicsa-stats export` writes the whole
+tables from a terminal.)""",
+    ),
+    (
+        "code",
+        """\
+table = ist.figures(geography="England and Wales")
+links = ist.table("figure_caveats")
+key = links[links["position"] == 1].merge(ist.caveats()[["caveat_id", "text"]], on="caveat_id")
+table = table.merge(key[["figure_id", "text"]].rename(columns={"text": "key_caveat"}), on="figure_id")
+columns = [
+    "figure_id",
+    "value",
+    "value_lower",
+    "value_upper",
+    "qualifier",
+    "unit",
+    "period_label",
+    "geography",
+    "locator",
+    "key_caveat",
+]
+table = table[columns]
+table.to_csv(out / "figures-england-and-wales.csv", index=False)
+table.to_parquet(out / "figures-england-and-wales.parquet", index=False)
+print(sorted(p.name for p in out.iterdir()))
+table""",
+    ),
+    (
+        "markdown",
+        """\
+Keep the key caveat with any figure you publish, and do not add or compare figures measured in different
+ways: the Inquiry's research says the four ways of measuring scale give very different figures and that
+none of them is likely to reveal the true extent.""",
+    ),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    """The notebook, with no outputs and no execution counts."""
+    cells = [new_markdown_cell(src) if kind == "markdown" else new_code_cell(src) for kind, src in CELLS]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number:02d}"
+    nbformat.validate(nb)
+    return nb
+
+
+def main() -> int:
+    """Write the notebook; returns the exit status."""
+    nbformat.write(build(), NOTEBOOK)
+    print(f"wrote {NOTEBOOK.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
