@@ -20,7 +20,7 @@ import pytest
 import iicsa_stats.build as build_module
 from iicsa_stats.build import build, build_tables
 from iicsa_stats.errors import BuildError, CurationError, RawDocumentError
-from iicsa_stats.validate import format_report, validate
+from iicsa_stats.validation import format_report, validate
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -26,7 +26,7 @@ import pytest
 
 from iicsa_stats.build import build
 from iicsa_stats.numbers import values_in
-from iicsa_stats.validate import Problem, format_report, validate
+from iicsa_stats.validation import Problem, format_report, validate
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ from iicsa_stats import build as build_module
 from iicsa_stats.build import build
 from iicsa_stats.errors import CurationError
 from iicsa_stats.tables import TABLES
-from iicsa_stats.validate import CHECKS, Problem, format_report, validate
+from iicsa_stats.validation import CHECKS, Problem, format_report, validate
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = Path(__file__).resolve().parents[2] / "shared" / "profiles" / "2.0"
@@ -241,7 +241,7 @@ def test_a_parquet_file_of_another_table(package: Path) -> None:
 def test_a_check_that_breaks_is_a_problem_and_the_others_still_run(
     package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import iicsa_stats.validate as validate_module
+    import iicsa_stats.validation as validate_module
 
     def broken(text: str) -> list[object]:
         raise RuntimeError("unexpected")

@@ -37,7 +37,9 @@ from .tables import TABLES
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from pathlib import Path
+
+    from .validation import Problem
 
 __all__ = [
     "TABLES",
@@ -110,12 +112,35 @@ def figure(figure_id: str) -> Figure:
     return _store.get_figure(figure_id)
 
 
-def validate(**kwargs: Any) -> list[Any]:
+def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
     """Check the data package and return every problem found (an empty list when all holds).
 
-    See :func:`iicsa_stats.validate.validate` for the checks and the arguments;
-    ``iicsa-stats validate`` runs the same from a terminal.
-    """
-    from .validate import validate as _validate
+    The checks: the Data Package against its schemas (frictionless), every
+    file's size and hash, the raw documents' SHA-256, every quote at its
+    offsets with its declared values, the number ledger, keys and bounds, CSV
+    against Parquet, and in a source checkout a fresh rebuild compared with the
+    committed files.  ``iicsa-stats validate`` runs the same from a terminal.
 
-    return _validate(**kwargs)
+    Parameters
+    ----------
+    root : pathlib.Path, optional
+        A data package folder; by default the data this package uses.
+    rebuild : bool, optional
+        Compare a fresh build with the committed files; by default only in a
+        source checkout.
+
+    Returns
+    -------
+    list of iicsa_stats.validation.Problem
+        Each names its check, file, table, row, field, what was expected and
+        what was found, and the figure concerned.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> ist.validate(rebuild=False)
+    []
+    """
+    from .validation import validate as _validate
+
+    return _validate(root, rebuild=rebuild)

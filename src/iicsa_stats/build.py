@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
+from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError
-from .accounting import Span, classify, locate, stub_for
 from .numbers import values_in
 from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path
 
@@ -90,7 +90,12 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
             f"{path}: raw document {doc['id']!r} does not match its pin (expected sha256 {doc['sha256']} and "
             f"{doc['bytes']} bytes, found sha256 {digest} and {len(data)} bytes); {fix}"
         )
-    text: str = data.decode("utf-8")
+    try:
+        text: str = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RawDocumentError(
+            f"{path}: raw document {doc['id']!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}"
+        ) from None
     return text
 
 
@@ -466,6 +471,7 @@ def _swap_into(staging: Path, root: Path) -> None:
             os.replace(processed, backup / "processed")
             moved.append((backup / "processed", processed))
         os.replace(staging / "data" / "processed", processed)
+        moved.append((staging / "data" / "none", processed))  # a failure from here on removes the new folder
         if package.exists():
             shutil.copy2(package, backup / "datapackage.json")
         os.replace(staging / "datapackage.json", package)
@@ -473,7 +479,8 @@ def _swap_into(staging: Path, root: Path) -> None:
         for src, dst in reversed(moved):
             if dst.exists():
                 shutil.rmtree(dst)
-            os.replace(src, dst)
+            if src.exists():
+                os.replace(src, dst)
         raise
 
 

@@ -51,6 +51,12 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def _say(prefix: str, message: object) -> None:
+    """Print one line on standard error, control characters shown as escapes (one line, always)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+    print(f"{PROG}: {prefix}: {text}", file=sys.stderr)
+
+
 def _count(text: str) -> int:
     """An argparse type: a whole number >= 0 (>= 1 for --limit is checked by search)."""
     try:
@@ -266,7 +272,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     import json
     from pathlib import Path
 
-    from .validate import format_report, validate
+    from .validation import format_report, validate
 
     root = Path(args.root) if args.root else None
     problems = validate(root, rebuild=False if args.no_rebuild else None)
@@ -404,16 +410,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args, out)
         return status
     except _UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _say("error", exc)
         return USAGE_ERROR
     except UnknownFigureError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _say("error", exc)
         return USAGE_ERROR
     except (CurationError, RawDocumentError, BuildError) as exc:
-        print(f"{PROG}: build failed: {exc}", file=sys.stderr)
+        print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
         return FAILED
     except (DataFileError, IICSAStatsError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _say("error", exc)
         return FAILED
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -194,6 +194,8 @@ def read_csv(root: Path, table: str, schema: Mapping[str, Any] | None = None) ->
         for field, cell in zip(schema["fields"], record, strict=True):
             try:
                 row[field["name"]] = parse_cell(cell, field, missing)
+                if row[field["name"]] is None and field.get("constraints", {}).get("required"):
+                    raise ValueError("a required value is missing")
             except ValueError as exc:
                 raise DataFileError(
                     f"{path}, line {number}, column {field['name']!r}: {cell!r} is not of type "
