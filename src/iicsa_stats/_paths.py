@@ -5,47 +5,65 @@ An installed wheel carries the data package inside the package, in ``_data/``
 source checkout keeps the same layout at the repository root.  The lookup uses
 the package's own directory rather than :mod:`importlib.resources`, whose import
 alone costs about twice the interpreter's start-up; a test installs the wheel
-and proves the shipped data is found this way.
+and proves the shipped data is found this way.  The figure lookup works with
+plain strings (:func:`data_dir`) so that it need not import :mod:`pathlib`
+either; everything else uses :func:`data_root`.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .errors import DataFileError
 
-_HERE = Path(__file__).resolve().parent
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_HERE = os.path.dirname(os.path.realpath(__file__))
 #: Environment variable that points the loader at another copy of the data package.
 ENV_VAR = "IICSA_STATS_DATA_DIR"
 
 
-def checkout_root() -> Path | None:
-    """The source checkout this package runs from, or None when installed from a wheel."""
-    root = _HERE.parent.parent
-    if (root / "pyproject.toml").is_file() and (root / "data" / "curation").is_dir():
+def _checkout_dir() -> str | None:
+    root = os.path.dirname(os.path.dirname(_HERE))
+    if os.path.isfile(os.path.join(root, "pyproject.toml")) and os.path.isdir(os.path.join(root, "data", "curation")):
         return root
     return None
 
 
-def data_root() -> Path:
-    """The folder holding ``datapackage.json`` and the data it describes."""
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from, or None when installed from a wheel."""
+    from pathlib import Path
+
+    root = _checkout_dir()
+    return Path(root) if root is not None else None
+
+
+def data_dir() -> str:
+    """The folder holding ``datapackage.json`` and the data it describes, as a string."""
     override = os.environ.get(ENV_VAR)
     if override:
-        root = Path(override)
-        if not (root / "datapackage.json").is_file():
+        if not os.path.isfile(os.path.join(override, "datapackage.json")):
             raise DataFileError(
                 f"{ENV_VAR}={override!r} has no datapackage.json: point it at a folder built by "
                 "`iicsa-stats build`, or unset it to use the data shipped with the package."
             )
-        return root
-    shipped = _HERE / "_data"
-    if (shipped / "datapackage.json").is_file():
+        return override
+    shipped = os.path.join(_HERE, "_data")
+    if os.path.isfile(os.path.join(shipped, "datapackage.json")):
         return shipped
-    checkout = checkout_root()
-    if checkout is not None and (checkout / "datapackage.json").is_file():
+    checkout = _checkout_dir()
+    if checkout is not None and os.path.isfile(os.path.join(checkout, "datapackage.json")):
         return checkout
     raise DataFileError(
         f"the data package was not found in {shipped} or in a source checkout: "
         "reinstall iicsa_stats, or run `iicsa-stats build` in the checkout."
     )
+
+
+def data_root() -> Path:
+    """The folder holding ``datapackage.json`` and the data it describes."""
+    from pathlib import Path
+
+    return Path(data_dir())

@@ -6,10 +6,10 @@ pyarrow or frictionless.  Tables are read once per process and data root.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from pathlib import Path
 
-from ._paths import data_root
+from ._paths import data_dir
 from .caveats import Caveat
 from .errors import DataFileError, UnknownFigureError
 from .figures import Figure
@@ -22,30 +22,32 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=8)
-def _rows(root: Path, table: str) -> tuple[Row, ...]:
+def _rows(root: str, table: str) -> tuple[Row, ...]:
     return tuple(read_csv(root, table))
 
 
 def rows(table: str) -> tuple[Row, ...]:
     """Typed rows of a table from the current data root."""
-    return _rows(data_root(), table)
+    return _rows(data_dir(), table)
 
 
 @lru_cache(maxsize=2)
-def _package(root: Path) -> dict[str, Any]:
-    package = load_json(root / "datapackage.json")
+def _package(root: str) -> dict[str, Any]:
+    package = load_json(os.path.join(root, "datapackage.json"))
     if not isinstance(package, dict) or "resources" not in package:
-        raise DataFileError(f"{root / 'datapackage.json'}: not a data package descriptor; reinstall or rebuild")
+        raise DataFileError(
+            f"{os.path.join(root, 'datapackage.json')}: not a data package descriptor; reinstall or rebuild"
+        )
     return package
 
 
 def package() -> dict[str, Any]:
     """The ``datapackage.json`` descriptor."""
-    return _package(data_root())
+    return _package(data_dir())
 
 
 @lru_cache(maxsize=2)
-def _figures(root: Path) -> dict[str, Figure]:
+def _figures(root: str) -> dict[str, Figure]:
     documents = {r["document_id"]: r for r in _rows(root, "documents")}
     producers = {r["producer_id"]: r for r in _rows(root, "producers")}
     references: dict[str, list[Reference]] = {}
@@ -123,16 +125,17 @@ def _figures(root: Path) -> dict[str, Figure]:
                 provenance=provenance,
             )
         except (KeyError, ValueError) as exc:
+            path = os.path.join(root, "data", "processed", "figures.csv")
             raise DataFileError(
-                f"{root / 'data' / 'processed' / 'figures.csv'}: figure {r.get('figure_id')!r} is inconsistent "
-                f"with the other tables ({exc}); run `iicsa-stats validate` to see every problem"
+                f"{path}: figure {r.get('figure_id')!r} is inconsistent with the other tables ({exc}); "
+                "run `iicsa-stats validate` to see every problem"
             ) from None
     return dict(sorted(figures.items()))
 
 
 def all_figures() -> dict[str, Figure]:
     """Every figure by id, in id order."""
-    return _figures(data_root())
+    return _figures(data_dir())
 
 
 def get_figure(figure_id: str) -> Figure:
@@ -147,17 +150,19 @@ def get_figure(figure_id: str) -> Figure:
 
 
 @lru_cache(maxsize=4)
-def _raw(root: Path, raw_path: str) -> str:
-    path = root / raw_path
+def _raw(root: str, raw_path: str) -> str:
+    path = os.path.join(root, raw_path)
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text: str = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: raw document unreadable ({exc}); reinstall or restore it") from None
+    return text
 
 
 def raw_text(raw_path: str) -> str:
     """A raw document's text, read only when a figure's context is asked for."""
-    return _raw(data_root(), raw_path)
+    return _raw(data_dir(), raw_path)
 
 
 def clear_cache() -> None:

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 from collections.abc import Iterable, Mapping
 
 from .errors import DataFileError
@@ -20,7 +21,9 @@ from .errors import DataFileError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any
+    from typing import Any, TypeVar
+
+    P = TypeVar("P", str, Path)
 
 __all__ = [
     "TABLES",
@@ -46,22 +49,29 @@ TABLES: tuple[str, ...] = (
 Row = dict[str, "Any"]
 
 
-def schema_path(root: Path, table: str) -> Path:
-    """Path of a table's Table Schema below a data package root."""
-    return root / "schemas" / f"{table}.schema.json"
+def _join(root: P, *parts: str) -> P:
+    """Join below ``root``, keeping its kind: a str stays a str (no pathlib on the lookup path)."""
+    if isinstance(root, str):
+        return os.path.join(root, *parts)
+    return root.joinpath(*parts)
 
 
-def csv_path(root: Path, table: str) -> Path:
-    """Path of a table's CSV file below a data package root."""
-    return root / "data" / "processed" / f"{table}.csv"
+def schema_path(root: P, table: str) -> P:
+    """Path of a table's Table Schema below a data package root (a str or a Path, like ``root``)."""
+    return _join(root, "schemas", f"{table}.schema.json")
 
 
-def parquet_path(root: Path, table: str) -> Path:
-    """Path of a table's Parquet file below a data package root."""
-    return root / "data" / "processed" / f"{table}.parquet"
+def csv_path(root: P, table: str) -> P:
+    """Path of a table's CSV file below a data package root (a str or a Path, like ``root``)."""
+    return _join(root, "data", "processed", f"{table}.csv")
 
 
-def load_json(path: Path) -> Any:
+def parquet_path(root: P, table: str) -> P:
+    """Path of a table's Parquet file below a data package root (a str or a Path, like ``root``)."""
+    return _join(root, "data", "processed", f"{table}.parquet")
+
+
+def load_json(path: str | Path) -> Any:
     """Read a JSON file, turning every failure into a :class:`DataFileError`."""
     import json
 
@@ -74,7 +84,7 @@ def load_json(path: Path) -> Any:
         raise DataFileError(f"{path}: not valid UTF-8 JSON ({exc}); restore it from the release or rebuild") from None
 
 
-def load_schema(root: Path, table: str) -> dict[str, Any]:
+def load_schema(root: P, table: str) -> dict[str, Any]:
     """Read a table's schema and check that it has the shape this package relies on."""
     path = schema_path(root, table)
     schema: dict[str, Any] = load_json(path)
@@ -150,7 +160,7 @@ def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> st
     return buffer.getvalue()
 
 
-def read_csv(root: Path, table: str, schema: Mapping[str, Any] | None = None) -> list[Row]:
+def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None) -> list[Row]:
     """Read a processed CSV table into typed rows.
 
     Raises
