@@ -186,3 +186,55 @@ def test_corrupt_data_file_is_one_clear_line(tmp_path: Path) -> None:
     figures.write_bytes("figure_id\n\xe9".encode("latin-1"))
     result = run("list", env={"IICSA_STATS_DATA_DIR": str(copy)})
     assert result.returncode == 1 and "not UTF-8" in result.stderr
+
+
+def _checkout_copy(tmp_path: Path) -> Path:
+    from iicsa_stats._paths import checkout_root
+
+    source = checkout_root()
+    if source is None:
+        pytest.skip("needs a source checkout")
+    root = tmp_path / "checkout"
+    for part in ("data", "schemas"):
+        shutil.copytree(source / part, root / part)
+    for name in ("pyproject.toml", "datapackage.json"):
+        shutil.copy(source / name, root / name)
+    return root
+
+
+def test_validate_command_on_the_checkout_includes_the_rebuild() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no problems found" in result.stdout
+    as_json = run("validate", "--format", "json", "--no-rebuild")
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout) == []
+
+
+def test_validate_command_lists_problems_and_exits_1(tmp_path: Path) -> None:
+    root = _checkout_copy(tmp_path)
+    figures = root / "data" / "processed" / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace("8525", "8526"), encoding="utf-8")
+    result = run("validate", "--root", str(root), "--format", "json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)
+    assert any(p["figure_id"] == "police-recorded-online-csa-offences-2017-18" for p in problems)
+
+
+def test_build_and_todo_commands(tmp_path: Path) -> None:
+    root = _checkout_copy(tmp_path)
+    before = (root / "datapackage.json").read_bytes()
+    built = run("build", "--root", str(root))
+    assert built.returncode == 0, built.stderr
+    assert (root / "datapackage.json").read_bytes() == before
+    assert run("todo", "--root", str(root)).returncode == 0
+    curation = root / "data" / "curation" / "iicsa-research-online.toml"
+    text = curation.read_text(encoding="utf-8")
+    curation.write_text(text.replace('[[excluded]]\nspan = "January 2018"\nreason = "date"\n', ""), encoding="utf-8")
+    todo = run("todo", "--root", str(root))
+    assert todo.returncode == 1
+    assert "'2018'" in todo.stdout and "[[excluded]]" in todo.stdout and "context:" in todo.stdout
+    failed = run("build", "--root", str(root))
+    assert failed.returncode == 1
+    assert "not accounted for" in failed.stderr and "Traceback" not in failed.stderr
+    assert (root / "datapackage.json").read_bytes() == before

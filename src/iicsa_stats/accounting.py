@@ -12,6 +12,7 @@ and a mention with none of these is *unaccounted*, which fails the build.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -129,6 +130,6 @@ def stub_for(text: str, mention: NumberMention, width: int = 60) -> str:
         f"  offset {mention.start}: {mention.text!r} ({mention.kind})\n"
         f"    context: ...{before}[{mention.text}]{after}...\n"
         f"    stub:    [[excluded]]\n"
-        f"             span = {mention.text!r}   # lengthen until it occurs once in the text\n"
+        f"             span = {json.dumps(mention.text, ensure_ascii=False)}   # lengthen until it occurs once\n"
         f'             reason = "..."   # or quote it in a [[figures]] or [[caveats]] entry'
     )

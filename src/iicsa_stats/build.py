@@ -173,7 +173,7 @@ def build_tables(root: Path) -> BuildResult:
             }
         )
 
-    unaccounted: list[str] = []
+    unaccounted: dict[str, list[str]] = {}
     for doc in cur.documents:
         doc_id, text = doc["id"], raw[doc["id"]]
         figure_spans, caveat_spans, excluded_spans = [], [], []
@@ -239,7 +239,7 @@ def build_tables(root: Path) -> BuildResult:
         for e in ledger:
             m = e.mention
             if e.status is None:
-                unaccounted.append(f"{doc_id} ({doc['raw_path']}):\n{stub_for(text, m)}")
+                unaccounted.setdefault(f"{doc_id} ({doc['raw_path']}):", []).append(stub_for(text, m))
                 continue
             tables["ledger"].append(
                 {
@@ -256,10 +256,13 @@ def build_tables(root: Path) -> BuildResult:
                 }
             )
     if unaccounted:
+        count = sum(len(stubs) for stubs in unaccounted.values())
         raise CurationError(
             "data/curation",
-            f"{len(unaccounted)} numbers in the raw documents are not accounted for (ledger coverage below 100%). "
-            "Quote each in a figure or caveat, or list it under [[excluded]] with a reason:\n" + "\n".join(unaccounted),
+            f"{count} number{'s' if count > 1 else ''} in the raw documents {'are' if count > 1 else 'is'} not "
+            "accounted for (ledger coverage below 100%). Quote each in a figure or caveat, or list it under "
+            "[[excluded]] with a reason:\n"
+            + "\n".join(f"{head}\n" + "\n".join(stubs) for head, stubs in unaccounted.items()),
         )
 
     for caveat in cur.curator_caveats:
