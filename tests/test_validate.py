@@ -19,7 +19,8 @@ from iicsa_stats.tables import TABLES
 from iicsa_stats.validation import CHECKS, Problem, format_report, validate
 
 REPO = Path(__file__).resolve().parents[1]
-PROFILES = Path(__file__).resolve().parents[2] / "shared" / "profiles" / "2.0"
+PROFILES = Path(__file__).resolve().parent / "profiles" / "2.0"  # vendored, see tests/profiles/README.md
+SHARED_PROFILES = Path(__file__).resolve().parents[2] / "shared" / "profiles" / "2.0"
 
 
 @pytest.fixture(scope="module")
@@ -418,7 +419,19 @@ def test_rebuild_reports_a_curation_error(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- Data Package v2 profiles
 
 
-@pytest.mark.skipif(not PROFILES.is_dir(), reason=f"the Data Package v2 JSON Schemas are not at {PROFILES}")
+def test_vendored_profiles_equal_the_shared_copy() -> None:
+    assert sorted(p.name for p in PROFILES.glob("*.json")) == [
+        "datapackage.json",
+        "dataresource.json",
+        "tabledialect.json",
+        "tableschema.json",
+    ]
+    if not SHARED_PROFILES.is_dir():
+        pytest.skip(f"no shared copy of the profiles at {SHARED_PROFILES} to compare with")
+    for profile in PROFILES.glob("*.json"):
+        assert profile.read_bytes() == (SHARED_PROFILES / profile.name).read_bytes(), profile.name
+
+
 def test_descriptor_and_schemas_follow_the_v2_profiles() -> None:
     from jsonschema import Draft7Validator
 
@@ -437,7 +450,6 @@ def test_descriptor_and_schemas_follow_the_v2_profiles() -> None:
     assert errors == []
 
 
-@pytest.mark.skipif(not PROFILES.is_dir(), reason=f"the Data Package v2 JSON Schemas are not at {PROFILES}")
 def test_the_v2_profile_check_can_fail() -> None:
     from jsonschema import Draft7Validator
 
