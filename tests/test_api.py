@@ -164,3 +164,41 @@ def test_bad_data_root_is_a_clear_error(tmp_path, monkeypatch) -> None:  # type:
     finally:
         monkeypatch.delenv("IICSA_STATS_DATA_DIR")
         _store.clear_cache()
+
+
+def test_import_and_load_work_without_network() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import socket
+
+def blocked(*args, **kwargs):
+    raise OSError("network blocked by the test")
+
+socket.socket = blocked
+socket.create_connection = blocked
+socket.getaddrinfo = blocked
+import iicsa_stats as ist
+fig = ist.figure("police-recorded-online-csa-incidents-2016-17")
+assert fig.context(10)
+assert len(ist.figures()) == len(ist.list_figures())
+assert ist.search("arrests")
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_public_names_stay_callable_after_every_submodule_is_imported() -> None:
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(ist.__path__):
+        if module.name != "__main__":
+            importlib.import_module(f"iicsa_stats.{module.name}")
+    for name in ("figure", "figures", "list_figures", "caveats", "documents", "ledger", "table", "search", "validate"):
+        assert callable(getattr(ist, name)), name
+    assert ist.validate(rebuild=False) == []
+    assert ist.validate(rebuild=False) == []
