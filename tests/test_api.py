@@ -176,7 +176,11 @@ import socket
 def blocked(*args, **kwargs):
     raise OSError("network blocked by the test")
 
-socket.socket = blocked
+class BlockedSocket(socket.socket):
+    def __init__(self, *args, **kwargs):
+        blocked()
+
+socket.socket = BlockedSocket
 socket.create_connection = blocked
 socket.getaddrinfo = blocked
 import iicsa_stats as ist
