@@ -12,7 +12,7 @@ from functools import lru_cache
 from ._paths import data_dir
 from .caveats import Caveat
 from .errors import DataFileError, UnknownFigureError
-from .figures import Figure
+from .figures import TABLE_FIELDS, Figure
 from .provenance import Provenance, Reference
 from .tables import Row, load_json, read_csv
 
@@ -100,27 +100,7 @@ def _figures(root: str) -> dict[str, Figure]:
             )
             figures[r["figure_id"]] = Figure(
                 id=r["figure_id"],
-                **{
-                    k: r[k]
-                    for k in (
-                        "measure",
-                        "measure_code",
-                        "value",
-                        "value_lower",
-                        "value_upper",
-                        "qualifier",
-                        "unit",
-                        "unit_label",
-                        "period_label",
-                        "period_type",
-                        "period_start",
-                        "period_end",
-                        "frequency",
-                        "geography",
-                        "population",
-                        "scale_measure",
-                    )
-                },
+                **{k: r[k] for k in TABLE_FIELDS},
                 caveats=linked,
                 provenance=provenance,
             )

@@ -34,7 +34,7 @@ from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError
 from .numbers import values_in
-from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path
+from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
@@ -360,13 +360,7 @@ def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrow_types = {
-        "string": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "date": pa.date32(),
-        "boolean": pa.bool_(),
-    }
+    types = arrow_types()
     fields = []
     for field in schema["fields"]:
         metadata = {"title": field["title"], "description": field["description"]}
@@ -374,7 +368,7 @@ def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str,
         if enum:
             metadata["enum"] = json.dumps(enum)
         required = field.get("constraints", {}).get("required", False)
-        fields.append(pa.field(field["name"], arrow_types[field["type"]], nullable=not required, metadata=metadata))
+        fields.append(pa.field(field["name"], types[field["type"]], nullable=not required, metadata=metadata))
     arrow_schema = pa.schema(fields, metadata={**meta})
     columns = {
         f.name: [

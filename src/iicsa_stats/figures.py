@@ -23,6 +23,25 @@ QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "appro
 #: Units of count, as the texts count them (never merged).
 UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
 PERIOD_TYPES = ("financial_year", "single_date", "open_ended", "not_stated")
+#: The attributes of a Figure that are columns of the figures table under the same name.
+TABLE_FIELDS = (
+    "measure",
+    "measure_code",
+    "value",
+    "value_lower",
+    "value_upper",
+    "qualifier",
+    "unit",
+    "unit_label",
+    "period_label",
+    "period_type",
+    "period_start",
+    "period_end",
+    "frequency",
+    "geography",
+    "population",
+    "scale_measure",
+)
 _RANGE = ("range", "approximate_range")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NOUNS = {
@@ -284,26 +303,9 @@ class Figure:
         return {
             "figure_id": self.id,
             **{
-                k: getattr(self, k)
-                for k in (
-                    "measure",
-                    "measure_code",
-                    "value",
-                    "value_lower",
-                    "value_upper",
-                    "qualifier",
-                    "unit",
-                    "unit_label",
-                    "period_label",
-                    "period_type",
-                )
+                k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in ((k, getattr(self, k)) for k in TABLE_FIELDS)
             },
-            "period_start": self.period_start.isoformat() if self.period_start else None,
-            "period_end": self.period_end.isoformat() if self.period_end else None,
-            "frequency": self.frequency,
-            "geography": self.geography,
-            "population": self.population,
-            "scale_measure": self.scale_measure,
             "headline": self.headline,
             "caveats": [
                 {

@@ -56,6 +56,19 @@ def _join(root: P, *parts: str) -> P:
     return root.joinpath(*parts)
 
 
+def arrow_types() -> dict[str, Any]:
+    """The Arrow type of each Table Schema type, as the build writes Parquet (imports pyarrow)."""
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "date": pa.date32(),
+        "boolean": pa.bool_(),
+    }
+
+
 def schema_path(root: P, table: str) -> P:
     """Path of a table's Table Schema below a data package root (a str or a Path, like ``root``)."""
     return _join(root, "schemas", f"{table}.schema.json")

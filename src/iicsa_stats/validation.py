@@ -55,7 +55,7 @@ from typing import Any
 from . import _paths
 from .errors import CurationError, DataFileError, IICSAStatsError
 from .numbers import find_numbers, values_in
-from .tables import TABLES, Row, csv_path, field_names, load_json, load_schema, parquet_path, read_csv
+from .tables import TABLES, Row, arrow_types, csv_path, field_names, load_json, load_schema, parquet_path, read_csv
 
 __all__ = ["CHECKS", "Problem", "format_report", "validate"]
 
@@ -856,16 +856,9 @@ def _missing(value: Any) -> bool:
 
 
 def _check_parquet(pkg: _Package) -> None:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrow_types = {
-        "string": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "date": pa.date32(),
-        "boolean": pa.bool_(),
-    }
+    types = arrow_types()
     for table, schema in pkg.schemas.items():
         path = parquet_path(pkg.root, table)
         rel = pkg.rel(path)
@@ -897,7 +890,7 @@ def _check_parquet(pkg: _Package) -> None:
             name = spec["name"]
             if name not in arrow.column_names:
                 continue
-            expected_type = arrow_types.get(spec.get("type", "string"))
+            expected_type = types.get(spec.get("type", "string"))
             found_type = arrow.schema.field(name).type
             if found_type != expected_type:
                 pkg.add(
