@@ -8,7 +8,6 @@ build accepts as a root like the checkout itself.
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import tomllib
 import types
@@ -26,14 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the checkout's data package sources and outputs."""
-    copy = tmp_path / "checkout"
-    for name in ("data", "schemas"):
-        shutil.copytree(REPO / name, copy / name)
-    for name in ("pyproject.toml", "datapackage.json"):
-        shutil.copy2(REPO / name, copy / name)
-    return copy
+def root(checkout_copy: Path) -> Path:
+    """A copy of the checkout's data package sources and outputs (see conftest.py)."""
+    return checkout_copy
 
 
 def outputs(root: Path) -> dict[str, bytes]:

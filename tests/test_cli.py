@@ -188,20 +188,6 @@ def test_corrupt_data_file_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 1 and "not UTF-8" in result.stderr
 
 
-def _checkout_copy(tmp_path: Path) -> Path:
-    from iicsa_stats._paths import checkout_root
-
-    source = checkout_root()
-    if source is None:
-        pytest.skip("needs a source checkout")
-    root = tmp_path / "checkout"
-    for part in ("data", "schemas"):
-        shutil.copytree(source / part, root / part)
-    for name in ("pyproject.toml", "datapackage.json"):
-        shutil.copy(source / name, root / name)
-    return root
-
-
 def test_validate_command_on_the_checkout_includes_the_rebuild() -> None:
     result = run("validate")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -211,8 +197,8 @@ def test_validate_command_on_the_checkout_includes_the_rebuild() -> None:
     assert json.loads(as_json.stdout) == []
 
 
-def test_validate_command_lists_problems_and_exits_1(tmp_path: Path) -> None:
-    root = _checkout_copy(tmp_path)
+def test_validate_command_lists_problems_and_exits_1(checkout_copy: Path) -> None:
+    root = checkout_copy
     figures = root / "data" / "processed" / "figures.csv"
     figures.write_text(figures.read_text(encoding="utf-8").replace("8525", "8526"), encoding="utf-8")
     result = run("validate", "--root", str(root), "--format", "json")
@@ -221,8 +207,8 @@ def test_validate_command_lists_problems_and_exits_1(tmp_path: Path) -> None:
     assert any(p["figure_id"] == "police-recorded-online-csa-offences-2017-18" for p in problems)
 
 
-def test_build_and_todo_commands(tmp_path: Path) -> None:
-    root = _checkout_copy(tmp_path)
+def test_build_and_todo_commands(checkout_copy: Path) -> None:
+    root = checkout_copy
     before = (root / "datapackage.json").read_bytes()
     built = run("build", "--root", str(root))
     assert built.returncode == 0, built.stderr

@@ -381,17 +381,8 @@ def test_source_caveat_quote(package: Path) -> None:
     assert [p.row for p in quotes] == [f"caveat_id={quoted['caveat_id']}"]
 
 
-def _checkout_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "checkout"
-    for name in ("data", "schemas"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("pyproject.toml", "datapackage.json"):
-        shutil.copy2(REPO / name, root / name)
-    return root
-
-
-def test_rebuild_finds_committed_files_that_differ_from_the_curation(tmp_path: Path) -> None:
-    root = _checkout_copy(tmp_path)
+def test_rebuild_finds_committed_files_that_differ_from_the_curation(checkout_copy: Path) -> None:
+    root = checkout_copy
     fid = csv_rows(root / "data/processed/figures.csv")[0]["figure_id"]
     curation = next(p for p in (root / "data/curation").glob("*.toml") if f'id = "{fid}"' in p.read_text("utf-8"))
     text = curation.read_text(encoding="utf-8")
@@ -405,8 +396,8 @@ def test_rebuild_finds_committed_files_that_differ_from_the_curation(tmp_path: P
     assert any(p.table == "figures" and "Parquet rows differ" in p.message for p in rebuild), format_report(rebuild)
 
 
-def test_rebuild_reports_a_curation_error(tmp_path: Path) -> None:
-    root = _checkout_copy(tmp_path)
+def test_rebuild_reports_a_curation_error(checkout_copy: Path) -> None:
+    root = checkout_copy
     raw = next((root / "data/raw").glob("*.txt"))
     raw.write_bytes(raw.read_bytes() + b"\n")
     problems = validate(root, rebuild=True)
