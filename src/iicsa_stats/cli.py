@@ -22,6 +22,7 @@ from .errors import (
     UnknownFigureError,
 )
 from .figures import Figure
+from .tables import format_cell
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
@@ -117,8 +118,6 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     elif args.format == "csv":
         import csv
 
-        from .tables import format_cell
-
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*_LIST_COLUMNS, "headline", "key_caveat"])
         for f in figures:
@@ -139,10 +138,12 @@ def _show(fig: Figure, out: TextIO, chars: int) -> None:
     p = fig.provenance
     out.write(f"{_style(fig.headline, '1', on)}\n")
     out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
+    number = {"type": "number"}
     if fig.value is not None:
-        out.write(f"  value: {fig.value:g} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
+        value = format_cell(fig.value, number)
+        out.write(f"  value: {value} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
     else:
-        bounds = f"{fig.value_lower:g} to {fig.value_upper:g}"
+        bounds = f"{format_cell(fig.value_lower, number)} to {format_cell(fig.value_upper, number)}"
         out.write(f"  range: {bounds} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
     period = fig.period_label
     if fig.period_start:
