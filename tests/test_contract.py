@@ -11,6 +11,7 @@ import pytest
 import iicsa_stats as ist
 from iicsa_stats import _store
 from iicsa_stats._paths import data_root
+from iicsa_stats.figures import TABLE_FIELDS
 from iicsa_stats.numbers import find_numbers, values_in
 from iicsa_stats.tables import load_schema
 
@@ -21,6 +22,15 @@ CAVEAT_IDS = [row["caveat_id"] for row in _store.rows("caveats")]
 def _raw(document_id: str) -> str:
     doc = next(r for r in _store.rows("documents") if r["document_id"] == document_id)
     return (data_root() / doc["raw_path"]).read_text(encoding="utf-8")
+
+
+def test_table_fields_are_every_figure_attribute_that_is_a_column() -> None:
+    import dataclasses
+
+    columns = {f["name"] for f in load_schema(data_root(), "figures")["fields"]}
+    attributes = {f.name for f in dataclasses.fields(ist.Figure)}
+    assert set(TABLE_FIELDS) == columns & attributes
+    assert len(TABLE_FIELDS) == len(set(TABLE_FIELDS))
 
 
 def test_there_are_figures() -> None:
@@ -51,24 +61,7 @@ def test_figure_api_and_dataframe_agree(figure_id: str) -> None:
             return pd.Timestamp(a) == pd.Timestamp(b)
         return a == b
 
-    for column in (
-        "value",
-        "value_lower",
-        "value_upper",
-        "qualifier",
-        "unit",
-        "unit_label",
-        "period_label",
-        "period_type",
-        "period_start",
-        "period_end",
-        "frequency",
-        "geography",
-        "population",
-        "scale_measure",
-        "measure",
-        "measure_code",
-    ):
+    for column in TABLE_FIELDS:
         assert same(getattr(fig, column), row[column]), column
     p = fig.provenance
     assert (p.quote, p.quote_start, p.quote_end, p.locator) == (

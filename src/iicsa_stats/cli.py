@@ -138,12 +138,12 @@ def _show(fig: Figure, out: TextIO, chars: int) -> None:
     p = fig.provenance
     out.write(f"{_style(fig.headline, '1', on)}\n")
     out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
-    number = {"type": "number"}
+    number_field = {"type": "number"}
     if fig.value is not None:
-        value = format_cell(fig.value, number)
+        value = format_cell(fig.value, number_field)
         out.write(f"  value: {value} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
     else:
-        bounds = f"{format_cell(fig.value_lower, number)} to {format_cell(fig.value_upper, number)}"
+        bounds = f"{format_cell(fig.value_lower, number_field)} to {format_cell(fig.value_upper, number_field)}"
         out.write(f"  range: {bounds} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
     period = fig.period_label
     if fig.period_start:

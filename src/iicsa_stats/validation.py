@@ -652,43 +652,31 @@ def _check_ledger(pkg: _Package) -> None:
                         f"{_REBUILD_FIX}",
                     )
             status = row.get("status")
-            if status == "figure":
-                fid = row.get("figure_id")
-                span = figure_spans.get(fid or "")
+            if status in ("figure", "caveat"):
+                # The row claims the number for a figure's or a caveat's quote: that quote must hold it.
+                column, spans, none = (
+                    ("figure_id", figure_spans, "no figure")
+                    if status == "figure"
+                    else ("caveat_id", caveat_spans, "no quoted caveat")
+                )
+                claimed = row.get(column)
+                named = claimed if status == "figure" else owner
+                span = spans.get(claimed or "")
                 if span is None or span[0] != doc_id:
                     pkg.add(
                         **where,
-                        field="figure_id",
-                        figure_id=fid,
-                        found=str(fid),
-                        message=f"a figure row of the ledger names no figure of document {doc_id!r}",
+                        field=column,
+                        figure_id=named,
+                        found=str(claimed),
+                        message=f"a {status} row of the ledger names {none} of document {doc_id!r}",
                     )
                 elif not span[1] <= mention.start <= mention.end <= span[2]:
                     pkg.add(
                         **where,
-                        figure_id=fid,
+                        figure_id=named,
                         expected=f"inside {span[1]}..{span[2]}",
                         found=f"{mention.start}..{mention.end}",
-                        message=f"the number {mention.text!r} lies outside the quote of figure {fid!r}",
-                    )
-            elif status == "caveat":
-                cid = row.get("caveat_id")
-                cspan = caveat_spans.get(cid or "")
-                if cspan is None or cspan[0] != doc_id:
-                    pkg.add(
-                        **where,
-                        field="caveat_id",
-                        figure_id=owner,
-                        found=str(cid),
-                        message=f"a caveat row of the ledger names no quoted caveat of document {doc_id!r}",
-                    )
-                elif not cspan[1] <= mention.start <= mention.end <= cspan[2]:
-                    pkg.add(
-                        **where,
-                        figure_id=owner,
-                        expected=f"inside {cspan[1]}..{cspan[2]}",
-                        found=f"{mention.start}..{mention.end}",
-                        message=f"the number {mention.text!r} lies outside the quote of caveat {cid!r}",
+                        message=f"the number {mention.text!r} lies outside the quote of {status} {claimed!r}",
                     )
             elif status == "excluded":
                 if row.get("figure_id") or row.get("caveat_id") or not row.get("reason"):
