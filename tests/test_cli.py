@@ -98,7 +98,7 @@ def test_bad_input_exits_2_with_one_line(argv: list[str], message: str, capsys: 
     assert "Traceback" not in captured.err
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "csv-excel", "json"])
 def test_export(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "export"
     assert main(["export", "--format", fmt, "--out", str(out)]) == 0
@@ -109,7 +109,16 @@ def test_export(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         assert [d["figure_id"] for d in data] == ist.list_figures()
         assert all(d["caveats"] and d["provenance"]["quote"] for d in data)
     else:
-        assert names == sorted(f"{t}.{fmt}" for t in ist.TABLES)
+        suffix = "csv" if fmt == "csv-excel" else fmt
+        assert names == sorted(f"{t}.{suffix}" for t in ist.TABLES)
+    if fmt == "csv-excel":
+        from iicsa_stats._paths import data_root
+
+        for table in ist.TABLES:
+            data = (out / f"{table}.csv").read_bytes()
+            assert data.startswith(b"\xef\xbb\xbf")
+            canonical = (data_root() / "data" / "processed" / f"{table}.csv").read_text(encoding="utf-8")
+            assert data[3:].decode("utf-8").replace("\r\n", "\n") == canonical
     assert not [p for p in out.iterdir() if p.name.startswith(".iicsa-export-")]
 
 

@@ -221,6 +221,17 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             data = [f.to_dict() for f in _store.all_figures().values()]
             (staging / name).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             written.append(name)
+        elif args.format == "csv-excel":
+            import csv
+
+            # Excel reads UTF-8 only with a byte-order mark; CRLF is its native line ending.
+            for table in TABLES:
+                source = csv_path(root, table)
+                with open(source, encoding="utf-8", newline="") as handle:
+                    rows = list(csv.reader(handle))
+                with open(staging / source.name, "w", encoding="utf-8-sig", newline="") as handle:
+                    csv.writer(handle, lineterminator="\r\n").writerows(rows)
+                written.append(source.name)
         else:
             for table in TABLES:
                 source = csv_path(root, table) if args.format == "csv" else parquet_path(root, table)
@@ -344,10 +355,16 @@ def _parser(only: str | None = None) -> _Parser:
 
     p = command(
         "export",
-        "Write the tables (csv, parquet) or the figures with caveats and provenance (json) to a folder.",
+        "Write the tables (csv, parquet, or csv-excel: CSV that Excel opens with every character intact) or the "
+        "figures with their caveats and provenance (json) to a folder.",
         "export --format parquet --out ./iicsa-data",
     )
-    p.add_argument("--format", choices=("csv", "parquet", "json"), required=True, help="what to write")
+    p.add_argument(
+        "--format",
+        choices=("csv", "parquet", "csv-excel", "json"),
+        required=True,
+        help="csv (UTF-8, LF), parquet, csv-excel (UTF-8 with a byte-order mark, CRLF) or json (figures)",
+    )
     p.add_argument("--out", required=True, help="folder to write into (created if missing)")
     p.set_defaults(run=_cmd_export)
 

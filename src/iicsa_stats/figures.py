@@ -66,7 +66,7 @@ def _date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, kw_only=True, slots=True, repr=False)
 class Figure:
     """One figure from the Inquiry's documents, never without its caveats and source.
 
@@ -221,6 +221,18 @@ class Figure:
         notes = f", footnote{'s' if len(p.footnote_markers) > 1 else ''} {' '.join(p.footnote_markers)}"
         notes = notes if p.footnote_markers else ""
         return f"{p.document_title}, {p.locator}{notes}; {p.producer_line}. <{p.url}>"
+
+    def __repr__(self) -> str:
+        """A short one-line form; ``str(figure)`` gives the whole footnote, caveats included.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> ist.figure("research-with-children-participants")  # doctest: +ELLIPSIS
+        <Figure research-with-children-participants: over 260 participants, ...; 1 caveat>
+        """
+        count = len(self.caveats)
+        return f"<Figure {self.id}: {self.headline}; {count} caveat{'s' if count != 1 else ''}>"
 
     def __str__(self) -> str:
         lines = [self.headline, f"  {self.measure}."]
