@@ -206,3 +206,19 @@ def test_public_names_stay_callable_after_every_submodule_is_imported() -> None:
         assert callable(getattr(ist, name)), name
     assert ist.validate(rebuild=False) == []
     assert ist.validate(rebuild=False) == []
+
+
+def test_filters_in_the_column_type() -> None:
+    import datetime as dt
+
+    assert ist.figures(value=5653)["figure_id"].tolist() == ["police-recorded-online-csa-incidents-2016-17"]
+    assert ist.figures(value=10**30).empty  # larger than any 64-bit integer: no match, no overflow
+    assert ist.figures(period_start=dt.date(2017, 4, 1))["figure_id"].tolist() == [
+        "police-recorded-online-csa-offences-2017-18"
+    ]
+    with pytest.raises(ist.UnknownFilterError, match="this column holds numbers"):
+        ist.figures(value="5653")
+    with pytest.raises(ist.UnknownFilterError, match="this column holds text"):
+        ist.figures(figure_id=3)
+    with pytest.raises(ist.UnknownFilterError, match="this column holds dates"):
+        ist.figures(period_start="2017-04-01")

@@ -33,7 +33,7 @@ from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError
-from .numbers import values_in
+from .numbers import same_value, values_in
 from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
@@ -61,10 +61,6 @@ class BuildResult:
     tables: dict[str, list[Row]]
     raw_texts: dict[str, str]
     package: dict[str, Any]
-
-
-def _same_value(a: float, b: float) -> bool:
-    return round(a, 9) == round(b, 9)
 
 
 def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
@@ -184,7 +180,7 @@ def build_tables(root: Path) -> BuildResult:
                 raise CurationError(fig["_file"], f"quote: {exc}", fig["id"]) from None
             found = values_in(fig["quote"])
             for value in _declared_values(fig):
-                if not any(_same_value(value, v) for v in found):
+                if not any(same_value(value, v) for v in found):
                     raise CurationError(
                         fig["_file"],
                         f"declared value {value:g} is not among the numbers parsed from its quote "
@@ -229,7 +225,7 @@ def build_tables(root: Path) -> BuildResult:
         for fig, span in zip(cur.figures[doc_id], figure_spans, strict=True):
             declared = _declared_values(fig)
             for e in ledger:
-                hides_value = any(_same_value(v, d) for v in e.mention.values for d in declared)
+                hides_value = any(same_value(v, d) for v in e.mention.values for d in declared)
                 if e.status == "excluded" and span.covers(e.mention) and hides_value:
                     raise CurationError(
                         fig["_file"],

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CurationError
+from .figures import RANGE_QUALIFIERS
 from .tables import load_schema
 
 __all__ = ["Curation", "load_curation"]
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
 
 _DOCUMENT_KEYS = {
     "id": str,

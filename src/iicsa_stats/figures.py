@@ -42,7 +42,8 @@ TABLE_FIELDS = (
     "population",
     "scale_measure",
 )
-_RANGE = ("range", "approximate_range")
+#: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
+RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NOUNS = {
     "incidents": "incidents",
@@ -138,7 +139,7 @@ class Figure:
             raise ValueError(f"figure {self.id!r}: unknown unit {self.unit!r}")
         if self.period_type not in PERIOD_TYPES:
             raise ValueError(f"figure {self.id!r}: unknown period_type {self.period_type!r}")
-        if self.qualifier in _RANGE:
+        if self.qualifier in RANGE_QUALIFIERS:
             if self.value_lower is None or self.value_upper is None or self.value is not None:
                 raise ValueError(f"figure {self.id!r}: a range has value_lower and value_upper and no value")
             if self.value_lower > self.value_upper:

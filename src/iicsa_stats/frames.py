@@ -165,8 +165,28 @@ def figures(**filters: Any) -> pd.DataFrame:
             bad = [v for v in values if v not in allowed]
             if bad:
                 raise InvalidFilterError(f"filter {column}: {bad} not among the codes {allowed}")
+        else:
+            values = _comparable(column, frame[column], values)
         frame = frame[frame[column].isin(values)]
     return frame.reset_index(drop=True)
+
+
+def _comparable(column: str, series: pd.Series, values: list[Any]) -> list[Any]:
+    """Filter values in the column's own type, or a clear error naming the column and the type it holds."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) != len(values):
+            raise UnknownFilterError(f"filter {column}: this column holds numbers, got {values!r}")
+        return [float(v) for v in numbers]
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        if not all(isinstance(v, dt.date) for v in values):
+            raise UnknownFilterError(f"filter {column}: this column holds dates (datetime.date), got {values!r}")
+        return [pd.Timestamp(v) for v in values]
+    if not all(isinstance(v, str) for v in values):
+        raise UnknownFilterError(f"filter {column}: this column holds text, got {values!r}")
+    return values
 
 
 def caveats() -> pd.DataFrame:

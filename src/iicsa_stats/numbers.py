@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["NumberMention", "find_numbers", "parse_number", "values_in"]
+__all__ = ["NumberMention", "find_numbers", "parse_number", "same_value", "values_in"]
 
 #: Kinds of mention, in the order they are tried at one position.
 KINDS = (
@@ -236,6 +236,17 @@ def find_numbers(text: str) -> list[NumberMention]:
         )
         taken_until = match.end()
     return mentions
+
+
+def same_value(a: float, b: float) -> bool:
+    """Whether a declared value and a parsed one are the same number (to 9 decimal places).
+
+    Examples
+    --------
+    >>> same_value(0.1, 1 / 10), same_value(5653, 5653.0), same_value(450000, 590000)
+    (True, True, False)
+    """
+    return round(a, 9) == round(b, 9)
 
 
 def values_in(text: str) -> set[float]:

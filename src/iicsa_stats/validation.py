@@ -54,8 +54,20 @@ from typing import Any
 
 from . import _paths
 from .errors import CurationError, DataFileError, IICSAStatsError
-from .numbers import find_numbers, values_in
-from .tables import TABLES, Row, arrow_types, csv_path, field_names, load_json, load_schema, parquet_path, read_csv
+from .figures import RANGE_QUALIFIERS
+from .numbers import find_numbers, same_value, values_in
+from .tables import (
+    TABLES,
+    Row,
+    arrow_types,
+    csv_path,
+    field_names,
+    format_cell,
+    load_json,
+    load_schema,
+    parquet_path,
+    read_csv,
+)
 
 __all__ = ["CHECKS", "Problem", "format_report", "validate"]
 
@@ -74,7 +86,6 @@ CHECKS: tuple[str, ...] = (
 
 _PARQUET_CHECKSUMS = "PARQUET.sha256"
 _VALUE_FIELDS = ("value", "value_lower", "value_upper")
-_RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
 _RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
 _REBUILD_FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
 #: frictionless repeats an error for every row it affects (a foreign key into a broken table fails on every
@@ -501,13 +512,8 @@ def _check_raw(pkg: _Package) -> None:
 # --------------------------------------------------------------------------- quotes
 
 
-def _same_value(a: float, b: float) -> bool:
-    return round(a, 9) == round(b, 9)
-
-
-def _number(value: float) -> str:
-    """A number as the CSV files write it (``7500000``, ``0.1``), never in exponent form for whole numbers."""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+def _as_csv_number(value: float) -> str:
+    return format_cell(value, {"type": "number"})
 
 
 def _check_quote(
@@ -558,7 +564,7 @@ def _check_quotes(pkg: _Package) -> None:
         found = values_in(fig.get("quote") or "")
         for name in _VALUE_FIELDS:
             value = fig.get(name)
-            if value is None or any(_same_value(value, v) for v in found):
+            if value is None or any(same_value(value, v) for v in found):
                 continue
             pkg.add(
                 check="quotes",
@@ -567,8 +573,10 @@ def _check_quotes(pkg: _Package) -> None:
                 row=pkg.key("figures", fig),
                 field=name,
                 figure_id=fid,
-                expected=f"one of {', '.join(_number(v) for v in sorted(found))}" if found else "a number in the quote",
-                found=_number(value),
+                expected=f"one of {', '.join(_as_csv_number(v) for v in sorted(found))}"
+                if found
+                else "a number in the quote",
+                found=_as_csv_number(value),
                 message=f"{name} of figure {fid!r} is not among the numbers of its quote",
             )
     for caveat in pkg.tables.get("caveats", []):
@@ -686,7 +694,7 @@ def _check_ledger(pkg: _Package) -> None:
                         message="an excluded ledger row needs a reason and no figure_id or caveat_id",
                     )
                 for fid in figs:
-                    if any(_same_value(v, d) for v in mention.values for d in declared.get(fid, [])):
+                    if any(same_value(v, d) for v in mention.values for d in declared.get(fid, [])):
                         pkg.add(
                             **where,
                             field="status",
@@ -719,15 +727,15 @@ def _check_ledger(pkg: _Package) -> None:
             continue  # reported by `files` or `quotes`
         for name in _VALUE_FIELDS:
             value = fig.get(name)
-            if value is not None and not any(_same_value(value, v) for v in accounted[fid]):
+            if value is not None and not any(same_value(value, v) for v in accounted[fid]):
                 pkg.add(
                     check="ledger",
                     file=ledger_rel,
                     table="ledger",
                     field=name,
                     figure_id=fid,
-                    expected=_number(value),
-                    found=", ".join(_number(v) for v in sorted(accounted[fid])) or "no number",
+                    expected=_as_csv_number(value),
+                    found=", ".join(_as_csv_number(v) for v in sorted(accounted[fid])) or "no number",
                     message=f"{name} of figure {fid!r} is not among the ledger's numbers inside its quote",
                 )
 
@@ -803,12 +811,12 @@ def _check_keys(pkg: _Package) -> None:
                 pkg.add(
                     **where,
                     field=name_b,
-                    expected=f">= {_number(a)} ({name_a})",
-                    found=_number(b),
+                    expected=f">= {_as_csv_number(a)} ({name_a})",
+                    found=_as_csv_number(b),
                     message=f"{name_a} is greater than {name_b}",
                 )
         qualifier = fig.get("qualifier")
-        if qualifier in _RANGE_QUALIFIERS and (low is None or high is None or value is not None):
+        if qualifier in RANGE_QUALIFIERS and (low is None or high is None or value is not None):
             pkg.add(
                 **where,
                 field="qualifier",
@@ -816,7 +824,7 @@ def _check_keys(pkg: _Package) -> None:
             )
         elif (
             qualifier is not None
-            and qualifier not in _RANGE_QUALIFIERS
+            and qualifier not in RANGE_QUALIFIERS
             and (value is None or low is not None or high is not None)
         ):
             pkg.add(**where, field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds")
