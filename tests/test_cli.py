@@ -39,6 +39,15 @@ def test_show_prints_value_caveats_source_and_context(capsys: pytest.CaptureFixt
     assert "\033[" not in out  # captured output is not a terminal: no colour
 
 
+def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", FIGURE, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == json.loads(json.dumps(ist.figure(FIGURE).to_dict()))
+    assert data["caveats"] and data["provenance"]["quote"]
+    assert main(["show", "--all", "--format", "json"]) == 0
+    assert [d["figure_id"] for d in json.loads(capsys.readouterr().out)] == ist.list_figures()
+
+
 def test_show_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "--all"]) == 0
     out = capsys.readouterr().out

@@ -164,6 +164,13 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     if args.all == bool(args.id):
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
     figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
+    if args.format == "json":
+        import json
+
+        data = [f.to_dict() for f in figures]
+        json.dump(data if args.all else data[0], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
     for number, fig in enumerate(figures):
         if number:
             out.write("\n")
@@ -339,6 +346,9 @@ def _parser(only: str | None = None) -> _Parser:
     p.add_argument("id", nargs="?", help="a figure id (see `iicsa-stats list`)")
     p.add_argument("--all", action="store_true", help="show every figure")
     p.add_argument("--context", type=_count, default=120, metavar="CHARS", help="raw text shown around the quote")
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text, or json with caveats and provenance nested"
+    )
     p.set_defaults(run=_cmd_show)
 
     p = command("search", "Find figures by words, best match first.", "search arrests each month")
