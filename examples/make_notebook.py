@@ -102,9 +102,10 @@ print(fig.cite())""",
 ## Two police-recorded counts that are not a series
 
 The report gives 5,653 *incidents* for 2016/17 and 8,525 *offences* for 2017/18. They share a measure code
-but not a unit, and their key caveat says why the change between them is not shown to be like-for-like.
-The chart keeps them apart: a different marker for each unit, no line between them, and the caveat as
-its caption.""",
+but not a unit, and may come from different producers, so the change between them is not shown to be
+like-for-like. The chart therefore does not put them on one axis: each count has its own panel and its own
+y-axis, titled with its unit and period, with a different marker and colour for each unit and no line
+between them. The caption under both panels is the figures' key caveat, read from the data.""",
     ),
     (
         "code",
@@ -115,33 +116,35 @@ police = [
 ]
 units = {f.unit for f in police}
 assert units == {"incidents", "offences"}, units  # two units: never merged
-comparability = police[1].caveats[0]
-assert comparability.kind == "comparability"
+# the key caveat is whichever the curation puts first: read it from the data, once if both share it
+key_caveats = {f.unit: f.caveats[0].text for f in police}
+if len(set(key_caveats.values())) == 1:
+    caption = "Key caveat (both figures): " + key_caveats["offences"]
+else:
+    caption = "Key caveats: " + " ".join(f"({unit}) {text}" for unit, text in key_caveats.items())
 
 out = Path(tempfile.mkdtemp(prefix="iicsa-example-"))
-markers = {"incidents": "o", "offences": "s"}
+styles = {"incidents": {"marker": "o", "color": "tab:blue"}, "offences": {"marker": "s", "color": "tab:orange"}}
 
-chart, ax = plt.subplots(figsize=(7, 5.2))
-for x, f in enumerate(police):
-    ax.plot(
-        [x],
-        [f.value],
-        linestyle="none",
-        marker=markers[f.unit],
-        markersize=10,
-        label=f"{f.unit} ({f.period_label}, {f.geography})",
-    )
-    ax.annotate(f.value_text, (x, f.value), textcoords="offset points", xytext=(12, -4))
-ax.set_xticks(range(len(police)), [f.period_text for f in police])
-ax.set_xlim(-0.5, len(police) - 0.3)
-ax.set_ylim(0, max(f.value for f in police) * 1.25)
-ax.set_ylabel("count, in the unit the source gives")
-ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-ax.set_title("Police-recorded sexual crimes against children with an online element")
-ax.legend(title="unit as counted", loc="upper left")
-caption = "Not like-for-like: " + comparability.text
-chart.text(0.01, 0.01, textwrap.fill(caption, 115), fontsize=7, va="bottom", ha="left")
-chart.subplots_adjust(bottom=0.3)
+chart, axes = plt.subplots(1, len(police), figsize=(9, 5.6))  # separate y-axes: no shared scale
+for ax, f in zip(axes, police, strict=True):
+    ax.plot([0], [f.value], linestyle="none", markersize=11, **styles[f.unit])
+    ax.annotate(f.value_text, (0, f.value), textcoords="offset points", xytext=(12, -4))
+    ax.set_xlim(-0.5, 1)
+    ax.set_xticks([])
+    ax.set_ylim(0, f.value * 1.3)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylabel(f"count of {f.unit}")
+    ax.set_xlabel(f.geography, fontsize=8)
+    ax.set_title(f"{f.unit}, {f.period_text}", fontsize=10)
+chart.suptitle(
+    "Police-recorded sexual crimes against children with an online element:\\n"
+    "two counts in different units, each on its own axis (not a series)",
+    fontsize=11,
+)
+wrapped = textwrap.fill(caption, 155, break_on_hyphens=False)
+chart.text(0.01, 0.02, wrapped, fontsize=7, va="bottom", ha="left")
+chart.subplots_adjust(top=0.84, bottom=0.22, wspace=0.4)
 police_png = out / "police-recorded-counts.png"
 chart.savefig(police_png, dpi=100)
 plt.close(chart)
