@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +29,41 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     _store.clear_cache()
 
 
+def write_pinned(copy: Path, table: str, data: bytes) -> None:
+    """Replace a table's CSV and re-pin it in datapackage.json, as a file of another build would be."""
+    (copy / "data" / "processed" / f"{table}.csv").write_bytes(data)
+    descriptor = copy / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        if resource["name"] == table:
+            resource["bytes"] = len(data)
+            resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    descriptor.write_text(json.dumps(package), encoding="utf-8")
+
+
+@pytest.mark.parametrize("table", ist.TABLES)
+def test_a_changed_file_is_refused_not_served(copy: Path, table: str) -> None:
+    path = copy / "data" / "processed" / f"{table}.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("8525", "8526") if table == "figures" else text + "\n", encoding="utf-8")
+    with pytest.raises(ist.DataFileError, match=rf"{table}\.csv: the file differs from its pin in datapackage\.json"):
+        _store.rows(table)  # the reader behind figure(), list_figures(), search() and the CLI
+
+
+def test_a_changed_parquet_file_is_refused(copy: Path) -> None:
+    path = copy / "data" / "processed" / "figures.parquet"
+    pq.write_table(pq.read_table(path), path, compression="gzip")  # same rows, other bytes
+    with pytest.raises(ist.DataFileError, match=r"figures\.parquet: the file differs from its pin in PARQUET\.sha256"):
+        ist.figures()
+
+
+def test_a_changed_raw_text_is_refused(copy: Path) -> None:
+    raw = copy / "data" / "raw" / "iicsa-internet-report-b1.txt"
+    raw.write_bytes(raw.read_bytes().replace(b"8,525", b"8,526"))
+    with pytest.raises(ist.DataFileError, match="the raw document differs from its SHA-256 pin"):
+        ist.figure("police-recorded-online-csa-offences-2017-18").context()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -37,9 +74,8 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     ],
 )
 def test_damaged_figures_csv(copy: Path, content: bytes | None, message: str) -> None:
-    path = copy / "data" / "processed" / "figures.csv"
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2] if content is None else content)
+    data = (copy / "data" / "processed" / "figures.csv").read_bytes()
+    write_pinned(copy, "figures", data[: len(data) // 2] if content is None else content)
     with pytest.raises(ist.DataFileError, match=message) as info:
         ist.figure("police-recorded-online-csa-incidents-2016-17")
     assert "figures.csv" in str(info.value)
@@ -49,7 +85,7 @@ def test_bad_cell_type_names_line_and_column(copy: Path) -> None:
     path = copy / "data" / "processed" / "figure_caveats.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3].rsplit(",", 1)[0] + ",three"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_pinned(copy, "figure_caveats", ("\n".join(lines) + "\n").encode())
     with pytest.raises(ist.DataFileError, match=r"figure_caveats\.csv, line 4, column 'position': 'three'"):
         ist.list_figures()
 
@@ -66,9 +102,18 @@ def test_malformed_datapackage(copy: Path) -> None:
         ist.figures()
 
 
+def repin_parquet(copy: Path, name: str) -> None:
+    """Re-pin a Parquet file in PARQUET.sha256, as a file of another build would be."""
+    listing = copy / "data" / "processed" / "PARQUET.sha256"
+    digest = hashlib.sha256((copy / "data" / "processed" / name).read_bytes()).hexdigest()
+    lines = [f"{digest}  {name}" if line.endswith(f"  {name}") else line for line in listing.read_text().splitlines()]
+    listing.write_text("\n".join(lines) + "\n")
+
+
 def test_truncated_parquet(copy: Path) -> None:
     path = copy / "data" / "processed" / "figures.parquet"
     path.write_bytes(path.read_bytes()[:200])
+    repin_parquet(copy, "figures.parquet")
     with pytest.raises(ist.DataFileError, match=r"figures\.parquet: not a readable Parquet file"):
         ist.figures()
 
@@ -79,6 +124,7 @@ def test_parquet_from_another_version(copy: Path) -> None:
     meta = dict(table.schema.metadata)
     meta[b"version"] = b"0.0.1"
     pq.write_table(table.replace_schema_metadata(meta), path)
+    repin_parquet(copy, "figures.parquet")
     with pytest.raises(ist.DataFileError, match=r"written for version 0\.0\.1.*expecting"):
         ist.figures()
 
@@ -86,6 +132,40 @@ def test_parquet_from_another_version(copy: Path) -> None:
 def test_inconsistent_tables_are_reported(copy: Path) -> None:
     path = copy / "data" / "processed" / "figure_caveats.csv"
     header = path.read_text(encoding="utf-8").splitlines()[0]
-    path.write_text(header + "\n", encoding="utf-8")  # every figure loses its caveats
-    with pytest.raises(ist.DataFileError, match=r"is inconsistent with the other tables.*validate"):
+    write_pinned(copy, "figure_caveats", (header + "\n").encode())  # every figure loses its caveats
+    with pytest.raises(ist.DataFileError, match=r"figures\.csv: figure '.*': .*has no caveats.*validate"):
         ist.list_figures()
+
+
+def test_a_link_to_a_missing_caveat_names_the_right_file(copy: Path) -> None:
+    path = copy / "data" / "processed" / "caveats.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("secondary-citation,")]
+    assert len(kept) == len(lines) - 1
+    write_pinned(copy, "caveats", ("\n".join(kept) + "\n").encode())
+    with pytest.raises(ist.DataFileError, match=r"caveats\.csv: no caveat 'secondary-citation', which figure_caveats"):
+        ist.list_figures()
+
+
+def test_a_bad_caveat_kind_is_a_clear_error(copy: Path) -> None:
+    path = copy / "data" / "processed" / "caveats.csv"
+    text = path.read_text(encoding="utf-8").replace(",comparability,", ",opinion,", 1)
+    write_pinned(copy, "caveats", text.encode())
+    with pytest.raises(ist.DataFileError, match=r"caveats\.csv: unknown caveat kind 'opinion'"):
+        ist.list_figures()
+
+
+def test_a_directory_in_place_of_a_file(copy: Path) -> None:
+    path = copy / "data" / "processed" / "producers.csv"
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(ist.DataFileError, match=r"producers\.csv: cannot be read"):
+        ist.list_figures()
+
+
+def test_a_raw_path_outside_the_package_is_refused(copy: Path) -> None:
+    path = copy / "data" / "processed" / "documents.csv"
+    text = path.read_text(encoding="utf-8").replace("data/raw/iicsa-internet-report-b1.txt", "../../../etc/passwd")
+    write_pinned(copy, "documents", text.encode())
+    with pytest.raises(ist.DataFileError, match="is not the raw file of a registered document"):
+        ist.figure("police-recorded-online-csa-offences-2017-18").context()

@@ -203,7 +203,7 @@ def test_corrupt_data_file_is_one_clear_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     figures.write_bytes("figure_id\n\xe9".encode("latin-1"))
     result = run("list", env={"IICSA_STATS_DATA_DIR": str(copy)})
-    assert result.returncode == 1 and "not UTF-8" in result.stderr
+    assert result.returncode == 1 and "differs from its pin" in result.stderr
 
 
 def test_validate_command_on_the_checkout_includes_the_rebuild() -> None:

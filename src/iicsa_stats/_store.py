@@ -1,12 +1,16 @@
 """The loader's cache of the shipped tables, read with the standard library only.
 
 Figure lookups, search and the CLI go through here, so they never import pandas,
-pyarrow or frictionless.  Tables are read once per process and data root.
+pyarrow or frictionless.  Tables are read once per process and data root, and
+every file is checked against its pin (the SHA-256 in ``datapackage.json`` for a
+table, in the documents table for a raw text) before anything in it is used: a
+changed or damaged file is refused, never served.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 from ._paths import data_dir
@@ -20,24 +24,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-
-@lru_cache(maxsize=8)
-def _rows(root: str, table: str) -> tuple[Row, ...]:
-    return tuple(read_csv(root, table))
-
-
-def rows(table: str) -> tuple[Row, ...]:
-    """Typed rows of a table from the current data root."""
-    return _rows(data_dir(), table)
+_RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
+_VALIDATE = "run `iicsa-stats validate` to see every problem"
 
 
 @lru_cache(maxsize=2)
 def _package(root: str) -> dict[str, Any]:
-    package = load_json(os.path.join(root, "datapackage.json"))
-    if not isinstance(package, dict) or "resources" not in package:
-        raise DataFileError(
-            f"{os.path.join(root, 'datapackage.json')}: not a data package descriptor; reinstall or rebuild"
-        )
+    path = os.path.join(root, "datapackage.json")
+    package = load_json(path)
+    if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
+        raise DataFileError(f"{path}: not a data package descriptor; reinstall or rebuild")
     return package
 
 
@@ -46,39 +42,72 @@ def package() -> dict[str, Any]:
     return _package(data_dir())
 
 
+@lru_cache(maxsize=8)
+def _rows(root: str, table: str) -> tuple[Row, ...]:
+    pins = {r.get("name"): r.get("hash") for r in _package(root)["resources"] if isinstance(r, dict)}
+    pin = pins.get(table)
+    if not isinstance(pin, str):
+        raise DataFileError(
+            f"{os.path.join(root, 'datapackage.json')}: no sha256 pin for the {table} table; reinstall or rebuild"
+        )
+    return tuple(read_csv(root, table, sha256=pin))
+
+
+def rows(table: str) -> tuple[Row, ...]:
+    """Typed rows of a table from the current data root, checked against its pin."""
+    return _rows(data_dir(), table)
+
+
+def _inconsistent(root: str, table: str, message: str) -> DataFileError:
+    path = os.path.join(root, "data", "processed", f"{table}.csv")
+    return DataFileError(f"{path}: {message}; {_VALIDATE}")
+
+
 @lru_cache(maxsize=2)
 def _figures(root: str) -> dict[str, Figure]:
     documents = {r["document_id"]: r for r in _rows(root, "documents")}
     producers = {r["producer_id"]: r for r in _rows(root, "producers")}
     references: dict[str, list[Reference]] = {}
     for r in _rows(root, "caveat_references"):
-        references.setdefault(r["caveat_id"], []).append(
-            Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
-        )
-    caveats = {
-        r["caveat_id"]: Caveat(
-            id=r["caveat_id"],
-            kind=r["kind"],
-            text=r["text"],
-            basis=r["basis"],
-            document_id=r["document_id"],
-            locator=r["locator"],
-            quote=r["quote"],
-            quote_start=r["quote_start"],
-            quote_end=r["quote_end"],
-            references=tuple(references.get(r["caveat_id"], ())),
-        )
-        for r in _rows(root, "caveats")
-    }
+        try:
+            references.setdefault(r["caveat_id"], []).append(
+                Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
+            )
+        except ValueError as exc:
+            raise _inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
+    caveats: dict[str, Caveat] = {}
+    for r in _rows(root, "caveats"):
+        try:
+            caveats[r["caveat_id"]] = Caveat(
+                id=r["caveat_id"],
+                kind=r["kind"],
+                text=r["text"],
+                basis=r["basis"],
+                document_id=r["document_id"],
+                locator=r["locator"],
+                quote=r["quote"],
+                quote_start=r["quote_start"],
+                quote_end=r["quote_end"],
+                references=tuple(references.get(r["caveat_id"], ())),
+            )
+        except ValueError as exc:
+            raise _inconsistent(root, "caveats", str(exc)) from None
     links: dict[str, list[tuple[int, str]]] = {}
     for r in _rows(root, "figure_caveats"):
+        if r["caveat_id"] not in caveats:
+            raise _inconsistent(
+                root, "caveats", f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
+            )
         links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
     figures: dict[str, Figure] = {}
     for r in _rows(root, "figures"):
+        doc = documents.get(r["document_id"])
+        if doc is None:
+            raise _inconsistent(root, "documents", f"no document {r['document_id']!r}, cited by {r['figure_id']!r}")
+        producer = producers.get(r["producer_id"]) if r["producer_id"] else None
+        if r["producer_id"] and producer is None:
+            raise _inconsistent(root, "producers", f"no producer {r['producer_id']!r}, named by {r['figure_id']!r}")
         try:
-            doc = documents[r["document_id"]]
-            producer = producers[r["producer_id"]] if r["producer_id"] else None
-            linked = tuple(caveats[c] for _, c in sorted(links.get(r["figure_id"], [])))
             provenance = Provenance(
                 document_id=doc["document_id"],
                 document_title=doc["title"],
@@ -101,15 +130,11 @@ def _figures(root: str) -> dict[str, Figure]:
             figures[r["figure_id"]] = Figure(
                 id=r["figure_id"],
                 **{k: r[k] for k in TABLE_FIELDS},
-                caveats=linked,
+                caveats=tuple(caveats[c] for _, c in sorted(links.get(r["figure_id"], []))),
                 provenance=provenance,
             )
-        except (KeyError, ValueError) as exc:
-            path = os.path.join(root, "data", "processed", "figures.csv")
-            raise DataFileError(
-                f"{path}: figure {r.get('figure_id')!r} is inconsistent with the other tables ({exc}); "
-                "run `iicsa-stats validate` to see every problem"
-            ) from None
+        except ValueError as exc:
+            raise _inconsistent(root, "figures", f"figure {r['figure_id']!r}: {exc}") from None
     return dict(sorted(figures.items()))
 
 
@@ -121,7 +146,7 @@ def all_figures() -> dict[str, Figure]:
 def get_figure(figure_id: str) -> Figure:
     """One figure by id, or :class:`UnknownFigureError` with the closest ids."""
     if not isinstance(figure_id, str):
-        raise TypeError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r}")
+        raise TypeError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
     figures = all_figures()
     try:
         return figures[figure_id]
@@ -131,17 +156,28 @@ def get_figure(figure_id: str) -> Figure:
 
 @lru_cache(maxsize=4)
 def _raw(root: str, raw_path: str) -> str:
+    doc = next((d for d in _rows(root, "documents") if d["raw_path"] == raw_path), None)
+    if doc is None or not _RAW_PATH.fullmatch(raw_path):
+        raise _inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
     path = os.path.join(root, raw_path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text: str = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path}: raw document unreadable ({exc}); reinstall or restore it") from None
-    return text
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise DataFileError(f"{path}: raw document unreadable ({reason}); reinstall or restore it") from None
+    import hashlib
+
+    if hashlib.sha256(data).hexdigest() != doc["sha256"]:
+        raise DataFileError(
+            f"{path}: the raw document differs from its SHA-256 pin in the documents table: it was changed or "
+            f"damaged; restore the verbatim capture or reinstall; {_VALIDATE}"
+        )
+    return data.decode("utf-8")
 
 
 def raw_text(raw_path: str) -> str:
-    """A raw document's text, read only when a figure's context is asked for."""
+    """A raw document's text, checked against its pin, read only when a figure's context is asked for."""
     return _raw(data_dir(), raw_path)
 
 

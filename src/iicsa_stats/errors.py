@@ -41,7 +41,8 @@ class _UnknownKeyError(IICSAStatsError, LookupError):
         self.key = key
         self.matches = _close(key, choices)
         hint = f" Did you mean {', '.join(repr(m) for m in self.matches)}?" if self.matches else ""
-        super().__init__(f"unknown {self.what} {key!r}.{hint} See {self.where} for every valid one.")
+        shown = repr(key) if len(repr(key)) <= 80 else f"{repr(key)[:77]}..."
+        super().__init__(f"unknown {self.what} {shown}.{hint} See {self.where} for every valid one.")
 
     def __str__(self) -> str:  # LookupError would otherwise show the repr of the message
         return str(self.args[0])

@@ -54,6 +54,8 @@ _NOUNS = {
 
 def _number(value: float, unit: str) -> str:
     if unit == "gbp":
+        if value >= 1_000_000:  # as such amounts are written: "£7.5 million"
+            return f"£{value / 1_000_000:,g} million"
         return f"£{value:,.0f}" if value.is_integer() else f"£{value:,.2f}"
     if unit == "proportion":
         inverse = 1 / value if value else math.inf
@@ -61,6 +63,11 @@ def _number(value: float, unit: str) -> str:
             return f"1 in {round(inverse)}"
         return f"{value:g}"
     return f"{value:,.0f}" if value.is_integer() else f"{value:,g}"
+
+
+def _lower_first(text: str) -> str:
+    """Lowercase a leading capital for use mid-sentence, leaving acronyms ("REA", "UK") alone."""
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def _date(day: dt.date) -> str:
@@ -169,7 +176,8 @@ class Figure:
             joiner = " and " if self.qualifier == "range" else " to "
             amount = f"{_number(self.value_lower, unit)}{joiner}{_number(self.value_upper, unit)}"
             if unit == "years_of_age":
-                amount = f"age band {self.value_lower:g} to {self.value_upper:g} years"
+                whose = _lower_first(self.population)
+                amount = f"age band {self.value_lower:g} to {self.value_upper:g} years ({whose})"
         else:
             assert self.value is not None
             amount = _number(self.value, unit)
@@ -183,7 +191,7 @@ class Figure:
             "range": "between " if unit != "years_of_age" else "",
         }[self.qualifier]
         if unit == "proportion":
-            noun = self.population.lower()
+            noun = _lower_first(self.population)
         text = f"{prefix}{amount} {noun}".strip()
         if self.qualifier == "lower_bound":
             text += " (figures unlikely to be below it)"
@@ -199,8 +207,8 @@ class Figure:
         if self.period_type == "open_ended":
             return f"{self.period_label.lower()} (open-ended: no end date)"
         if self.period_type == "single_date":
-            assert self.period_start
-            return _date(self.period_start)
+            # the label says how sure the date is ("as the report dates it ..."), so it is shown as written
+            return self.period_label
         return "period not stated"
 
     @property
@@ -237,7 +245,7 @@ class Figure:
 
     def __str__(self) -> str:
         lines = [self.headline, f"  {self.measure}."]
-        if self.period_start is not None:
+        if self.period_start is not None and self.period_start != self.period_end:
             end = _date(self.period_end) if self.period_end else "no end date"
             lines.append(f"  Period: {_date(self.period_start)} to {end}.")
         lines.append("Caveats:")
@@ -302,6 +310,8 @@ class Figure:
         """
         if not isinstance(chars, int) or isinstance(chars, bool) or chars < 0:
             raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")
+        if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
+            raise TypeError(f"mark must be a tuple of two strings (before, after), got {mark!r}")
         from ._store import raw_text
 
         p = self.provenance

@@ -17,6 +17,7 @@ from .tables import TABLES, load_schema, parquet_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     import pandas as pd
@@ -72,6 +73,7 @@ def table(name: str) -> pd.DataFrame:
     path = parquet_path(root, name)
     schema = load_schema(root, name)
     fix = "restore it from the release, or rebuild with `iicsa-stats build`; `iicsa-stats validate` lists every problem"
+    _check_parquet_pin(root, name)
     try:
         arrow = pq.read_table(path)
     except FileNotFoundError:
@@ -106,6 +108,32 @@ def table(name: str) -> pd.DataFrame:
     }
     result: pd.DataFrame = frame
     return result
+
+
+def _check_parquet_pin(root: Path, name: str) -> None:
+    """Refuse a Parquet file whose SHA-256 differs from data/processed/PARQUET.sha256."""
+    import hashlib
+
+    listing = root / "data" / "processed" / "PARQUET.sha256"
+    path = parquet_path(root, name)
+    try:
+        lines = listing.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataFileError(f"{exc.filename}: file is missing; reinstall or rebuild with `iicsa-stats build`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{listing}: cannot be read ({exc}); reinstall or rebuild") from None
+    pins: dict[str, str] = {}
+    for line in lines:
+        digest, _, file_name = line.partition("  ")
+        pins[file_name] = digest
+    found = hashlib.sha256(data).hexdigest()
+    if pins.get(path.name) != found:
+        raise DataFileError(
+            f"{path}: the file differs from its pin in {listing.name} (expected {pins.get(path.name)}, found "
+            f"{found}): it was changed or damaged; reinstall or rebuild with `iicsa-stats build`; "
+            "`iicsa-stats validate` lists every problem"
+        )
 
 
 def figures(**filters: Any) -> pd.DataFrame:

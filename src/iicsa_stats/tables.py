@@ -93,6 +93,8 @@ def load_json(path: str | Path) -> Any:
             return json.load(handle)
     except FileNotFoundError:
         raise DataFileError(f"{path}: file is missing; rebuild with `iicsa-stats build` or reinstall") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataFileError(f"{path}: not valid UTF-8 JSON ({exc}); restore it from the release or rebuild") from None
 
@@ -173,8 +175,13 @@ def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> st
     return buffer.getvalue()
 
 
-def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None) -> list[Row]:
+def read_csv(
+    root: P, table: str, schema: Mapping[str, Any] | None = None, *, sha256: str | None = None
+) -> list[Row]:
     """Read a processed CSV table into typed rows.
+
+    With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
+    file whose bytes differ is refused before anything in it is used.
 
     Raises
     ------
@@ -188,10 +195,22 @@ def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None) -> li
     names = field_names(schema)
     fix = "restore it from the release or rebuild it with `iicsa-stats build`"
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if sha256 is not None:
+            import hashlib
+
+            found = f"sha256:{hashlib.sha256(data).hexdigest()}"
+            if found != sha256:
+                raise DataFileError(
+                    f"{path}: the file differs from its pin in datapackage.json (expected {sha256}, found {found}): "
+                    f"it was changed or damaged; {fix}; `iicsa-stats validate` lists every problem"
+                )
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise DataFileError(f"{path}: file is missing; {fix}") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); {fix}") from None
     except UnicodeDecodeError as exc:
         raise DataFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}") from None
     try:
