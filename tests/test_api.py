@@ -222,3 +222,23 @@ def test_filters_in_the_column_type() -> None:
         ist.figures(figure_id=3)
     with pytest.raises(ist.UnknownFilterError, match="this column holds dates"):
         ist.figures(period_start="2017-04-01")
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("offence", "police-recorded-online-csa-offences-2017-18"),
+        ("image", "nspcc-males-viewed-csa-images-uk"),
+        ("ages", "rea-perpetrator-age-band"),
+        ("8,525", "police-recorded-online-csa-offences-2017-18"),
+        ("8525", "police-recorded-online-csa-offences-2017-18"),
+        ("arrested", "people-arrested-online-csa-per-month"),
+    ],
+)
+def test_search_meets_singular_plural_and_numbers(query: str, first: str) -> None:
+    assert ist.search(query)[0].id == first
+
+
+def test_search_ignores_footnote_markers() -> None:
+    # "[8]" is a footnote marker in the arrests paragraph, not the number 8
+    assert [f.id for f in ist.search("8")] == []

@@ -63,21 +63,45 @@ def test_list_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
         assert figure_id in out
     if fmt == "json":
         records = json.loads(out)
-        assert [r["id"] for r in records] == ist.list_figures()
+        assert [r["figure_id"] for r in records] == ist.list_figures()
         assert all(r["key_caveat"] for r in records)
     if fmt == "csv":
-        assert out.splitlines()[0].startswith("id,value,value_lower")
+        assert out.splitlines()[0].startswith("figure_id,value,value_lower")
         assert "7.5e" not in out
 
 
 def test_list_filter(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--unit", "offences", "--format", "json"]) == 0
-    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["police-recorded-online-csa-offences-2017-18"]
+    assert [r["figure_id"] for r in json.loads(capsys.readouterr().out)] == [
+        "police-recorded-online-csa-offences-2017-18"
+    ]
+    assert main(["list", "--unit", "offences", "--unit", "incidents", "--format", "json"]) == 0
+    assert [r["figure_id"] for r in json.loads(capsys.readouterr().out)] == [
+        "police-recorded-online-csa-incidents-2016-17",
+        "police-recorded-online-csa-offences-2017-18",
+    ]
+
+
+def test_search_shows_key_caveats(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "arrests", "each", "month"]) == 0
+    out = capsys.readouterr().out
+    fig = ist.figure("people-arrested-online-csa-per-month")
+    assert f"  {fig.headline}\n  key caveat: {fig.caveats[0].text}\n" in out
+
+
+def test_export_refuses_damaged_data_and_writes_nothing(checkout_copy: Path) -> None:
+    figures = checkout_copy / "data" / "processed" / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace("8525", "8526"), encoding="utf-8")
+    target = checkout_copy.parent / "export"
+    result = run("export", "--format", "csv", "--out", str(target), env={"IICSA_STATS_DATA_DIR": str(checkout_copy)})
+    assert result.returncode == 1
+    assert "figures.csv: the file differs from its pin" in result.stderr
+    assert not target.exists()
 
 
 def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "arrests", "--format", "json"]) == 0
-    ids = [r["id"] for r in json.loads(capsys.readouterr().out)]
+    ids = [r["figure_id"] for r in json.loads(capsys.readouterr().out)]
     assert set(ids) == {"people-arrested-online-csa-per-month", "nca-police-joint-operation-arrests-2018"}
     assert main(["cite", FIGURE]) == 0
     assert ist.figure(FIGURE).cite() in capsys.readouterr().out
@@ -95,7 +119,11 @@ def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
         (["show"], "give one figure id, or --all"),
         (["show", "--context", "x", FIGURE], "not a whole number"),
         (["search", "x", "--limit", "0"], "--limit must be at least 1"),
-        (["export", "--format", "xlsx", "--out", "x"], "invalid choice: 'xlsx'"),
+        (["export", "--format", "xls", "--out", "x"], "invalid choice: 'xls'"),
+        (["export", "--format", "csv", "--out", ""], "--out is empty"),
+        (["validate", "--root", "/nonexistent"], "is not a data package folder"),
+        (["build", "--root", "/nonexistent"], "is not a source checkout"),
+        (["todo", "--root", "/nonexistent"], "is not a source checkout"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,27 +135,38 @@ def test_bad_input_exits_2_with_one_line(argv: list[str], message: str, capsys: 
     assert "Traceback" not in captured.err
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet", "csv-excel", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "json"])
 def test_export(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "export"
     assert main(["export", "--format", fmt, "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
+    assert "ATTRIBUTION.txt" in names
+    attribution = (out / "ATTRIBUTION.txt").read_text(encoding="utf-8")
+    assert "Crown copyright" in attribution and "incidents and offences" in attribution
+    names.remove("ATTRIBUTION.txt")
     if fmt == "json":
         assert names == ["figures.json"]
         data = json.loads((out / "figures.json").read_text(encoding="utf-8"))
         assert [d["figure_id"] for d in data] == ist.list_figures()
         assert all(d["caveats"] and d["provenance"]["quote"] for d in data)
-    else:
-        suffix = "csv" if fmt == "csv-excel" else fmt
-        assert names == sorted(f"{t}.{suffix}" for t in ist.TABLES)
-    if fmt == "csv-excel":
-        from iicsa_stats._paths import data_root
+    elif fmt == "xlsx":
+        import openpyxl
 
+        assert names == ["iicsa-stats.xlsx"]
+        book = openpyxl.load_workbook(out / "iicsa-stats.xlsx")
+        assert book.sheetnames == ["about", *ist.TABLES]
         for table in ist.TABLES:
-            data = (out / f"{table}.csv").read_bytes()
-            assert data.startswith(b"\xef\xbb\xbf")
-            canonical = (data_root() / "data" / "processed" / f"{table}.csv").read_text(encoding="utf-8")
-            assert data[3:].decode("utf-8").replace("\r\n", "\n") == canonical
+            frame = ist.table(table)
+            sheet = book[table]
+            assert [c.value for c in sheet[1]] == list(frame.columns)
+            assert sheet.max_row == len(frame) + 1
+        ledger = [[c.value for c in row] for row in book["ledger"].iter_rows(min_row=2)]
+        as_text = ["0800", "18-25", "10-18"]  # Excel would read these as a number and dates from a CSV
+        assert [r[3] for r in ledger if r[3] in as_text] == as_text
+        figures = {row[0].value: row for row in book["figures"].iter_rows(min_row=2)}
+        assert figures["police-recorded-online-csa-offences-2017-18"][4].value == 8525
+    else:
+        assert names == sorted(f"{t}.{fmt}" for t in ist.TABLES)
     assert not [p for p in out.iterdir() if p.name.startswith(".iicsa-export-")]
 
 

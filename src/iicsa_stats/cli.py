@@ -84,13 +84,15 @@ def _selected(args: argparse.Namespace) -> list[Figure]:
     figures = list(_store.all_figures().values())
     for name in _FILTERS:
         wanted = getattr(args, name, None)
-        if wanted is None:
+        if not wanted:
             continue
         attr = "provenance.document_id" if name == "document" else name
-        valid = sorted({str(_get(f, attr)) for f in figures})
-        if wanted not in valid:
-            raise _UsageError(f"--{name.replace('_', '-')} {wanted!r} matches no figure; choose from {valid}")
-        figures = [f for f in figures if str(_get(f, attr)) == wanted]
+        valid = sorted({value for f in figures if isinstance(value := _get(f, attr), str)})
+        unknown = [w for w in wanted if w not in valid]
+        if unknown:
+            shown = ", ".join(repr(w) for w in unknown)
+            raise _UsageError(f"--{name.replace('_', '-')} {shown} matches no figure; choose from {valid}")
+        figures = [f for f in figures if _get(f, attr) in wanted]  # repeated options: any of them
     return figures
 
 
@@ -102,7 +104,7 @@ def _get(fig: Figure, attr: str) -> object:
 
 
 def _figure_record(fig: Figure) -> dict[str, object]:
-    record: dict[str, object] = {c: getattr(fig, c) for c in _LIST_COLUMNS}
+    record: dict[str, object] = {"figure_id": fig.id, **{c: getattr(fig, c) for c in _LIST_COLUMNS[1:]}}
     record["headline"] = fig.headline
     record["key_caveat"] = fig.caveats[0].text
     return record
@@ -119,7 +121,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*_LIST_COLUMNS, "headline", "key_caveat"])
+        writer.writerow(["figure_id", *_LIST_COLUMNS[1:], "headline", "key_caveat"])
         for f in figures:
             record = _figure_record(f)
             writer.writerow(
@@ -133,6 +135,10 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _unit(fig: Figure) -> str:
+    return fig.unit if fig.unit_label == fig.unit else f"{fig.unit}, written as \u201c{fig.unit_label}\u201d"
+
+
 def _show(fig: Figure, out: TextIO, chars: int) -> None:
     on = _colour(out)
     p = fig.provenance
@@ -141,10 +147,10 @@ def _show(fig: Figure, out: TextIO, chars: int) -> None:
     number_field = {"type": "number"}
     if fig.value is not None:
         value = format_cell(fig.value, number_field)
-        out.write(f"  value: {value} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
+        out.write(f"  value: {value} ({fig.qualifier}, unit: {_unit(fig)})\n")
     else:
         bounds = f"{format_cell(fig.value_lower, number_field)} to {format_cell(fig.value_upper, number_field)}"
-        out.write(f"  range: {bounds} ({fig.qualifier}, unit: {fig.unit}: {fig.unit_label})\n")
+        out.write(f"  range: {bounds} ({fig.qualifier}, unit: {_unit(fig)})\n")
     period = fig.period_label
     if fig.period_start:
         period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
@@ -194,7 +200,8 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"No figure matches {' '.join(args.words)!r}. `{PROG} list` shows them all.\n")
         return 0
     for f in found:
-        out.write(f"{f.id}\n  {f.headline}\n")
+        out.write(f"{f.id}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+    out.write(f"`{PROG} show ID` gives each with all its caveats and its source.\n")
     return 0
 
 
@@ -212,46 +219,87 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from ._paths import data_root
     from .tables import TABLES, csv_path, parquet_path
 
+    if not args.out.strip():
+        raise _UsageError("--out is empty; give the folder to write into")
     target = Path(args.out)
     if target.exists() and not target.is_dir():
         raise _UsageError(f"--out {str(target)!r} is a file; give a folder")
+    # Read (and check against their pins) everything to export before writing anything.
+    root = data_root()
+    package = _store.package()
+    if args.format == "json":
+        files = {
+            "figures.json": json.dumps(
+                [f.to_dict() for f in _store.all_figures().values()], indent=2, ensure_ascii=False
+            ).encode("utf-8")
+            + b"\n"
+        }
+    elif args.format in ("csv", "parquet"):
+        files = {}
+        for table in TABLES:
+            if args.format == "csv":
+                _store.rows(table)  # refuses a file that differs from its pin
+                source = csv_path(root, table)
+            else:
+                from .frames import _check_parquet_pin
+
+                _check_parquet_pin(root, table)
+                source = parquet_path(root, table)
+            files[source.name] = source.read_bytes()
+    else:
+        files = {}
+    files["ATTRIBUTION.txt"] = _attribution(package).encode("utf-8")
+    created = not target.exists()
     try:
         target.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
     except OSError as exc:
         raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    root = data_root()
-    written = []
     try:
-        if args.format == "json":
-            name = "figures.json"
-            data = [f.to_dict() for f in _store.all_figures().values()]
-            (staging / name).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            written.append(name)
-        elif args.format == "csv-excel":
-            import csv
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        if args.format == "xlsx":
+            from .excel import write_workbook
 
-            # Excel reads UTF-8 only with a byte-order mark; CRLF is its native line ending.
-            for table in TABLES:
-                source = csv_path(root, table)
-                with open(source, encoding="utf-8", newline="") as handle:
-                    rows = list(csv.reader(handle))
-                with open(staging / source.name, "w", encoding="utf-8-sig", newline="") as handle:
-                    csv.writer(handle, lineterminator="\r\n").writerows(rows)
-                written.append(source.name)
-        else:
-            for table in TABLES:
-                source = csv_path(root, table) if args.format == "csv" else parquet_path(root, table)
-                shutil.copyfile(source, staging / source.name)
-                written.append(source.name)
-        for name in written:
+            write_workbook(staging / "iicsa-stats.xlsx")
+            files["iicsa-stats.xlsx"] = b""
+        for name in files:
             os.replace(staging / name, target / name)
     except OSError as exc:
-        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    finally:
         shutil.rmtree(staging, ignore_errors=True)
-    out.write(f"Wrote {len(written)} files to {target}: {', '.join(written)}\n")
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    count = len(files)
+    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(files)}\n")
     return 0
+
+
+def _attribution(package: dict[str, object]) -> str:
+    """The text that travels with every export: what the data is, its attribution, licence and sources."""
+    lines = [
+        str(package.get("title", "")),
+        f"Version {package.get('version', '')} of the {package.get('name', '')} data package.",
+        "",
+        "Attribution (reproduce it when you reuse the figures):",
+        f"  {package.get('attribution', '')}",
+        "",
+        "Licence:",
+        *(f"  {lic.get('title') or lic.get('name')}" for lic in package.get("licenses", [])),  # type: ignore[attr-defined]
+        "",
+        "Sources:",
+        *(f"  {s.get('title')}: {s.get('path')}" for s in package.get("sources", [])),  # type: ignore[attr-defined]
+        "",
+        "Read every figure with its caveats (figure_caveats links them; position 1 is the key caveat).",
+        "Units are as the source counts them: incidents and offences are different units.",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _source_root(value: str | None) -> Path:
@@ -260,7 +308,10 @@ def _source_root(value: str | None) -> Path:
     from ._paths import checkout_root
 
     if value:
-        return Path(value)
+        given = Path(value)
+        if not (given / "data" / "curation").is_dir():
+            raise _UsageError(f"--root {value!r} is not a source checkout (no data/curation folder in it)")
+        return given
     root = checkout_root()
     if root is None and (Path.cwd() / "data" / "curation").is_dir():
         root = Path.cwd()
@@ -294,7 +345,10 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from .validation import format_report, validate
 
     root = Path(args.root) if args.root else None
-    problems = validate(root, rebuild=False if args.no_rebuild else None)
+    if root is not None and not (root / "datapackage.json").is_file():
+        raise _UsageError(f"--root {args.root!r} is not a data package folder (no datapackage.json in it)")
+    rebuild = False if args.no_rebuild else None
+    problems = validate(root, rebuild=rebuild)
     if args.format == "json":
         from dataclasses import asdict
 
@@ -302,7 +356,18 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         out.write(format_report(problems) + "\n")
+        if not _rebuild_ran(root, rebuild):
+            out.write("rebuild check: skipped (not a source checkout, or --no-rebuild)\n")
     return FAILED if problems else 0
+
+
+def _rebuild_ran(root: Path | None, rebuild: bool | None) -> bool:
+    from . import validation
+
+    will_rebuild = getattr(validation, "will_rebuild", None)
+    if will_rebuild is None:  # older validation module without the helper
+        return rebuild is not False
+    return bool(will_rebuild(root, rebuild))
 
 
 # -- parser --------------------------------------------------------------------------------------------------
@@ -329,12 +394,24 @@ def _parser(only: str | None = None) -> _Parser:
         return p
 
     p = command("list", "List the figures, with their key caveat.", "list --unit offences --format csv")
-    p.add_argument("--unit", help="only figures counted in this unit (e.g. offences, incidents, people)")
-    p.add_argument("--geography", help="only figures for this area (e.g. 'England and Wales')")
-    p.add_argument("--document", help="only figures from this document id")
-    p.add_argument("--scale-measure", dest="scale_measure", help="reported_offences, victims, perpetrators or images")
-    p.add_argument("--period-type", dest="period_type", help="financial_year, single_date, open_ended or not_stated")
-    p.add_argument("--qualifier", help="exact, more_than, range, approximate_range, lower_bound, ...")
+    p.add_argument(
+        "--unit", action="append", help="only figures counted in this unit (e.g. offences; repeat for several)"
+    )
+    p.add_argument("--geography", action="append", help="only figures for this area (e.g. 'England and Wales')")
+    p.add_argument("--document", action="append", help="only figures from this document id")
+    p.add_argument(
+        "--scale-measure",
+        dest="scale_measure",
+        action="append",
+        help="reported_offences, victims, perpetrators or images",
+    )
+    p.add_argument(
+        "--period-type",
+        dest="period_type",
+        action="append",
+        help="financial_year, single_date, open_ended or not_stated",
+    )
+    p.add_argument("--qualifier", action="append", help="exact, more_than, range, approximate_range, lower_bound, ...")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.set_defaults(run=_cmd_list)
 
@@ -365,15 +442,15 @@ def _parser(only: str | None = None) -> _Parser:
 
     p = command(
         "export",
-        "Write the tables (csv, parquet, or csv-excel: CSV that Excel opens with every character intact) or the "
-        "figures with their caveats and provenance (json) to a folder.",
+        "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
+        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt to keep beside them.",
         "export --format parquet --out ./iicsa-data",
     )
     p.add_argument(
         "--format",
-        choices=("csv", "parquet", "csv-excel", "json"),
+        choices=("csv", "parquet", "xlsx", "json"),
         required=True,
-        help="csv (UTF-8, LF), parquet, csv-excel (UTF-8 with a byte-order mark, CRLF) or json (figures)",
+        help="csv (UTF-8, LF), parquet, xlsx (one Excel workbook; needs openpyxl) or json (figures)",
     )
     p.add_argument("--out", required=True, help="folder to write into (created if missing)")
     p.set_defaults(run=_cmd_export)
@@ -448,6 +525,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return FAILED
     except (DataFileError, IICSAStatsError) as exc:
         _say("error", exc)
+        return FAILED
+    except UnicodeEncodeError as exc:
+        _say("error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8")
         return FAILED
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -9,7 +9,8 @@ from .figures import Figure
 
 __all__ = ["search"]
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+")  # "8,525" is one word; so is "offences"
+_FOOTNOTE = re.compile(r"\[\d+\]")
 # Where a word is found, and what that is worth: the figure's own description counts most.
 _WEIGHTS = (
     ("id", 3.0),
@@ -25,14 +26,18 @@ _WEIGHTS = (
 
 
 def _stem(word: str) -> str:
+    """A crude stem, so that singular and plural, "arrests" and "arrested", meet: drop one ending, then an "e"."""
+    if word[0].isdigit():
+        return word.replace(",", "")
     for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def _terms(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower())}
+    return {_stem(w) for w in _WORD.findall(_FOOTNOTE.sub(" ", text.lower()))}
 
 
 def _fields(fig: Figure) -> dict[str, set[str]]:
