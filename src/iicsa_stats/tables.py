@@ -175,9 +175,7 @@ def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> st
     return buffer.getvalue()
 
 
-def read_csv(
-    root: P, table: str, schema: Mapping[str, Any] | None = None, *, sha256: str | None = None
-) -> list[Row]:
+def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sha256: str | None = None) -> list[Row]:
     """Read a processed CSV table into typed rows.
 
     With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
