@@ -242,3 +242,12 @@ def test_search_meets_singular_plural_and_numbers(query: str, first: str) -> Non
 def test_search_ignores_footnote_markers() -> None:
     # "[8]" is a footnote marker in the arrests paragraph, not the number 8
     assert [f.id for f in ist.search("8")] == []
+
+
+def test_filters_accept_numpy_scalars_and_any_integer() -> None:
+    import numpy as np
+
+    assert ist.figures(value=np.int64(8525))["figure_id"].tolist() == ["police-recorded-online-csa-offences-2017-18"]
+    assert ist.figures(value=10**400).empty
+    with pytest.raises(ist.UnknownFilterError, match="this column holds numbers"):
+        ist.figures(value=True)

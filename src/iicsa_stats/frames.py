@@ -7,6 +7,7 @@ pandas and pyarrow are imported only when one of these functions is called, so
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Collection
 
 from . import _store
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["caveats", "documents", "figures", "ledger", "table"]
 
-_SCALARS = (str, int, float, bool, dt.date)
+_SCALARS = (str, numbers.Number, dt.date)  # numbers.Number covers numpy's scalars too
 
 
 def table(name: str) -> pd.DataFrame:
@@ -204,10 +205,15 @@ def _comparable(column: str, series: pd.Series, values: list[Any]) -> list[Any]:
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(series.dtype):
-        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        if len(numbers) != len(values):
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
             raise UnknownFilterError(f"filter {column}: this column holds numbers, got {values!r}")
-        return [float(v) for v in numbers]
+        comparable = []
+        for value in values:
+            try:
+                comparable.append(float(value))
+            except OverflowError:  # beyond any float: equal to no value in the table
+                continue
+        return comparable
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         if not all(isinstance(v, dt.date) for v in values):
             raise UnknownFilterError(f"filter {column}: this column holds dates (datetime.date), got {values!r}")
