@@ -6,7 +6,9 @@ import csv
 import dataclasses
 import io
 import json
+import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from iicsa_stats import build as build_module
 from iicsa_stats.build import build
 from iicsa_stats.errors import CurationError
 from iicsa_stats.tables import TABLES
-from iicsa_stats.validation import CHECKS, Problem, format_report, validate
+from iicsa_stats.validation import CHECKS, Problem, format_report, validate, will_rebuild
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = Path(__file__).resolve().parent / "profiles" / "2.0"  # vendored, see tests/profiles/README.md
@@ -75,20 +77,51 @@ def test_built_copy_validates_with_zero_problems(pristine: Path) -> None:
     assert problems == [], format_report(problems)
 
 
-def test_rebuild_runs_by_default_only_on_the_checkout(monkeypatch: pytest.MonkeyPatch, pristine: Path) -> None:
+def test_rebuild_runs_by_default_on_any_source_checkout(
+    monkeypatch: pytest.MonkeyPatch, pristine: Path, checkout_copy: Path
+) -> None:
     figure_id = csv_rows(REPO / "data" / "processed" / "figures.csv")[0]["figure_id"]
 
     def failing_build(root: Path, *, out: Path | None = None) -> Path:
         raise CurationError("data/curation/x.toml", "declared value 1 is not among the numbers", figure_id)
 
     monkeypatch.setattr(build_module, "build", failing_build)
-    problems = validate(REPO)
-    assert [p.check for p in problems] == ["rebuild"]
-    assert problems[0].figure_id == figure_id
-    assert problems[0].file == "data/curation/x.toml"
-    assert "fails" in problems[0].message
-    assert validate(REPO, rebuild=False) == []
-    assert validate(pristine) == []  # not the checkout: no rebuild unless asked
+    for root in (REPO, checkout_copy):  # the checkout this package runs from, and a copy of one
+        problems = validate(root)
+        assert [p.check for p in problems] == ["rebuild"], format_report(problems)
+        assert problems[0].figure_id == figure_id
+        assert problems[0].file == "data/curation/x.toml"
+        assert re.search(r"the build from data/raw and data/curation fails", problems[0].message)
+        assert validate(root, rebuild=False) == []
+    assert validate(pristine) == []  # no data/curation: no rebuild, and no problem for skipping it
+
+
+def test_will_rebuild_tells_whether_validate_runs_the_rebuild(
+    pristine: Path, checkout_copy: Path, tmp_path: Path
+) -> None:
+    assert will_rebuild() is True  # the default root is this checkout
+    assert will_rebuild(REPO) is True
+    assert will_rebuild(checkout_copy) is True
+    assert will_rebuild(checkout_copy, True) is True
+    assert will_rebuild(REPO, False) is False
+    assert will_rebuild(pristine) is False
+    assert will_rebuild(pristine, True) is False  # validate reports it instead
+    assert will_rebuild(tmp_path / "nothing-here") is False
+    shutil.rmtree(checkout_copy / "schemas")
+    assert will_rebuild(checkout_copy) is False
+    (checkout_copy / "schemas").mkdir()
+    shutil.rmtree(checkout_copy / "data" / "curation")
+    assert will_rebuild(checkout_copy) is False
+    (checkout_copy / "data" / "curation").write_text("not a folder", encoding="utf-8")
+    assert will_rebuild(checkout_copy) is False
+
+
+def test_rebuild_asked_for_without_a_source_checkout_is_one_problem(pristine: Path) -> None:
+    problems = validate(pristine, rebuild=True)
+    assert [p.check for p in problems] == ["rebuild"], format_report(problems)
+    assert re.search(r"the rebuild check needs a source checkout, a folder with data/curation and schemas",
+                     problems[0].message)  # fmt: skip
+    assert str(pristine) in problems[0].message
 
 
 # --------------------------------------------------------------------------- Problem and the report
@@ -201,11 +234,34 @@ def test_a_damaged_file_is_a_problem_naming_it(package: Path, name: str) -> None
     assert format_report(problems).startswith(f"validate: {len(problems)} problem")
 
 
-def test_a_folder_without_a_package_is_problems_not_an_exception(tmp_path: Path) -> None:
-    problems = validate(tmp_path / "nothing-here")
+ROOTS: dict[str, Callable[[Path], Path]] = {
+    # name: make the root from an empty temporary folder
+    "missing folder": lambda tmp: tmp / "nothing-here",
+    "a file": lambda tmp: Path(shutil.copy2("/etc/passwd" if Path("/etc/passwd").is_file() else __file__, tmp / "f")),
+    "below a file": lambda tmp: Path(shutil.copy2(__file__, tmp / "f")) / "pkg",
+    "folder without a package": lambda tmp: tmp,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROOTS))
+@pytest.mark.parametrize("rebuild", [None, True, False])
+def test_a_root_that_is_not_a_package_folder_is_one_problem(tmp_path: Path, name: str, rebuild: bool | None) -> None:
+    root = ROOTS[name](tmp_path)
+    problems = validate(root, rebuild=rebuild)
+    assert len(problems) == 1, format_report(problems)
+    assert problems[0].check == "files"
+    assert problems[0].file is None
+    assert re.match(rf"{re.escape(str(root))} is not a folder holding a data package \(datapackage\.json\): it ",
+                    problems[0].message)  # fmt: skip
+
+
+def test_a_package_folder_missing_every_file_is_problems_not_an_exception(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    problems = validate(tmp_path)
     files = {p.file for p in problems if p.check == "files"}
     assert "datapackage.json" in files
-    assert "data/processed/figures.csv" in files or "schemas/figures.schema.json" in files
+    assert "schemas/figures.schema.json" in files
+    assert not [p for p in problems if "stopped on data" in p.message], format_report(problems)
 
 
 def test_a_bad_data_dir_variable_is_a_problem(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -252,6 +308,141 @@ def test_a_check_that_breaks_is_a_problem_and_the_others_still_run(
     problems = validate(package)
     assert {p.check for p in problems} == {"ledger", "checksums"}
     assert any(p.check == "ledger" and "RuntimeError: unexpected" in p.message for p in problems)
+
+
+# --------------------------------------------------------------------------- an unreadable file is reported once
+
+SKIP_NOTE = re.compile(
+    r"the (\w+) check left out what depends on (.+), which could not be read \(see the files problems\)"
+)
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xff not a table\n")
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+UNREADABLE: dict[str, Callable[[Path], None]] = {"garbage": _garbage, "folder": _folder, "truncated": _truncate}
+
+
+def assert_reported_once(problems: list[Problem], rel: str, root: Path) -> None:
+    """``rel`` is reported by `files`; other checks add at most one note each naming it, and nothing else."""
+    report = format_report(problems)
+    assert [p.file for p in problems if p.check == "files"] == [rel], report
+    notes = [p for p in problems if SKIP_NOTE.match(p.message)]
+    assert all(Counter(p.check for p in notes)[p.check] == 1 for p in notes), report
+    for note in notes:
+        match = SKIP_NOTE.match(note.message)
+        assert match is not None
+        assert match.group(1) == note.check
+        assert match.group(2) == rel == note.file, report
+    for problem in problems:
+        if problem.check in ("files", "package") or problem in notes:
+            continue
+        assert problem.file == rel, report  # e.g. [checksums] or [raw] about the damaged file itself
+    for problem in problems:
+        assert str(root) not in str(problem) and str(root.resolve()) not in str(problem), report
+
+
+@pytest.mark.parametrize("damage", sorted(UNREADABLE))
+def test_an_unreadable_figures_table_is_not_reported_again_by_the_checks_that_use_it(
+    package: Path, damage: str
+) -> None:
+    rel = "data/processed/figures.csv"
+    UNREADABLE[damage](package / rel)
+    problems = validate(package)
+    assert_reported_once(problems, rel, package)
+    report = format_report(problems)
+    assert not [p for p in problems if re.search(r"names no figure|no caveat|missing from the Parquet", p.message)]
+    for check in ("ledger", "keys", "parquet"):  # each uses the figures table for other tables' rows
+        assert [SKIP_NOTE.match(p.message) is not None for p in problems if p.check == check] == [True], report
+    package_problems = [p for p in problems if p.check == "package"]
+    assert {p.file for p in package_problems} == {rel}, report  # no foreign-key errors in figure_caveats, ledger
+
+
+@pytest.mark.parametrize("damage", ["garbage", "folder"])
+@pytest.mark.parametrize(
+    "rel", [*(f"data/processed/{t}.csv" for t in TABLES), *(f"schemas/{t}.schema.json" for t in TABLES)]
+)
+def test_every_unreadable_table_or_schema_is_reported_once(package: Path, rel: str, damage: str) -> None:
+    UNREADABLE[damage](package / rel)
+    problems = validate(package)
+    assert_reported_once(problems, rel, package)
+    for problem in problems:
+        if problem.check == "package" and problem.file != rel:
+            # frictionless cannot open the package without the schema: one problem, naming the schema
+            assert rel.startswith("schemas/") and problem.file == "datapackage.json", format_report(problems)
+            assert rel in problem.message
+
+
+@pytest.mark.parametrize("damage", ["garbage", "folder"])
+def test_an_unreadable_raw_document_is_not_reported_again_for_each_quote(package: Path, damage: str) -> None:
+    rel = "data/raw/iicsa-internet-report-b1.txt"
+    UNREADABLE[damage](package / rel)
+    problems = validate(package)
+    assert_reported_once(problems, rel, package)
+    assert not [p for p in problems if re.search(r"cannot be checked|no ledger row|no matching number", p.message)]
+    for check in ("quotes", "ledger"):
+        notes = [p for p in problems if p.check == check]
+        assert len(notes) == 1 and SKIP_NOTE.match(notes[0].message), format_report(problems)
+
+
+def test_an_unreadable_descriptor_skips_what_it_describes_once(package: Path) -> None:
+    _folder(package / "datapackage.json")
+    problems = validate(package)
+    assert_reported_once(problems, "datapackage.json", package)
+    assert sorted(p.check for p in problems) == ["checksums", "files", "package"], format_report(problems)
+
+
+def test_the_rebuild_does_not_compare_an_unreadable_file_line_by_line(checkout_copy: Path) -> None:
+    rel = "data/processed/figures.csv"
+    _garbage(checkout_copy / rel)
+    problems = validate(checkout_copy)  # a source checkout: the rebuild runs by default
+    assert_reported_once(problems, rel, checkout_copy)
+    assert not [p for p in problems if p.check == "rebuild"], format_report(problems)
+
+
+def test_sizes_and_hashes_are_reported_by_checksums_only_with_relative_paths(package: Path) -> None:
+    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        rows[0]["name"] += " (edited)"
+        return rows
+
+    rel = "data/processed/producers.csv"
+    edit_csv(package / rel, change)
+    problems = validate(package)
+    report = format_report(problems)
+    assert not [p for p in problems if re.search(r"hash-count|byte-count", p.message)], report
+    checksums = [p for p in problems if p.check == "checksums"]
+    assert sorted((p.file, p.field) for p in checksums) == [(rel, "bytes"), (rel, "hash")], report
+    assert all(re.search(r"differs from the one in datapackage\.json", p.message) for p in checksums)
+    assert not [p for p in problems if str(package) in str(p) or str(package.resolve()) in str(p)], report
+
+
+FOLDERS = [
+    "data/processed/figures.csv",
+    "data/processed/figures.parquet",
+    "data/processed/PARQUET.sha256",
+    "data/raw/iicsa-internet-report-b1.txt",
+    "datapackage.json",
+    "schemas/figures.schema.json",
+]
+
+
+@pytest.mark.parametrize("rel", FOLDERS)
+def test_a_folder_in_place_of_a_file_is_a_problem_naming_it(package: Path, rel: str) -> None:
+    _folder(package / rel)
+    problems = validate(package)
+    named = [p for p in problems if p.file == rel and not SKIP_NOTE.match(p.message)]
+    assert named, format_report(problems)
+    assert any(re.search(r"is a folder, not a file|Is a directory", p.message) for p in named), format_report(named)
+    assert not [p for p in problems if re.search(r"stopped on data|file is missing", p.message)], format_report(
+        problems
+    )
+    assert not [p for p in problems if str(package) in str(p)], format_report(problems)
 
 
 # --------------------------------------------------------------------------- each check fires on what it checks

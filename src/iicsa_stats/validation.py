@@ -34,7 +34,14 @@ Checks, by their stable ``check`` name:
     same rows and values as its CSV file.
 ``rebuild``
     (source checkout only) a fresh build from ``data/raw`` and
-    ``data/curation`` gives the committed CSV, JSON and Parquet content.
+    ``data/curation`` gives the committed CSV, JSON and Parquet content.  It
+    runs by default whenever ``root`` has ``data/curation`` and ``schemas`` (a
+    checkout or a copy of one); :func:`will_rebuild` tells whether it will.
+
+A file that cannot be read is reported once, by ``files`` (or, for a Parquet
+file, by ``parquet``).  The checks then leave out whatever depends on it rather
+than report its absence again row by row; a check that left something out for
+that reason adds one problem saying so and naming the file.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import hashlib
 import io
 import itertools
 import math
+import os
 import re
 import tempfile
 from collections import Counter, defaultdict
@@ -67,9 +75,10 @@ from .tables import (
     load_schema,
     parquet_path,
     read_csv,
+    schema_path,
 )
 
-__all__ = ["CHECKS", "Problem", "format_report", "validate"]
+__all__ = ["CHECKS", "Problem", "format_report", "validate", "will_rebuild"]
 
 #: Every check :func:`validate` runs, in the order it runs them.
 CHECKS: tuple[str, ...] = (
@@ -88,6 +97,13 @@ _PARQUET_CHECKSUMS = "PARQUET.sha256"
 _VALUE_FIELDS = ("value", "value_lower", "value_upper")
 _RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
 _REBUILD_FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
+_RESTORE_FIX = "restore it from the release or rebuild it with `iicsa-stats build`"
+#: frictionless errors left out: ``checksums`` checks the same sizes and hashes and names the file relatively.
+_DROPPED_ERRORS = frozenset({"hash-count", "byte-count"})
+#: frictionless errors that a resource gets when a resource its foreign keys point to cannot be loaded.
+_LOAD_ERRORS = frozenset(
+    {"resource-error", "source-error", "scheme-error", "format-error", "encoding-error", "compression-error"}
+)
 #: frictionless repeats an error for every row it affects (a foreign key into a broken table fails on every
 #: row), and a rebuild that differs may differ on every line: at most this many of one kind per file are
 #: listed, then one problem says how many more there are.  Every other check lists every problem.
@@ -166,6 +182,30 @@ def _short(value: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def _read_error(path: Path, exc: OSError) -> str:
+    """Why a file could not be read, in words and without its (absolute) path."""
+    if isinstance(exc, FileNotFoundError):
+        return "file is missing"
+    if isinstance(exc, IsADirectoryError) or _is_dir(path):
+        return "is a folder, not a file"
+    if isinstance(exc, NotADirectoryError):
+        return "file is missing (a part of its path is a file, not a folder)"
+    return f"cannot be read ({exc.strerror or type(exc).__name__})"
+
+
+def _is_dir(path: Path) -> bool:
+    return os.path.isdir(path)  # unlike Path.is_dir, never raises (no permission to look, for one)
+
+
+def _is_file(path: Path) -> bool:
+    return os.path.isfile(path)
+
+
+def _names(items: Iterable[str]) -> str:
+    names = sorted(set(items))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def format_report(problems: Sequence[Problem]) -> str:
     """A plain-text report: a summary line, then one line per problem, grouped by check.
 
@@ -204,6 +244,8 @@ class _Package:
     raw_texts: dict[str, str] = field(default_factory=dict)
     raw_paths: dict[str, str] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)
+    #: Documents whose raw text could not be read, each with its file.
+    text_failures: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         try:
@@ -224,6 +266,36 @@ class _Package:
                 break
         self.add(check="files", file=rel, table=table, message=message)
 
+    def read_failed(self, path: Path, exc: OSError, fix: str, table: str | None = None) -> None:
+        """Report a file that :func:`open` refused (missing, a folder, no permission)."""
+        self.unreadable_file(path, DataFileError(f"{_read_error(path, exc)}; {fix}"), table)
+
+    def table_source(self, table: str) -> str | None:
+        """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
+        if table in self.tables:
+            return None
+        if table not in self.schemas:
+            return self.rel(schema_path(self.root, table))
+        return self.rel(csv_path(self.root, table))
+
+    def skipped(self, check: str, files: Iterable[str | None]) -> None:
+        """One problem saying that ``check`` left out what depends on ``files``, which could not be read."""
+        names = sorted({f for f in files if f})
+        if names:
+            self.add(
+                check=check,
+                file=names[0] if len(names) == 1 else None,
+                message=f"the {check} check left out what depends on {_names(names)}, which could not be read "
+                f"(see the files problems); it runs in full once {'it is' if len(names) == 1 else 'they are'} "
+                "restored",
+            )
+
+    def relative(self, text: str) -> str:
+        """``text`` with the package root's absolute path removed, so that files appear as relative paths."""
+        for base in {str(self.root.absolute()), str(self.root.resolve()), str(self.root)}:
+            text = text.replace(base + os.sep, "").replace(base + "/", "")
+        return text
+
     def key(self, table: str, row: Mapping[str, Any]) -> str:
         keys = self.schemas.get(table, {}).get("primaryKey") or []
         return ", ".join(f"{k}={row.get(k)}" for k in keys) or "?"
@@ -239,6 +311,8 @@ def _load(root: Path) -> _Package:
         descriptor = load_json(descriptor_path)
     except DataFileError as exc:
         pkg.unreadable_file(descriptor_path, exc)
+    except OSError as exc:  # a folder in its place, no permission: load_json only turns a missing file into words
+        pkg.read_failed(descriptor_path, exc, _REBUILD_FIX)
     else:
         if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
             pkg.descriptor = descriptor
@@ -253,12 +327,16 @@ def _load(root: Path) -> _Package:
         try:
             pkg.schemas[table] = load_schema(root, table)
         except DataFileError as exc:
-            pkg.unreadable_file(root / "schemas" / f"{table}.schema.json", exc, table)
+            pkg.unreadable_file(schema_path(root, table), exc, table)
+        except OSError as exc:
+            pkg.read_failed(schema_path(root, table), exc, _RESTORE_FIX, table)
     for table, schema in pkg.schemas.items():
         try:
             pkg.tables[table] = read_csv(root, table, schema)
         except DataFileError as exc:
             pkg.unreadable_file(csv_path(root, table), exc, table)
+        except OSError as exc:
+            pkg.read_failed(csv_path(root, table), exc, _RESTORE_FIX, table)
 
     # Raw documents: listed by the documents table, or else by the descriptor's raw resources.
     if "documents" in pkg.tables:
@@ -288,8 +366,8 @@ def _load(root: Path) -> _Package:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            reason = "file is missing" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc})"
-            pkg.unreadable_file(path, DataFileError(f"raw document {doc_id!r}: {reason}; {fix}"))
+            pkg.unreadable_file(path, DataFileError(f"raw document {doc_id!r}: {_read_error(path, exc)}; {fix}"))
+            pkg.text_failures[doc_id] = raw_path
             continue
         pkg.raw_bytes[doc_id] = data
         try:
@@ -299,6 +377,7 @@ def _load(root: Path) -> _Package:
                 path,
                 DataFileError(f"raw document {doc_id!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}"),
             )
+            pkg.text_failures[doc_id] = raw_path
     return pkg
 
 
@@ -312,23 +391,55 @@ def _resource_table(name: str | None) -> str | None:
     return base if base in TABLES else None
 
 
+def _foreign_tables(pkg: _Package, table: str | None) -> set[str]:
+    """The other tables that ``table``'s foreign keys point to."""
+    if table is None:
+        return set()
+    targets = set()
+    for fk in pkg.schemas.get(table, {}).get("foreignKeys", []):
+        target = fk.get("reference", {}).get("resource") if isinstance(fk, dict) else None
+        if target and target != table:
+            targets.add(str(target))
+    return targets
+
+
 def _check_package(pkg: _Package) -> None:
     path = pkg.root / "datapackage.json"
-    if "datapackage.json" in pkg.unreadable or not path.is_file():
-        return  # reported by `files`
+    if "datapackage.json" in pkg.unreadable or not _is_file(path):
+        pkg.skipped("package", ["datapackage.json"])  # the file itself is reported by `files`
+        return
     import frictionless
 
     try:
         report = frictionless.validate(str(path))
     except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use
-        pkg.add(check="package", file="datapackage.json", message=f"frictionless could not validate the package: {exc}")
+        pkg.add(
+            check="package",
+            file="datapackage.json",
+            message=f"frictionless could not validate the package: {pkg.relative(str(exc))}",
+        )
         return
     for error in report.errors:
-        pkg.add(check="package", file="datapackage.json", message=f"{error.type}: {error.message}")
+        pkg.add(check="package", file="datapackage.json", message=f"{error.type}: {pkg.relative(error.message)}")
+    skipped: set[str] = set()
     for task in report.tasks:
         table = _resource_table(task.name)
+        place = str(task.place) if task.place else None
+        # A resource whose foreign keys point to an unreadable table fails on loading that table, or on every
+        # row that names it: those errors are about the other file, already reported by `files`.
+        broken = {t: source for t in _foreign_tables(pkg, table) if (source := pkg.table_source(t))}
+        follow_on = bool(broken) and place not in pkg.unreadable
         counts: Counter[str] = Counter()
         for error in task.errors:
+            if error.type in _DROPPED_ERRORS:
+                continue  # the `checksums` check reports sizes and hashes
+            if follow_on and error.type in _LOAD_ERRORS:
+                skipped.update(broken.values())
+                continue
+            reference = getattr(error, "reference_name", None)
+            if error.type == "foreign-key" and reference in broken:
+                skipped.add(broken[reference])
+                continue
             counts[error.type] += 1
             if counts[error.type] > _CAP:
                 continue
@@ -340,22 +451,23 @@ def _check_package(pkg: _Package) -> None:
                 figure_id = cells[0]
             pkg.add(
                 check="package",
-                file=str(task.place) if task.place else None,
+                file=place,
                 table=table,
                 row=str(row_number) if row_number else None,
                 field=field_name or None,
                 figure_id=figure_id,
-                message=f"{error.type} in resource {task.name!r}: {error.message}",
+                message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}",
             )
         for kind, count in counts.items():
             if count > _CAP:
                 pkg.add(
                     check="package",
-                    file=str(task.place) if task.place else None,
+                    file=place,
                     table=table,
                     message=f"{count - _CAP} more {kind} errors in resource {task.name!r} "
                     f"(the first {_CAP} are listed)",
                 )
+    pkg.skipped("package", skipped)
 
 
 # --------------------------------------------------------------------------- checksums
@@ -369,6 +481,8 @@ def _safe_relative(path: Any) -> bool:
 
 
 def _check_checksums(pkg: _Package) -> None:
+    if "datapackage.json" in pkg.unreadable:
+        pkg.skipped("checksums", ["datapackage.json"])  # its sizes and hashes; PARQUET.sha256 is still checked
     if pkg.descriptor is not None:
         for resource in pkg.descriptor["resources"]:
             if not isinstance(resource, dict) or ("bytes" not in resource and "hash" not in resource):
@@ -386,9 +500,15 @@ def _check_checksums(pkg: _Package) -> None:
     listing_rel = pkg.rel(listing)
     try:
         lines = listing.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = "file is missing" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc})"
-        pkg.add(check="checksums", file=listing_rel, message=f"{reason}; {_REBUILD_FIX}")
+    except OSError as exc:
+        pkg.add(check="checksums", file=listing_rel, message=f"{_read_error(listing, exc)}; {_REBUILD_FIX}")
+        return
+    except UnicodeDecodeError as exc:
+        pkg.add(
+            check="checksums",
+            file=listing_rel,
+            message=f"not UTF-8 text ({exc.reason} at byte {exc.start}); {_REBUILD_FIX}",
+        )
         return
     listed: dict[str, str] = {}
     for number, line in enumerate(lines, start=1):
@@ -414,9 +534,10 @@ def _check_checksums(pkg: _Package) -> None:
                 check="checksums", file=listing_rel, table=table, message=f"has no SHA-256 for {name}; {_REBUILD_FIX}"
             )
             continue
-        if not path.is_file():
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
             continue  # reported by `parquet`
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != listed[name]:
             pkg.add(
                 check="checksums",
@@ -436,9 +557,11 @@ def _check_file_digest(pkg: _Package, path: Path, resource: Mapping[str, Any], t
     try:
         data = path.read_bytes()
     except OSError as exc:
-        reason = "file is missing" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc})"
         pkg.add(
-            check="checksums", file=rel, table=table, message=f"listed in datapackage.json but {reason}; {_REBUILD_FIX}"
+            check="checksums",
+            file=rel,
+            table=table,
+            message=f"listed in datapackage.json but {_read_error(path, exc)}; {_REBUILD_FIX}",
         )
         return
     if "bytes" in resource and resource["bytes"] != len(data):
@@ -484,6 +607,7 @@ def _check_file_digest(pkg: _Package, path: Path, resource: Mapping[str, Any], t
 
 
 def _check_raw(pkg: _Package) -> None:
+    pkg.skipped("raw", [pkg.table_source("documents")])  # the pins of the raw documents
     for doc in pkg.tables.get("documents", []):
         doc_id = doc["document_id"]
         data = pkg.raw_bytes.get(doc_id)
@@ -556,11 +680,24 @@ def _check_quote(
     return start, end
 
 
+def _unread_text(pkg: _Package, doc_id: Any) -> str | None:
+    """The unreadable file that keeps the raw text of ``doc_id`` from being checked against, or None."""
+    if doc_id in pkg.text_failures:
+        return pkg.text_failures[doc_id]
+    if doc_id not in pkg.raw_paths and "documents" not in pkg.tables:
+        return pkg.table_source("documents")  # the raw texts it lists could not all be found
+    return None
+
+
 def _check_quotes(pkg: _Package) -> None:
+    skipped: set[str] = set()
     for fig in pkg.figures():
         fid = fig["figure_id"]
         text = pkg.raw_texts.get(fig["document_id"])
-        _check_quote(pkg, "figures", fig, item=f"figure {fid!r}", text=text, figure_id=fid)
+        if text is None and (unread := _unread_text(pkg, fig["document_id"])):
+            skipped.add(unread)
+        else:
+            _check_quote(pkg, "figures", fig, item=f"figure {fid!r}", text=text, figure_id=fid)
         found = values_in(fig.get("quote") or "")
         for name in _VALUE_FIELDS:
             value = fig.get(name)
@@ -583,7 +720,11 @@ def _check_quotes(pkg: _Package) -> None:
         if caveat.get("basis") != "source" and caveat.get("quote") is None:
             continue
         text = pkg.raw_texts.get(caveat.get("document_id") or "")
+        if text is None and (unread := _unread_text(pkg, caveat.get("document_id"))):
+            skipped.add(unread)
+            continue
         _check_quote(pkg, "caveats", caveat, item=f"caveat {caveat['caveat_id']!r}", text=text, figure_id=None)
+    pkg.skipped("quotes", skipped)
 
 
 # --------------------------------------------------------------------------- ledger
@@ -602,6 +743,17 @@ def _check_ledger(pkg: _Package) -> None:
     if "ledger" not in pkg.tables:
         return  # reported by `files`
     ledger_rel = pkg.rel(csv_path(pkg.root, "ledger"))
+    # A row that claims a number for a figure or a caveat is checked only when that table could be read.
+    unread_status = {
+        status: source
+        for status, table in (("figure", "figures"), ("caveat", "caveats"))
+        if (source := pkg.table_source(table))
+    }
+    skipped = {
+        pkg.text_failures[row["document_id"]]
+        for row in pkg.tables["ledger"]
+        if row.get("document_id") in pkg.text_failures
+    }
     figure_spans = _spans(pkg.figures(), "figure_id")
     caveat_spans = _spans(pkg.tables.get("caveats", []), "caveat_id")
     declared = {fig["figure_id"]: [fig[k] for k in _VALUE_FIELDS if fig.get(k) is not None] for fig in pkg.figures()}
@@ -660,7 +812,9 @@ def _check_ledger(pkg: _Package) -> None:
                         f"{_REBUILD_FIX}",
                     )
             status = row.get("status")
-            if status in ("figure", "caveat"):
+            if status in unread_status:
+                skipped.add(unread_status[status])
+            elif status in ("figure", "caveat"):
                 # The row claims the number for a figure's or a caveat's quote: that quote must hold it.
                 column, spans, none = (
                     ("figure_id", figure_spans, "no figure")
@@ -693,6 +847,8 @@ def _check_ledger(pkg: _Package) -> None:
                         figure_id=owner,
                         message="an excluded ledger row needs a reason and no figure_id or caveat_id",
                     )
+                if "figure" in unread_status:
+                    skipped.add(unread_status["figure"])
                 for fid in figs:
                     if any(same_value(v, d) for v in mention.values for d in declared.get(fid, [])):
                         pkg.add(
@@ -738,12 +894,14 @@ def _check_ledger(pkg: _Package) -> None:
                     found=", ".join(_as_csv_number(v) for v in sorted(accounted[fid])) or "no number",
                     message=f"{name} of figure {fid!r} is not among the ledger's numbers inside its quote",
                 )
+    pkg.skipped("ledger", skipped)
 
 
 # --------------------------------------------------------------------------- keys
 
 
 def _check_keys(pkg: _Package) -> None:
+    skipped: set[str | None] = set()
     for table, rows in pkg.tables.items():
         schema = pkg.schemas[table]
         rel = pkg.rel(csv_path(pkg.root, table))
@@ -785,7 +943,9 @@ def _check_keys(pkg: _Package) -> None:
             ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
             target = ref.get("resource") or table
             if target not in pkg.tables:
-                continue  # reported by `files`
+                if target in TABLES:
+                    skipped.add(pkg.table_source(target))  # the file itself is reported by `files`
+                continue
             targets = {tuple(r.get(k) for k in ref_fields) for r in pkg.tables[target]}
             for row in rows:
                 value = tuple(row.get(k) for k in fields)
@@ -842,6 +1002,9 @@ def _check_keys(pkg: _Package) -> None:
                 **where,
                 message="the figure has no caveat in the figure_caveats table (every figure needs at least one)",
             )
+    if figures and "figure_caveats" not in pkg.tables:
+        skipped.add(pkg.table_source("figure_caveats"))
+    pkg.skipped("keys", skipped)
 
 
 # --------------------------------------------------------------------------- parquet
@@ -855,20 +1018,22 @@ def _check_parquet(pkg: _Package) -> None:
     import pyarrow.parquet as pq
 
     types = arrow_types()
+    skipped = {pkg.table_source(table) for table in TABLES if table not in pkg.schemas}
     for table, schema in pkg.schemas.items():
         path = parquet_path(pkg.root, table)
         rel = pkg.rel(path)
+        if not _is_file(path):  # pyarrow would read a folder as a (possibly empty) data set
+            reason = "is a folder, not a file" if _is_dir(path) else "file is missing"
+            pkg.add(check="parquet", file=rel, table=table, message=f"{reason}; {_REBUILD_FIX}")
+            continue
         try:
             arrow = pq.read_table(path)
-        except FileNotFoundError:
-            pkg.add(check="parquet", file=rel, table=table, message=f"file is missing; {_REBUILD_FIX}")
-            continue
         except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others for a damaged file
             pkg.add(
                 check="parquet",
                 file=rel,
                 table=table,
-                message=f"not a readable Parquet file ({type(exc).__name__}: {exc}); {_REBUILD_FIX}",
+                message=f"not a readable Parquet file ({type(exc).__name__}: {pkg.relative(str(exc))}); {_REBUILD_FIX}",
             )
             continue
         names = field_names(schema)
@@ -901,7 +1066,8 @@ def _check_parquet(pkg: _Package) -> None:
             else:
                 comparable.append(name)
         if table not in pkg.tables:
-            continue  # the CSV is unreadable: reported by `files`
+            skipped.add(pkg.table_source(table))  # the CSV is unreadable: reported by `files`
+            continue
         primary = schema.get("primaryKey") or []
         if not all(k in comparable for k in primary):
             continue
@@ -952,6 +1118,7 @@ def _check_parquet(pkg: _Package) -> None:
                     found=repr(b),
                     message=f"the Parquet value differs from the CSV value; {_REBUILD_FIX}",
                 )
+    pkg.skipped("parquet", skipped)
 
 
 # --------------------------------------------------------------------------- rebuild
@@ -985,10 +1152,12 @@ def _compare_bytes(pkg: _Package, name: str, fresh: Path) -> None:
     committed = pkg.root / name
     table = name.removeprefix("data/processed/").removesuffix(".csv") if name.endswith(".csv") else None
     fix = "rebuild with `iicsa-stats build` and commit the result"
+    if name in pkg.unreadable:
+        return  # reported by `files`; comparing it line by line would only repeat that
     try:
         old = committed.read_bytes()
-    except OSError:
-        pkg.add(check="rebuild", file=name, table=table, message=f"file is missing; {fix}")
+    except OSError as exc:
+        pkg.add(check="rebuild", file=name, table=table, message=f"{_read_error(committed, exc)}; {fix}")
         return
     new = fresh.read_bytes()
     if old == new:
@@ -1029,6 +1198,8 @@ def _compare_parquet(pkg: _Package, out: Path) -> None:
     for table in TABLES:
         committed = parquet_path(pkg.root, table)
         rel = pkg.rel(committed)
+        if not _is_file(committed):
+            continue  # reported by `parquet`
         try:
             old = pq.read_table(committed)
         except Exception:  # unreadable: reported by `parquet`
@@ -1050,6 +1221,45 @@ def _compare_parquet(pkg: _Package, out: Path) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
+def _is_source_checkout(root: Path) -> bool:
+    """Whether ``root`` holds what a rebuild needs: ``data/curation`` and ``schemas`` (any checkout or copy)."""
+    return _is_dir(root / "data" / "curation") and os.path.exists(root / "schemas")
+
+
+def _default_root() -> Path | None:
+    try:
+        return _paths.data_root()
+    except DataFileError:
+        return None
+
+
+def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
+    """Whether :func:`validate` with these arguments runs the ``rebuild`` check.
+
+    By default (``rebuild=None``) it runs when ``root`` is a source checkout, or
+    a copy of one: ``root / "data" / "curation"`` is a folder and
+    ``root / "schemas"`` exists.  ``rebuild=False`` never runs it; with
+    ``rebuild=True`` on a root that is not a source checkout it does not run
+    either, and :func:`validate` reports one ``rebuild`` problem instead.
+
+    Parameters
+    ----------
+    root : pathlib.Path, optional
+        As for :func:`validate`; by default the data the package uses.
+    rebuild : bool, optional
+        As for :func:`validate`.
+
+    Returns
+    -------
+    bool
+        True when the rebuild comparison would run.
+    """
+    if rebuild is False:
+        return False
+    root = _default_root() if root is None else Path(root)
+    return root is not None and _is_source_checkout(root)
+
+
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
     """Check a data package and return every problem found (an empty list when it is sound).
 
@@ -1060,15 +1270,17 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         by default the data the package uses (:func:`iicsa_stats._paths.data_root`).
     rebuild : bool, optional
         Also rebuild from ``data/raw`` and ``data/curation`` and compare with
-        the files in ``root`` (which must then be a source checkout).  By
-        default this is done only when ``root`` is the source checkout this
-        package runs from.
+        the files in ``root``, which must then be a source checkout (a folder
+        with ``data/curation`` and ``schemas``, or a copy of one).  By default
+        this is done whenever ``root`` is one, and skipped without a problem
+        otherwise; :func:`will_rebuild` tells which.  ``rebuild=True`` on a
+        root that is not a source checkout gives one ``rebuild`` problem.
 
     Returns
     -------
     list of Problem
         In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
-        file is a problem too.
+        file is a problem too, and so is a ``root`` that is not a folder.
     """
     if root is None:
         try:
@@ -1076,9 +1288,20 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         except DataFileError as exc:
             return [Problem(check="files", message=str(exc))]
     root = Path(root)
-    if rebuild is None:
-        checkout = _paths.checkout_root()
-        rebuild = checkout is not None and checkout.resolve() == root.resolve()
+    what = None
+    if not _is_dir(root):
+        what = "it is a file" if _is_file(root) else "it does not exist"
+    elif not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
+        what = "it has no datapackage.json, schemas or data in it"
+    if what is not None:
+        return [
+            Problem(
+                check="files",
+                message=f"{root} is not a folder holding a data package (datapackage.json): {what}; "
+                "use the folder that `iicsa-stats build` writes, or a source checkout",
+            )
+        ]
+    run_rebuild = will_rebuild(root, rebuild)
     pkg = _load(root)
     checks = [
         ("package", _check_package),
@@ -1089,7 +1312,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         ("keys", _check_keys),
         ("parquet", _check_parquet),
     ]
-    if rebuild:
+    if run_rebuild:
         checks.append(("rebuild", _check_rebuild))
     for name, check in checks:
         try:
@@ -1100,4 +1323,10 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
                 message=f"the {name} check stopped on data it could not handle ({type(exc).__name__}: {exc}); "
                 "the other problems listed may explain why",
             )
+    if rebuild and not run_rebuild:
+        pkg.add(
+            check="rebuild",
+            message=f"the rebuild check needs a source checkout, a folder with data/curation and schemas; "
+            f"{root} is not one (use the checkout, or validate without the rebuild check)",
+        )
     return pkg.problems
