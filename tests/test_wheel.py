@@ -250,7 +250,7 @@ def test_cli_show_and_list(installed: Installed, report: dict[str, Any], how: st
     assert "8525" in shown.stdout
     listed = _ok(installed.run(*command, "list", "--format", "json"))
     records = json.loads(listed.stdout)
-    assert [r["id"] for r in records] == report["figure_ids"]
+    assert [r["figure_id"] for r in records] == report["figure_ids"]
 
 
 @pytest.mark.slow
