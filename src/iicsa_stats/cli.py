@@ -347,7 +347,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     root = Path(args.root) if args.root else None
     if root is not None and not (root / "datapackage.json").is_file():
         raise _UsageError(f"--root {args.root!r} is not a data package folder (no datapackage.json in it)")
-    rebuild = False if args.no_rebuild else None
+    rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)
     if args.format == "json":
         from dataclasses import asdict
@@ -362,12 +362,9 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _rebuild_ran(root: Path | None, rebuild: bool | None) -> bool:
-    from . import validation
+    from .validation import will_rebuild
 
-    will_rebuild = getattr(validation, "will_rebuild", None)
-    if will_rebuild is None:  # older validation module without the helper
-        return rebuild is not False
-    return bool(will_rebuild(root, rebuild))
+    return will_rebuild(root, rebuild)
 
 
 # -- parser --------------------------------------------------------------------------------------------------
@@ -472,7 +469,11 @@ def _parser(only: str | None = None) -> _Parser:
         "validate --no-rebuild",
     )
     p.add_argument("--root", help="a data package folder (default: the data this package uses)")
-    p.add_argument("--no-rebuild", action="store_true", help="skip the rebuild-equals-committed check")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--no-rebuild", action="store_true", help="skip the rebuild-equals-committed check")
+    which.add_argument(
+        "--rebuild", action="store_true", help="require it (default: run it whenever --root is a source checkout)"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
     p.set_defaults(run=_cmd_validate)
 
