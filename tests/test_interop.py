@@ -204,3 +204,15 @@ def test_api_table_equals_parquet(table: str) -> None:
         assert isinstance(api[name].dtype, pd.CategoricalDtype)
     plain = api.astype(dict.fromkeys(enum_columns, "object"))
     pd.testing.assert_frame_equal(_normalise(plain, fields), _normalise(pd.read_parquet(_parquet(table)), fields))
+
+
+@pytest.mark.parametrize("table", ist.TABLES)
+def test_parquet_files_carry_their_attribution_and_licence(table: str) -> None:
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(PROCESSED / f"{table}.parquet").metadata
+    meta = {k.decode(): v.decode() for k, v in metadata.items()}
+    package = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    assert meta["attribution"] == package["attribution"]
+    assert json.loads(meta["licenses"]) == package["licenses"]
+    assert json.loads(meta["sources"]) == package["sources"]

@@ -402,6 +402,10 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
             "description": by_name[name]["description"],
             "package": package["name"],
             "version": package["version"],
+            # the file travels alone: its attribution and licence travel with it
+            "attribution": package["attribution"],
+            "licenses": json.dumps(package["licenses"], ensure_ascii=False),
+            "sources": json.dumps(package["sources"], ensure_ascii=False),
         }
         write_parquet(result.tables[name], schema, meta, parquet_path(out, name))
         checksums.append(f"{_sha256(parquet_path(out, name))}  {name}.parquet\n")
