@@ -169,3 +169,16 @@ def test_a_raw_path_outside_the_package_is_refused(copy: Path) -> None:
     write_pinned(copy, "documents", text.encode())
     with pytest.raises(ist.DataFileError, match="is not the raw file of a registered document"):
         ist.figure("police-recorded-online-csa-offences-2017-18").context()
+
+
+def test_the_lookup_hash_is_sha256() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from iicsa_stats.tables import sha256_hex
+
+    @given(st.binary(max_size=4096))
+    def same(data: bytes) -> None:
+        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+    same()

@@ -18,7 +18,7 @@ from .caveats import Caveat
 from .errors import DataFileError, UnknownFigureError
 from .figures import TABLE_FIELDS, Figure
 from .provenance import Provenance, Reference
-from .tables import Row, load_json, read_csv
+from .tables import Row, load_json, read_csv, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -166,9 +166,7 @@ def _raw(root: str, raw_path: str) -> str:
     except OSError as exc:
         reason = exc.strerror or exc
         raise DataFileError(f"{path}: raw document unreadable ({reason}); reinstall or restore it") from None
-    import hashlib
-
-    if hashlib.sha256(data).hexdigest() != doc["sha256"]:
+    if sha256_hex(data) != doc["sha256"]:
         raise DataFileError(
             f"{path}: the raw document differs from its SHA-256 pin in the documents table: it was changed or "
             f"damaged; restore the verbatim capture or reinstall; {_VALIDATE}"
