@@ -14,7 +14,7 @@ from . import _store
 from ._paths import data_root
 from ._version import __version__
 from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError
-from .tables import TABLES, load_schema, parquet_path
+from .tables import TABLES, load_schema, parquet_path, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -113,8 +113,6 @@ def table(name: str) -> pd.DataFrame:
 
 def _check_parquet_pin(root: Path, name: str) -> None:
     """Refuse a Parquet file whose SHA-256 differs from data/processed/PARQUET.sha256."""
-    import hashlib
-
     listing = root / "data" / "processed" / "PARQUET.sha256"
     path = parquet_path(root, name)
     try:
@@ -128,7 +126,7 @@ def _check_parquet_pin(root: Path, name: str) -> None:
     for line in lines:
         digest, _, file_name = line.partition("  ")
         pins[file_name] = digest
-    found = hashlib.sha256(data).hexdigest()
+    found = sha256_hex(data)
     if pins.get(path.name) != found:
         raise DataFileError(
             f"{path}: the file differs from its pin in {listing.name} (expected {pins.get(path.name)}, found "
