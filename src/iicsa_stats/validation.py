@@ -1079,26 +1079,20 @@ def _check_parquet(pkg: _Package) -> None:
                 pkg.add(check="parquet", file=rel, table=table, row=pkg.key(table, row), message="duplicate row")
             parquet_rows[key] = row
         has_figure = "figure_id" in names
-        for key in sorted(csv_rows.keys() - parquet_rows.keys(), key=str):
-            row = csv_rows[key]
-            pkg.add(
-                check="parquet",
-                file=rel,
-                table=table,
-                row=pkg.key(table, row),
-                figure_id=row.get("figure_id") if has_figure else None,
-                message="a row of the CSV file is missing from the Parquet file",
-            )
-        for key in sorted(parquet_rows.keys() - csv_rows.keys(), key=str):
-            row = parquet_rows[key]
-            pkg.add(
-                check="parquet",
-                file=rel,
-                table=table,
-                row=pkg.key(table, row),
-                figure_id=row.get("figure_id") if has_figure else None,
-                message="the Parquet file has a row that the CSV file does not",
-            )
+        for only, other, message in (
+            (csv_rows, parquet_rows, "a row of the CSV file is missing from the Parquet file"),
+            (parquet_rows, csv_rows, "the Parquet file has a row that the CSV file does not"),
+        ):
+            for key in sorted(only.keys() - other.keys(), key=str):
+                row = only[key]
+                pkg.add(
+                    check="parquet",
+                    file=rel,
+                    table=table,
+                    row=pkg.key(table, row),
+                    figure_id=row.get("figure_id") if has_figure else None,
+                    message=message,
+                )
         for key in sorted(csv_rows.keys() & parquet_rows.keys(), key=str):
             expected_row, found_row = csv_rows[key], parquet_rows[key]
             for name in comparable:
