@@ -459,25 +459,20 @@ def build(root: Path, *, out: Path | None = None) -> Path:
 def _swap_into(staging: Path, root: Path) -> None:
     """Move a staged build into the checkout, restoring the old files if a move fails."""
     processed = root / "data" / "processed"
-    package = root / "datapackage.json"
-    backup = staging / "previous"
-    backup.mkdir()
-    moved: list[tuple[Path, Path]] = []
+    previous = staging / "previous-processed"
+    new_in_place = False
     try:
         if processed.exists():
-            os.replace(processed, backup / "processed")
-            moved.append((backup / "processed", processed))
+            os.replace(processed, previous)
         os.replace(staging / "data" / "processed", processed)
-        moved.append((staging / "data" / "none", processed))  # a failure from here on removes the new folder
-        if package.exists():
-            shutil.copy2(package, backup / "datapackage.json")
-        os.replace(staging / "datapackage.json", package)
+        new_in_place = True
+        # the last step is one atomic replace: datapackage.json is either the old file or the new one
+        os.replace(staging / "datapackage.json", root / "datapackage.json")
     except OSError:
-        for src, dst in reversed(moved):
-            if dst.exists():
-                shutil.rmtree(dst)
-            if src.exists():
-                os.replace(src, dst)
+        if new_in_place:
+            shutil.rmtree(processed)
+        if previous.exists():
+            os.replace(previous, processed)
         raise
 
 
