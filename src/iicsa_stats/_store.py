@@ -10,7 +10,6 @@ changed or damaged file is refused, never served.
 from __future__ import annotations
 
 import os
-import re
 from functools import lru_cache
 
 from ._paths import data_dir
@@ -18,13 +17,12 @@ from .caveats import Caveat
 from .errors import DataFileError, UnknownFigureError
 from .figures import TABLE_FIELDS, Figure
 from .provenance import Provenance, Reference
-from .tables import Row, load_json, read_csv, sha256_hex
+from .tables import RAW_PATH, Row, load_json, read_csv, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
 _VALIDATE = "run `iicsa-stats validate` to see every problem"
 
 
@@ -157,7 +155,7 @@ def get_figure(figure_id: str) -> Figure:
 @lru_cache(maxsize=4)
 def _raw(root: str, raw_path: str) -> str:
     doc = next((d for d in _rows(root, "documents") if d["raw_path"] == raw_path), None)
-    if doc is None or not _RAW_PATH.fullmatch(raw_path):
+    if doc is None or not RAW_PATH.fullmatch(raw_path):
         raise _inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
     path = os.path.join(root, raw_path)
     try:

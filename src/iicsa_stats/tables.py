@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 from .errors import DataFileError
@@ -47,6 +48,9 @@ TABLES: tuple[str, ...] = (
 )
 
 Row = dict[str, "Any"]
+
+#: Where a raw document may live inside a data package (as the documents schema's raw_path pattern says).
+RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
 
 
 def _join(root: P, *parts: str) -> P:

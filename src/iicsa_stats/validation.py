@@ -65,6 +65,7 @@ from .errors import CurationError, DataFileError, IICSAStatsError
 from .figures import RANGE_QUALIFIERS
 from .numbers import find_numbers, same_value, values_in
 from .tables import (
+    RAW_PATH,
     TABLES,
     Row,
     arrow_types,
@@ -95,7 +96,6 @@ CHECKS: tuple[str, ...] = (
 
 _PARQUET_CHECKSUMS = "PARQUET.sha256"
 _VALUE_FIELDS = ("value", "value_lower", "value_upper")
-_RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
 _REBUILD_FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
 _RESTORE_FIX = "restore it from the release or rebuild it with `iicsa-stats build`"
 #: frictionless errors left out: ``checksums`` checks the same sizes and hashes and names the file relatively.
@@ -350,7 +350,7 @@ def _load(root: Path) -> _Package:
     else:
         sources = {}
     for doc_id, raw_path in sources.items():
-        if not isinstance(raw_path, str) or not _RAW_PATH.fullmatch(raw_path):
+        if not isinstance(raw_path, str) or not RAW_PATH.fullmatch(raw_path):
             pkg.add(
                 check="files",
                 table="documents",
