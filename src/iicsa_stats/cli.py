@@ -267,6 +267,7 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
     except OSError as exc:
         raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
+    written = list(files)
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
@@ -274,22 +275,19 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             from .excel import write_workbook
 
             write_workbook(staging / "iicsa-stats.xlsx")
-            files["iicsa-stats.xlsx"] = b""
-        for name in files:
+            written.append("iicsa-stats.xlsx")
+        for name in written:
             os.replace(staging / name, target / name)
-    except OSError as exc:
+    except BaseException as exc:  # leave nothing half-written behind, whatever stopped the export
         shutil.rmtree(staging, ignore_errors=True)
         if created:
             shutil.rmtree(target, ignore_errors=True)
-        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
         raise
     shutil.rmtree(staging, ignore_errors=True)
-    count = len(files)
-    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(files)}\n")
+    count = len(written)
+    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(written)}\n")
     return 0
 
 
