@@ -218,7 +218,12 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
-    out.write(_store.get_figure(args.id).cite() + "\n")
+    from .citation import cite_figure, cite_package
+
+    if args.package == bool(args.id):
+        raise _UsageError("give one figure id, or --package to cite the whole data package")
+    text = cite_package(args.format) if args.package else cite_figure(_store.get_figure(args.id), args.format)
+    out.write(text + "\n")
     return 0
 
 
@@ -229,11 +234,14 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from pathlib import Path
 
     from ._paths import data_root
-    from .tables import TABLES, csv_path, parquet_path
+    from .bundle import table_files
+    from .notices import attribution_text
 
     if not args.out.strip():
-        raise _UsageError("--out is empty; give the folder to write into")
+        raise _UsageError("--out is empty; give the " + ("file" if args.format == "zip" else "folder") + " to write")
     target = Path(args.out)
+    if args.format == "zip":
+        return _export_zip(target, out)
     if target.exists() and not target.is_dir():
         raise _UsageError(f"--out {str(target)!r} is a file; give a folder")
     # Read (and check against their pins) everything to export before writing anything.
@@ -247,20 +255,10 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             + b"\n"
         }
     elif args.format in ("csv", "parquet"):
-        files = {}
-        for table in TABLES:
-            if args.format == "csv":
-                _store.rows(table)  # refuses a file that differs from its pin
-                source = csv_path(root, table)
-            else:
-                from .frames import _check_parquet_pin
-
-                _check_parquet_pin(root, table)
-                source = parquet_path(root, table)
-            files[source.name] = source.read_bytes()
+        files = {name.rpartition("/")[2]: data for name, data in table_files(root, args.format).items()}
     else:
         files = {}
-    files["ATTRIBUTION.txt"] = _attribution(package).encode("utf-8")
+    files["ATTRIBUTION.txt"] = attribution_text(package).encode("utf-8")
     created = not target.exists()
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -291,25 +289,17 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _attribution(package: dict[str, object]) -> str:
-    """The text that travels with every export: what the data is, its attribution, licence and sources."""
-    lines = [
-        str(package.get("title", "")),
-        f"Version {package.get('version', '')} of the {package.get('name', '')} data package.",
-        "",
-        "Attribution (reproduce it when you reuse the figures):",
-        f"  {package.get('attribution', '')}",
-        "",
-        "Licence:",
-        *(f"  {lic.get('title') or lic.get('name')}" for lic in package.get("licenses", [])),  # type: ignore[attr-defined]
-        "",
-        "Sources:",
-        *(f"  {s.get('title')}: {s.get('path')}" for s in package.get("sources", [])),  # type: ignore[attr-defined]
-        "",
-        "Read every figure with its caveats (figure_caveats links them; position 1 is the key caveat).",
-        "Units are as the source counts them: incidents and offences are different units.",
-    ]
-    return "\n".join(lines) + "\n"
+def _export_zip(target: Path, out: TextIO) -> int:
+    from .bundle import write_zip
+
+    if target.is_dir():
+        raise _UsageError(f"--out {str(target)!r} is a folder; give the zip file to write, e.g. iicsa-stats.zip")
+    try:
+        members = write_zip(target)
+    except OSError as exc:
+        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
+    out.write(f"Wrote {target}: one zip of {len(members)} files (the data package, README.md, ATTRIBUTION.txt)\n")
+    return 0
 
 
 def _source_root(value: str | None) -> Path:
@@ -442,24 +432,35 @@ def _parser(only: str | None = None) -> _Parser:
     p.set_defaults(run=_cmd_search)
 
     p = command(
-        "cite", "Print a full citation for a figure, naming its original producer.", "cite rea-perpetrator-age-band"
+        "cite",
+        "Print a full citation for a figure (naming its original producer) or for the whole package.",
+        "cite rea-perpetrator-age-band --format bibtex",
     )
-    p.add_argument("id", help="a figure id")
+    p.add_argument("id", nargs="?", help="a figure id (see `iicsa-stats list`)")
+    p.add_argument("--package", action="store_true", help="cite the whole data package instead of one figure")
+    p.add_argument(
+        "--format",
+        choices=("text", "bibtex", "csl-json", "ris"),
+        default="text",
+        help="text (default), bibtex, csl-json or ris, for reference managers",
+    )
     p.set_defaults(run=_cmd_cite)
 
     p = command(
         "export",
         "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
-        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt to keep beside them.",
+        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt to keep beside them; or the "
+        "whole data package as one zip (zip).",
         "export --format parquet --out ./iicsa-data",
     )
     p.add_argument(
         "--format",
-        choices=("csv", "parquet", "xlsx", "json"),
+        choices=("csv", "parquet", "xlsx", "json", "zip"),
         required=True,
-        help="csv (UTF-8, LF), parquet, xlsx (one Excel workbook; needs openpyxl) or json (figures)",
+        help="csv (UTF-8, LF), parquet, xlsx (one Excel workbook; needs openpyxl), json (figures) or zip (the whole "
+        "data package with a README, in one file)",
     )
-    p.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    p.add_argument("--out", required=True, help="folder to write into (created if missing); for zip, the file")
     p.set_defaults(run=_cmd_export)
 
     p = command(

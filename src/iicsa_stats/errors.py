@@ -17,6 +17,7 @@ __all__ = [
     "IICSAStatsError",
     "InvalidFilterError",
     "RawDocumentError",
+    "UnknownCitationStyleError",
     "UnknownFigureError",
     "UnknownFilterError",
     "UnknownTableError",
@@ -106,3 +107,10 @@ class BuildError(IICSAStatsError):
 
 class InvalidFilterError(IICSAStatsError, ValueError):
     """A filter value is not one the column can hold (e.g. a unit that does not exist)."""
+
+
+class UnknownCitationStyleError(_UnknownKeyError):
+    """No citation format has the given name (see ``iicsa_stats.citation.STYLES``)."""
+
+    what = "citation style"
+    where = "iicsa_stats.citation.STYLES (text, bibtex, csl-json, ris)"
