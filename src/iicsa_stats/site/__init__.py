@@ -71,7 +71,8 @@ def _value_line(fig: Figure) -> str:
     qualifier = f"qualifier {fig.qualifier}"
     if fig.value is not None:
         return f"value {format_cell(fig.value, number)}, {qualifier}"
-    return f"value_lower {format_cell(fig.value_lower, number)}, value_upper {format_cell(fig.value_upper, number)}, {qualifier}"
+    lower, upper = format_cell(fig.value_lower, number), format_cell(fig.value_upper, number)
+    return f"value_lower {lower}, value_upper {upper}, {qualifier}"
 
 
 def _period_dates(fig: Figure) -> str | None:
