@@ -37,7 +37,7 @@ PROG = "iicsa-stats"
 USAGE_ERROR = 2
 FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COMMANDS = ("list", "show", "search", "cite", "export", "build", "validate", "todo")
+_COMMANDS = ("list", "show", "search", "cite", "export", "site", "build", "validate", "todo")
 _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 
 
@@ -302,6 +302,22 @@ def _export_zip(target: Path, out: TextIO) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from .site import SiteError, build_site
+
+    if not args.out.strip():
+        raise _UsageError("--out is empty; give the folder to write the site into")
+    try:
+        written = build_site(Path(args.out), base_url=args.base_url)
+    except SiteError as exc:
+        raise _UsageError(str(exc)) from None
+    pages = sum(name.endswith(".html") for name in written)
+    out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
+    return 0
+
+
 def _source_root(value: str | None) -> Path:
     from pathlib import Path
 
@@ -462,6 +478,18 @@ def _parser(only: str | None = None) -> _Parser:
     )
     p.add_argument("--out", required=True, help="folder to write into (created if missing); for zip, the file")
     p.set_defaults(run=_cmd_export)
+
+    p = command(
+        "site",
+        "Write a static site: an index of every figure, a page per figure (caveats, source, how to cite) and per "
+        "source document, and the downloads. Plain HTML and CSS that open from the file system.",
+        "site --out ./iicsa-site",
+    )
+    p.add_argument("--out", required=True, help="folder to write (an earlier site in it is replaced)")
+    p.add_argument(
+        "--base-url", dest="base_url", help="address the site will be published at, for absolute links in its JSON-LD"
+    )
+    p.set_defaults(run=_cmd_site)
 
     p = command(
         "build",
