@@ -69,11 +69,10 @@ def test_csl_json_matches_its_schema_and_renders_with_a_standard_style(figure_id
     rendered = _render_csl(items)
     assert fig.provenance.document_title in rendered
     assert fig.provenance.url in rendered
-    if fig.provenance.published:
-        assert items[0]["issued"] == {
-            "date-parts": [[fig.provenance.published.year, fig.provenance.published.month, fig.provenance.published.day]]
-        }
-        assert str(fig.provenance.published.year) in rendered
+    published = fig.provenance.published
+    if published:
+        assert items[0]["issued"] == {"date-parts": [[published.year, published.month, published.day]]}
+        assert str(published.year) in rendered
 
 
 def test_the_csl_schema_rejects_what_csl_does_not_allow() -> None:
