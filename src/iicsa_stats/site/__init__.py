@@ -126,7 +126,8 @@ def _scale_passage(figures: dict[str, Figure]) -> dict[str, Any]:
         {"code": code, "label": _label(code), "figures": [f for f in figures.values() if f.scale_measure == code]}
         for code in field["constraints"]["enum"]
     ]
-    return {"caveat": caveat, "passage": passage, "document": document, "ways": ways}
+    others = [f for f in figures.values() if f.scale_measure is None]
+    return {"caveat": caveat, "passage": passage, "document": document, "ways": ways, "others": others}
 
 
 def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
