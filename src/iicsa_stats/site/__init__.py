@@ -206,7 +206,12 @@ def _swap(staging: Path, target: Path) -> None:
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)
-    os.replace(staging, target)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)  # put the earlier site back
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

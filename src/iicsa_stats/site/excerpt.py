@@ -100,7 +100,7 @@ def excerpt(
     >>> text = "First one. The figure is 12 cases. A case aged 9 was seen. End."
     >>> e = excerpt(text, 11, 34, [(47, 48)])
     >>> (e.before, e.quote, e.after, e.case_detail_cut)
-    ('First one. ', 'The figure is 12 cases.', ' ', True)
+    ('First one. ', 'The figure is 12 cases.', '', True)
     """
     if not 0 <= start < end <= len(text):
         raise ValueError(f"quote offsets {start}, {end} are outside the text ({len(text)} characters)")
