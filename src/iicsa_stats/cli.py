@@ -452,7 +452,7 @@ def _parser(only: str | None = None) -> _Parser:
         "Print a full citation for a figure (naming its original producer) or for the whole package.",
         "cite rea-perpetrator-age-band --format bibtex",
     )
-    p.add_argument("id", nargs="?", help="a figure id (see `iicsa-stats list`)")
+    p.add_argument("id", nargs="?", metavar="ID", help="a figure id (see `iicsa-stats list`)")
     p.add_argument("--package", action="store_true", help="cite the whole data package instead of one figure")
     p.add_argument(
         "--format",
@@ -485,9 +485,12 @@ def _parser(only: str | None = None) -> _Parser:
         "source document, and the downloads. Plain HTML and CSS that open from the file system.",
         "site --out ./iicsa-site",
     )
-    p.add_argument("--out", required=True, help="folder to write (an earlier site in it is replaced)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (an earlier site in it is replaced)")
     p.add_argument(
-        "--base-url", dest="base_url", help="address the site will be published at, for absolute links in its JSON-LD"
+        "--base-url",
+        dest="base_url",
+        metavar="URL",
+        help="address the site will be published at, for absolute links in its JSON-LD",
     )
     p.set_defaults(run=_cmd_site)
 
