@@ -78,8 +78,11 @@ class DataFileError(IICSAStatsError):
     """A shipped or processed data file is missing, unreadable or not what it should be."""
 
 
-class RawDocumentError(IICSAStatsError):
-    """A raw source document is missing or differs from its pinned SHA-256 or size."""
+class RawDocumentError(DataFileError):
+    """A raw source document is missing or differs from its pinned SHA-256 or size.
+
+    It is a :class:`DataFileError`: a raw document is one of the data files.
+    """
 
 
 class CurationError(IICSAStatsError):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from . import _cache
 from ._version import __version__
 from .caveats import Caveat
 from .provenance import Provenance
@@ -115,6 +116,11 @@ class Figure:
         Its caveats, the key caveat first.
     provenance : Provenance
         Its source: document, locator, footnotes, quote and offsets, producer.
+    data_root : str or None
+        The data package folder the figure was loaded from; :meth:`context`
+        reads the raw text there, whatever the current data folder is later.
+        None for a figure made by hand: :meth:`context` then reads the
+        current data folder.  Not part of equality.
     """
 
     id: str
@@ -136,8 +142,11 @@ class Figure:
     scale_measure: str | None
     caveats: tuple[Caveat, ...]
     provenance: Provenance
+    data_root: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        if self.data_root is not None and not isinstance(self.data_root, str):
+            raise TypeError(f"figure {self.id!r}: data_root must be a folder path as a string or None")
         if not _ID.match(self.id):
             raise ValueError(f"figure id {self.id!r} is not a lowercase slug")
         if self.qualifier not in QUALIFIERS:
@@ -312,10 +321,9 @@ class Figure:
             raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")
         if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
             raise TypeError(f"mark must be a tuple of two strings (before, after), got {mark!r}")
-        from ._store import raw_text
-
         p = self.provenance
-        text = raw_text(p.raw_path)
+        root = _cache.current_root() if self.data_root is None else self.data_root
+        text = _cache.raw_text(root, p.raw_path)
         before = text[max(0, p.quote_start - chars) : p.quote_start]
         after = text[p.quote_end : p.quote_end + chars]
         return f"{before}{mark[0]}{text[p.quote_start : p.quote_end]}{mark[1]}{after}"
