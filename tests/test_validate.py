@@ -298,12 +298,12 @@ def test_a_parquet_file_of_another_table(package: Path) -> None:
 def test_a_check_that_breaks_is_a_problem_and_the_others_still_run(
     package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import iicsa_stats.validation as validate_module
+    import iicsa_stats.validation.checks.ledger as ledger_check
 
     def broken(text: str) -> list[object]:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(validate_module, "find_numbers", broken)
+    monkeypatch.setattr(ledger_check, "find_numbers", broken)
     (package / "data" / "processed" / "PARQUET.sha256").unlink()
     problems = validate(package)
     assert {p.check for p in problems} == {"ledger", "checksums"}
