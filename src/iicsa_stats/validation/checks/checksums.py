@@ -31,9 +31,14 @@ def _safe_relative(path: Any) -> bool:
 def run(pkg: PackageState) -> Iterator[Problem]:
     """Yield every problem of this check on the loaded package ``pkg``."""
     if "datapackage.json" in pkg.unreadable:
-        yield from pkg.skipped(
-            "checksums", ["datapackage.json"]
-        )  # its sizes and hashes; PARQUET.sha256 is still checked
+        # its sizes and hashes are left out; PARQUET.sha256 is still checked
+        yield from pkg.skipped("checksums", ["datapackage.json"])
+    yield from _resources(pkg)
+    yield from _parquet_listing(pkg)
+
+
+def _resources(pkg: PackageState) -> Iterator[Problem]:
+    """Every resource's file against the ``bytes`` and ``hash`` that ``datapackage.json`` declares."""
     if pkg.descriptor is not None:
         for resource in pkg.descriptor["resources"]:
             if not isinstance(resource, dict) or ("bytes" not in resource and "hash" not in resource):
@@ -47,6 +52,10 @@ def run(pkg: PackageState) -> Iterator[Problem]:
                 )
                 continue
             yield from _check_file_digest(pkg, pkg.root / str(rel), resource, _resource_table(name))
+
+
+def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
+    """Every Parquet file against its SHA-256 in ``PARQUET.sha256``."""
     listing = pkg.root / "data" / "processed" / PARQUET_CHECKSUMS
     listing_rel = pkg.rel(listing)
     try:

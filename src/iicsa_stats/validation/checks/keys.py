@@ -23,105 +23,130 @@ def run(pkg: PackageState) -> Iterator[Problem]:
     """Yield every problem of this check on the loaded package ``pkg``."""
     skipped: set[str | None] = set()
     for table, rows in pkg.tables.items():
-        schema = pkg.schemas[table]
-        rel = pkg.rel(csv_path(pkg.root, table))
-        has_figure = "figure_id" in field_names(schema)
-
-        def at(row: Row, table: str = table, rel: str = rel, has_figure: bool = has_figure) -> dict[str, Any]:
-            return {
-                "check": "keys",
-                "file": rel,
-                "table": table,
-                "row": pkg.key(table, row),
-                "figure_id": row.get("figure_id") if has_figure else None,
-            }
-
-        primary = schema.get("primaryKey") or []
-        seen: set[tuple[Any, ...]] = set()
-        for row in rows:
-            key = tuple(row.get(k) for k in primary)
-            if primary and key in seen:
-                yield problem(**at(row), field=", ".join(primary), message="duplicate primary key")
-            seen.add(key)
-        for spec in schema["fields"]:
-            allowed = spec.get("constraints", {}).get("enum")
-            if not allowed:
-                continue
-            for row in rows:
-                value = row.get(spec["name"])
-                if value is not None and value not in allowed:
-                    yield problem(
-                        **at(row),
-                        field=spec["name"],
-                        expected=f"one of {allowed}",
-                        found=str(value),
-                        message=f"{spec['name']} is not one of its codes",
-                    )
-        for fk in schema.get("foreignKeys", []):
-            fields, ref = fk["fields"], fk["reference"]
-            fields = [fields] if isinstance(fields, str) else fields
-            ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
-            target = ref.get("resource") or table
-            if target not in pkg.tables:
-                if target in TABLES:
-                    skipped.add(pkg.table_source(target))  # the file itself is reported by `files`
-                continue
-            targets = {tuple(r.get(k) for k in ref_fields) for r in pkg.tables[target]}
-            for row in rows:
-                value = tuple(row.get(k) for k in fields)
-                if any(v is None for v in value) or value in targets:
-                    continue
-                yield problem(
-                    **at(row),
-                    field=", ".join(fields),
-                    found=", ".join(str(v) for v in value),
-                    message=f"{', '.join(fields)} names no row of the {target} table",
-                )
+        at = _Where(pkg, table)
+        yield from _primary_key(at, rows)
+        yield from _codes(at, rows)
+        yield from _foreign_keys(at, rows, skipped)
     figures = pkg.figures()
     links = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
-    rel = pkg.rel(csv_path(pkg.root, "figures"))
+    at = _Where(pkg, "figures") if figures else None  # figures were read, so their schema was too
     for fig in figures:
-        fid = fig["figure_id"]
-        where = {"check": "keys", "file": rel, "table": "figures", "row": pkg.key("figures", fig), "figure_id": fid}
-        value, low, high = (fig.get(k) for k in VALUE_FIELDS)
-        ordered = [("value_lower", low), ("value", value), ("value_upper", high)]
-        present = [(n, v) for n, v in ordered if v is not None]
-        for (name_a, a), (name_b, b) in itertools.pairwise(present):
-            if a > b:
-                yield problem(
-                    **where,
-                    field=name_b,
-                    expected=f">= {as_csv_number(a)} ({name_a})",
-                    found=as_csv_number(b),
-                    message=f"{name_a} is greater than {name_b}",
-                )
-        qualifier = fig.get("qualifier")
-        if qualifier in RANGE_QUALIFIERS and (low is None or high is None or value is not None):
-            yield problem(
-                **where,
-                field="qualifier",
-                message=f"qualifier {qualifier!r} needs value_lower and value_upper and no value",
-            )
-        elif (
-            qualifier is not None
-            and qualifier not in RANGE_QUALIFIERS
-            and (value is None or low is not None or high is not None)
-        ):
-            yield problem(**where, field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds")
-        start, end = fig.get("period_start"), fig.get("period_end")
-        if start is not None and end is not None and start > end:
-            yield problem(
-                **where,
-                field="period_end",
-                expected=f">= {start}",
-                found=str(end),
-                message="period_start is after period_end",
-            )
-        if "figure_caveats" in pkg.tables and not links[fid]:
-            yield problem(
-                **where,
-                message="the figure has no caveat in the figure_caveats table (every figure needs at least one)",
-            )
+        assert at is not None
+        yield from _figure(at, fig, linked="figure_caveats" not in pkg.tables or bool(links[fig["figure_id"]]))
     if figures and "figure_caveats" not in pkg.tables:
         skipped.add(pkg.table_source("figure_caveats"))
     yield from pkg.skipped("keys", skipped)
+
+
+class _Where:
+    """Where a problem of one table is: its file, table, row key and figure."""
+
+    def __init__(self, pkg: PackageState, table: str) -> None:
+        self.pkg, self.table = pkg, table
+        self.schema = pkg.schemas[table]
+        self.rel = pkg.rel(csv_path(pkg.root, table))
+        self.has_figure = "figure_id" in field_names(self.schema)
+
+    def __call__(self, row: Row) -> dict[str, Any]:
+        return {
+            "check": "keys",
+            "file": self.rel,
+            "table": self.table,
+            "row": self.pkg.key(self.table, row),
+            "figure_id": row.get("figure_id") if self.has_figure else None,
+        }
+
+
+def _primary_key(at: _Where, rows: list[Row]) -> Iterator[Problem]:
+    primary = at.schema.get("primaryKey") or []
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        key = tuple(row.get(k) for k in primary)
+        if primary and key in seen:
+            yield problem(**at(row), field=", ".join(primary), message="duplicate primary key")
+        seen.add(key)
+
+
+def _codes(at: _Where, rows: list[Row]) -> Iterator[Problem]:
+    for spec in at.schema["fields"]:
+        allowed = spec.get("constraints", {}).get("enum")
+        if not allowed:
+            continue
+        for row in rows:
+            value = row.get(spec["name"])
+            if value is not None and value not in allowed:
+                yield problem(
+                    **at(row),
+                    field=spec["name"],
+                    expected=f"one of {allowed}",
+                    found=str(value),
+                    message=f"{spec['name']} is not one of its codes",
+                )
+
+
+def _foreign_keys(at: _Where, rows: list[Row], skipped: set[str | None]) -> Iterator[Problem]:
+    pkg = at.pkg
+    for fk in at.schema.get("foreignKeys", []):
+        fields, ref = fk["fields"], fk["reference"]
+        fields = [fields] if isinstance(fields, str) else fields
+        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
+        target = ref.get("resource") or at.table
+        if target not in pkg.tables:
+            if target in TABLES:
+                skipped.add(pkg.table_source(target))  # the file itself is reported by `files`
+            continue
+        targets = {tuple(r.get(k) for k in ref_fields) for r in pkg.tables[target]}
+        for row in rows:
+            value = tuple(row.get(k) for k in fields)
+            if any(v is None for v in value) or value in targets:
+                continue
+            yield problem(
+                **at(row),
+                field=", ".join(fields),
+                found=", ".join(str(v) for v in value),
+                message=f"{', '.join(fields)} names no row of the {target} table",
+            )
+
+
+def _figure(at: _Where, fig: Row, *, linked: bool) -> Iterator[Problem]:
+    """A figure's bounds in order, its qualifier fitting its values, its period in order, and a caveat."""
+    where = at(fig)
+    value, low, high = (fig.get(k) for k in VALUE_FIELDS)
+    ordered = [("value_lower", low), ("value", value), ("value_upper", high)]
+    present = [(n, v) for n, v in ordered if v is not None]
+    for (name_a, a), (name_b, b) in itertools.pairwise(present):
+        if a > b:
+            yield problem(
+                **where,
+                field=name_b,
+                expected=f">= {as_csv_number(a)} ({name_a})",
+                found=as_csv_number(b),
+                message=f"{name_a} is greater than {name_b}",
+            )
+    qualifier = fig.get("qualifier")
+    if qualifier in RANGE_QUALIFIERS and (low is None or high is None or value is not None):
+        yield problem(
+            **where,
+            field="qualifier",
+            message=f"qualifier {qualifier!r} needs value_lower and value_upper and no value",
+        )
+    elif (
+        qualifier is not None
+        and qualifier not in RANGE_QUALIFIERS
+        and (value is None or low is not None or high is not None)
+    ):
+        yield problem(**where, field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds")
+    start, end = fig.get("period_start"), fig.get("period_end")
+    if start is not None and end is not None and start > end:
+        yield problem(
+            **where,
+            field="period_end",
+            expected=f">= {start}",
+            found=str(end),
+            message="period_start is after period_end",
+        )
+    if not linked:
+        yield problem(
+            **where,
+            message="the figure has no caveat in the figure_caveats table (every figure needs at least one)",
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from ...tables import TABLES
 from .._problem import Problem, problem
@@ -62,47 +63,52 @@ def run(pkg: PackageState) -> Iterator[Problem]:
         yield problem(check="package", file="datapackage.json", message=f"{error.type}: {pkg.relative(error.message)}")
     skipped: set[str] = set()
     for task in report.tasks:
-        table = _resource_table(task.name)
-        place = str(task.place) if task.place else None
-        # A resource whose foreign keys point to an unreadable table fails on loading that table, or on every
-        # row that names it: those errors are about the other file, already reported by `files`.
-        broken = {t: source for t in _foreign_tables(pkg, table) if (source := pkg.table_source(t))}
-        follow_on = bool(broken) and place not in pkg.unreadable
-        counts: Counter[str] = Counter()
-        for error in task.errors:
-            if error.type in _DROPPED_ERRORS:
-                continue  # the `checksums` check reports sizes and hashes
-            if follow_on and error.type in _LOAD_ERRORS:
-                skipped.update(broken.values())
-                continue
-            reference = getattr(error, "reference_name", None)
-            if error.type == "foreign-key" and reference in broken:
-                skipped.add(broken[reference])
-                continue
-            counts[error.type] += 1
-            if counts[error.type] > CAP:
-                continue
-            row_number = getattr(error, "row_number", None)
-            field_name = getattr(error, "field_name", None)
-            cells = getattr(error, "cells", None)
-            figure_id = None
-            if table == "figures" and cells and isinstance(cells[0], str) and cells[0]:
-                figure_id = cells[0]
+        yield from _task(pkg, task, skipped)
+    yield from pkg.skipped("package", skipped)
+
+
+def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
+    """The errors frictionless found in one resource, at most CAP of a kind, follow-on errors left out."""
+    table = _resource_table(task.name)
+    place = str(task.place) if task.place else None
+    # A resource whose foreign keys point to an unreadable table fails on loading that table, or on every
+    # row that names it: those errors are about the other file, already reported by `files`.
+    broken = {t: source for t in _foreign_tables(pkg, table) if (source := pkg.table_source(t))}
+    follow_on = bool(broken) and place not in pkg.unreadable
+    counts: Counter[str] = Counter()
+    for error in task.errors:
+        if error.type in _DROPPED_ERRORS:
+            continue  # the `checksums` check reports sizes and hashes
+        if follow_on and error.type in _LOAD_ERRORS:
+            skipped.update(broken.values())
+            continue
+        reference = getattr(error, "reference_name", None)
+        if error.type == "foreign-key" and reference in broken:
+            skipped.add(broken[reference])
+            continue
+        counts[error.type] += 1
+        if counts[error.type] > CAP:
+            continue
+        row_number = getattr(error, "row_number", None)
+        field_name = getattr(error, "field_name", None)
+        cells = getattr(error, "cells", None)
+        figure_id = None
+        if table == "figures" and cells and isinstance(cells[0], str) and cells[0]:
+            figure_id = cells[0]
+        yield problem(
+            check="package",
+            file=place,
+            table=table,
+            row=str(row_number) if row_number else None,
+            field=field_name or None,
+            figure_id=figure_id,
+            message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}",
+        )
+    for kind, count in counts.items():
+        if count > CAP:
             yield problem(
                 check="package",
                 file=place,
                 table=table,
-                row=str(row_number) if row_number else None,
-                field=field_name or None,
-                figure_id=figure_id,
-                message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}",
+                message=f"{count - CAP} more {kind} errors in resource {task.name!r} (the first {CAP} are listed)",
             )
-        for kind, count in counts.items():
-            if count > CAP:
-                yield problem(
-                    check="package",
-                    file=place,
-                    table=table,
-                    message=f"{count - CAP} more {kind} errors in resource {task.name!r} (the first {CAP} are listed)",
-                )
-    yield from pkg.skipped("package", skipped)
