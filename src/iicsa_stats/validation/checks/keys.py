@@ -29,10 +29,10 @@ def run(pkg: PackageState) -> Iterator[Problem]:
         yield from _foreign_keys(at, rows, skipped)
     figures = pkg.figures()
     links = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
-    at = _Where(pkg, "figures") if figures else None  # figures were read, so their schema was too
+    where = _Where(pkg, "figures") if figures else None  # figures were read, so their schema was too
     for fig in figures:
-        assert at is not None
-        yield from _figure(at, fig, linked="figure_caveats" not in pkg.tables or bool(links[fig["figure_id"]]))
+        assert where is not None
+        yield from _figure(where, fig, linked="figure_caveats" not in pkg.tables or bool(links[fig["figure_id"]]))
     if figures and "figure_caveats" not in pkg.tables:
         skipped.add(pkg.table_source("figure_caveats"))
     yield from pkg.skipped("keys", skipped)
