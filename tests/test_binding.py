@@ -71,11 +71,11 @@ def test_the_model_modules_do_not_import_the_join() -> None:
     import re
 
     src = Path(ist.__file__).parent
-    for name in ("figures.py", "caveats.py", "provenance.py", "_cache.py"):
+    for name in ("_figure.py", "_caveat.py", "_provenance.py", "_cache.py"):
         text = (src / name).read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from \S*_store import|import \S*_store)|from \. import _store", text, re.M), name
     result = subprocess.run(
-        [sys.executable, "-c", "import iicsa_stats._cache, iicsa_stats.figures, iicsa_stats._store; print('ok')"],
+        [sys.executable, "-c", "import iicsa_stats._cache, iicsa_stats._figure, iicsa_stats._store; print('ok')"],
         capture_output=True,
         text=True,
         check=False,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import _cache
+from ._caveat import Caveat
+from ._figure import TABLE_FIELDS, Figure
 from ._paths import data_dir
-from .caveats import Caveat
+from ._provenance import Provenance, Reference
 from .errors import UnknownFigureError
-from .figures import TABLE_FIELDS, Figure
-from .provenance import Provenance, Reference
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

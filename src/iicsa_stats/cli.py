@@ -12,6 +12,7 @@ import os
 import sys
 
 from . import _store
+from ._figure import Figure
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -21,7 +22,6 @@ from .errors import (
     RawDocumentError,
     UnknownFigureError,
 )
-from .figures import Figure
 from .tables import format_cell
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -199,7 +199,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from .search import search
+    from ._search import search
 
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")

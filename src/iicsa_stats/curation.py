@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._figure import RANGE_QUALIFIERS
 from .errors import CurationError
-from .figures import RANGE_QUALIFIERS
 from .tables import load_schema
 
 __all__ = ["Curation", "load_curation"]

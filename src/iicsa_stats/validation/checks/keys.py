@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ...figures import RANGE_QUALIFIERS
+from ..._figure import RANGE_QUALIFIERS
 from ...tables import TABLES, Row, csv_path, field_names
 from .._problem import Problem, problem
 from .._state import VALUE_FIELDS, PackageState, as_csv_number

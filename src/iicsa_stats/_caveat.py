@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .provenance import Reference
+from ._provenance import Reference
 
 __all__ = ["KINDS", "Caveat"]
 

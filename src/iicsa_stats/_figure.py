@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 from . import _cache
+from ._caveat import Caveat
+from ._provenance import Provenance
 from ._version import __version__
-from .caveats import Caveat
-from .provenance import Provenance
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
