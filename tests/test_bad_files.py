@@ -175,7 +175,7 @@ def test_the_lookup_hash_is_sha256() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from iicsa_stats.tables import sha256_hex
+    from iicsa_stats._pins import sha256_hex
 
     @given(st.binary(max_size=4096))
     def same(data: bytes) -> None:

@@ -17,8 +17,9 @@ import os
 from functools import lru_cache
 
 from ._paths import data_dir
+from ._pins import sha256_hex
 from .errors import DataFileError, RawDocumentError
-from .tables import RAW_PATH, Row, load_json, read_csv, sha256_hex
+from .tables import RAW_PATH, Row, load_json, read_csv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ __all__ = [
     "BuildError",
     "CurationError",
     "DataFileError",
+    "ExportError",
     "IICSAStatsError",
     "InvalidFilterError",
     "RawDocumentError",
@@ -76,6 +77,10 @@ class UnknownFilterError(IICSAStatsError, TypeError):
 
 class DataFileError(IICSAStatsError):
     """A shipped or processed data file is missing, unreadable or not what it should be."""
+
+
+class ExportError(IICSAStatsError):
+    """An export could not be written: an unknown format, or an output folder that is a file or not writable."""
 
 
 class RawDocumentError(DataFileError):

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
+from ._pins import resource_pin
 from .errors import DataFileError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -58,28 +59,6 @@ def _join(root: P, *parts: str) -> P:
     if isinstance(root, str):
         return os.path.join(root, *parts)
     return root.joinpath(*parts)
-
-
-def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data`` in hex, without loading OpenSSL when CPython's built-in hash is there.
-
-    :mod:`hashlib` loads OpenSSL, which costs about 4 ms and 4 MB at start-up;
-    the lookup path checks every file it reads, so it uses CPython's own
-    built-in SHA-256 (the same digest) and falls back to hashlib elsewhere.
-
-    Examples
-    --------
-    >>> sha256_hex(b"")[:16]
-    'e3b0c44298fc1c14'
-    """
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # CPython 3.11
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
 
 
 def arrow_types() -> dict[str, Any]:
@@ -222,7 +201,7 @@ def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sh
         with open(path, "rb") as handle:
             data = handle.read()
         if sha256 is not None:
-            found = f"sha256:{sha256_hex(data)}"
+            found = resource_pin(data)
             if found != sha256:
                 raise DataFileError(
                     f"{path}: the file differs from its pin in datapackage.json (expected {sha256}, found {found}): "

@@ -7,18 +7,17 @@ Every resource's ``bytes`` and ``hash`` in ``datapackage.json``, and every Parqu
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..._pins import PARQUET_CHECKSUMS, parse_listing, sha256_hex
 from ...tables import TABLES, parquet_path
 from .._problem import Problem, problem
 from .._state import REBUILD_FIX, PackageState, read_error
 from .package import _resource_table
 
 NAME = "checksums"
-PARQUET_CHECKSUMS = "PARQUET.sha256"
 
 
 def _safe_relative(path: Any) -> bool:
@@ -59,7 +58,7 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
     listing = pkg.root / "data" / "processed" / PARQUET_CHECKSUMS
     listing_rel = pkg.rel(listing)
     try:
-        lines = listing.read_text(encoding="utf-8").splitlines()
+        text = listing.read_text(encoding="utf-8")
     except OSError as exc:
         yield problem(check="checksums", file=listing_rel, message=f"{read_error(listing, exc)}; {REBUILD_FIX}")
         return
@@ -70,19 +69,15 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
             message=f"not UTF-8 text ({exc.reason} at byte {exc.start}); {REBUILD_FIX}",
         )
         return
-    listed: dict[str, str] = {}
-    for number, line in enumerate(lines, start=1):
-        match = re.fullmatch(r"([0-9a-f]{64})  (\S+)", line)
-        if not match:
-            yield problem(
-                check="checksums",
-                file=listing_rel,
-                row=f"line {number}",
-                found=line,
-                message=f"not a line of the form '<64 hex digits>  <name>.parquet'; {REBUILD_FIX}",
-            )
-            continue
-        listed[match.group(2)] = match.group(1)
+    listed, bad = parse_listing(text)
+    for number, line in bad:
+        yield problem(
+            check="checksums",
+            file=listing_rel,
+            row=f"line {number}",
+            found=line,
+            message=f"not a line of the form '<64 hex digits>  <name>.parquet'; {REBUILD_FIX}",
+        )
     expected_names = {f"{table}.parquet": table for table in TABLES}
     for name in sorted(set(listed) - set(expected_names)):
         yield problem(
@@ -97,7 +92,7 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
             )
             continue
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = sha256_hex(path.read_bytes())
         except OSError:
             continue  # reported by `parquet`
         if digest != listed[name]:

@@ -5,9 +5,9 @@ Every raw document's SHA-256, size and character count against the ``documents``
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
+from ..._pins import sha256_hex
 from .._problem import Problem, problem
 from .._state import PackageState
 
@@ -23,7 +23,7 @@ def run(pkg: PackageState) -> Iterator[Problem]:
         if data is None:
             continue  # reported by `files`
         rel = pkg.raw_paths[doc_id]
-        found = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "characters": None}
+        found = {"sha256": sha256_hex(data), "bytes": len(data), "characters": None}
         if doc_id in pkg.raw_texts:
             found["characters"] = len(pkg.raw_texts[doc_id])
         for name, value in found.items():
