@@ -34,7 +34,7 @@ def package(root: str) -> dict[str, Any]:
     path = os.path.join(root, "datapackage.json")
     descriptor = load_json(path)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise DataFileError(f"{path}: not a data package descriptor; reinstall or rebuild")
+        raise DataFileError.at(str(path), "not a data package descriptor", "reinstall or rebuild")
     return descriptor
 
 
@@ -53,7 +53,7 @@ def rows(root: str, table: str) -> tuple[Row, ...]:
 def inconsistent(root: str, table: str, message: str) -> DataFileError:
     """The error for rows of ``table`` that do not fit together: names the file and what to run."""
     path = os.path.join(root, "data", "processed", f"{table}.csv")
-    return DataFileError(f"{path}: {message}; {VALIDATE_HINT}")
+    return DataFileError.at(str(path), message, VALIDATE_HINT)
 
 
 @lru_cache(maxsize=4)
@@ -76,7 +76,7 @@ def raw_text(root: str, raw_path: str) -> str:
             data = handle.read()
     except OSError as exc:
         reason = exc.strerror or exc
-        raise RawDocumentError(f"{path}: raw document unreadable ({reason}); reinstall or restore it") from None
+        raise RawDocumentError.at(str(path), f"raw document unreadable ({reason})", "reinstall or restore it") from None
     if sha256_hex(data) != doc["sha256"]:
         raise RawDocumentError(
             f"{path}: the raw document differs from its SHA-256 pin in the documents table: it was changed or "

@@ -115,9 +115,9 @@ def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError as exc:
-        raise DataFileError(f"{exc.filename}: file is missing; {_FIX}") from None
+        raise DataFileError.at(str(exc.filename), "file is missing", _FIX) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{listing}: cannot be read ({exc}); reinstall or rebuild") from None
+        raise DataFileError.at(str(listing), f"cannot be read ({exc})", "reinstall or rebuild") from None
     pins, _ = parse_listing(text)
     name = os.path.basename(path)
     found = sha256_hex(data)

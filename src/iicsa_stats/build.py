@@ -32,7 +32,7 @@ from ._pins import PARQUET_CHECKSUMS, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, RawDocumentError
+from .errors import BuildError, CurationError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
 from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
 
@@ -252,12 +252,13 @@ def build_tables(root: Path) -> BuildResult:
             )
     if unaccounted:
         count = sum(len(stubs) for stubs in unaccounted.values())
-        raise CurationError(
+        raise UnaccountedNumbersError(
             "data/curation",
             f"{count} number{'s' if count > 1 else ''} in the raw documents {'are' if count > 1 else 'is'} not "
             "accounted for (ledger coverage below 100%). Quote each in a figure or caveat, or list it under "
             "[[excluded]] with a reason:\n"
             + "\n".join(f"{head}\n" + "\n".join(stubs) for head, stubs in unaccounted.items()),
+            count,
         )
 
     for caveat in cur.curator_caveats:
@@ -479,8 +480,6 @@ def unaccounted_report(root: Path) -> str:
     """
     try:
         build_tables(root)
-    except CurationError as exc:
-        if "not accounted for" in str(exc):
-            return str(exc)
-        raise
+    except UnaccountedNumbersError as exc:
+        return str(exc)
     return ""

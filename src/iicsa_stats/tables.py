@@ -97,11 +97,15 @@ def load_json(path: str | Path) -> Any:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError:
-        raise DataFileError(f"{path}: file is missing; rebuild with `iicsa-stats build` or reinstall") from None
+        raise DataFileError.at(str(path), "file is missing", "rebuild with `iicsa-stats build` or reinstall") from None
     except OSError as exc:
-        raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
+        raise DataFileError.at(
+            str(path), f"cannot be read ({exc.strerror or exc})", "restore it or reinstall"
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataFileError(f"{path}: not valid UTF-8 JSON ({exc}); restore it from the release or rebuild") from None
+        raise DataFileError.at(
+            str(path), f"not valid UTF-8 JSON ({exc})", "restore it from the release or rebuild"
+        ) from None
 
 
 def load_schema(root: P, table: str) -> dict[str, Any]:
@@ -110,7 +114,9 @@ def load_schema(root: P, table: str) -> dict[str, Any]:
     schema: dict[str, Any] = load_json(path)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
-        raise DataFileError(f"{path}: not a Table Schema with a list of named fields; restore it from the release")
+        raise DataFileError.at(
+            str(path), "not a Table Schema with a list of named fields", "restore it from the release"
+        )
     return schema
 
 
@@ -209,17 +215,17 @@ def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sh
                 )
         text = data.decode("utf-8")
     except FileNotFoundError:
-        raise DataFileError(f"{path}: file is missing; {fix}") from None
+        raise DataFileError.at(str(path), "file is missing", fix) from None
     except OSError as exc:
-        raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); {fix}") from None
+        raise DataFileError.at(str(path), f"cannot be read ({exc.strerror or exc})", fix) from None
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}") from None
+        raise DataFileError.at(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", fix) from None
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
-        raise DataFileError(f"{path}: malformed CSV ({exc}); {fix}") from None
+        raise DataFileError.at(str(path), f"malformed CSV ({exc})", fix) from None
     if not records:
-        raise DataFileError(f"{path}: file is empty; {fix}")
+        raise DataFileError.at(str(path), "file is empty", fix)
     if records[0] != names:
         raise DataFileError(
             f"{path}: header {records[0]} does not match the schema's columns {names} "
