@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from . import _cache
 from ._caveat import Caveat
 from ._provenance import Provenance
+from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, UNITS, figure_shape
 from ._version import __version__
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -17,13 +18,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["QUALIFIERS", "UNITS", "Figure"]
+__all__ = ["PERIOD_TYPES", "QUALIFIERS", "RANGE_QUALIFIERS", "TABLE_FIELDS", "UNITS", "Figure"]
 
-#: How the text qualifies a value.
-QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "approximate_range", "lower_bound")
-#: Units of count, as the texts count them (never merged).
-UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
-PERIOD_TYPES = ("financial_year", "single_date", "open_ended", "not_stated")
 #: The attributes of a Figure that are columns of the figures table under the same name.
 TABLE_FIELDS = (
     "measure",
@@ -43,8 +39,7 @@ TABLE_FIELDS = (
     "population",
     "scale_measure",
 )
-#: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
-RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
+_SHAPE_FIELDS = ("qualifier", "value", "value_lower", "value_upper", "period_type", "period_start", "period_end")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NOUNS = {
     "incidents": "incidents",
@@ -155,15 +150,9 @@ class Figure:
             raise ValueError(f"figure {self.id!r}: unknown unit {self.unit!r}")
         if self.period_type not in PERIOD_TYPES:
             raise ValueError(f"figure {self.id!r}: unknown period_type {self.period_type!r}")
-        if self.qualifier in RANGE_QUALIFIERS:
-            if self.value_lower is None or self.value_upper is None or self.value is not None:
-                raise ValueError(f"figure {self.id!r}: a range has value_lower and value_upper and no value")
-            if self.value_lower > self.value_upper:
-                raise ValueError(f"figure {self.id!r}: value_lower is greater than value_upper")
-        elif self.value is None or self.value_lower is not None or self.value_upper is not None:
-            raise ValueError(f"figure {self.id!r}: a single value has value and no value_lower/value_upper")
-        if self.period_start and self.period_end and self.period_start > self.period_end:
-            raise ValueError(f"figure {self.id!r}: period_start is after period_end")
+        broken = figure_shape(**{k: getattr(self, k) for k in _SHAPE_FIELDS})
+        if broken:
+            raise ValueError(f"figure {self.id!r}: {broken[0].message}")
         if not self.caveats:
             raise ValueError(f"figure {self.id!r} has no caveats; a figure is never published without them")
 

@@ -6,15 +6,15 @@ every figure has a caveat.
 
 from __future__ import annotations
 
-import itertools
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ..._figure import RANGE_QUALIFIERS
+from ..._shape import figure_shape
 from ...tables import TABLES, Row, csv_path, field_names
 from .._problem import Problem, problem
-from .._state import VALUE_FIELDS, PackageState, as_csv_number
+from .._state import PackageState, as_csv_number
 
 NAME = "keys"
 
@@ -111,42 +111,26 @@ def _foreign_keys(at: _Where, rows: list[Row], skipped: set[str | None]) -> Iter
 def _figure(at: _Where, fig: Row, *, linked: bool) -> Iterator[Problem]:
     """A figure's bounds in order, its qualifier fitting its values, its period in order, and a caveat."""
     where = at(fig)
-    value, low, high = (fig.get(k) for k in VALUE_FIELDS)
-    ordered = [("value_lower", low), ("value", value), ("value_upper", high)]
-    present = [(n, v) for n, v in ordered if v is not None]
-    for (name_a, a), (name_b, b) in itertools.pairwise(present):
-        if a > b:
+    shape = {k: fig.get(k) for k in ("qualifier", "value", "value_lower", "value_upper", "period_type")}
+    for error in figure_shape(**shape, period_start=fig.get("period_start"), period_end=fig.get("period_end")):
+        if error.after_field is None:
+            yield problem(**where, field=error.field, message=error.message)
+        else:
             yield problem(
                 **where,
-                field=name_b,
-                expected=f">= {as_csv_number(a)} ({name_a})",
-                found=as_csv_number(b),
-                message=f"{name_a} is greater than {name_b}",
+                field=error.field,
+                expected=f">= {_cell(error.expected_after)}"
+                + (f" ({error.after_field})" if error.field != "period_end" else ""),
+                found=_cell(error.found),
+                message=error.message,
             )
-    qualifier = fig.get("qualifier")
-    if qualifier in RANGE_QUALIFIERS and (low is None or high is None or value is not None):
-        yield problem(
-            **where,
-            field="qualifier",
-            message=f"qualifier {qualifier!r} needs value_lower and value_upper and no value",
-        )
-    elif (
-        qualifier is not None
-        and qualifier not in RANGE_QUALIFIERS
-        and (value is None or low is not None or high is not None)
-    ):
-        yield problem(**where, field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds")
-    start, end = fig.get("period_start"), fig.get("period_end")
-    if start is not None and end is not None and start > end:
-        yield problem(
-            **where,
-            field="period_end",
-            expected=f">= {start}",
-            found=str(end),
-            message="period_start is after period_end",
-        )
     if not linked:
         yield problem(
             **where,
             message="the figure has no caveat in the figure_caveats table (every figure needs at least one)",
         )
+
+
+def _cell(value: float | dt.date | None) -> str:
+    """A number as the CSV files write it, a date in ISO form."""
+    return str(value) if value is None or isinstance(value, dt.date) else as_csv_number(value)
