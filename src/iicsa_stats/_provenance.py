@@ -11,6 +11,7 @@ __all__ = ["PRODUCER_BASES", "Provenance", "Reference"]
 #: How the producer of a figure is known: named by the source, inferred by the curators, or not given.
 PRODUCER_BASES = ("stated", "inferred", "not_stated")
 
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Reference:
     """A public reference that a curator's note rests on.
