@@ -12,9 +12,10 @@ import pytest
 
 import iicsa_stats as ist
 from iicsa_stats import _store, bundle
+from iicsa_stats._attribution import attribution_text
 from iicsa_stats._paths import data_root
 from iicsa_stats.cli import main
-from iicsa_stats.notices import CONTENT_NOTICE, attribution_text
+from iicsa_stats.notices import CONTENT_NOTICE
 from iicsa_stats.tables import TABLES
 
 FOLDER = f"{_store.package()['name']}-{_store.package()['version']}"

@@ -18,9 +18,10 @@ import zipfile
 from pathlib import Path
 
 from . import _store
+from ._attribution import attribution_text
 from ._paths import data_dir
-from .notices import CONTENT_NOTICE, attribution_text
-from .tables import TABLES, csv_path, load_schema, parquet_path, schema_path
+from .notices import CONTENT_NOTICE
+from .tables import TABLES, load_schema, schema_path
 
 # typing is imported for type checkers only.
 TYPE_CHECKING = False
@@ -35,13 +36,11 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o100644
 
 
-def table_files(root: Path, fmt: str) -> dict[str, bytes]:
-    """Every table's file in one format, each checked against its pin, keyed by its path in the package.
+def table_files(fmt: str) -> dict[str, bytes]:
+    """Every table's file in one format, as ``iicsa-stats export`` reads it, keyed by its path in the package.
 
     Parameters
     ----------
-    root : pathlib.Path
-        The data package folder the loader uses.
     fmt : {"csv", "parquet"}
         Which files.
 
@@ -58,24 +57,14 @@ def table_files(root: Path, fmt: str) -> dict[str, bytes]:
 
     Examples
     --------
-    >>> from iicsa_stats._paths import data_root
-    >>> list(table_files(data_root(), "csv"))[:2]
+    >>> list(table_files("csv"))[:2]
     ['data/processed/documents.csv', 'data/processed/producers.csv']
     """
+    from .export import _contents  # the export's own reading, each file checked against its pin
+
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
-    files: dict[str, bytes] = {}
-    for table in TABLES:
-        if fmt == "csv":
-            _store.rows(table)  # refuses a file that differs from its pin
-            source = csv_path(root, table)
-        else:
-            from .frames import _check_parquet_pin
-
-            _check_parquet_pin(root, table)
-            source = parquet_path(root, table)
-        files[f"data/processed/{source.name}"] = source.read_bytes()
-    return files
+    return {f"data/processed/{name}": data for name, data in _contents(fmt).items() if name.endswith(f".{fmt}")}
 
 
 def _md_cell(text: str) -> str:
@@ -208,8 +197,8 @@ def bundle_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {"datapackage.json": (root / "datapackage.json").read_bytes()}
     for table in TABLES:
         files[f"schemas/{table}.schema.json"] = schema_path(root, table).read_bytes()
-    files.update(table_files(root, "csv"))
-    files.update(table_files(root, "parquet"))
+    files.update(table_files("csv"))
+    files.update(table_files("parquet"))
     files["data/processed/PARQUET.sha256"] = (root / "data" / "processed" / "PARQUET.sha256").read_bytes()
     for document in _store.rows("documents"):
         files[document["raw_path"]] = _store.raw_text(document["raw_path"]).encode("utf-8")  # checked by its pin

@@ -29,7 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .figures import Figure
+    from ._figure import Figure
 
 __all__ = ["STYLES", "cite_figure", "cite_package"]
 

@@ -11,7 +11,8 @@ import argparse
 import os
 import sys
 
-from . import _store
+from . import _cli_publish, _store
+from ._figure import Figure
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -21,7 +22,6 @@ from .errors import (
     RawDocumentError,
     UnknownFigureError,
 )
-from .figures import Figure
 from .tables import format_cell
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -199,7 +199,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from .search import search
+    from ._search import search
 
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
@@ -217,104 +217,21 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
-    from .citation import cite_figure, cite_package
-
-    if args.package == bool(args.id):
-        raise _UsageError("give one figure id, or --package to cite the whole data package")
-    text = cite_package(args.format) if args.package else cite_figure(_store.get_figure(args.id), args.format)
-    out.write(text + "\n")
-    return 0
-
-
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    import json
-    import shutil
-    import tempfile
-    from pathlib import Path
+    from .errors import ExportError
+    from .export import export
 
-    from ._paths import data_root
-    from .bundle import table_files
-    from .notices import attribution_text
-
-    if not args.out.strip():
-        raise _UsageError("--out is empty; give the " + ("file" if args.format == "zip" else "folder") + " to write")
-    target = Path(args.out)
     if args.format == "zip":
-        return _export_zip(target, out)
-    if target.exists() and not target.is_dir():
-        raise _UsageError(f"--out {str(target)!r} is a file; give a folder")
-    # Read (and check against their pins) everything to export before writing anything.
-    root = data_root()
-    package = _store.package()
-    if args.format == "json":
-        files = {
-            "figures.json": json.dumps(
-                [f.to_dict() for f in _store.all_figures().values()], indent=2, ensure_ascii=False
-            ).encode("utf-8")
-            + b"\n"
-        }
-    elif args.format in ("csv", "parquet"):
-        files = {name.rpartition("/")[2]: data for name, data in table_files(root, args.format).items()}
-    else:
-        files = {}
-    files["ATTRIBUTION.txt"] = attribution_text(package).encode("utf-8")
-    created = not target.exists()
+        return _cli_publish.run_export_zip(args.out, out)
+
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
-    except OSError as exc:
-        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    written = list(files)
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        if args.format == "xlsx":
-            from .excel import write_workbook
-
-            write_workbook(staging / "iicsa-stats.xlsx")
-            written.append("iicsa-stats.xlsx")
-        for name in written:
-            os.replace(staging / name, target / name)
-    except BaseException as exc:  # leave nothing half-written behind, whatever stopped the export
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
-    count = len(written)
-    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(written)}\n")
-    return 0
-
-
-def _export_zip(target: Path, out: TextIO) -> int:
-    from .bundle import write_zip
-
-    if target.is_dir():
-        raise _UsageError(f"--out {str(target)!r} is a folder; give the zip file to write, e.g. iicsa-stats.zip")
-    try:
-        members = write_zip(target)
-    except OSError as exc:
-        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    out.write(f"Wrote {target}: one zip of {len(members)} files (the data package, README.md, ATTRIBUTION.txt)\n")
-    return 0
-
-
-def _cmd_site(args: argparse.Namespace, out: TextIO) -> int:
+        written = export(args.format, args.out)
+    except ExportError as exc:  # bad --out: a usage error
+        raise _UsageError(str(exc)) from None
     from pathlib import Path
 
-    from .site import SiteError, build_site
-
-    if not args.out.strip():
-        raise _UsageError("--out is empty; give the folder to write the site into")
-    try:
-        written = build_site(Path(args.out), base_url=args.base_url)
-    except SiteError as exc:
-        raise _UsageError(str(exc)) from None
-    pages = sum(name.endswith(".html") for name in written)
-    out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
+    count = len(written)
+    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {Path(args.out)}: {', '.join(written)}\n")
     return 0
 
 
@@ -447,20 +364,9 @@ def _parser(only: str | None = None) -> _Parser:
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.set_defaults(run=_cmd_search)
 
-    p = command(
-        "cite",
-        "Print a full citation for a figure (naming its original producer) or for the whole package.",
-        "cite rea-perpetrator-age-band --format bibtex",
-    )
-    p.add_argument("id", nargs="?", metavar="ID", help="a figure id (see `iicsa-stats list`)")
-    p.add_argument("--package", action="store_true", help="cite the whole data package instead of one figure")
-    p.add_argument(
-        "--format",
-        choices=("text", "bibtex", "csl-json", "ris"),
-        default="text",
-        help="text (default), bibtex, csl-json or ris, for reference managers",
-    )
-    p.set_defaults(run=_cmd_cite)
+    p = command("cite", _cli_publish.CITE_HELP, _cli_publish.CITE_EXAMPLE)
+    _cli_publish.add_cite_arguments(p)
+    p.set_defaults(run=_cli_publish.run_cite)
 
     p = command(
         "export",
@@ -479,20 +385,9 @@ def _parser(only: str | None = None) -> _Parser:
     p.add_argument("--out", required=True, help="folder to write into (created if missing); for zip, the file")
     p.set_defaults(run=_cmd_export)
 
-    p = command(
-        "site",
-        "Write a static site: an index of every figure, a page per figure (caveats, source, how to cite) and per "
-        "source document, and the downloads. Plain HTML and CSS that open from the file system.",
-        "site --out ./iicsa-site",
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (an earlier site in it is replaced)")
-    p.add_argument(
-        "--base-url",
-        dest="base_url",
-        metavar="URL",
-        help="address the site will be published at, for absolute links in its JSON-LD",
-    )
-    p.set_defaults(run=_cmd_site)
+    p = command("site", _cli_publish.SITE_HELP, _cli_publish.SITE_EXAMPLE)
+    _cli_publish.add_site_arguments(p)
+    p.set_defaults(run=_cli_publish.run_site)
 
     p = command(
         "build",

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import _store
+from .._figure import Figure
 from .._paths import data_root
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError
-from ..figures import Figure
 from ..notices import CONTENT_NOTICE
 from ..tables import TABLES, format_cell, load_schema
 from .excerpt import Excerpt, excerpt
@@ -143,10 +143,9 @@ def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
             "write": write_zip,
         }
     ]
-    root = data_root()
     titles = {r["name"]: r.get("title", r["name"]) for r in package["resources"]}
     for fmt in ("csv", "parquet"):
-        for path, data in table_files(root, fmt).items():
+        for path, data in table_files(fmt).items():
             table = Path(path).stem
             items.append(
                 {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..figures import Figure
+from .._figure import Figure
 
 __all__ = ["document_jsonld", "figure_jsonld", "package_jsonld", "temporal_coverage"]
 
