@@ -29,6 +29,10 @@ Checks, by their stable ``check`` name:
 ``keys``
     primary keys unique, foreign keys resolve, coded columns within their
     code lists, bounds and periods in order, every figure has a caveat.
+``comparisons``
+    the ``comparisons`` and ``comparison_caveats`` tables equal a fresh
+    computation from the figures and the curated overrides
+    (:mod:`iicsa_stats.comparisons_check`).
 ``parquet``
     every Parquet file has the columns and Arrow types of its schema and the
     same rows and values as its CSV file.
@@ -90,6 +94,7 @@ CHECKS: tuple[str, ...] = (
     "quotes",
     "ledger",
     "keys",
+    "comparisons",
     "parquet",
     "rebuild",
 )
@@ -1007,6 +1012,12 @@ def _check_keys(pkg: _Package) -> None:
     pkg.skipped("keys", skipped)
 
 
+def _check_comparisons(pkg: _Package) -> None:
+    from . import comparisons_check  # the check lives in its own module
+
+    pkg.problems.extend(comparisons_check.run(pkg))
+
+
 # --------------------------------------------------------------------------- parquet
 
 
@@ -1304,6 +1315,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         ("quotes", _check_quotes),
         ("ledger", _check_ledger),
         ("keys", _check_keys),
+        ("comparisons", _check_comparisons),
         ("parquet", _check_parquet),
     ]
     if run_rebuild:
