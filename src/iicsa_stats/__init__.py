@@ -17,8 +17,11 @@ from __future__ import annotations
 from . import _store
 from ._version import __version__
 from .caveats import Caveat
+from .comparison import Comparison, check_frame, comparable_with, compare
 from .errors import (
     BuildError,
+    ComparabilityWarning,
+    ComparisonError,
     CurationError,
     DataFileError,
     IICSAStatsError,
@@ -45,6 +48,9 @@ __all__ = [
     "TABLES",
     "BuildError",
     "Caveat",
+    "ComparabilityWarning",
+    "Comparison",
+    "ComparisonError",
     "CurationError",
     "DataFileError",
     "Figure",
@@ -58,6 +64,9 @@ __all__ = [
     "UnknownTableError",
     "__version__",
     "caveats",
+    "check_frame",
+    "comparable_with",
+    "compare",
     "documents",
     "figure",
     "figures",

@@ -278,9 +278,9 @@ def comparison_tables(
         a, b = by_id[ida], by_id[idb]
         pair: list[Row] = []
         for name in DIMENSIONS:
-            override = curated.get((ida, idb, name))
-            if override is not None:
-                same, note, basis, caveat_id = False, override.note, "curated", override.caveat_id
+            chosen = curated.get((ida, idb, name))
+            if chosen is not None:
+                same, note, basis, caveat_id = False, chosen.note, "curated", chosen.caveat_id
             else:
                 (same, note), basis, caveat_id = _dimension(name, a, b), "fields", None
             effect = "none" if same else EFFECT_OF[name]

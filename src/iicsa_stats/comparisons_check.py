@@ -86,7 +86,7 @@ def run(pkg: _Package) -> Iterator[Problem]:
     for row in pkg.tables["comparisons"]:
         if row.get("basis") != "curated":
             continue
-        where = {
+        where: dict[str, Any] = {
             "check": NAME,
             "file": rel,
             "table": "comparisons",
