@@ -7,8 +7,8 @@
 >>> fig.caveats[0].kind
 'comparability'
 
-Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`) read the
-shipped data with the standard library; the DataFrame functions import pandas
+Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`,
+:func:`compare`) read the shipped data with the standard library; the DataFrame functions import pandas
 only when called.
 """
 
@@ -126,8 +126,8 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
 
     The checks: the Data Package against its schemas (frictionless), every
     file's size and hash, the raw documents' SHA-256, every quote at its
-    offsets with its declared values, the number ledger, keys and bounds, CSV
-    against Parquet, and in a source checkout a fresh rebuild compared with the
+    offsets with its declared values, the number ledger, keys and bounds, the
+    comparisons against a fresh computation from the figures, CSV against Parquet, and in a source checkout a fresh rebuild compared with the
     committed files.  ``iicsa-stats validate`` runs the same from a terminal.
 
     Parameters
