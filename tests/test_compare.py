@@ -287,3 +287,19 @@ def test_cli_compare_exits_0_for_a_comparable_pair(
     monkeypatch.setattr(comparison, "compare", comparable)
     assert cli.main(["compare", INCIDENTS, OFFENCES]) == 0
     assert "comparable" in capsys.readouterr().out
+
+
+def test_compare_reads_the_tables_without_pandas_and_import_stays_light() -> None:
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys, iicsa_stats as ist\n"
+        "light = 'iicsa_stats.comparison' not in sys.modules\n"
+        f"c = ist.compare({INCIDENTS!r}, {OFFENCES!r})\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'pyarrow', 'frictionless'))\n"
+        "print(json.dumps([light, c.verdict, heavy]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout) == [True, "not_comparable", []]

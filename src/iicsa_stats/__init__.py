@@ -17,7 +17,6 @@ from __future__ import annotations
 from . import _store
 from ._version import __version__
 from .caveats import Caveat
-from .comparison import Comparison, check_frame, comparable_with, compare
 from .errors import (
     BuildError,
     ComparabilityWarning,
@@ -41,7 +40,9 @@ from .tables import TABLES
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
+    from .comparison import Comparison, check_frame, comparable_with, compare
     from .validation import Problem
 
 __all__ = [
@@ -76,6 +77,21 @@ __all__ = [
     "table",
     "validate",
 ]
+
+#: Imported on first use, so that ``import iicsa_stats`` and a figure lookup do not pay for them.
+_LAZY = frozenset({"Comparison", "check_frame", "comparable_with", "compare"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import comparison
+
+        return getattr(comparison, name)
+    raise AttributeError(f"module 'iicsa_stats' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def list_figures() -> list[str]:
@@ -127,7 +143,8 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     The checks: the Data Package against its schemas (frictionless), every
     file's size and hash, the raw documents' SHA-256, every quote at its
     offsets with its declared values, the number ledger, keys and bounds, the
-    comparisons against a fresh computation from the figures, CSV against Parquet, and in a source checkout a fresh rebuild compared with the
+    comparisons against a fresh computation from the figures, CSV against
+    Parquet, and in a source checkout a fresh rebuild compared with the
     committed files.  ``iicsa-stats validate`` runs the same from a terminal.
 
     Parameters
