@@ -7,8 +7,10 @@ curated overrides the ``comparisons`` table records (its rows with basis
 there.  A curated row must rest on a caveat both figures carry, and is refused
 where the figures' fields already differ, so an override cannot hide a
 difference or stand without a basis.  It runs on any data package, installed
-or a checkout; in a checkout the ``rebuild`` check also compares the tables
-with a fresh build from ``data/curation/comparisons.toml``.
+or a checkout.  The curation file itself is not shipped, so a curated row
+removed from the table together with its effects reads like a computed one
+here; in a checkout the ``rebuild`` check compares the tables with a fresh
+build from ``data/curation/comparisons.toml`` and catches that too.
 """
 
 from __future__ import annotations
