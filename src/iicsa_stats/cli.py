@@ -500,8 +500,8 @@ def _parser(only: str | None = None) -> _Parser:
 
     p = command(
         "validate",
-        "Check the data package: schemas, hashes, quotes, ledger, keys, CSV against Parquet, and (in a checkout) a "
-        "fresh rebuild. Exit status 1 lists every problem.",
+        "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
+        "checkout) a fresh rebuild. Exit status 1 lists every problem.",
         "validate --no-rebuild",
     )
     p.add_argument("--root", help="a data package folder (default: the data this package uses)")
