@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import iicsa_stats as ist
 from iicsa_stats import _store, cli
 from iicsa_stats.build import build_tables
-from iicsa_stats.comparability import DIMENSIONS, VERDICTS, Override, comparison_tables, load_overrides
+from iicsa_stats.comparability import DIMENSIONS, EFFECTS, VERDICTS, Override, comparison_tables, load_overrides
 from iicsa_stats.errors import CurationError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -303,3 +303,14 @@ def test_compare_reads_the_tables_without_pandas_and_import_stays_light() -> Non
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
     assert json.loads(result.stdout) == [True, "not_comparable", []]
+
+
+@pytest.mark.parametrize(
+    ("codes", "column"), [(DIMENSIONS, "dimension"), (VERDICTS, "verdict"), (EFFECTS, "effect")], ids=str
+)
+def test_code_lists_are_the_schema_enums(codes: tuple[str, ...], column: str) -> None:
+    import json
+
+    schema = json.loads((REPO / "schemas" / "comparisons.schema.json").read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == column)
+    assert list(codes) == field["constraints"]["enum"]
