@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _store
-from .caveats import Caveat
+from . import _cache, _store
+from ._caveat import Caveat
+from ._paths import data_dir
 from .comparability import DIMENSIONS, EFFECTS, VERDICTS
-from .errors import ComparabilityWarning, ComparisonError, DataFileError
+from .errors import ComparabilityWarning, ComparisonError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -225,13 +226,16 @@ def _comparison(pair: tuple[str, str], rows: list[dict[str, Any]], deciding: lis
     carried = {c.id: c for fid in pair if fid in figures for c in figures[fid].caveats}
     by_name = {row["dimension"]: row for row in rows}
     verdicts = {row["verdict"] for row in rows}
-    where = f"data/processed/comparisons.csv: the pair {pair[0]!r} and {pair[1]!r}"
-    fix = "run `iicsa-stats validate` to see every problem"
+    where = f"the pair {pair[0]!r} and {pair[1]!r}"
     if set(by_name) != set(DIMENSIONS) or len(rows) != len(DIMENSIONS) or len(verdicts) != 1:
-        raise DataFileError(f"{where} does not have one row per dimension and one verdict; {fix}")
+        raise _cache.inconsistent(
+            data_dir(), "comparisons", f"{where} does not have one row per dimension and one verdict"
+        )
     unknown = [r["caveat_id"] for r in deciding if r["caveat_id"] not in carried]
     if unknown:
-        raise DataFileError(f"{where}: deciding caveats {unknown} are not caveats of either figure; {fix}")
+        raise _cache.inconsistent(
+            data_dir(), "comparison_caveats", f"{where}: deciding caveats {unknown} are not caveats of either figure"
+        )
     try:
         return Comparison(
             figure_a=pair[0],
@@ -251,7 +255,7 @@ def _comparison(pair: tuple[str, str], rows: list[dict[str, Any]], deciding: lis
             caveats=tuple(carried[r["caveat_id"]] for r in sorted(deciding, key=lambda r: r["position"])),
         )
     except ValueError as exc:
-        raise DataFileError(f"{where}: {exc}; {fix}") from None
+        raise _cache.inconsistent(data_dir(), "comparisons", f"{where}: {exc}") from None
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:

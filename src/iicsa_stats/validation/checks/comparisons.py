@@ -1,4 +1,4 @@
-"""The ``comparisons`` check of :func:`iicsa_stats.validation.validate`.
+"""The ``comparisons`` check.
 
 It recomputes the ``comparisons`` and ``comparison_caveats`` tables from the
 published ``figures``, ``figure_caveats`` and ``caveats`` tables, with the
@@ -16,14 +16,12 @@ build from ``data/curation/comparisons.toml`` and catches that too.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .comparability import Override, comparison_tables, overrides_from_rows
-from .tables import csv_path
-from .validation import Problem
-
-if TYPE_CHECKING:
-    from .validation import _Package
+from ...comparability import Override, comparison_tables, overrides_from_rows
+from ...tables import csv_path
+from .._problem import Problem
+from .._state import PackageState
 
 __all__ = ["NAME", "run"]
 
@@ -55,12 +53,12 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def run(pkg: _Package) -> Iterator[Problem]:
+def run(pkg: PackageState) -> Iterator[Problem]:
     """Every problem with the comparison tables of a loaded data package.
 
     Parameters
     ----------
-    pkg : iicsa_stats.validation._Package
+    pkg : iicsa_stats.validation._state.PackageState
         What :func:`iicsa_stats.validation.validate` could read of the package.
 
     Yields
@@ -70,15 +68,8 @@ def run(pkg: _Package) -> Iterator[Problem]:
         expected and found values, and the pair's first figure.
     """
     missing = [t for t in (*SOURCES, *CHECKED) if t not in pkg.tables]
-    if missing:
-        files = sorted({f for f in (pkg.table_source(t) for t in missing) if f})
-        if files:
-            yield Problem(
-                check=NAME,
-                file=files[0] if len(files) == 1 else None,
-                message=f"the {NAME} check left out the comparison tables: it needs {', '.join(files)}, which "
-                "could not be read (see the files problems); it runs in full once they are restored",
-            )
+    if missing:  # the unreadable files are reported by `files`
+        yield from pkg.skipped(NAME, (pkg.table_source(t) for t in missing))
         return
     figures, links, caveats = (pkg.tables[t] for t in SOURCES)
     known = {row["figure_id"] for row in figures}
@@ -112,7 +103,7 @@ def run(pkg: _Package) -> Iterator[Problem]:
         yield from _compare(pkg, table, expected_tables[table], known)
 
 
-def _compare(pkg: _Package, table: str, expected_rows: list[dict[str, Any]], known: set[str]) -> Iterator[Problem]:
+def _compare(pkg: PackageState, table: str, expected_rows: list[dict[str, Any]], known: set[str]) -> Iterator[Problem]:
     rel = pkg.rel(csv_path(pkg.root, table))
     expected = {_key(table, row): row for row in expected_rows}
     found = {_key(table, row): row for row in pkg.tables[table]}
