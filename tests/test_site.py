@@ -247,6 +247,32 @@ def test_figure_jsonld_equals_the_data(site: Path, figure_id: str) -> None:
         assert (site / "figures" / download["contentUrl"]).resolve().is_file()
 
 
+@pytest.mark.parametrize("figure_id", FIGURES)
+def test_not_comparable_with_lists_every_other_figure_by_verdict(site: Path, figure_id: str) -> None:
+    import html as html_lib
+
+    text = html_lib.unescape((site / "figures" / f"{figure_id}.html").read_text(encoding="utf-8"))
+    section = text[text.index('<h2 id="not-comparable">') : text.index('<h2 id="cite">')]
+    listed = 0
+    for verdict, comparisons in ist.comparable_with(figure_id).items():
+        if not comparisons:
+            assert f'<h3 id="{verdict}">' not in section
+            continue
+        start = section.index(f'<h3 id="{verdict}">')
+        end = section.find("<h3", start + 1)
+        group = section[start : end if end != -1 else len(section)]
+        for comparison in comparisons:
+            other = ist.figure(comparison.other(figure_id))
+            assert f'<a href="{other.id}.html">{other.headline}</a>' in group
+            decisive = [d for d in comparison.differences if d.effect == "not_comparable"]
+            if verdict == "not_comparable":
+                assert decisive
+            for difference in decisive:
+                assert f"<li>{difference.name.replace('_', ' ')}: {difference.note}</li>" in group
+            listed += 1
+    assert listed == len(FIGURES) - 1
+
+
 @pytest.mark.parametrize("document_id", DOCUMENTS)
 def test_document_page_lists_its_figures_and_whole_ledger(site: Path, document_id: str) -> None:
     path = site / "documents" / f"{document_id}.html"

@@ -85,15 +85,30 @@ def _period_dates(fig: Figure) -> str | None:
     return f"{_date(fig.period_start)} to {_date(fig.period_end)}"
 
 
+_VERDICTS = {
+    "not_comparable": ("Not comparable", "not_comparable"),
+    "comparable_with_caveats": ("Comparable only with caveats", "caveats"),
+    "comparable": ("Comparable", "caveats"),
+}
+
+
 def _not_comparable(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
-    """Each comparability caveat of ``fig`` that other figures share, with those figures (the reason is its text)."""
+    """Every other figure by verdict (from the comparisons table), with the differences that decide it."""
+    from ..comparison import comparable_with
+
     groups = []
-    for caveat in fig.caveats:
-        if caveat.kind != "comparability":
-            continue
-        others = [f for f in figures.values() if f.id != fig.id and caveat in f.caveats]
-        if others:
-            groups.append({"caveat": caveat, "figures": others})
+    for verdict, comparisons in comparable_with(fig.id).items():
+        label, effect = _VERDICTS[verdict]
+        items = [
+            {
+                "figure": figures[c.other(fig.id)],
+                "reasons": [f"{_label(d.name)}: {d.note}" for d in c.differences if d.effect == effect],
+                "caveats": list(c.caveats),
+            }
+            for c in comparisons
+        ]
+        if items:
+            groups.append({"verdict": verdict, "label": label, "items": items})
     return groups
 
 
