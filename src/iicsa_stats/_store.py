@@ -14,20 +14,53 @@ from functools import lru_cache
 
 from ._paths import data_dir
 from .caveats import Caveat
-from .errors import DataFileError, UnknownFigureError
+from .errors import DataFileError, InvalidArgumentError, UnknownFigureError
 from .figures import TABLE_FIELDS, Figure
 from .provenance import Provenance, Reference
 from .tables import RAW_PATH, Row, load_json, read_csv, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 _VALIDATE = "run `iicsa-stats validate` to see every problem"
 
 
+#: The build's swap journal (see _staging.py): present only while a build swaps files in, or after it was killed.
+_JOURNAL = ".iicsa-build.journal"
+#: Per data root, the state of its files when the cached descriptor was read (see _signature).
+_SIGNATURES: dict[str, tuple[object, ...]] = {}
+
+
+def _signature(root: str) -> tuple[object, ...]:
+    """Which copy of ``datapackage.json`` and ``data/processed`` is in place (a build replaces both)."""
+    found: list[object] = [os.path.exists(os.path.join(root, _JOURNAL))]
+    for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
+        try:
+            st = os.stat(path)
+            found.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except OSError:
+            found.append(None)
+    return tuple(found)
+
+
+def _settle(root: str) -> None:
+    """Finish or wait for a build's swap into ``root`` before reading it (only when its journal is there)."""
+    if os.path.exists(os.path.join(root, _JOURNAL)):
+        from pathlib import Path
+
+        from ._staging import settle
+
+        settle(Path(root))
+
+
 @lru_cache(maxsize=2)
 def _package(root: str) -> dict[str, Any]:
+    _settle(root)
+    _SIGNATURES[root] = _signature(root)
     path = os.path.join(root, "datapackage.json")
     package = load_json(path)
     if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
@@ -35,9 +68,29 @@ def _package(root: str) -> dict[str, Any]:
     return package
 
 
+def consistent(read: Callable[[str], T]) -> T:
+    """Run ``read(root)`` on one consistent copy of the data: pins and files from the same build.
+
+    A build replaces ``data/processed`` and then ``datapackage.json``; a reader
+    that reads the pins before a build and a file after it would see a file
+    that differs from its pin.  When a read fails and the files changed since
+    the cached descriptor was read (or a build is swapping them in), the caches
+    are dropped and the read is tried again on the new copy.
+    """
+    root = data_dir()
+    for _ in range(3):
+        try:
+            return read(root)
+        except DataFileError:
+            if _SIGNATURES.get(root) == _signature(root) and not os.path.exists(os.path.join(root, _JOURNAL)):
+                raise
+            clear_cache()
+    return read(root)
+
+
 def package() -> dict[str, Any]:
     """The ``datapackage.json`` descriptor."""
-    return _package(data_dir())
+    return consistent(_package)
 
 
 @lru_cache(maxsize=8)
@@ -53,7 +106,7 @@ def _rows(root: str, table: str) -> tuple[Row, ...]:
 
 def rows(table: str) -> tuple[Row, ...]:
     """Typed rows of a table from the current data root, checked against its pin."""
-    return _rows(data_dir(), table)
+    return consistent(lambda root: _rows(root, table))
 
 
 def _inconsistent(root: str, table: str, message: str) -> DataFileError:
@@ -71,7 +124,7 @@ def _figures(root: str) -> dict[str, Figure]:
             references.setdefault(r["caveat_id"], []).append(
                 Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise _inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
     caveats: dict[str, Caveat] = {}
     for r in _rows(root, "caveats"):
@@ -88,7 +141,7 @@ def _figures(root: str) -> dict[str, Figure]:
                 quote_end=r["quote_end"],
                 references=tuple(references.get(r["caveat_id"], ())),
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise _inconsistent(root, "caveats", str(exc)) from None
     links: dict[str, list[tuple[int, str]]] = {}
     for r in _rows(root, "figure_caveats"):
@@ -131,20 +184,20 @@ def _figures(root: str) -> dict[str, Figure]:
                 caveats=tuple(caveats[c] for _, c in sorted(links.get(r["figure_id"], []))),
                 provenance=provenance,
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise _inconsistent(root, "figures", f"figure {r['figure_id']!r}: {exc}") from None
     return dict(sorted(figures.items()))
 
 
 def all_figures() -> dict[str, Figure]:
     """Every figure by id, in id order."""
-    return _figures(data_dir())
+    return consistent(_figures)
 
 
 def get_figure(figure_id: str) -> Figure:
     """One figure by id, or :class:`UnknownFigureError` with the closest ids."""
     if not isinstance(figure_id, str):
-        raise TypeError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
+        raise InvalidArgumentError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
     figures = all_figures()
     try:
         return figures[figure_id]
@@ -169,15 +222,22 @@ def _raw(root: str, raw_path: str) -> str:
             f"{path}: the raw document differs from its SHA-256 pin in the documents table: it was changed or "
             f"damaged; restore the verbatim capture or reinstall; {_VALIDATE}"
         )
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{path}: the raw document is not UTF-8 text ({exc.reason} at byte {exc.start}); restore the verbatim "
+            f"capture or reinstall; {_VALIDATE}"
+        ) from None
 
 
 def raw_text(raw_path: str) -> str:
     """A raw document's text, checked against its pin, read only when a figure's context is asked for."""
-    return _raw(data_dir(), raw_path)
+    return consistent(lambda root: _raw(root, raw_path))
 
 
 def clear_cache() -> None:
     """Forget every table read so far (after the data files changed)."""
     for cached in (_rows, _package, _figures, _raw):
         cached.cache_clear()
+    _SIGNATURES.clear()

@@ -23,16 +23,16 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import _staging
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, RawDocumentError
+from .errors import BuildError, CurationError, DataFileError, RawDocumentError
 from .numbers import same_value, values_in
 from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
 
@@ -419,7 +419,11 @@ def build(root: Path, *, out: Path | None = None) -> Path:
 
     Everything is written into a temporary folder first; only when all of it
     is written are ``data/processed/`` and ``datapackage.json`` replaced.  If
-    anything fails, the previous files are left exactly as they were.
+    anything fails, the previous files are left exactly as they were.  The
+    swap is journalled (see :mod:`iicsa_stats._staging`): if it is interrupted,
+    even by a kill, the next build or load finishes or undoes it.  One build
+    at a time: a second build into the same checkout fails with "another
+    build is running".
 
     Parameters
     ----------
@@ -435,45 +439,67 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     pathlib.Path
         The folder now holding ``datapackage.json``.
     """
+    from ._paths import root_argument
+
+    root = root_argument(root, "root")
+    out = root_argument(out, "out") if out is not None else None
     result = build_tables(root)
-    parent = out.parent if out is not None else root
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".iicsa-build-", dir=parent))
+    if out is not None:
+        return _build_into(result, root, out)
+    with _staging.BuildLock(root):
+        try:
+            _staging.recover(root)  # an earlier build's interrupted swap, if any
+            _staging.clean_stale(root)
+        except (OSError, DataFileError) as exc:
+            raise BuildError(f"cannot clean up after an earlier build in {root}: {exc}; nothing was changed") from None
+        staging = _stage(root)
+        try:
+            write_package(result, root, staging)
+            _staging.swap_into(staging, root, ["data/processed"], commit="datapackage.json", journal=True)
+        except OSError as exc:
+            raise BuildError(
+                f"could not write the build output below {root}: {_reason(exc)}; nothing was changed"
+            ) from None
+        finally:
+            if not (root / _staging.JOURNAL_NAME).exists():  # else an undone swap still needs it: recover() will
+                shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+def _reason(exc: OSError) -> str:
+    """An OSError in words, with the file concerned when it names one."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+def _stage(parent: Path) -> Path:
+    """A fresh staging folder in ``parent`` (a clear BuildError if it cannot be made: a read-only folder)."""
     try:
-        write_package(result, root, staging)
-        if out is not None:
-            # A separate build folder is a complete data package: raw texts and schemas beside the tables.
-            shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
-            shutil.copytree(root / "schemas", staging / "schemas")
-            os.replace(staging, out)
-            return out
-        _swap_into(staging, root)
-        return root
+        parent.mkdir(parents=True, exist_ok=True)
+        return _staging.make_staging(parent)
     except OSError as exc:
-        raise BuildError(f"could not write the build output below {parent}: {exc}; nothing was changed") from None
+        raise BuildError(
+            f"could not write the build output below {parent}: {_reason(exc)}; nothing was changed"
+        ) from None
+
+
+def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
+    """Build a complete data package (raw texts and schemas beside the tables) into a new folder ``out``."""
+    staging = _stage(out.parent)
+    try:
+        _staging.clean_stale(out.parent)
+        write_package(result, root, staging)
+        shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
+        shutil.copytree(root / "schemas", staging / "schemas")
+        os.replace(staging, out)
+        return out
+    except OSError as exc:
+        raise BuildError(
+            f"could not write the build output below {out.parent}: {_reason(exc)}; nothing was changed"
+        ) from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap_into(staging: Path, root: Path) -> None:
-    """Move a staged build into the checkout, restoring the old files if a move fails."""
-    processed = root / "data" / "processed"
-    previous = staging / "previous-processed"
-    new_in_place = False
-    try:
-        if processed.exists():
-            os.replace(processed, previous)
-        os.replace(staging / "data" / "processed", processed)
-        new_in_place = True
-        # the last step is one atomic replace: datapackage.json is either the old file or the new one
-        os.replace(staging / "datapackage.json", root / "datapackage.json")
-    except OSError:
-        if new_in_place:
-            shutil.rmtree(processed)
-        if previous.exists():
-            os.replace(previous, processed)
-        raise
 
 
 def unaccounted_report(root: Path) -> str:

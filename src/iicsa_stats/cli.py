@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from . import _store
@@ -45,6 +46,64 @@ class _UsageError(Exception):
     pass
 
 
+class _OutputError(Exception):
+    """Standard output cannot be written (closed, a full disk, /dev/full)."""
+
+
+#: Characters that would act on a terminal rather than show (C0 and C1 controls but newline and tab, bidi overrides).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(text: str) -> str:
+    r"""``text`` with every control character shown as a ``\\uXXXX`` escape (also a valid JSON escape)."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _Out:
+    """Standard output for the commands: control characters in the data never reach the terminal.
+
+    :meth:`write` escapes them (text from the data files may have been tampered
+    with); only :meth:`styled` writes the package's own colour codes.  A failed
+    write becomes :class:`_OutputError`.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._raw(_escape(text))
+
+    def styled(self, text: str, code: str, on: bool) -> None:
+        if on:
+            self._raw(f"\033[{code}m")
+            self.write(text)
+            self._raw("\033[0m")
+        else:
+            self.write(text)
+
+    def _raw(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's formatter, measuring the terminal with os rather than shutil (shutil costs ~3 ms to import)."""
 
@@ -67,7 +126,12 @@ class _Parser(argparse.ArgumentParser):
 def _say(prefix: str, message: object) -> None:
     """Print one line on standard error, control characters shown as escapes (one line, always)."""
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-    print(f"{PROG}: {prefix}: {text}", file=sys.stderr)
+    if sys.stderr is None:
+        return  # standard error is closed too: the exit status is all that is left
+    try:
+        print(f"{PROG}: {prefix}: {text}", file=sys.stderr)
+    except OSError:
+        return  # standard error is unwritable too
 
 
 def _count(text: str) -> int:
@@ -81,12 +145,8 @@ def _count(text: str) -> int:
     return value
 
 
-def _colour(stream: TextIO) -> bool:
+def _colour(stream: _Out | TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def _style(text: str, code: str, on: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if on else text
 
 
 # -- commands ------------------------------------------------------------------------------------------------
@@ -122,7 +182,7 @@ def _figure_record(fig: Figure) -> dict[str, object]:
     return record
 
 
-def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_list(args: argparse.Namespace, out: _Out) -> int:
     import json
 
     figures = _selected(args)
@@ -142,7 +202,8 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     else:
         bold = _colour(out)
         for f in figures:
-            out.write(f"{_style(f.id, '1', bold)}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+            out.styled(f.id, "1", bold)
+            out.write(f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
         out.write(f"{len(figures)} figures. `{PROG} show ID` gives each with all its caveats and its source.\n")
     return 0
 
@@ -151,10 +212,11 @@ def _unit(fig: Figure) -> str:
     return fig.unit if fig.unit_label == fig.unit else f"{fig.unit}, written as \u201c{fig.unit_label}\u201d"
 
 
-def _show(fig: Figure, out: TextIO, chars: int) -> None:
+def _show(fig: Figure, out: _Out, chars: int) -> None:
     on = _colour(out)
     p = fig.provenance
-    out.write(f"{_style(fig.headline, '1', on)}\n")
+    out.styled(fig.headline, "1", on)
+    out.write("\n")
     out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
     number_field = {"type": "number"}
     if fig.value is not None:
@@ -168,17 +230,29 @@ def _show(fig: Figure, out: TextIO, chars: int) -> None:
         period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
     out.write(f"  period: {period}" + (f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else "") + "\n")
     out.write(f"  geography: {fig.geography}\n  population: {fig.population}\n")
-    out.write(f"{_style('Caveats', '1', on)} (key caveat first):\n")
+    out.styled("Caveats", "1", on)
+    out.write(" (key caveat first):\n")
     for number, caveat in enumerate(fig.caveats, start=1):
         out.write(f"  {number}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
-    out.write(f"{_style('Source', '1', on)}: {fig.source_line()}\n")
+    out.styled("Source", "1", on)
+    out.write(f": {fig.source_line()}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
-    mark = ("\033[7m", "\033[0m") if on else ("\u00bb", "\u00ab")
-    context = fig.context(chars, mark=mark)
-    out.write("    " + " ".join(context.split()) + "\n")
+    # The quote is marked after escaping: \x01 and \x02 cannot be in the escaped text, and are no whitespace.
+    text = fig.context(chars, mark=("", ""))
+    start = min(chars, p.quote_start)
+    end = start + p.quote_end - p.quote_start
+    marked = f"{_escape(text[:start])}\x01{_escape(text[start:end])}\x02{_escape(text[end:])}"
+    before, _, rest = " ".join(marked.split()).partition("\x01")
+    quote, _, after = rest.partition("\x02")
+    out.write(f"    {before}")
+    if on:
+        out.styled(quote, "7", on)
+    else:
+        out.write(f"\u00bb{quote}\u00ab")
+    out.write(f"{after}\n")
 
 
-def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_show(args: argparse.Namespace, out: _Out) -> int:
     if args.all == bool(args.id):
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
     figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
@@ -196,7 +270,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_search(args: argparse.Namespace, out: _Out) -> int:
     import json
 
     from .search import search
@@ -209,7 +283,9 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
         return 0
     if not found:
-        out.write(f"No figure matches {' '.join(args.words)!r}. `{PROG} list` shows them all.\n")
+        query = " ".join(args.words)
+        shown = repr(query) if len(query) <= 80 else f"{query[:77]!r}... ({len(query)} characters)"
+        out.write(f"No figure matches {shown}. `{PROG} list` shows them all.\n")
         return 0
     for f in found:
         out.write(f"{f.id}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
@@ -217,27 +293,36 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_cite(args: argparse.Namespace, out: _Out) -> int:
     out.write(_store.get_figure(args.id).cite() + "\n")
     return 0
 
 
-def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_export(args: argparse.Namespace, out: _Out) -> int:
     import json
-    import shutil
-    import tempfile
     from pathlib import Path
 
     from ._paths import data_root
+    from ._staging import stage_files
     from .tables import TABLES, csv_path, parquet_path
 
     if not args.out.strip():
         raise _UsageError("--out is empty; give the folder to write into")
     target = Path(args.out)
-    if target.exists() and not target.is_dir():
-        raise _UsageError(f"--out {str(target)!r} is a file; give a folder")
+    shown = repr(args.out) if len(args.out) <= 100 else f"{args.out[:97]!r}..."
+    try:
+        if target.exists() and not target.is_dir():
+            raise _UsageError(f"--out {shown} is a file; give a folder")
+        resolved = target.resolve()
+    except OSError as exc:
+        raise _UsageError(f"cannot write to --out {shown}: {exc.strerror or exc}") from None
     # Read (and check against their pins) everything to export before writing anything.
     root = data_root()
+    inside = _package_folder(resolved, root)
+    if inside is not None:
+        raise _UsageError(
+            f"--out {shown} is inside the data package ({inside}); export into a folder of your own, e.g. ./iicsa-data"
+        )
     package = _store.package()
     if args.format == "json":
         files = {
@@ -261,34 +346,39 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     else:
         files = {}
     files["ATTRIBUTION.txt"] = _attribution(package).encode("utf-8")
-    created = not target.exists()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
-    except OSError as exc:
-        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    written = list(files)
-    try:
+
+    def write(staging: Path) -> list[str]:
         for name, data in files.items():
             (staging / name).write_bytes(data)
         if args.format == "xlsx":
             from .excel import write_workbook
 
             write_workbook(staging / "iicsa-stats.xlsx")
-            written.append("iicsa-stats.xlsx")
-        for name in written:
-            os.replace(staging / name, target / name)
-    except BaseException as exc:  # leave nothing half-written behind, whatever stopped the export
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+            return [*files, "iicsa-stats.xlsx"]
+        return list(files)
+
+    try:
+        written = stage_files(target, write, prefix=".iicsa-export-")
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise _UsageError(f"cannot write to --out {shown}: {exc.strerror or exc}{where}; nothing was written") from None
     count = len(written)
     out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(written)}\n")
     return 0
+
+
+def _package_folder(target: Path, root: Path) -> str | None:
+    """The folder of the data package (or of the source checkout) that ``target`` is or lies in, if any."""
+    from ._paths import checkout_root
+
+    checkout = checkout_root()
+    for base in {root.resolve(), *([checkout.resolve()] if checkout else [])}:
+        if target == base:
+            return str(base)
+        for name in ("data", "schemas"):
+            if target.is_relative_to(base / name):
+                return str(base / name)
+    return None
 
 
 def _attribution(package: dict[str, object]) -> str:
@@ -312,15 +402,38 @@ def _attribution(package: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= 100 else f"{value[:97]!r}..."
+
+
+def _root_option(value: str) -> Path:
+    """The --root option as a Path; an empty value is refused (it would silently mean the default)."""
+    from pathlib import Path
+
+    if not value.strip():
+        raise _UsageError("--root is empty; give the folder (e.g. --root .), or leave --root out for the default")
+    if "\0" in value:
+        raise _UsageError(f"--root {_shown(value)} contains a NUL character; give a folder path")
+    return Path(value)
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def _source_root(value: str | None) -> Path:
     from pathlib import Path
 
     from ._paths import checkout_root
 
-    if value:
-        given = Path(value)
-        if not (given / "data" / "curation").is_dir():
-            raise _UsageError(f"--root {value!r} is not a source checkout (no data/curation folder in it)")
+    if value is not None:
+        given = _root_option(value)
+        if not _is_dir(given / "data" / "curation"):
+            raise _UsageError(f"--root {_shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
     if root is None and (Path.cwd() / "data" / "curation").is_dir():
@@ -330,7 +443,7 @@ def _source_root(value: str | None) -> Path:
     return root
 
 
-def _cmd_build(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_build(args: argparse.Namespace, out: _Out) -> int:
     from .build import build
 
     root = _source_root(args.root)
@@ -340,7 +453,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_todo(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_todo(args: argparse.Namespace, out: _Out) -> int:
     from .build import unaccounted_report
 
     report = unaccounted_report(_source_root(args.root))
@@ -348,15 +461,19 @@ def _cmd_todo(args: argparse.Namespace, out: TextIO) -> int:
     return FAILED if report else 0
 
 
-def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
     import json
-    from pathlib import Path
 
     from .validation import format_report, validate
 
-    root = Path(args.root) if args.root else None
-    if root is not None and not (root / "datapackage.json").is_file():
-        raise _UsageError(f"--root {args.root!r} is not a data package folder (no datapackage.json in it)")
+    root = _root_option(args.root) if args.root is not None else None
+    if root is not None:
+        try:
+            found = (root / "datapackage.json").is_file()
+        except OSError:
+            found = False
+        if not found:
+            raise _UsageError(f"--root {_shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)
     if args.format == "json":
@@ -516,7 +633,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation Report, ...
     0
     """
-    out = sys.stdout
+    if sys.stdout is None:
+        _say("error", "standard output is closed; run the command with its output going to a terminal, file or pipe")
+        return USAGE_ERROR
+    out = _Out(sys.stdout)
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         first = argv[0] if argv else None
@@ -524,7 +644,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             raise _UsageError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
         status: int = args.run(args, out)
+        out.flush()
         return status
+    except _OutputError as exc:
+        _say("error", exc)
+        _discard_stdout()
+        return FAILED
     except _UsageError as exc:
         _say("error", exc)
         return USAGE_ERROR
@@ -541,9 +666,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8")
         return FAILED
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return 0
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -15,6 +15,7 @@ __all__ = [
     "CurationError",
     "DataFileError",
     "IICSAStatsError",
+    "InvalidArgumentError",
     "InvalidFilterError",
     "RawDocumentError",
     "UnknownFigureError",
@@ -106,3 +107,12 @@ class BuildError(IICSAStatsError):
 
 class InvalidFilterError(IICSAStatsError, ValueError):
     """A filter value is not one the column can hold (e.g. a unit that does not exist)."""
+
+
+class InvalidArgumentError(IICSAStatsError, TypeError, ValueError):
+    """An argument of the wrong type, or of the right type with a value it cannot take.
+
+    It is both a :class:`TypeError` and a :class:`ValueError`, so code that
+    catches either (as Python's own functions raise them) still catches it.
+    The message names the argument and what it accepts.
+    """

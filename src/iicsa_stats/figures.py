@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from ._fieldtypes import check_field_types
 from ._version import __version__
 from .caveats import Caveat
 from .provenance import Provenance
@@ -138,6 +139,7 @@ class Figure:
     provenance: Provenance
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if not _ID.match(self.id):
             raise ValueError(f"figure id {self.id!r} is not a lowercase slug")
         if self.qualifier not in QUALIFIERS:
