@@ -22,6 +22,7 @@ from .errors import (
     CurationError,
     DataFileError,
     IICSAStatsError,
+    InvalidArgumentError,
     InvalidFilterError,
     RawDocumentError,
     UnknownFigureError,
@@ -49,6 +50,7 @@ __all__ = [
     "DataFileError",
     "Figure",
     "IICSAStatsError",
+    "InvalidArgumentError",
     "InvalidFilterError",
     "Provenance",
     "RawDocumentError",
@@ -141,6 +143,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     >>> ist.validate(rebuild=False)
     []
     """
+    from ._paths import root_argument
     from .validation import validate as _validate
 
-    return _validate(root, rebuild=rebuild)
+    return _validate(None if root is None else root_argument(root, "root"), rebuild=rebuild)

@@ -68,6 +68,17 @@ def _package(root: str) -> dict[str, Any]:
     return package
 
 
+def package_list(key: str) -> list[dict[str, Any]]:
+    """A list of objects in the descriptor (``licenses``, ``sources``), or a DataFileError if it is something else."""
+    value = package().get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        path = os.path.join(data_dir(), "datapackage.json")
+        raise DataFileError(
+            f"{path}: {key} must be a list of objects, got {type(value).__name__} {value!r:.60}; reinstall or rebuild"
+        )
+    return value
+
+
 def consistent(read: Callable[[str], T]) -> T:
     """Run ``read(root)`` on one consistent copy of the data: pins and files from the same build.
 

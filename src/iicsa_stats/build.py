@@ -80,6 +80,8 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
         data = path.read_bytes()
     except FileNotFoundError:
         raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
+    except OSError as exc:
+        raise RawDocumentError(f"{path}: raw document {doc['id']!r} cannot be read ({_reason(exc)})") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
         raise RawDocumentError(

@@ -391,10 +391,10 @@ def _attribution(package: dict[str, object]) -> str:
         f"  {package.get('attribution', '')}",
         "",
         "Licence:",
-        *(f"  {lic.get('title') or lic.get('name')}" for lic in package.get("licenses", [])),  # type: ignore[attr-defined]
+        *(f"  {lic.get('title') or lic.get('name')}" for lic in _store.package_list("licenses")),
         "",
         "Sources:",
-        *(f"  {s.get('title')}: {s.get('path')}" for s in package.get("sources", [])),  # type: ignore[attr-defined]
+        *(f"  {s.get('title')}: {s.get('path')}" for s in _store.package_list("sources")),
         "",
         "Read every figure with its caveats (figure_caveats links them; position 1 is the key caveat).",
         "Units are as the source counts them: incidents and offences are different units.",

@@ -59,8 +59,8 @@ def write_workbook(path: Path) -> None:
         ("description", package.get("description", "")),
         ("how to read it", _ABOUT),
         ("attribution (reproduce it)", package.get("attribution", "")),
-        *(("licence", lic.get("title") or lic.get("name", "")) for lic in package.get("licenses", [])),
-        *(("source", f"{s.get('title', '')}: {s.get('path', '')}") for s in package.get("sources", [])),
+        *(("licence", lic.get("title") or lic.get("name", "")) for lic in _store.package_list("licenses")),
+        *(("source", f"{s.get('title', '')}: {s.get('path', '')}") for s in _store.package_list("sources")),
     ]
     for number, (key, value) in enumerate(lines, start=1):
         about.cell(row=number, column=1, value=key).font = Font(bold=True)

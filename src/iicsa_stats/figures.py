@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ._fieldtypes import check_field_types
 from ._version import __version__
 from .caveats import Caveat
+from .errors import InvalidArgumentError
 from .provenance import Provenance
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -311,9 +312,9 @@ class Figure:
         'nt to the crime.[4] »In 2017/18, the figure had grown to 8,525 offences.«[5]\n\n2.3. On 3 Septe'
         """
         if not isinstance(chars, int) or isinstance(chars, bool) or chars < 0:
-            raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")
+            raise InvalidArgumentError(f"chars must be a whole number >= 0, got {chars!r:.80}")
         if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
-            raise TypeError(f"mark must be a tuple of two strings (before, after), got {mark!r}")
+            raise InvalidArgumentError(f"mark must be a tuple of two strings (before, after), got {mark!r:.80}")
         from ._store import raw_text
 
         p = self.provenance

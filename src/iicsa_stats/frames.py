@@ -13,7 +13,7 @@ from collections.abc import Collection
 from . import _store
 from ._paths import data_root
 from ._version import __version__
-from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError
+from .errors import DataFileError, InvalidArgumentError, InvalidFilterError, UnknownFilterError, UnknownTableError
 from .tables import TABLES, load_schema, parquet_path, sha256_hex
 
 TYPE_CHECKING = False
@@ -63,7 +63,7 @@ def table(name: str) -> pd.DataFrame:
     'Int64'
     """
     if not isinstance(name, str):
-        raise TypeError(f"a table name is a string, got {type(name).__name__}")
+        raise InvalidArgumentError(f"a table name is a string, got {type(name).__name__} {name!r:.80}")
     if name not in TABLES:
         raise UnknownTableError(name, TABLES)
     import pandas as pd
@@ -100,9 +100,9 @@ def table(name: str) -> pd.DataFrame:
         "name": name,
         "title": resource.get("title", name),
         "description": resource.get("description", ""),
-        "licenses": [lic.get("title", lic.get("name")) for lic in package.get("licenses", [])],
+        "licenses": [lic.get("title", lic.get("name")) for lic in _store.package_list("licenses")],
         "attribution": package.get("attribution", ""),
-        "sources": [s.get("path") for s in package.get("sources", [])],
+        "sources": [s.get("path") for s in _store.package_list("sources")],
         "columns": {f["name"]: f["description"] for f in schema["fields"]},
         "package": package.get("name"),
         "version": package.get("version"),
