@@ -81,7 +81,9 @@ def test_an_empty_root_is_refused(command: str, capsys: pytest.CaptureFixture[st
 # --------------------------------------------------------------------------- 0c and 11: export
 
 
-def test_a_failed_export_leaves_the_folder_exactly_as_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failed_export_leaves_the_folder_exactly_as_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     (out / "ledger.csv").mkdir(parents=True)
     (out / "ledger.csv" / "mine.txt").write_text("kept", encoding="utf-8")
@@ -120,9 +122,7 @@ def test_an_export_stopped_part_way_is_undone(
 
 
 @pytest.mark.parametrize("folder", ["data/processed", "data/raw", "schemas", "data", "."])
-def test_export_into_the_package_is_refused(
-    data_copy: Path, folder: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_export_into_the_package_is_refused(data_copy: Path, folder: str, capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot(data_copy)
     assert main(["export", "--format", "csv", "--out", str(data_copy / folder)]) == 2
     assert "inside the data package" in one_line(capsys.readouterr().err)
@@ -185,10 +185,10 @@ def test_a_raw_text_not_utf8_with_updated_pins_is_refused_cleanly(
 
 @pytest.mark.parametrize("root", [1, b"/tmp", 2.5, ["."], "", "   "])
 def test_bad_root_arguments_are_the_package_s_own_error(root: Any) -> None:
-    with pytest.raises(IICSAStatsError, match="^root ") as info:
+    with pytest.raises(IICSAStatsError, match=r"^root ") as info:
         ist.validate(root=root)
     assert isinstance(info.value, TypeError | ValueError)
-    with pytest.raises(IICSAStatsError, match="^root "):
+    with pytest.raises(IICSAStatsError, match=r"^root "):
         build(root)
 
 
@@ -246,7 +246,7 @@ def test_a_read_only_checkout(checkout_copy: Path, monkeypatch: pytest.MonkeyPat
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(tempfile, "mkdtemp", read_only)
-    with pytest.raises(BuildError, match="Read-only file system.*nothing was changed"):
+    with pytest.raises(BuildError, match=r"Read-only file system.*nothing was changed"):
         build(checkout_copy)
 
 
@@ -292,9 +292,11 @@ def _run_with_stdout(argv: list[str], how: str, cwd: Path) -> subprocess.Complet
     command = [sys.executable, "-m", "iicsa_stats", *argv]
     if how == "full":
         with open("/dev/full", "w") as full:
-            return subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+            return subprocess.run(
+                command, check=False, stdout=full, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
+            )
     return subprocess.run(
-        command, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, preexec_fn=lambda: os.close(1)
+        command, check=False, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, preexec_fn=lambda: os.close(1)
     )
 
 
@@ -353,9 +355,7 @@ def test_escape_sequences_in_tampered_text_never_reach_the_terminal(
     assert shown["caveats"][0]["text"].startswith("\x1b[2J")  # JSON keeps the value, as an escape
 
 
-def test_a_reader_during_a_build_sees_one_consistent_copy(
-    checkout_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_reader_during_a_build_sees_one_consistent_copy(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A reader whose pins were read before a build reads the files after it: no false "changed or damaged"."""
     path = checkout_copy / "data" / "curation" / "caveats.toml"
     text = path.read_text(encoding="utf-8")

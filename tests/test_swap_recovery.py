@@ -109,7 +109,7 @@ def run_killed(root: Path, after_move: int) -> subprocess.CompletedProcess[str]:
         build(Path({str(root)!r}))
         """
     )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=300)
 
 
 # --------------------------------------------------------------------------- interrupted in the process
@@ -251,7 +251,7 @@ def test_a_killed_build_leaves_staging_that_the_next_build_removes(root: Path) -
         b.build(Path({str(root)!r}))
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=300)
     assert result.returncode == -signal.SIGKILL, result.stderr
     stale = [p for p in root.iterdir() if p.name.startswith(".iicsa-build-")]
     assert len(stale) == 1 and (stale[0] / "half-written").exists()
@@ -261,7 +261,9 @@ def test_a_killed_build_leaves_staging_that_the_next_build_removes(root: Path) -
 
 def test_staging_of_a_running_build_is_left_alone(root: Path) -> None:
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=False, capture_output=True, text=True
+    )
     try:
         live = root / f".iicsa-build-{owner.pid}-abcd1234"
         gone = root / f".iicsa-build-{dead.stdout.strip()}-efgh5678"
@@ -313,6 +315,7 @@ def test_a_second_build_is_refused_while_one_runs(root: Path, versions: tuple[di
         assert outputs(root) == old
         cli = subprocess.run(
             [sys.executable, "-m", "iicsa_stats", "build", "--root", str(root)],
+            check=False,
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO / "src")},
