@@ -78,34 +78,45 @@ def load_from(root: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         _store.clear_cache()
 
 
+SWAP_MOVER = """
+import os
+
+_real_replace = os.replace
+_targets = {{{targets}}}
+_calls = 0
+
+
+def _swap_replace(src, dst):
+    # count only the swap's moves: those taking data/processed or datapackage.json out of or into place
+    global _calls
+    if os.fspath(src) not in _targets and os.fspath(dst) not in _targets:
+        return _real_replace(src, dst)
+    if _calls == {after} == 0:
+        _calls = -1
+        {action}
+    _real_replace(src, dst)
+    _calls += 1
+    if _calls == {after}:
+        {action}
+
+
+os.replace = _swap_replace
+"""
+
+
+def swap_mover(root: Path, after_move: int, action: str) -> str:
+    """Code that patches os.replace to run ``action`` right after the swap's n-th move (0: before the first)."""
+    targets = ", ".join(repr(str(p)) for p in (root / "data" / "processed", root / "datapackage.json"))
+    return SWAP_MOVER.format(targets=targets, after=after_move, action=action)
+
+
 def run_killed(root: Path, after_move: int) -> subprocess.CompletedProcess[str]:
-    """Build ``root`` in a subprocess that SIGKILLs itself right after the swap's n-th move (0: after the journal)."""
-    script = textwrap.dedent(
+    """Build ``root`` in a subprocess that SIGKILLs itself right after the swap's n-th move (0: before the first)."""
+    script = swap_mover(root, after_move, "os.kill(os.getpid(), 9)") + textwrap.dedent(
         f"""
-        import os, signal
         from pathlib import Path
-        import iicsa_stats._staging as st
         from iicsa_stats.build import build
 
-        def kill():
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        calls = 0
-        real_move, real_journal = st._move, st._write_journal
-
-        def move(src, dst):
-            global calls
-            real_move(src, dst)
-            calls += 1
-            if calls == {after_move}:
-                kill()
-
-        def journal(root, record):
-            real_journal(root, record)
-            if {after_move} == 0:
-                kill()
-
-        st._move, st._write_journal = move, journal
         build(Path({str(root)!r}))
         """
     )
@@ -118,7 +129,7 @@ def run_killed(root: Path, after_move: int) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("after_move", "error"),
     [
-        *((n, e) for n in (1, 2) for e in (KeyboardInterrupt, SystemExit, RuntimeError, OSError)),
+        *((n, e) for n in (0, 1, 2) for e in (KeyboardInterrupt, SystemExit, RuntimeError, OSError)),
         # after the commit only an asynchronous interrupt can arrive (a real os.replace fails before, or not at all)
         (3, KeyboardInterrupt),
         (3, SystemExit),
@@ -131,25 +142,18 @@ def test_an_interrupt_after_each_move_leaves_a_complete_set(
     after_move: int,
     error: type[BaseException],
 ) -> None:
-    """Ctrl-C (or any exception) right after move 1 or 2 rolls back; after move 3, the commit, the build stands."""
-    import iicsa_stats._staging as staging
-
+    """Ctrl-C (or any exception) before move 1 or after move 1 or 2 rolls back; after move 3, the commit, it stands."""
+    namespace: dict[str, Any] = {"_error": error}
+    exec(swap_mover(root, after_move, "raise _error()"), namespace)  # patches os.replace, as a kill test does
+    patched = os.replace
+    os.replace = namespace["_real_replace"]
+    monkeypatch.setattr(os, "replace", patched)
     old, new = versions
-    calls = 0
-
-    def move(src: Any, dst: Any) -> None:
-        nonlocal calls
-        os.replace(src, dst)
-        calls += 1
-        if calls == after_move:
-            raise error()
-
-    monkeypatch.setattr(staging, "_move", move)
     with pytest.raises((error, BuildError)):
         build(root)
+    monkeypatch.undo()
     assert outputs(root) == (new if after_move == 3 else old)
     assert leftovers(root) == []
-    monkeypatch.undo()
     assert validate(root, rebuild=False) == []
     build(root)
     assert outputs(root) == new
@@ -165,7 +169,6 @@ def test_a_kill_after_each_step_is_recovered_by_the_next_load(
     old, new = versions
     result = run_killed(root, after_move)
     assert result.returncode == -signal.SIGKILL, result.stderr
-    assert (root / JOURNAL).exists(), "the kill came before the journal was written"
     caveats = load_from(root, monkeypatch)  # the loader finishes or undoes the swap first
     assert outputs(root) == (new if after_move == 3 else old)
     assert ("Edited for a test." in caveats) == (after_move == 3)
