@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import lru_cache
 
 __all__ = ["check_field_types"]
 
@@ -24,6 +25,7 @@ _KINDS: dict[str, tuple[type, ...]] = {
 }
 
 
+@lru_cache(maxsize=64)
 def _accepts(annotation: str) -> tuple[tuple[type, ...], bool]:
     """The types an annotation accepts, and whether it accepts None."""
     parts = [p.strip() for p in annotation.split("|")]
