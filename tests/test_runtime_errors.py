@@ -263,6 +263,26 @@ def test_a_folder_without_permission(checkout_copy: Path, command: str, capsys: 
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["build", "todo"])
+def test_a_curation_file_without_permission_simulated(
+    checkout_copy: Path, command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same failure as a folder without read permission, for a user to whom permission bits apply."""
+    import builtins
+
+    import iicsa_stats.curation as curation
+
+    def denied(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith(".toml"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(curation, "open", denied, raising=False)
+    assert main([command, "--root", str(checkout_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Permission denied" in err and ".toml" in err
+
+
 def test_licenses_that_are_not_a_list(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = data_copy / "datapackage.json"
     package = json.loads(path.read_text(encoding="utf-8"))

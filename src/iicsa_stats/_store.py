@@ -90,11 +90,13 @@ def consistent(read: Callable[[str], T]) -> T:
     """
     root = data_dir()
     for _ in range(3):
+        before = _signature(root)
         try:
             return read(root)
         except DataFileError:
-            if _SIGNATURES.get(root) == _signature(root) and not os.path.exists(os.path.join(root, _JOURNAL)):
-                raise
+            after = _signature(root)
+            if after == before == _SIGNATURES.get(root, before) and not after[0]:  # [0]: a swap under way
+                raise  # the files did not change: the error is real
             clear_cache()
     return read(root)
 

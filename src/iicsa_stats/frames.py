@@ -66,6 +66,11 @@ def table(name: str) -> pd.DataFrame:
         raise InvalidArgumentError(f"a table name is a string, got {type(name).__name__} {name!r:.80}")
     if name not in TABLES:
         raise UnknownTableError(name, TABLES)
+    return _store.consistent(lambda root: _read_table(name))
+
+
+def _read_table(name: str) -> pd.DataFrame:
+    """Read one table (see :func:`table`); run through ``_store.consistent``, so a build in between is retried."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
