@@ -91,8 +91,8 @@ def test_a_failed_export_leaves_the_folder_exactly_as_before(
     (out / "notes.txt").write_text("not ours\n", encoding="utf-8")
     before = snapshot(out)
     assert main(["export", "--format", "csv", "--out", str(out)]) == 2
-    assert "ledger.csv" in one_line(capsys.readouterr().err)
     assert snapshot(out) == before
+    assert "ledger.csv" in one_line(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("failing_move", [1, 4, 8])
