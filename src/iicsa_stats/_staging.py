@@ -46,7 +46,9 @@ __all__ = [
     "clean_stale",
     "make_staging",
     "pid_running",
+    "reason",
     "recover",
+    "replace_in_place",
     "settle",
     "stage_files",
     "swap_into",
@@ -66,17 +68,13 @@ SETTLE_SECONDS = 30.0
 
 def pid_running(pid: int) -> bool:
     """Whether a process with this pid exists (a pid we may not signal counts as running)."""
-    if pid <= 0:
-        return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
+        os.kill(pid, 0) if pid > 0 else None
     except PermissionError:
         return True
-    except OSError:
+    except OSError:  # ProcessLookupError: no such process
         return False
-    return True
+    return pid > 0
 
 
 def _owner(path: Path) -> int | None:
@@ -137,11 +135,10 @@ class BuildLock:
 
     def holder(self) -> str:
         """The pid recorded in the lock file, as text ("unknown" if it cannot be read)."""
-        try:
-            text = self.path.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return "unknown"
-        return text if text.isdigit() else "unknown"
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if (text := self.path.read_text(encoding="ascii").strip()).isdigit():
+                return text
+        return "unknown"
 
     def release(self) -> None:
         """Release the lock (the file stays, empty, for the next build)."""
@@ -164,9 +161,59 @@ class BuildLock:
         self.release()
 
 
+def reason(exc: OSError) -> str:
+    """An OSError in words, with the file concerned when it names one."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
 def make_staging(parent: Path) -> Path:
-    """A fresh staging folder in ``parent``, named after this process (see :func:`clean_stale`)."""
-    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+    """A fresh staging folder in ``parent``, named after this process (see :func:`clean_stale`).
+
+    Raises
+    ------
+    BuildError
+        If it cannot be made (a read-only folder, a name too long).
+    """
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+    except OSError as exc:
+        raise BuildError(
+            f"could not write the build output below {parent}: {reason(exc)}; nothing was changed"
+        ) from None
+
+
+def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[str], *, commit: str) -> None:
+    """Replace ``items`` and ``commit`` in ``root`` with what ``write(staging)`` writes: locked and journalled.
+
+    Under the :class:`BuildLock`: finish or undo an earlier interrupted swap,
+    remove stale staging folders, write into a fresh staging folder, then
+    :func:`swap_into` with a journal.
+
+    Raises
+    ------
+    BuildError
+        If another build holds the lock, or writing or moving fails (the
+        previous files are then in place).
+    """
+    with BuildLock(root):
+        try:
+            recover(root)
+            clean_stale(root)
+        except (OSError, DataFileError) as exc:
+            raise BuildError(f"cannot clean up after an earlier build in {root}: {exc}; nothing was changed") from None
+        staging = make_staging(root)
+        try:
+            write(staging)
+            swap_into(staging, root, items, commit=commit, journal=True)
+        except OSError as exc:
+            raise BuildError(
+                f"could not write the build output below {root}: {reason(exc)}; nothing was changed"
+            ) from None
+        finally:
+            if not (root / JOURNAL_NAME).exists():  # else an undone swap still needs it: recover() removes it
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def clean_stale(parent: Path) -> list[Path]:
@@ -217,16 +264,13 @@ def _write_journal(root: Path, record: dict[str, object]) -> None:
 
 
 def _sync_dir(path: Path) -> None:
-    try:
+    """Flush a folder's entries to disk, where the system allows it (a rename survives a power cut)."""
+    with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _read_journal(root: Path) -> dict[str, object] | None:
@@ -273,7 +317,7 @@ def _checked(root: Path, record: dict[str, object]) -> tuple[Path, list[str], st
 
 
 def _move(src: Path, dst: Path) -> None:
-    os.replace(src, dst)
+    os.replace(src, dst)  # one function for every move of a swap, so that tests can interrupt it
 
 
 def _roll_back(root: Path, staging: Path, items: Sequence[str]) -> None:
@@ -415,24 +459,8 @@ def stage_files(target: Path, write: Callable[[Path], list[str]], *, prefix: str
     If writing or moving fails, or anything else stops it (Ctrl-C included),
     ``target`` is left as it was; a ``target`` this call created is removed.
 
-    Parameters
-    ----------
-    target : pathlib.Path
-        The folder to write into.
-    write : callable
-        Writes the files into the staging folder it is given; returns their names.
-    prefix : str
-        Prefix of the staging folder's name.
-
-    Returns
-    -------
-    list of str
-        The names written, in the order ``write`` gave them.
-
-    Raises
-    ------
-    OSError
-        If ``target`` cannot be written (nothing in it has changed).
+    ``write(staging)`` returns the names it wrote, returned here in that order.
+    An :class:`OSError` means that nothing in ``target`` has changed.
     """
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ from . import _staging
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, DataFileError, RawDocumentError
+from .errors import BuildError, CurationError, RawDocumentError
 from .numbers import same_value, values_in
 from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
 
@@ -81,7 +81,7 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
     except FileNotFoundError:
         raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
     except OSError as exc:
-        raise RawDocumentError(f"{path}: raw document {doc['id']!r} cannot be read ({_reason(exc)})") from None
+        raise RawDocumentError(f"{path}: raw document {doc['id']!r} cannot be read ({_staging.reason(exc)})") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
         raise RawDocumentError(
@@ -448,46 +448,15 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     result = build_tables(root)
     if out is not None:
         return _build_into(result, root, out)
-    with _staging.BuildLock(root):
-        try:
-            _staging.recover(root)  # an earlier build's interrupted swap, if any
-            _staging.clean_stale(root)
-        except (OSError, DataFileError) as exc:
-            raise BuildError(f"cannot clean up after an earlier build in {root}: {exc}; nothing was changed") from None
-        staging = _stage(root)
-        try:
-            write_package(result, root, staging)
-            _staging.swap_into(staging, root, ["data/processed"], commit="datapackage.json", journal=True)
-        except OSError as exc:
-            raise BuildError(
-                f"could not write the build output below {root}: {_reason(exc)}; nothing was changed"
-            ) from None
-        finally:
-            if not (root / _staging.JOURNAL_NAME).exists():  # else an undone swap still needs it: recover() will
-                shutil.rmtree(staging, ignore_errors=True)
+    _staging.replace_in_place(
+        root, lambda staging: write_package(result, root, staging), ["data/processed"], commit="datapackage.json"
+    )
     return root
-
-
-def _reason(exc: OSError) -> str:
-    """An OSError in words, with the file concerned when it names one."""
-    where = f" ({exc.filename})" if exc.filename else ""
-    return f"{exc.strerror or exc}{where}"
-
-
-def _stage(parent: Path) -> Path:
-    """A fresh staging folder in ``parent`` (a clear BuildError if it cannot be made: a read-only folder)."""
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return _staging.make_staging(parent)
-    except OSError as exc:
-        raise BuildError(
-            f"could not write the build output below {parent}: {_reason(exc)}; nothing was changed"
-        ) from None
 
 
 def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
     """Build a complete data package (raw texts and schemas beside the tables) into a new folder ``out``."""
-    staging = _stage(out.parent)
+    staging = _staging.make_staging(out.parent)
     try:
         _staging.clean_stale(out.parent)
         write_package(result, root, staging)
@@ -497,7 +466,7 @@ def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
         return out
     except OSError as exc:
         raise BuildError(
-            f"could not write the build output below {out.parent}: {_reason(exc)}; nothing was changed"
+            f"could not write the build output below {out.parent}: {_staging.reason(exc)}; nothing was changed"
         ) from None
     finally:
         if staging.exists():
