@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 
 from . import _store
+from ._output import Out, OutputError, colour, discard_stdout, escape
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -30,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
-    from typing import NoReturn, TextIO
+    from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -44,64 +44,6 @@ _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit
 
 class _UsageError(Exception):
     pass
-
-
-class _OutputError(Exception):
-    """Standard output cannot be written (closed, a full disk, /dev/full)."""
-
-
-#: Characters that would act on a terminal rather than show (C0 and C1 controls but newline and tab, bidi overrides).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escape(text: str) -> str:
-    r"""``text`` with every control character shown as a ``\\uXXXX`` escape (also a valid JSON escape)."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-class _Out:
-    """Standard output for the commands: control characters in the data never reach the terminal.
-
-    :meth:`write` escapes them (text from the data files may have been tampered
-    with); only :meth:`styled` writes the package's own colour codes.  A failed
-    write becomes :class:`_OutputError`.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        return self._raw(_escape(text))
-
-    def styled(self, text: str, code: str, on: bool) -> None:
-        if on:
-            self._raw(f"\033[{code}m")
-            self.write(text)
-            self._raw("\033[0m")
-        else:
-            self.write(text)
-
-    def _raw(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
-
-    def isatty(self) -> bool:
-        try:
-            return self._stream.isatty()
-        except (OSError, ValueError):
-            return False
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -145,10 +87,6 @@ def _count(text: str) -> int:
     return value
 
 
-def _colour(stream: _Out | TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
 # -- commands ------------------------------------------------------------------------------------------------
 
 
@@ -182,7 +120,7 @@ def _figure_record(fig: Figure) -> dict[str, object]:
     return record
 
 
-def _cmd_list(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_list(args: argparse.Namespace, out: Out) -> int:
     import json
 
     figures = _selected(args)
@@ -200,7 +138,7 @@ def _cmd_list(args: argparse.Namespace, out: _Out) -> int:
                 [format_cell(v, {"type": "number"}) if isinstance(v, float) else v for v in record.values()]
             )
     else:
-        bold = _colour(out)
+        bold = colour(out)
         for f in figures:
             out.styled(f.id, "1", bold)
             out.write(f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
@@ -212,8 +150,8 @@ def _unit(fig: Figure) -> str:
     return fig.unit if fig.unit_label == fig.unit else f"{fig.unit}, written as \u201c{fig.unit_label}\u201d"
 
 
-def _show(fig: Figure, out: _Out, chars: int) -> None:
-    on = _colour(out)
+def _show(fig: Figure, out: Out, chars: int) -> None:
+    on = colour(out)
     p = fig.provenance
     out.styled(fig.headline, "1", on)
     out.write("\n")
@@ -241,7 +179,7 @@ def _show(fig: Figure, out: _Out, chars: int) -> None:
     text = fig.context(chars, mark=("", ""))
     start = min(chars, p.quote_start)
     end = start + p.quote_end - p.quote_start
-    marked = f"{_escape(text[:start])}\x01{_escape(text[start:end])}\x02{_escape(text[end:])}"
+    marked = f"{escape(text[:start])}\x01{escape(text[start:end])}\x02{escape(text[end:])}"
     before, _, rest = " ".join(marked.split()).partition("\x01")
     quote, _, after = rest.partition("\x02")
     out.write(f"    {before}")
@@ -252,7 +190,7 @@ def _show(fig: Figure, out: _Out, chars: int) -> None:
     out.write(f"{after}\n")
 
 
-def _cmd_show(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_show(args: argparse.Namespace, out: Out) -> int:
     if args.all == bool(args.id):
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
     figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
@@ -270,7 +208,7 @@ def _cmd_show(args: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
-def _cmd_search(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_search(args: argparse.Namespace, out: Out) -> int:
     import json
 
     from .search import search
@@ -293,12 +231,12 @@ def _cmd_search(args: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
-def _cmd_cite(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
     out.write(_store.get_figure(args.id).cite() + "\n")
     return 0
 
 
-def _cmd_export(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     import json
     from pathlib import Path
 
@@ -408,13 +346,13 @@ def _shown(value: str) -> str:
 
 def _root_option(value: str) -> Path:
     """The --root option as a Path; an empty value is refused (it would silently mean the default)."""
-    from pathlib import Path
+    from ._paths import root_argument
+    from .errors import InvalidArgumentError
 
-    if not value.strip():
-        raise _UsageError("--root is empty; give the folder (e.g. --root .), or leave --root out for the default")
-    if "\0" in value:
-        raise _UsageError(f"--root {_shown(value)} contains a NUL character; give a folder path")
-    return Path(value)
+    try:
+        return root_argument(value, "--root")
+    except InvalidArgumentError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _is_dir(path: Path) -> bool:
@@ -443,7 +381,7 @@ def _source_root(value: str | None) -> Path:
     return root
 
 
-def _cmd_build(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_build(args: argparse.Namespace, out: Out) -> int:
     from .build import build
 
     root = _source_root(args.root)
@@ -453,7 +391,7 @@ def _cmd_build(args: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
-def _cmd_todo(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
     from .build import unaccounted_report
 
     report = unaccounted_report(_source_root(args.root))
@@ -461,7 +399,7 @@ def _cmd_todo(args: argparse.Namespace, out: _Out) -> int:
     return FAILED if report else 0
 
 
-def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
+def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     import json
 
     from .validation import format_report, validate
@@ -636,7 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:
         _say("error", "standard output is closed; run the command with its output going to a terminal, file or pipe")
         return USAGE_ERROR
-    out = _Out(sys.stdout)
+    out = Out(sys.stdout)
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         first = argv[0] if argv else None
@@ -646,9 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args, out)
         out.flush()
         return status
-    except _OutputError as exc:
+    except OutputError as exc:
         _say("error", exc)
-        _discard_stdout()
+        discard_stdout()
         return FAILED
     except _UsageError as exc:
         _say("error", exc)
@@ -666,17 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8")
         return FAILED
     except BrokenPipeError:
-        _discard_stdout()
+        discard_stdout()
         return 0
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-
-
-def _discard_stdout() -> None:
-    """Point standard output at /dev/null, so that the interpreter's last flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass

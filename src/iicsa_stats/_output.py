@@ -1,0 +1,88 @@
+"""Standard output for the commands: control characters in the data never reach the terminal.
+
+Text from the data files may have been tampered with: :meth:`Out.write` shows
+every control character (C0 and C1 controls but newline and tab, bidirectional
+overrides) as a ``\\uXXXX`` escape, also a valid escape inside JSON strings.
+Only :meth:`Out.styled` writes the package's own colour codes.  A write that
+fails (standard output closed, a full disk, ``/dev/full``) becomes
+:class:`OutputError`, which the CLI reports in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+__all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape"]
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (closed, a full disk, /dev/full)."""
+
+
+#: Characters that would act on a terminal rather than show (C0 and C1 controls but newline and tab, bidi overrides).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape(text: str) -> str:
+    r"""``text`` with every control character shown as a ``\uXXXX`` escape (also a valid JSON escape)."""
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class Out:
+    """A text stream that escapes control characters (see the module's docstring)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._raw(escape(text))
+
+    def styled(self, text: str, code: str, on: bool) -> None:
+        if on:
+            self._raw(f"\033[{code}m")
+            self.write(text)
+            self._raw("\033[0m")
+        else:
+            self.write(text)
+
+    def _raw(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+
+def colour(stream: Out | TextIO) -> bool:
+    """Whether to style output: a terminal, and neither NO_COLOR nor TERM=dumb set."""
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def discard_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
