@@ -37,7 +37,9 @@ def escape(text: str) -> str:
 class Out:
     """A text stream that escapes control characters (see the module's docstring)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
+        if stream is None:
+            raise OutputError("standard output is closed; run the command with its output going to a terminal or file")
         self._stream = stream
 
     def write(self, text: str) -> int:
@@ -50,6 +52,16 @@ class Out:
             self._raw("\033[0m")
         else:
             self.write(text)
+
+    def marked(self, text: str, start: int, end: int, on: bool) -> None:
+        """Write ``text`` on one line (whitespace collapsed), ``text[start:end]`` marked: reversed, or in » «."""
+        # \x01 and \x02 mark the quote: they cannot be in the escaped text, and are not whitespace
+        line = f"{escape(text[:start])}\x01{escape(text[start:end])}\x02{escape(text[end:])}"
+        before, _, rest = " ".join(line.split()).partition("\x01")
+        quote, _, after = rest.partition("\x02")
+        self.write(before)
+        self.styled(quote, "7", on) if on else self.write(f"\u00bb{quote}\u00ab")
+        self.write(after)
 
     def _raw(self, text: str) -> int:
         try:

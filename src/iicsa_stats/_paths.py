@@ -95,3 +95,19 @@ def root_argument(value: object, name: str = "root") -> Path:
     if "\0" in text:
         raise InvalidArgumentError(f"{name} {text!r:.80} contains a NUL character, which no path can hold")
     return Path(text)
+
+
+def is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

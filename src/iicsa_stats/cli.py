@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 
-from . import _store
-from ._output import Out, OutputError, colour, discard_stdout, escape
+from . import _paths, _store
+from ._output import Out, OutputError, colour, discard_stdout
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -176,18 +176,10 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
     out.write(f": {fig.source_line()}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
     # The quote is marked after escaping: \x01 and \x02 cannot be in the escaped text, and are no whitespace.
-    text = fig.context(chars, mark=("", ""))
     start = min(chars, p.quote_start)
-    end = start + p.quote_end - p.quote_start
-    marked = f"{escape(text[:start])}\x01{escape(text[start:end])}\x02{escape(text[end:])}"
-    before, _, rest = " ".join(marked.split()).partition("\x01")
-    quote, _, after = rest.partition("\x02")
-    out.write(f"    {before}")
-    if on:
-        out.styled(quote, "7", on)
-    else:
-        out.write(f"\u00bb{quote}\u00ab")
-    out.write(f"{after}\n")
+    out.write("    ")
+    out.marked(fig.context(chars, mark=("", "")), start, start + p.quote_end - p.quote_start, on)
+    out.write("\n")
 
 
 def _cmd_show(args: argparse.Namespace, out: Out) -> int:
@@ -355,14 +347,6 @@ def _root_option(value: str) -> Path:
         raise _UsageError(str(exc)) from None
 
 
-def _is_dir(path: Path) -> bool:
-    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
 def _source_root(value: str | None) -> Path:
     from pathlib import Path
 
@@ -370,7 +354,7 @@ def _source_root(value: str | None) -> Path:
 
     if value is not None:
         given = _root_option(value)
-        if not _is_dir(given / "data" / "curation"):
+        if not _paths.is_dir(given / "data" / "curation"):
             raise _UsageError(f"--root {_shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
@@ -405,13 +389,8 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     from .validation import format_report, validate
 
     root = _root_option(args.root) if args.root is not None else None
-    if root is not None:
-        try:
-            found = (root / "datapackage.json").is_file()
-        except OSError:
-            found = False
-        if not found:
-            raise _UsageError(f"--root {_shown(args.root)} is not a data package folder (no datapackage.json in it)")
+    if root is not None and not _paths.is_file(root / "datapackage.json"):
+        raise _UsageError(f"--root {_shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)
     if args.format == "json":
@@ -571,11 +550,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation Report, ...
     0
     """
-    if sys.stdout is None:
-        _say("error", "standard output is closed; run the command with its output going to a terminal, file or pipe")
-        return USAGE_ERROR
-    out = Out(sys.stdout)
     try:
+        out = Out(sys.stdout)
         argv = list(sys.argv[1:] if argv is None else argv)
         first = argv[0] if argv else None
         args = _parser(first if first in _COMMANDS else None).parse_args(argv)
