@@ -50,7 +50,7 @@ def check_field_types(obj: object) -> None:
 
     Examples
     --------
-    >>> from iicsa_stats.provenance import Reference
+    >>> from iicsa_stats import Reference
     >>> Reference(title="A title", url=5, confirmed=True)  # type: ignore[arg-type]
     Traceback (most recent call last):
     ...
