@@ -175,7 +175,6 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
     out.styled("Source", "1", on)
     out.write(f": {fig.source_line()}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
-    # The quote is marked after escaping: \x01 and \x02 cannot be in the escaped text, and are no whitespace.
     start = min(chars, p.quote_start)
     out.write("    ")
     out.marked(fig.context(chars, mark=("", "")), start, start + p.quote_end - p.quote_start, on)
@@ -239,7 +238,7 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     if not args.out.strip():
         raise _UsageError("--out is empty; give the folder to write into")
     target = Path(args.out)
-    shown = repr(args.out) if len(args.out) <= 100 else f"{args.out[:97]!r}..."
+    shown = _shown(args.out)
     try:
         if target.exists() and not target.is_dir():
             raise _UsageError(f"--out {shown} is a file; give a folder")
