@@ -1,82 +1,31 @@
-"""The loader's cache of the shipped tables, read with the standard library only.
+"""The join that assembles :class:`~iicsa_stats.Figure` objects from the cached rows.
 
-Figure lookups, search and the CLI go through here, so they never import pandas,
-pyarrow or frictionless.  Tables are read once per process and data root, and
-every file is checked against its pin (the SHA-256 in ``datapackage.json`` for a
-table, in the documents table for a raw text) before anything in it is used: a
-changed or damaged file is refused, never served.
+:mod:`iicsa_stats._cache` reads and pins the files; this module joins figures,
+documents, producers, caveats and their references into figures, each bound to
+the data root it was loaded from (``Figure.data_root``), so that a figure reads
+its context from that root even after ``IICSA_STATS_DATA_DIR`` changes.  The
+model modules never import this one: there is no import cycle.
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
+from . import _cache
+from ._caveat import Caveat
+from ._figure import TABLE_FIELDS, Figure
 from ._paths import data_dir
-from .caveats import Caveat
+from ._provenance import Provenance, Reference
 from .errors import DataFileError, InvalidArgumentError, UnknownFigureError
-from .figures import TABLE_FIELDS, Figure
-from .provenance import Provenance, Reference
-from .tables import RAW_PATH, Row, load_json, read_csv, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, TypeVar
 
+    from .tables import Row
+
     T = TypeVar("T")
-
-_VALIDATE = "run `iicsa-stats validate` to see every problem"
-
-
-#: The build's swap journal (see _staging.py): present only while a build swaps files in, or after it was killed.
-_JOURNAL = ".iicsa-build.journal"
-#: Per data root, the state of its files when the cached descriptor was read (see _signature).
-_SIGNATURES: dict[str, tuple[object, ...]] = {}
-
-
-def _signature(root: str) -> tuple[object, ...]:
-    """Which copy of ``datapackage.json`` and ``data/processed`` is in place (a build replaces both)."""
-    found: list[object] = [os.path.exists(os.path.join(root, _JOURNAL))]
-    for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
-        try:
-            st = os.stat(path)
-            found.append((st.st_ino, st.st_mtime_ns, st.st_size))
-        except OSError:
-            found.append(None)
-    return tuple(found)
-
-
-def _settle(root: str) -> None:
-    """Finish or wait for a build's swap into ``root`` before reading it (only when its journal is there)."""
-    if os.path.exists(os.path.join(root, _JOURNAL)):
-        from pathlib import Path
-
-        from ._staging import settle
-
-        settle(Path(root))
-
-
-@lru_cache(maxsize=2)
-def _package(root: str) -> dict[str, Any]:
-    _settle(root)
-    _SIGNATURES[root] = _signature(root)
-    path = os.path.join(root, "datapackage.json")
-    package = load_json(path)
-    if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
-        raise DataFileError(f"{path}: not a data package descriptor; reinstall or rebuild")
-    return package
-
-
-def package_list(key: str) -> list[dict[str, Any]]:
-    """A list of objects in the descriptor (``licenses``, ``sources``), or a DataFileError if it is something else."""
-    value = package().get(key, [])
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        path = os.path.join(data_dir(), "datapackage.json")
-        raise DataFileError(
-            f"{path}: {key} must be a list of objects, got {type(value).__name__} {value!r:.60}; reinstall or rebuild"
-        )
-    return value
 
 
 def consistent(read: Callable[[str], T]) -> T:
@@ -85,62 +34,51 @@ def consistent(read: Callable[[str], T]) -> T:
     A build replaces ``data/processed`` and then ``datapackage.json``; a reader
     that reads the pins before a build and a file after it would see a file
     that differs from its pin.  When a read fails and the files changed since
-    the cached descriptor was read (or a build is swapping them in), the caches
-    are dropped and the read is tried again on the new copy.
+    the cached descriptor was read, or during the read, or a build is swapping
+    them in, the caches are dropped and the read is tried again on the new copy.
     """
     root = data_dir()
     for _ in range(3):
-        before = _signature(root)
+        before = _cache.signature(root)
         try:
             return read(root)
         except DataFileError:
-            after = _signature(root)
-            if after == before == _SIGNATURES.get(root, before) and not after[0]:  # [0]: a swap under way
+            after = _cache.signature(root)
+            if after == before == _cache.SIGNATURES.get(root, before) and not after[0]:  # [0]: a swap under way
                 raise  # the files did not change: the error is real
             clear_cache()
     return read(root)
 
 
 def package() -> dict[str, Any]:
-    """The ``datapackage.json`` descriptor."""
-    return consistent(_package)
-
-
-@lru_cache(maxsize=8)
-def _rows(root: str, table: str) -> tuple[Row, ...]:
-    pins = {r.get("name"): r.get("hash") for r in _package(root)["resources"] if isinstance(r, dict)}
-    pin = pins.get(table)
-    if not isinstance(pin, str):
-        raise DataFileError(
-            f"{os.path.join(root, 'datapackage.json')}: no sha256 pin for the {table} table; reinstall or rebuild"
-        )
-    return tuple(read_csv(root, table, sha256=pin))
+    """The ``datapackage.json`` descriptor of the current data root."""
+    return consistent(_cache.package)
 
 
 def rows(table: str) -> tuple[Row, ...]:
     """Typed rows of a table from the current data root, checked against its pin."""
-    return consistent(lambda root: _rows(root, table))
+    return consistent(lambda root: _cache.rows(root, table))
 
 
-def _inconsistent(root: str, table: str, message: str) -> DataFileError:
-    path = os.path.join(root, "data", "processed", f"{table}.csv")
-    return DataFileError(f"{path}: {message}; {_VALIDATE}")
+def raw_text(raw_path: str) -> str:
+    """A raw document's text from the current data root, checked against its pin."""
+    return consistent(lambda root: _cache.raw_text(root, raw_path))
 
 
 @lru_cache(maxsize=2)
 def _figures(root: str) -> dict[str, Figure]:
-    documents = {r["document_id"]: r for r in _rows(root, "documents")}
-    producers = {r["producer_id"]: r for r in _rows(root, "producers")}
+    documents = {r["document_id"]: r for r in _cache.rows(root, "documents")}
+    producers = {r["producer_id"]: r for r in _cache.rows(root, "producers")}
     references: dict[str, list[Reference]] = {}
-    for r in _rows(root, "caveat_references"):
+    for r in _cache.rows(root, "caveat_references"):
         try:
             references.setdefault(r["caveat_id"], []).append(
                 Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
             )
         except (TypeError, ValueError) as exc:
-            raise _inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
+            raise _cache.inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
     caveats: dict[str, Caveat] = {}
-    for r in _rows(root, "caveats"):
+    for r in _cache.rows(root, "caveats"):
         try:
             caveats[r["caveat_id"]] = Caveat(
                 id=r["caveat_id"],
@@ -155,22 +93,26 @@ def _figures(root: str) -> dict[str, Figure]:
                 references=tuple(references.get(r["caveat_id"], ())),
             )
         except (TypeError, ValueError) as exc:
-            raise _inconsistent(root, "caveats", str(exc)) from None
+            raise _cache.inconsistent(root, "caveats", str(exc)) from None
     links: dict[str, list[tuple[int, str]]] = {}
-    for r in _rows(root, "figure_caveats"):
+    for r in _cache.rows(root, "figure_caveats"):
         if r["caveat_id"] not in caveats:
-            raise _inconsistent(
+            raise _cache.inconsistent(
                 root, "caveats", f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
             )
         links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
     figures: dict[str, Figure] = {}
-    for r in _rows(root, "figures"):
+    for r in _cache.rows(root, "figures"):
         doc = documents.get(r["document_id"])
         if doc is None:
-            raise _inconsistent(root, "documents", f"no document {r['document_id']!r}, cited by {r['figure_id']!r}")
+            raise _cache.inconsistent(
+                root, "documents", f"no document {r['document_id']!r}, cited by {r['figure_id']!r}"
+            )
         producer = producers.get(r["producer_id"]) if r["producer_id"] else None
         if r["producer_id"] and producer is None:
-            raise _inconsistent(root, "producers", f"no producer {r['producer_id']!r}, named by {r['figure_id']!r}")
+            raise _cache.inconsistent(
+                root, "producers", f"no producer {r['producer_id']!r}, named by {r['figure_id']!r}"
+            )
         try:
             provenance = Provenance(
                 document_id=doc["document_id"],
@@ -196,14 +138,17 @@ def _figures(root: str) -> dict[str, Figure]:
                 **{k: r[k] for k in TABLE_FIELDS},
                 caveats=tuple(caveats[c] for _, c in sorted(links.get(r["figure_id"], []))),
                 provenance=provenance,
+                data_root=root,
             )
         except (TypeError, ValueError) as exc:
-            raise _inconsistent(root, "figures", f"figure {r['figure_id']!r}: {exc}") from None
+            raise _cache.inconsistent(root, "figures", f"figure {r['figure_id']!r}: {exc}") from None
     return dict(sorted(figures.items()))
 
 
-def all_figures() -> dict[str, Figure]:
-    """Every figure by id, in id order."""
+def all_figures(root: str | None = None) -> dict[str, Figure]:
+    """Every figure by id, in id order, from ``root`` (by default the current data root)."""
+    if root is not None:
+        return _figures(root)
     return consistent(_figures)
 
 
@@ -218,39 +163,7 @@ def get_figure(figure_id: str) -> Figure:
         raise UnknownFigureError(figure_id, figures) from None
 
 
-@lru_cache(maxsize=4)
-def _raw(root: str, raw_path: str) -> str:
-    doc = next((d for d in _rows(root, "documents") if d["raw_path"] == raw_path), None)
-    if doc is None or not RAW_PATH.fullmatch(raw_path):
-        raise _inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
-    path = os.path.join(root, raw_path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise DataFileError(f"{path}: raw document unreadable ({reason}); reinstall or restore it") from None
-    if sha256_hex(data) != doc["sha256"]:
-        raise DataFileError(
-            f"{path}: the raw document differs from its SHA-256 pin in the documents table: it was changed or "
-            f"damaged; restore the verbatim capture or reinstall; {_VALIDATE}"
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
-            f"{path}: the raw document is not UTF-8 text ({exc.reason} at byte {exc.start}); restore the verbatim "
-            f"capture or reinstall; {_VALIDATE}"
-        ) from None
-
-
-def raw_text(raw_path: str) -> str:
-    """A raw document's text, checked against its pin, read only when a figure's context is asked for."""
-    return consistent(lambda root: _raw(root, raw_path))
-
-
 def clear_cache() -> None:
-    """Forget every table read so far (after the data files changed)."""
-    for cached in (_rows, _package, _figures, _raw):
-        cached.cache_clear()
-    _SIGNATURES.clear()
+    """Forget every table read and figure built so far (after the data files changed)."""
+    _cache.clear()
+    _figures.cache_clear()

@@ -19,7 +19,6 @@ The build is separate from the loader: importing :mod:`iicsa_stats` never reads
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,17 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from . import _staging
+from ._pins import PARQUET_CHECKSUMS, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, RawDocumentError
+from .errors import BuildError, CurationError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
 from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-PARQUET_CHECKSUMS = "PARQUET.sha256"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 
@@ -82,7 +81,7 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
         raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
     except OSError as exc:
         raise RawDocumentError(f"{path}: raw document {doc['id']!r} cannot be read ({_staging.reason(exc)})") from None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
         raise RawDocumentError(
             f"{path}: raw document {doc['id']!r} does not match its pin (expected sha256 {doc['sha256']} and "
@@ -255,12 +254,13 @@ def build_tables(root: Path) -> BuildResult:
             )
     if unaccounted:
         count = sum(len(stubs) for stubs in unaccounted.values())
-        raise CurationError(
+        raise UnaccountedNumbersError(
             "data/curation",
             f"{count} number{'s' if count > 1 else ''} in the raw documents {'are' if count > 1 else 'is'} not "
             "accounted for (ledger coverage below 100%). Quote each in a figure or caveat, or list it under "
             "[[excluded]] with a reason:\n"
             + "\n".join(f"{head}\n" + "\n".join(stubs) for head, stubs in unaccounted.items()),
+            count,
         )
 
     for caveat in cur.curator_caveats:
@@ -349,10 +349,6 @@ def _package(cur: Curation, raw: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
     """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
     import pyarrow as pa
@@ -389,15 +385,15 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
         raw_bytes = (root / doc["raw_path"]).read_bytes()
         resource = by_name[f"raw-{doc['document_id']}"]
         resource["bytes"] = len(raw_bytes)
-        resource["hash"] = f"sha256:{hashlib.sha256(raw_bytes).hexdigest()}"
-    checksums = []
+        resource["hash"] = resource_pin(raw_bytes)
+    checksums: dict[str, str] = {}
     for name in TABLES:
         schema = load_schema(root, name)
         data = csv_text(result.tables[name], schema).encode("utf-8")
         target = csv_path(out, name)
         target.write_bytes(data)
         by_name[name]["bytes"] = len(data)
-        by_name[name]["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        by_name[name]["hash"] = resource_pin(data)
         meta = {
             "table": name,
             "title": by_name[name]["title"],
@@ -410,8 +406,8 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
             "sources": json.dumps(package["sources"], ensure_ascii=False),
         }
         write_parquet(result.tables[name], schema, meta, parquet_path(out, name))
-        checksums.append(f"{_sha256(parquet_path(out, name))}  {name}.parquet\n")
-    (processed / PARQUET_CHECKSUMS).write_text("".join(checksums), encoding="utf-8", newline="\n")
+        checksums[f"{name}.parquet"] = sha256_hex(parquet_path(out, name).read_bytes())
+    (processed / PARQUET_CHECKSUMS).write_text(format_listing(checksums), encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
     (out / "datapackage.json").write_text(text, encoding="utf-8", newline="\n")
 
@@ -481,8 +477,6 @@ def unaccounted_report(root: Path) -> str:
     """
     try:
         build_tables(root)
-    except CurationError as exc:
-        if "not accounted for" in str(exc):
-            return str(exc)
-        raise
+    except UnaccountedNumbersError as exc:
+        return str(exc)
     return ""

@@ -12,6 +12,7 @@ import os
 import sys
 
 from . import _paths, _store
+from ._figure import Figure
 from ._output import Out, OutputError, colour, discard_stdout
 from ._version import __version__
 from .errors import (
@@ -22,7 +23,6 @@ from .errors import (
     RawDocumentError,
     UnknownFigureError,
 )
-from .figures import Figure
 from .tables import format_cell
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -202,7 +202,7 @@ def _cmd_show(args: argparse.Namespace, out: Out) -> int:
 def _cmd_search(args: argparse.Namespace, out: Out) -> int:
     import json
 
-    from .search import search
+    from ._search import search
 
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
@@ -228,107 +228,18 @@ def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: Out) -> int:
-    import json
+    from .errors import ExportError
+    from .export import export
+
+    try:
+        written = export(args.format, args.out)
+    except ExportError as exc:  # bad --out: a usage error
+        raise _UsageError(str(exc)) from None
     from pathlib import Path
 
-    from ._paths import data_root
-    from ._staging import stage_files
-    from .tables import TABLES, csv_path, parquet_path
-
-    if not args.out.strip():
-        raise _UsageError("--out is empty; give the folder to write into")
-    target = Path(args.out)
-    shown = _shown(args.out)
-    try:
-        if target.exists() and not target.is_dir():
-            raise _UsageError(f"--out {shown} is a file; give a folder")
-        resolved = target.resolve()
-    except OSError as exc:
-        raise _UsageError(f"cannot write to --out {shown}: {exc.strerror or exc}") from None
-    # Read (and check against their pins) everything to export before writing anything.
-    root = data_root()
-    inside = _package_folder(resolved, root)
-    if inside is not None:
-        raise _UsageError(
-            f"--out {shown} is inside the data package ({inside}); export into a folder of your own, e.g. ./iicsa-data"
-        )
-    package = _store.package()
-    if args.format == "json":
-        files = {
-            "figures.json": json.dumps(
-                [f.to_dict() for f in _store.all_figures().values()], indent=2, ensure_ascii=False
-            ).encode("utf-8")
-            + b"\n"
-        }
-    elif args.format in ("csv", "parquet"):
-        files = {}
-        for table in TABLES:
-            if args.format == "csv":
-                _store.rows(table)  # refuses a file that differs from its pin
-                source = csv_path(root, table)
-            else:
-                from .frames import _check_parquet_pin
-
-                _check_parquet_pin(root, table)
-                source = parquet_path(root, table)
-            files[source.name] = source.read_bytes()
-    else:
-        files = {}
-    files["ATTRIBUTION.txt"] = _attribution(package).encode("utf-8")
-
-    def write(staging: Path) -> list[str]:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        if args.format == "xlsx":
-            from .excel import write_workbook
-
-            write_workbook(staging / "iicsa-stats.xlsx")
-            return [*files, "iicsa-stats.xlsx"]
-        return list(files)
-
-    try:
-        written = stage_files(target, write, prefix=".iicsa-export-")
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise _UsageError(f"cannot write to --out {shown}: {exc.strerror or exc}{where}; nothing was written") from None
     count = len(written)
-    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(written)}\n")
+    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {Path(args.out)}: {', '.join(written)}\n")
     return 0
-
-
-def _package_folder(target: Path, root: Path) -> str | None:
-    """The folder of the data package (or of the source checkout) that ``target`` is or lies in, if any."""
-    from ._paths import checkout_root
-
-    checkout = checkout_root()
-    for base in {root.resolve(), *([checkout.resolve()] if checkout else [])}:
-        if target == base:
-            return str(base)
-        for name in ("data", "schemas"):
-            if target.is_relative_to(base / name):
-                return str(base / name)
-    return None
-
-
-def _attribution(package: dict[str, object]) -> str:
-    """The text that travels with every export: what the data is, its attribution, licence and sources."""
-    lines = [
-        str(package.get("title", "")),
-        f"Version {package.get('version', '')} of the {package.get('name', '')} data package.",
-        "",
-        "Attribution (reproduce it when you reuse the figures):",
-        f"  {package.get('attribution', '')}",
-        "",
-        "Licence:",
-        *(f"  {lic.get('title') or lic.get('name')}" for lic in _store.package_list("licenses")),
-        "",
-        "Sources:",
-        *(f"  {s.get('title')}: {s.get('path')}" for s in _store.package_list("sources")),
-        "",
-        "Read every figure with its caveats (figure_caveats links them; position 1 is the key caveat).",
-        "Units are as the source counts them: incidents and offences are different units.",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def _shown(value: str) -> str:

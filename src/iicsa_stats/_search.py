@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from . import _store
+from ._figure import Figure
 from .errors import InvalidArgumentError
-from .figures import Figure
 
 __all__ = ["search"]
 
