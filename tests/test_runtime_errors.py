@@ -177,7 +177,7 @@ def test_a_raw_text_not_utf8_with_updated_pins_is_refused_cleanly(
     _store.clear_cache()
     assert main(["show", FIGURE]) == 1
     line = one_line(capsys.readouterr().err)
-    assert "not UTF-8 text" in line and doc.raw_path in line
+    assert "not UTF-8 text" in line and doc.raw_path in line and "build failed" not in line
 
 
 # --------------------------------------------------------------------------- 7 and 12: API arguments

@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
-__all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape"]
+__all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape", "shown"]
 
 
 class OutputError(Exception):
@@ -32,6 +32,11 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def escape(text: str) -> str:
     r"""``text`` with every control character shown as a ``\uXXXX`` escape (also a valid JSON escape)."""
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown(value: str) -> str:
+    """A value for a one-line message: its repr, cut to about 100 characters."""
+    return repr(value) if len(value) <= 100 else f"{value[:97]!r}..."
 
 
 class Out:

@@ -13,7 +13,7 @@ import sys
 
 from . import _paths, _store
 from ._figure import Figure
-from ._output import Out, OutputError, colour, discard_stdout
+from ._output import Out, OutputError, colour, discard_stdout, shown
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -100,8 +100,8 @@ def _selected(args: argparse.Namespace) -> list[Figure]:
         valid = sorted({value for f in figures if isinstance(value := _get(f, attr), str)})
         unknown = [w for w in wanted if w not in valid]
         if unknown:
-            shown = ", ".join(repr(w) for w in unknown)
-            raise _UsageError(f"--{name.replace('_', '-')} {shown} matches no figure; choose from {valid}")
+            names = ", ".join(repr(w) for w in unknown)
+            raise _UsageError(f"--{name.replace('_', '-')} {names} matches no figure; choose from {valid}")
         figures = [f for f in figures if _get(f, attr) in wanted]  # repeated options: any of them
     return figures
 
@@ -213,8 +213,8 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> int:
         return 0
     if not found:
         query = " ".join(args.words)
-        shown = repr(query) if len(query) <= 80 else f"{query[:77]!r}... ({len(query)} characters)"
-        out.write(f"No figure matches {shown}. `{PROG} list` shows them all.\n")
+        echoed = repr(query) if len(query) <= 80 else f"{query[:77]!r}... ({len(query)} characters)"
+        out.write(f"No figure matches {echoed}. `{PROG} list` shows them all.\n")
         return 0
     for f in found:
         out.write(f"{f.id}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
@@ -242,10 +242,6 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
-def _shown(value: str) -> str:
-    return repr(value) if len(value) <= 100 else f"{value[:97]!r}..."
-
-
 def _root_option(value: str) -> Path:
     """The --root option as a Path; an empty value is refused (it would silently mean the default)."""
     from ._paths import root_argument
@@ -265,7 +261,7 @@ def _source_root(value: str | None) -> Path:
     if value is not None:
         given = _root_option(value)
         if not _paths.is_dir(given / "data" / "curation"):
-            raise _UsageError(f"--root {_shown(value)} is not a source checkout (no data/curation folder in it)")
+            raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
     if root is None and (Path.cwd() / "data" / "curation").is_dir():
@@ -300,7 +296,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
 
     root = _root_option(args.root) if args.root is not None else None
     if root is not None and not _paths.is_file(root / "datapackage.json"):
-        raise _UsageError(f"--root {_shown(args.root)} is not a data package folder (no datapackage.json in it)")
+        raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)
     if args.format == "json":
@@ -460,6 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation Report, ...
     0
     """
+    first = None
     try:
         out = Out(sys.stdout)
         argv = list(sys.argv[1:] if argv is None else argv)
@@ -481,6 +478,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("error", exc)
         return USAGE_ERROR
     except (CurationError, RawDocumentError, BuildError) as exc:
+        if first not in ("build", "todo"):  # a raw text the loader refuses: no build is involved
+            _say("error", exc)
+            return FAILED
         print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
         return FAILED
     except (DataFileError, IICSAStatsError) as exc:

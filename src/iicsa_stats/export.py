@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from . import _store
+from ._output import shown as _shown
 from ._attribution import attribution_text
 from ._paths import data_root
 from ._pins import check_parquet_pin
@@ -67,7 +68,8 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     Raises
     ------
     ExportError
-        If ``fmt`` is unknown, or ``out`` is empty, a file or cannot be written.
+        If ``fmt`` is unknown, or ``out`` is empty, a file, inside the data
+        package or cannot be written (nothing in it has then changed).
     DataFileError
         If a file to export differs from its pin.
     """
@@ -76,8 +78,7 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     if not str(out).strip():
         raise ExportError("--out is empty; give the folder to write into")
     target = Path(out)
-    text = str(out)
-    shown = repr(text) if len(text) <= 100 else f"{text[:97]!r}..."
+    shown = _shown(str(out))
     try:
         if target.exists() and not target.is_dir():
             raise ExportError(f"--out {shown} is a file; give a folder")
