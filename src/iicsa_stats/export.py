@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 
 from . import _store
-from ._output import shown as _shown
 from ._attribution import attribution_text
+from ._output import shown as _shown
 from ._paths import data_root
 from ._pins import check_parquet_pin
 from ._staging import stage_files
