@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
-__all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape", "shown"]
+__all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape", "say", "shown"]
 
 
 class OutputError(Exception):
@@ -34,9 +34,20 @@ def escape(text: str) -> str:
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def shown(value: str) -> str:
-    """A value for a one-line message: its repr, cut to about 100 characters."""
-    return repr(value) if len(value) <= 100 else f"{value[:97]!r}..."
+def shown(value: str, limit: int = 100) -> str:
+    """A value for a one-line message: its repr, cut to about ``limit`` characters."""
+    return repr(value) if len(value) <= limit else f"{value[: limit - 3]!r}..."
+
+
+def say(prefix: str, message: object) -> None:
+    """Print one line on standard error, control characters shown as escapes (one line, always)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+    if sys.stderr is None:
+        return  # standard error is closed too: the exit status is all that is left
+    try:
+        print(f"{prefix}: {text}", file=sys.stderr)
+    except OSError:
+        return  # standard error is unwritable too
 
 
 class Out:
@@ -50,13 +61,15 @@ class Out:
     def write(self, text: str) -> int:
         return self._raw(escape(text))
 
-    def styled(self, text: str, code: str, on: bool) -> None:
+    def styled(self, text: str, code: str, on: bool, end: str = "") -> None:
+        """Write ``text`` in the style ``code`` (an SGR code) if ``on``, then ``end`` unstyled."""
         if on:
             self._raw(f"\033[{code}m")
             self.write(text)
             self._raw("\033[0m")
         else:
             self.write(text)
+        self.write(end)
 
     def marked(self, text: str, start: int, end: int, on: bool) -> None:
         """Write ``text`` on one line (whitespace collapsed), ``text[start:end]`` marked: reversed, or in » «."""

@@ -13,13 +13,15 @@ import sys
 
 from . import _paths, _store
 from ._figure import Figure
-from ._output import Out, OutputError, colour, discard_stdout, shown
+from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
 from .errors import (
     BuildError,
+    ComparisonError,
     CurationError,
     DataFileError,
     IICSAStatsError,
+    InvalidArgumentError,
     RawDocumentError,
     UnknownFigureError,
 )
@@ -38,7 +40,7 @@ PROG = "iicsa-stats"
 USAGE_ERROR = 2
 FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COMMANDS = ("list", "show", "search", "cite", "export", "build", "validate", "todo")
+_COMMANDS = ("list", "show", "search", "cite", "compare", "export", "build", "validate", "todo")
 _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 
 
@@ -63,17 +65,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{message} (see `{self.prog} --help`)")
-
-
-def _say(prefix: str, message: object) -> None:
-    """Print one line on standard error, control characters shown as escapes (one line, always)."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-    if sys.stderr is None:
-        return  # standard error is closed too: the exit status is all that is left
-    try:
-        print(f"{PROG}: {prefix}: {text}", file=sys.stderr)
-    except OSError:
-        return  # standard error is unwritable too
 
 
 def _count(text: str) -> int:
@@ -140,8 +131,7 @@ def _cmd_list(args: argparse.Namespace, out: Out) -> int:
     else:
         bold = colour(out)
         for f in figures:
-            out.styled(f.id, "1", bold)
-            out.write(f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+            out.styled(f.id, "1", bold, end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
         out.write(f"{len(figures)} figures. `{PROG} show ID` gives each with all its caveats and its source.\n")
     return 0
 
@@ -153,8 +143,7 @@ def _unit(fig: Figure) -> str:
 def _show(fig: Figure, out: Out, chars: int) -> None:
     on = colour(out)
     p = fig.provenance
-    out.styled(fig.headline, "1", on)
-    out.write("\n")
+    out.styled(fig.headline, "1", on, end="\n")
     out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
     number_field = {"type": "number"}
     if fig.value is not None:
@@ -168,12 +157,10 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
         period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
     out.write(f"  period: {period}" + (f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else "") + "\n")
     out.write(f"  geography: {fig.geography}\n  population: {fig.population}\n")
-    out.styled("Caveats", "1", on)
-    out.write(" (key caveat first):\n")
+    out.styled("Caveats", "1", on, end=" (key caveat first):\n")
     for number, caveat in enumerate(fig.caveats, start=1):
         out.write(f"  {number}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
-    out.styled("Source", "1", on)
-    out.write(f": {fig.source_line()}\n")
+    out.styled("Source", "1", on, end=f": {fig.source_line()}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
     start = min(chars, p.quote_start)
     out.write("    ")
@@ -212,9 +199,7 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> int:
         out.write("\n")
         return 0
     if not found:
-        query = " ".join(args.words)
-        echoed = repr(query) if len(query) <= 80 else f"{query[:77]!r}... ({len(query)} characters)"
-        out.write(f"No figure matches {echoed}. `{PROG} list` shows them all.\n")
+        out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
         return 0
     for f in found:
         out.write(f"{f.id}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
@@ -225,6 +210,20 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> int:
 def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
     out.write(_store.get_figure(args.id).cite() + "\n")
     return 0
+
+
+def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
+    from .comparison import compare
+
+    comparison = compare(args.a, args.b)
+    if args.format == "json":
+        import json
+
+        json.dump(comparison.to_dict(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(f"{comparison}\n")
+    return 0 if comparison.comparable else FAILED
 
 
 def _cmd_export(args: argparse.Namespace, out: Out) -> int:
@@ -242,24 +241,13 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
-def _root_option(value: str) -> Path:
-    """The --root option as a Path; an empty value is refused (it would silently mean the default)."""
-    from ._paths import root_argument
-    from .errors import InvalidArgumentError
-
-    try:
-        return root_argument(value, "--root")
-    except InvalidArgumentError as exc:
-        raise _UsageError(str(exc)) from None
-
-
 def _source_root(value: str | None) -> Path:
     from pathlib import Path
 
     from ._paths import checkout_root
 
     if value is not None:
-        given = _root_option(value)
+        given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean the default
         if not _paths.is_dir(given / "data" / "curation"):
             raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
@@ -294,7 +282,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
 
     from .validation import format_report, validate
 
-    root = _root_option(args.root) if args.root is not None else None
+    root = _paths.root_argument(args.root, "--root") if args.root is not None else None
     if root is not None and not _paths.is_file(root / "datapackage.json"):
         raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
@@ -388,6 +376,17 @@ def _parser(only: str | None = None) -> _Parser:
     p.set_defaults(run=_cmd_cite)
 
     p = command(
+        "compare",
+        "Say whether two figures may be set side by side, and why not. Exit status 0 when they are comparable, "
+        "1 when they are not or only with caveats, 2 for bad input.",
+        "compare police-recorded-online-csa-incidents-2016-17 police-recorded-online-csa-offences-2017-18",
+    )
+    p.add_argument("a", help="a figure id (see `iicsa-stats list`)")
+    p.add_argument("b", help="another figure id")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.set_defaults(run=_cmd_compare)
+
+    p = command(
         "export",
         "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
         "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt to keep beside them.",
@@ -414,8 +413,8 @@ def _parser(only: str | None = None) -> _Parser:
 
     p = command(
         "validate",
-        "Check the data package: schemas, hashes, quotes, ledger, keys, CSV against Parquet, and (in a checkout) a "
-        "fresh rebuild. Exit status 1 lists every problem.",
+        "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
+        "checkout) a fresh rebuild. Exit status 1 lists every problem.",
         "validate --no-rebuild",
     )
     p.add_argument("--root", help="a data package folder (default: the data this package uses)")
@@ -468,26 +467,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.flush()
         return status
     except OutputError as exc:
-        _say("error", exc)
+        say(f"{PROG}: error", exc)
         discard_stdout()
         return FAILED
-    except _UsageError as exc:
-        _say("error", exc)
+    except (_UsageError, InvalidArgumentError) as exc:
+        say(f"{PROG}: error", exc)
         return USAGE_ERROR
-    except UnknownFigureError as exc:
-        _say("error", exc)
+    except (UnknownFigureError, ComparisonError) as exc:
+        say(f"{PROG}: error", exc)
         return USAGE_ERROR
     except (CurationError, RawDocumentError, BuildError) as exc:
         if first not in ("build", "todo"):  # a raw text the loader refuses: no build is involved
-            _say("error", exc)
+            say(f"{PROG}: error", exc)
             return FAILED
         print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
         return FAILED
     except (DataFileError, IICSAStatsError) as exc:
-        _say("error", exc)
+        say(f"{PROG}: error", exc)
         return FAILED
     except UnicodeEncodeError as exc:
-        _say("error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8")
+        say(
+            f"{PROG}: error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8"
+        )
         return FAILED
     except BrokenPipeError:
         discard_stdout()
