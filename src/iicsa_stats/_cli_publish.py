@@ -13,7 +13,7 @@ from . import _store
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from ._output import Out
 
 #: What each command does, and an example, for ``--help``.
 CITE_HELP = "Print a full citation for a figure (naming its original producer) or for the whole package."
@@ -45,7 +45,7 @@ def add_cite_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_cite(args: argparse.Namespace, out: TextIO) -> int:
+def run_cite(args: argparse.Namespace, out: Out) -> int:
     """``iicsa-stats cite``: one figure's citation, or the package's, in the format asked for."""
     from .citation import cite_figure, cite_package
 
@@ -69,7 +69,7 @@ def add_site_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_site(args: argparse.Namespace, out: TextIO) -> int:
+def run_site(args: argparse.Namespace, out: Out) -> int:
     """``iicsa-stats site``: write the static site."""
     from pathlib import Path
 
@@ -86,7 +86,7 @@ def run_site(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def run_export_zip(value: str, out: TextIO) -> int:
+def run_export_zip(value: str, out: Out) -> int:
     """``iicsa-stats export --format zip --out FILE``: the whole data package in one zip."""
     from pathlib import Path
 

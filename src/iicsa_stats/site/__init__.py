@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from .. import _store
 from .._figure import Figure
 from .._paths import data_root
+from .._staging import reason, swap_into
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError
 from ..notices import CONTENT_NOTICE
@@ -197,12 +197,11 @@ def _environment() -> Any:
     return env
 
 
-def _prepare(target: Path) -> tuple[Path, bool]:
-    """Check where the site goes; returns the staging folder beside it and whether an earlier site is replaced."""
+def _prepare(target: Path) -> Path:
+    """Check where the site goes; returns a new staging folder beside it (the site is written into a folder in it)."""
     if target.exists() and not target.is_dir():
         raise SiteError(f"{target} is a file; give a folder for the site")
-    replacing = target.is_dir() and any(target.iterdir())
-    if replacing and not (target / MARKER).is_file():
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
         raise SiteError(
             f"{target} is a folder that holds other files (no earlier site in it); give a new or empty folder"
         )
@@ -210,24 +209,8 @@ def _prepare(target: Path) -> tuple[Path, bool]:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".site", dir=target.parent))
     except OSError as exc:
-        raise SiteError(f"cannot write beside {target}: {exc.strerror or exc}") from None
-    return staging, replacing
-
-
-def _swap(staging: Path, target: Path) -> None:
-    """Move the finished site into place; an earlier site is removed only once the new one is there."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    try:
-        os.replace(staging, target)
-    except OSError:
-        if old is not None:
-            os.replace(old, target)  # put the earlier site back
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        raise SiteError(f"cannot write beside {target}: {reason(exc)}") from None
+    return staging
 
 
 def _render_pages(
@@ -349,9 +332,10 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     ledger = list(_store.rows("ledger"))
     downloads = _downloads(package)
     target = Path(out)
-    staging, _ = _prepare(target)
+    outer = _prepare(target)
+    staging = outer / target.name
     try:
-        (staging / "downloads").mkdir()
+        (staging / "downloads").mkdir(parents=True)
         for item in downloads:
             item["write"](staging / item["path"])
             item["size"] = _size((staging / item["path"]).stat().st_size)
@@ -368,11 +352,10 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
             encoding="utf-8",
         )
         written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-        _swap(staging, target)
+        # all or nothing: an earlier site is set aside in the staging folder, and put back if the move fails
+        swap_into(outer, target.parent, [target.name])
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SiteError(f"cannot write the site to {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        raise SiteError(f"cannot write the site to {target}: {reason(exc)}") from None
+    finally:
+        shutil.rmtree(outer, ignore_errors=True)
     return written
