@@ -17,10 +17,11 @@ from .caveats import Caveat
 from .errors import DataFileError, UnknownFigureError
 from .figures import TABLE_FIELDS, Figure
 from .provenance import Provenance, Reference
-from .tables import RAW_PATH, Row, load_json, read_csv, sha256_hex
+from .tables import RAW_PATH, Row, load_json, read_csv, resource_pins, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from typing import Any
 
 _VALIDATE = "run `iicsa-stats validate` to see every problem"
@@ -42,13 +43,8 @@ def package() -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _rows(root: str, table: str) -> tuple[Row, ...]:
-    pins = {r.get("name"): r.get("hash") for r in _package(root)["resources"] if isinstance(r, dict)}
-    pin = pins.get(table)
-    if not isinstance(pin, str):
-        raise DataFileError(
-            f"{os.path.join(root, 'datapackage.json')}: no sha256 pin for the {table} table; reinstall or rebuild"
-        )
-    return tuple(read_csv(root, table, sha256=pin))
+    pin, schema_pin = resource_pins(_package(root), table, os.path.join(root, "datapackage.json"))
+    return tuple(read_csv(root, table, sha256=pin, schema_sha256=schema_pin))
 
 
 def rows(table: str) -> tuple[Row, ...]:
@@ -63,10 +59,25 @@ def _inconsistent(root: str, table: str, message: str) -> DataFileError:
 
 @lru_cache(maxsize=2)
 def _figures(root: str) -> dict[str, Figure]:
-    documents = {r["document_id"]: r for r in _rows(root, "documents")}
-    producers = {r["producer_id"]: r for r in _rows(root, "producers")}
+    return join_figures(root, lambda table: _rows(root, table))
+
+
+def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str, Figure]:
+    """Join the typed rows of the tables into :class:`Figure` objects, as the loader serves them.
+
+    ``rows_of(table)`` gives a table's rows; ``root`` only names the files in
+    errors.  ``validate`` runs the same join on the rows it read, so that it
+    reports whatever the loader would refuse.
+
+    Raises
+    ------
+    DataFileError
+        For rows that do not join or that a model object refuses.
+    """
+    documents = {r["document_id"]: r for r in rows_of("documents")}
+    producers = {r["producer_id"]: r for r in rows_of("producers")}
     references: dict[str, list[Reference]] = {}
-    for r in _rows(root, "caveat_references"):
+    for r in rows_of("caveat_references"):
         try:
             references.setdefault(r["caveat_id"], []).append(
                 Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
@@ -74,7 +85,7 @@ def _figures(root: str) -> dict[str, Figure]:
         except ValueError as exc:
             raise _inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
     caveats: dict[str, Caveat] = {}
-    for r in _rows(root, "caveats"):
+    for r in rows_of("caveats"):
         try:
             caveats[r["caveat_id"]] = Caveat(
                 id=r["caveat_id"],
@@ -91,14 +102,14 @@ def _figures(root: str) -> dict[str, Figure]:
         except ValueError as exc:
             raise _inconsistent(root, "caveats", str(exc)) from None
     links: dict[str, list[tuple[int, str]]] = {}
-    for r in _rows(root, "figure_caveats"):
+    for r in rows_of("figure_caveats"):
         if r["caveat_id"] not in caveats:
             raise _inconsistent(
                 root, "caveats", f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
             )
         links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
     figures: dict[str, Figure] = {}
-    for r in _rows(root, "figures"):
+    for r in rows_of("figures"):
         doc = documents.get(r["document_id"])
         if doc is None:
             raise _inconsistent(root, "documents", f"no document {r['document_id']!r}, cited by {r['figure_id']!r}")

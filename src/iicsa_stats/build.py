@@ -34,7 +34,7 @@ from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError
 from .numbers import same_value, values_in
-from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
+from .tables import SCHEMA_PIN, TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path, schema_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
@@ -351,10 +351,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
-    """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
+def parquet_schema(schema: Mapping[str, Any], meta: Mapping[str, str]) -> Any:
+    """The Arrow schema of a table's Parquet file: types, nullability and descriptions from its Table Schema.
+
+    ``meta`` is the file's key-value metadata (:func:`parquet_metadata`).  The
+    build writes exactly this schema and ``validate`` compares every Parquet
+    file with it, metadata included.
+    """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     types = arrow_types()
     fields = []
@@ -365,7 +369,33 @@ def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str,
             metadata["enum"] = json.dumps(enum)
         required = field.get("constraints", {}).get("required", False)
         fields.append(pa.field(field["name"], types[field["type"]], nullable=not required, metadata=metadata))
-    arrow_schema = pa.schema(fields, metadata={**meta})
+    return pa.schema(fields, metadata={**meta})
+
+
+def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
+    """The key-value metadata the build writes into table ``name``'s Parquet file, from the descriptor.
+
+    The file travels alone: its title, licence, attribution and sources travel with it.
+    """
+    resource = next(r for r in package["resources"] if r["name"] == name)
+    return {
+        "table": name,
+        "title": resource["title"],
+        "description": resource["description"],
+        "package": package["name"],
+        "version": package["version"],
+        "attribution": package["attribution"],
+        "licenses": json.dumps(package["licenses"], ensure_ascii=False),
+        "sources": json.dumps(package["sources"], ensure_ascii=False),
+    }
+
+
+def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
+    """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow_schema = parquet_schema(schema, meta)
     columns = {
         f.name: [
             (float(row[f.name]) if f.type == pa.float64() and row.get(f.name) is not None else row.get(f.name))
@@ -396,18 +426,10 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
         target.write_bytes(data)
         by_name[name]["bytes"] = len(data)
         by_name[name]["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
-        meta = {
-            "table": name,
-            "title": by_name[name]["title"],
-            "description": by_name[name]["description"],
-            "package": package["name"],
-            "version": package["version"],
-            # the file travels alone: its attribution and licence travel with it
-            "attribution": package["attribution"],
-            "licenses": json.dumps(package["licenses"], ensure_ascii=False),
-            "sources": json.dumps(package["sources"], ensure_ascii=False),
-        }
-        write_parquet(result.tables[name], schema, meta, parquet_path(out, name))
+        # the schema is pinned like the table: the loader types every value by it
+        schema_pin = f"sha256:{hashlib.sha256(schema_path(root, name).read_bytes()).hexdigest()}"
+        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
+        write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
         checksums.append(f"{_sha256(parquet_path(out, name))}  {name}.parquet\n")
     (processed / PARQUET_CHECKSUMS).write_text("".join(checksums), encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"

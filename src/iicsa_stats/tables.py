@@ -51,6 +51,10 @@ Row = dict[str, "Any"]
 
 #: Where a raw document may live inside a data package (as the documents schema's raw_path pattern says).
 RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
+#: The property of a table resource in ``datapackage.json`` that pins its Table Schema file, like ``hash`` its data.
+SCHEMA_PIN = "schemaHash"
+#: The one form of pin the loader accepts.
+SHA256_PIN = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def _join(root: P, *parts: str) -> P:
@@ -125,9 +129,58 @@ def load_json(path: str | Path) -> Any:
         raise DataFileError(f"{path}: not valid UTF-8 JSON ({exc}); restore it from the release or rebuild") from None
 
 
-def load_schema(root: P, table: str) -> dict[str, Any]:
-    """Read a table's schema and check that it has the shape this package relies on."""
+def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
+    """The SHA-256 pins of a table's CSV file and of its schema file, as ``datapackage.json`` declares them.
+
+    The loader reads ``data/processed/TABLE.csv`` typed by ``schemas/TABLE.schema.json``
+    only when the table's resource pins both, in the form ``sha256:<64 hex digits>``.
+
+    Raises
+    ------
+    DataFileError
+        Naming ``where`` (the descriptor) and what is missing, when a pin is absent or malformed.
+    """
+    resources = package.get("resources")
+    found = [r for r in resources if isinstance(r, dict) and r.get("name") == table] if isinstance(resources, list) else []
+    if not found:
+        raise DataFileError(f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild")
+    resource = found[-1]
+    pins = []
+    for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
+        pin = resource.get(key)
+        if not isinstance(pin, str):
+            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
+        if not SHA256_PIN.fullmatch(pin):
+            raise DataFileError(
+                f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
+                "reinstall or rebuild"
+            )
+        pins.append(pin)
+    return pins[0], pins[1]
+
+
+def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, Any]:
+    """Read a table's schema and check that it has the shape this package relies on.
+
+    With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
+    schema file whose bytes differ is refused before anything in it is used.
+    """
     path = schema_path(root, table)
+    if sha256 is not None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            raise DataFileError(f"{path}: file is missing; restore it from the release or reinstall") from None
+        except OSError as exc:
+            raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
+        found = f"sha256:{sha256_hex(data)}"
+        if found != sha256:
+            raise DataFileError(
+                f"{path}: the schema differs from its pin in datapackage.json (expected {sha256}, found {found}): "
+                "it was changed or damaged; restore it from the release or reinstall; `iicsa-stats validate` "
+                "lists every problem"
+            )
     schema: dict[str, Any] = load_json(path)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
@@ -201,11 +254,19 @@ def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> st
     return buffer.getvalue()
 
 
-def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sha256: str | None = None) -> list[Row]:
+def read_csv(
+    root: P,
+    table: str,
+    schema: Mapping[str, Any] | None = None,
+    *,
+    sha256: str | None = None,
+    schema_sha256: str | None = None,
+) -> list[Row]:
     """Read a processed CSV table into typed rows.
 
     With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
-    file whose bytes differ is refused before anything in it is used.
+    file whose bytes differ is refused before anything in it is used; with
+    ``schema_sha256``, so is a schema file that differs from its pin.
 
     Raises
     ------
@@ -214,7 +275,7 @@ def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sh
         or a cell is not of its column's type.  The message names the file,
         the row and the column.
     """
-    schema = schema or load_schema(root, table)
+    schema = schema or load_schema(root, table, sha256=schema_sha256)
     path = csv_path(root, table)
     names = field_names(schema)
     fix = "restore it from the release or rebuild it with `iicsa-stats build`"

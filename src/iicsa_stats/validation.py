@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import _paths
+from . import _check_extra, _check_meta, _check_refs, _check_tables, _paths
 from .errors import CurationError, DataFileError, IICSAStatsError
 from .figures import RANGE_QUALIFIERS
 from .numbers import find_numbers, same_value, values_in
@@ -231,6 +231,10 @@ def format_report(problems: Sequence[Problem]) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+class _Refused(Exception):
+    """A file that validate does not read (already reported)."""
+
+
 @dataclass
 class _Package:
     """What could be read of a data package; unreadable parts are left out and reported."""
@@ -239,6 +243,8 @@ class _Package:
     problems: list[Problem] = field(default_factory=list)
     descriptor: dict[str, Any] | None = None
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The bytes of every schema file that could be read, by table (checked against its pin).
+    schema_bytes: dict[str, bytes] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
     raw_bytes: dict[str, bytes] = field(default_factory=dict)
     raw_texts: dict[str, str] = field(default_factory=dict)
@@ -246,6 +252,28 @@ class _Package:
     unreadable: set[str] = field(default_factory=set)
     #: Documents whose raw text could not be read, each with its file.
     text_failures: dict[str, str] = field(default_factory=dict)
+    #: Files validate does not read (outside the root, not a regular file, far too large), with the reason.
+    refused: dict[str, str] = field(default_factory=dict)
+
+    def pinned_bytes(self, rel: str) -> Any:
+        """The size ``datapackage.json`` pins for the file at ``rel``, if any."""
+        for resource in (self.descriptor or {}).get("resources", []):
+            if isinstance(resource, dict) and resource.get("path") == rel:
+                return resource.get("bytes")
+        return None
+
+    def refuse(self, path: Path, *, pinned_bytes: Any = None, table: str | None = None) -> bool:
+        """Whether ``path`` must not be read (see :func:`_check_refs.refusal`); reported once, by ``files``."""
+        rel = self.rel(path)
+        if rel in self.refused:
+            return True
+        why = _check_refs.refusal(self.root, path, pinned_bytes=pinned_bytes)
+        if why is None:
+            return False
+        self.refused[rel] = why
+        self.unreadable.add(rel)
+        self.add(check="files", file=rel, table=table, message=f"{why}; {_RESTORE_FIX}")
+        return True
 
     def rel(self, path: Path) -> str:
         try:
@@ -308,7 +336,11 @@ def _load(root: Path) -> _Package:
     pkg = _Package(root=root)
     descriptor_path = root / "datapackage.json"
     try:
+        if pkg.refuse(descriptor_path):
+            raise _Refused
         descriptor = load_json(descriptor_path)
+    except _Refused:
+        pass
     except DataFileError as exc:
         pkg.unreadable_file(descriptor_path, exc)
     except OSError as exc:  # a folder in its place, no permission: load_json only turns a missing file into words
@@ -324,13 +356,19 @@ def _load(root: Path) -> _Package:
                 message=f"not a data package descriptor (no list of resources); {_REBUILD_FIX}",
             )
     for table in TABLES:
+        if pkg.refuse(schema_path(root, table), table=table):
+            continue
         try:
             pkg.schemas[table] = load_schema(root, table)
+            pkg.schema_bytes[table] = schema_path(root, table).read_bytes()
         except DataFileError as exc:
             pkg.unreadable_file(schema_path(root, table), exc, table)
         except OSError as exc:
             pkg.read_failed(schema_path(root, table), exc, _RESTORE_FIX, table)
     for table, schema in pkg.schemas.items():
+        path = csv_path(root, table)
+        if pkg.refuse(path, pinned_bytes=pkg.pinned_bytes(pkg.rel(path)), table=table):
+            continue
         try:
             pkg.tables[table] = read_csv(root, table, schema)
         except DataFileError as exc:
@@ -339,8 +377,10 @@ def _load(root: Path) -> _Package:
             pkg.read_failed(csv_path(root, table), exc, _RESTORE_FIX, table)
 
     # Raw documents: listed by the documents table, or else by the descriptor's raw resources.
+    sizes: dict[str, Any] = {}
     if "documents" in pkg.tables:
         sources = {row["document_id"]: row["raw_path"] for row in pkg.tables["documents"]}
+        sizes = {row["document_id"]: row.get("bytes") for row in pkg.tables["documents"]}
     elif pkg.descriptor is not None:
         sources = {
             str(r["name"]).removeprefix("raw-"): r.get("path")
@@ -363,6 +403,9 @@ def _load(root: Path) -> _Package:
         pkg.raw_paths[doc_id] = raw_path
         path = root / raw_path
         fix = "restore the verbatim capture from the release or the source checkout"
+        if pkg.refuse(path, pinned_bytes=sizes.get(doc_id, pkg.pinned_bytes(raw_path))):
+            pkg.text_failures[doc_id] = raw_path
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -403,15 +446,55 @@ def _foreign_tables(pkg: _Package, table: str | None) -> set[str]:
     return targets
 
 
+def _frictionless_may_see(pkg: _Package) -> bool:
+    """Report every reference frictionless must not follow; True when there is none (see :mod:`_check_refs`)."""
+    found = list(_check_refs.descriptor_problems(pkg.root, pkg.descriptor or {}))
+    for table, schema in pkg.schemas.items():
+        rel = pkg.rel(schema_path(pkg.root, table))
+        found += [(f"{rel} {where}", value, why) for where, value, why in _check_refs.nested_problems(schema)]
+    for where, value, why in found:
+        pkg.add(
+            check="package",
+            file="datapackage.json",
+            found=value,
+            message=f"{where} {why}: a data package refers only to files inside its own folder; {_REBUILD_FIX}",
+        )
+    if found:
+        pkg.add(
+            check="package",
+            file="datapackage.json",
+            message="frictionless was not run on the package, so that nothing outside it is read or fetched; "
+            "it runs once the references above are fixed",
+        )
+    return not found
+
+
+def _frictionless_source(pkg: _Package) -> Any:
+    """``datapackage.json`` for frictionless, without the resources whose files validate refused to read."""
+    path = str(pkg.root / "datapackage.json")
+    if not pkg.refused or pkg.descriptor is None:
+        return path
+    descriptor = dict(pkg.descriptor)
+    descriptor["resources"] = [
+        r for r in descriptor["resources"] if not (isinstance(r, dict) and r.get("path") in pkg.refused)
+    ]
+    return descriptor
+
+
 def _check_package(pkg: _Package) -> None:
     path = pkg.root / "datapackage.json"
     if "datapackage.json" in pkg.unreadable or not _is_file(path):
         pkg.skipped("package", ["datapackage.json"])  # the file itself is reported by `files`
         return
+    for kwargs in _check_meta.metadata_problems(pkg.descriptor or {}):
+        pkg.add(check="package", **kwargs)
+    if not _frictionless_may_see(pkg):
+        return
     import frictionless
 
     try:
-        report = frictionless.validate(str(path))
+        with _check_refs.offline():
+            report = frictionless.validate(_frictionless_source(pkg), basepath=str(pkg.root))
     except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use
         pkg.add(
             check="package",
@@ -484,6 +567,10 @@ def _check_checksums(pkg: _Package) -> None:
     if "datapackage.json" in pkg.unreadable:
         pkg.skipped("checksums", ["datapackage.json"])  # its sizes and hashes; PARQUET.sha256 is still checked
     if pkg.descriptor is not None:
+        for kwargs in _check_meta.layout_problems(pkg.descriptor):
+            pkg.add(check="checksums", **kwargs)
+        for kwargs in _check_meta.pin_problems(pkg.root, pkg.descriptor, pkg.schema_bytes):
+            pkg.add(check="checksums", **kwargs)
         for resource in pkg.descriptor["resources"]:
             if not isinstance(resource, dict) or ("bytes" not in resource and "hash" not in resource):
                 continue
@@ -498,6 +585,8 @@ def _check_checksums(pkg: _Package) -> None:
             _check_file_digest(pkg, pkg.root / str(rel), resource, _resource_table(name))
     listing = pkg.root / "data" / "processed" / _PARQUET_CHECKSUMS
     listing_rel = pkg.rel(listing)
+    if pkg.refuse(listing):
+        return
     try:
         lines = listing.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -534,6 +623,8 @@ def _check_checksums(pkg: _Package) -> None:
                 check="checksums", file=listing_rel, table=table, message=f"has no SHA-256 for {name}; {_REBUILD_FIX}"
             )
             continue
+        if pkg.refuse(path, table=table):
+            continue
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
@@ -552,7 +643,7 @@ def _check_checksums(pkg: _Package) -> None:
 
 def _check_file_digest(pkg: _Package, path: Path, resource: Mapping[str, Any], table: str | None) -> None:
     rel = pkg.rel(path)
-    if rel in pkg.unreadable:
+    if rel in pkg.unreadable or pkg.refuse(path, pinned_bytes=resource.get("bytes"), table=table):
         return
     try:
         data = path.read_bytes()
@@ -917,6 +1008,8 @@ def _check_keys(pkg: _Package) -> None:
             }
 
         primary = schema.get("primaryKey") or []
+        for kwargs in _check_tables.order_problems(table, rows, primary, rel):
+            pkg.add(check="keys", **kwargs)
         seen: set[tuple[Any, ...]] = set()
         for row in rows:
             key = tuple(row.get(k) for k in primary)
@@ -1005,6 +1098,20 @@ def _check_keys(pkg: _Package) -> None:
     if figures and "figure_caveats" not in pkg.tables:
         skipped.add(pkg.table_source("figure_caveats"))
     pkg.skipped("keys", skipped)
+    _check_join(pkg)
+
+
+def _check_join(pkg: _Package) -> None:
+    """Whatever the loader's join refuses is a problem, unless a problem already names the file it refuses."""
+    refusal = _check_tables.join_problem(str(pkg.root), pkg.tables)
+    if refusal is None:
+        return
+    message = pkg.relative(refusal["message"])
+    named = {p.file for p in pkg.problems if p.file}
+    culprit = next((f for f in named if f"{f}:" in message or f"{f}," in message), None)
+    if culprit is None:
+        file = re.search(r"data/processed/[a-z_]+\.csv", message)
+        pkg.add(check="keys", file=file.group(0) if file else None, message=message)
 
 
 # --------------------------------------------------------------------------- parquet
@@ -1022,6 +1129,8 @@ def _check_parquet(pkg: _Package) -> None:
     for table, schema in pkg.schemas.items():
         path = parquet_path(pkg.root, table)
         rel = pkg.rel(path)
+        if rel in pkg.refused or pkg.refuse(path, table=table):
+            continue
         if not _is_file(path):  # pyarrow would read a folder as a (possibly empty) data set
             reason = "is a folder, not a file" if _is_dir(path) else "file is missing"
             pkg.add(check="parquet", file=rel, table=table, message=f"{reason}; {_REBUILD_FIX}")
@@ -1122,6 +1231,16 @@ def _check_rebuild(pkg: _Package) -> None:
     from .build import build
 
     figure_ids = {fig["figure_id"] for fig in pkg.figures()}
+    outside = _refused_sources(pkg)
+    if outside:
+        pkg.add(
+            check="rebuild",
+            message=f"the rebuild was not run: {_names(outside)} "
+            f"{'is' if len(outside) == 1 else 'are'} not a regular file inside the package root "
+            "(a symbolic link leaving it, or a pipe or device); replace "
+            f"{'it' if len(outside) == 1 else 'them'} with the file itself",
+        )
+        return
     with tempfile.TemporaryDirectory(prefix="iicsa-validate-") as tmp:
         out = Path(tmp) / "package"
         try:
@@ -1142,11 +1261,27 @@ def _check_rebuild(pkg: _Package) -> None:
         _compare_parquet(pkg, out)
 
 
+def _refused_sources(pkg: _Package) -> list[str]:
+    """The files a build would read (curation, raw texts, schemas) that validate must not read."""
+    found = []
+    for folder in ("data/curation", "data/raw", "schemas"):
+        base = pkg.root / folder
+        if _check_refs.refusal(pkg.root, base) is not None:
+            found.append(folder)
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            for name in dirnames + filenames:
+                path = Path(dirpath) / name
+                if _check_refs.refusal(pkg.root, path) is not None:
+                    found.append(pkg.rel(path))
+    return sorted(found)
+
+
 def _compare_bytes(pkg: _Package, name: str, fresh: Path) -> None:
     committed = pkg.root / name
     table = name.removeprefix("data/processed/").removesuffix(".csv") if name.endswith(".csv") else None
     fix = "rebuild with `iicsa-stats build` and commit the result"
-    if name in pkg.unreadable:
+    if name in pkg.unreadable or name in pkg.refused:
         return  # reported by `files`; comparing it line by line would only repeat that
     try:
         old = committed.read_bytes()
@@ -1192,7 +1327,7 @@ def _compare_parquet(pkg: _Package, out: Path) -> None:
     for table in TABLES:
         committed = parquet_path(pkg.root, table)
         rel = pkg.rel(committed)
-        if not _is_file(committed):
+        if not _is_file(committed) or rel in pkg.refused:
             continue  # reported by `parquet`
         try:
             old = pq.read_table(committed)
@@ -1297,6 +1432,10 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         ]
     run_rebuild = will_rebuild(root, rebuild)
     pkg = _load(root)
+    for kwargs in _check_extra.extra_problems(
+        root, pkg.raw_paths.values(), raw_known="documents" in pkg.tables or pkg.descriptor is not None
+    ):
+        pkg.add(check="files", **kwargs)
     checks = [
         ("package", _check_package),
         ("checksums", _check_checksums),
