@@ -393,7 +393,6 @@ def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
 def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
     """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     arrow_schema = parquet_schema(schema, meta)
     columns = {
@@ -403,8 +402,14 @@ def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str,
         ]
         for f in arrow_schema
     }
-    table = pa.table(columns, schema=arrow_schema)
-    pq.write_table(table, path, compression="zstd")
+    write_arrow(pa.table(columns, schema=arrow_schema), path)
+
+
+def write_arrow(table: Any, where: Any) -> None:
+    """Write an Arrow table as Parquet with the build's settings (``validate`` rewrites with the same)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, where, compression="zstd")
 
 
 def write_package(result: BuildResult, root: Path, out: Path) -> None:

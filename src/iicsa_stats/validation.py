@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import _check_extra, _check_meta, _check_refs, _check_tables, _paths
+from . import _check_extra, _check_meta, _check_parquet_meta, _check_refs, _check_tables, _paths
 from .errors import CurationError, DataFileError, IICSAStatsError
 from .figures import RANGE_QUALIFIERS
 from .numbers import find_numbers, same_value, values_in
@@ -1174,6 +1174,15 @@ def _check_parquet(pkg: _Package) -> None:
                 )
             else:
                 comparable.append(name)
+        expected_schema = _check_parquet_meta.expected_schema(schema, pkg.descriptor, table)
+        footer = itertools.chain(
+            _check_parquet_meta.schema_problems(arrow.schema, expected_schema) if expected_schema else (),
+            _check_parquet_meta.footer_problems(path, expected_schema) if expected_schema else (),
+            _check_parquet_meta.statistics_problems(path),
+            _check_parquet_meta.writer_problems(path, arrow, expected_schema) if expected_schema else (),
+        )
+        for kwargs in footer:
+            pkg.add(check="parquet", file=rel, table=table, **kwargs)
         if table not in pkg.tables:
             skipped.add(pkg.table_source(table))  # the CSV is unreadable: reported by `files`
             continue
