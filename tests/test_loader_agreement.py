@@ -27,14 +27,17 @@ loader side of issue 11 (branch ``relrun``), recorded here so that it is seen.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_mutations import MUTATIONS, figure_row
+
+from iicsa_stats.build import build
+from iicsa_stats.errors import IICSAStatsError
+from iicsa_stats.validation import Problem, format_report, validate
+from test_mutations import MUTATIONS
 from test_validate_reliability import (
     PROCESSED,
     _flip,
@@ -48,11 +51,6 @@ from test_validate_reliability import (
     resource,
     write_descriptor,
 )
-
-from iicsa_stats.build import build
-from iicsa_stats.errors import IICSAStatsError
-from iicsa_stats.tables import TABLES
-from iicsa_stats.validation import Problem, format_report, validate
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURE = "police-recorded-online-csa-offences-2017-18"
@@ -94,7 +92,9 @@ def _file(rel: str, content: bytes | None) -> Callable[[Path], None]:
     return damage
 
 
-def _cell(table: str, column: str, value: str, where: Callable[[dict[str, str]], bool] | None = None) -> Callable[[Path], None]:
+def _cell(
+    table: str, column: str, value: str, where: Callable[[dict[str, str]], bool] | None = None
+) -> Callable[[Path], None]:
     def damage(pkg: Path) -> None:
         def edit(rows: list[dict[str, str]]) -> None:
             target = next(r for r in rows if where is None or where(r))
@@ -125,7 +125,7 @@ def _add_row(table: str, values: dict[str, str]) -> Callable[[Path], None]:
 def _md5_pin(pkg: Path) -> None:
     data = descriptor(pkg)
     res = resource(data, "figures")
-    res["hash"] = "md5:" + hashlib.md5((pkg / res["path"]).read_bytes()).hexdigest()  # noqa: S324 (not security)
+    res["hash"] = "md5:" + hashlib.md5((pkg / res["path"]).read_bytes()).hexdigest()
     write_descriptor(pkg, data)
 
 
@@ -222,7 +222,8 @@ CASES: dict[str, Case] = {
         damage=_descriptor_edit(lambda d: resource(d, "figures").pop("hash")), loader="refuses", repin=False
     ),
     "table-resource-removed": Case(
-        damage=_descriptor_edit(lambda d: d["resources"].remove(resource(d, "caveats"))), loader="refuses",
+        damage=_descriptor_edit(lambda d: d["resources"].remove(resource(d, "caveats"))),
+        loader="refuses",
         repin=False,
     ),
     "table-pinned-with-md5": Case(damage=_md5_pin, loader="refuses", repin=False),
@@ -237,41 +238,47 @@ CASES: dict[str, Case] = {
         why="the schema is the one pinned, so the loader types value as a string; the Parquet column no longer "
         "has the schema's type",
     ),
-    "table-changed-not-re-pinned": Case(damage=_cell("producers", "name", "Someone else"), loader="refuses",
-                                         repin=False),
+    "table-changed-not-re-pinned": Case(
+        damage=_cell("producers", "name", "Someone else"), loader="refuses", repin=False
+    ),
     # --- the CSV files, re-pinned: the loader's own reading refuses them
     "csv-missing": Case(damage=_file(f"{PROCESSED}/caveats.csv", None), loader="refuses", repin=False),
     "csv-empty": Case(damage=_file(f"{PROCESSED}/figure_caveats.csv", b""), loader="refuses"),
-    "csv-not-utf8": Case(damage=_file(f"{PROCESSED}/producers.csv", b"producer_id,name\n\xff\xfe,x\n"),
-                         loader="refuses"),
-    "csv-unclosed-quote": Case(damage=lambda p: (p / PROCESSED / "ledger.csv").open("a").write('x,"unclosed\n'),
-                               loader="refuses"),
+    "csv-not-utf8": Case(
+        damage=_file(f"{PROCESSED}/producers.csv", b"producer_id,name\n\xff\xfe,x\n"), loader="refuses"
+    ),
+    "csv-unclosed-quote": Case(
+        damage=lambda p: (p / PROCESSED / "ledger.csv").open("a").write('x,"unclosed\n'), loader="refuses"
+    ),
     "csv-other-header": Case(
         damage=lambda p: (p / PROCESSED / "producers.csv").write_text(
             (p / PROCESSED / "producers.csv").read_text().replace("producer_id", "producer", 1)
         ),
         loader="refuses",
     ),
-    "csv-short-row": Case(damage=lambda p: (p / PROCESSED / "documents.csv").open("a").write("a,b\n"),
-                          loader="refuses"),
+    "csv-short-row": Case(
+        damage=lambda p: (p / PROCESSED / "documents.csv").open("a").write("a,b\n"), loader="refuses"
+    ),
     "csv-bad-type": Case(damage=_cell("figures", "quote_start", "twelve"), loader="refuses"),
     "csv-required-missing": Case(damage=_cell("figures", "unit", ""), loader="refuses"),
     # --- the join of the tables into figures, re-pinned
-    "link-to-a-missing-caveat": Case(damage=_cell("figure_caveats", "caveat_id", "no-such-caveat"),
-                                     loader="refuses"),
-    "figure-names-a-missing-document": Case(damage=_cell("figures", "document_id", "no-such-document"),
-                                            loader="refuses"),
+    "link-to-a-missing-caveat": Case(damage=_cell("figure_caveats", "caveat_id", "no-such-caveat"), loader="refuses"),
+    "figure-names-a-missing-document": Case(
+        damage=_cell("figures", "document_id", "no-such-document"), loader="refuses"
+    ),
     "figure-names-a-missing-producer": Case(
         damage=_cell("figures", "producer_id", "no-such-producer", lambda r: bool(r["producer_id"])),
         loader="refuses",
     ),
     "caveat-of-an-unknown-kind": Case(damage=_cell("caveats", "kind", "other"), loader="refuses"),
-    "reference-not-a-web-address": Case(damage=_cell("caveat_references", "url", "ftp://example.org/x"),
-                                        loader="refuses"),
+    "reference-not-a-web-address": Case(
+        damage=_cell("caveat_references", "url", "ftp://example.org/x"), loader="refuses"
+    ),
     "curator-caveat-without-references": Case(damage=_drop_references, loader="refuses"),
     "source-caveat-with-a-reference": Case(damage=_reference_for_source_caveat, loader="refuses"),
-    "figure-without-caveats": Case(damage=_drop_rows("figure_caveats", lambda r: r["figure_id"] == FIGURE),
-                                   loader="refuses"),
+    "figure-without-caveats": Case(
+        damage=_drop_rows("figure_caveats", lambda r: r["figure_id"] == FIGURE), loader="refuses"
+    ),
     "figure-id-not-a-slug": Case(damage=_cell("figures", "figure_id", "Not A Slug"), loader="refuses"),
     "figure-unknown-unit": Case(damage=_cell("figures", "unit", "widgets"), loader="refuses"),
     "figure-range-and-value": Case(
@@ -287,14 +294,12 @@ CASES: dict[str, Case] = {
         damage=_cell("figures", "quote_end", "100000", lambda r: r["figure_id"] == FIGURE), loader="refuses"
     ),
     # --- the raw texts
-    "raw-changed-not-re-pinned": Case(damage=_raw(lambda b: b.replace(b"8,525", b"8,526")), loader="refuses",
-                                      repin=False),
-    "raw-missing": Case(damage=_file("data/raw/iicsa-internet-report-b1.txt", None), loader="refuses",
-                        repin=False),
-    "raw-not-utf8-re-pinned (issue 11.2b)": Case(damage=_raw(lambda b: b + b"\xff"), loader="traceback"),
-    "raw-path-outside-data-raw": Case(
-        damage=_cell("documents", "raw_path", "../secret.txt"), loader="refuses"
+    "raw-changed-not-re-pinned": Case(
+        damage=_raw(lambda b: b.replace(b"8,525", b"8,526")), loader="refuses", repin=False
     ),
+    "raw-missing": Case(damage=_file("data/raw/iicsa-internet-report-b1.txt", None), loader="refuses", repin=False),
+    "raw-not-utf8-re-pinned (issue 11.2b)": Case(damage=_raw(lambda b: b + b"\xff"), loader="traceback"),
+    "raw-path-outside-data-raw": Case(damage=_cell("documents", "raw_path", "../secret.txt"), loader="refuses"),
     # --- the mutation tests' damages (figures.csv, figures.parquet, raw text, ledger)
     **{
         f"mutation-{kind}": Case(
@@ -318,28 +323,44 @@ CASES: dict[str, Case] = {
         why="the raw text matches its (new) pin; only its quotes and ledger show that it changed",
     ),
     # --- the other cases of issue 11
-    "schema-url (issue 11.0)": Case(damage=_schema_url, loader="serves", repin=False,
-                                    why="the loader reads schemas/TABLE.schema.json, never the resource's schema"),
-    "parquet-byte-in-values (issue 11.3)": Case(damage=_parquet_flip_values, loader="serves",
-                                               why="the loader does not read Parquet files"),
-    "parquet-byte-in-statistics (issue 11.3)": Case(damage=_parquet_flip_statistics, loader="serves",
-                                                   why="the loader does not read Parquet files"),
-    "parquet-footer-licence (issue 11.10)": Case(damage=_parquet_flip_footer, loader="serves",
-                                                why="the loader does not read Parquet files"),
+    "schema-url (issue 11.0)": Case(
+        damage=_schema_url,
+        loader="serves",
+        repin=False,
+        why="the loader reads schemas/TABLE.schema.json, never the resource's schema",
+    ),
+    "parquet-byte-in-values (issue 11.3)": Case(
+        damage=_parquet_flip_values, loader="serves", why="the loader does not read Parquet files"
+    ),
+    "parquet-byte-in-statistics (issue 11.3)": Case(
+        damage=_parquet_flip_statistics, loader="serves", why="the loader does not read Parquet files"
+    ),
+    "parquet-footer-licence (issue 11.10)": Case(
+        damage=_parquet_flip_footer, loader="serves", why="the loader does not read Parquet files"
+    ),
     **{
-        f"metadata-{key}-removed (issue 11.4)": Case(damage=_delete_key(key), loader="serves", repin=False,
-                                                     why="the loader serves figures without the package metadata")
+        f"metadata-{key}-removed (issue 11.4)": Case(
+            damage=_delete_key(key),
+            loader="serves",
+            repin=False,
+            why="the loader serves figures without the package metadata",
+        )
         for key in ("name", "version", "licenses", "attribution")
     },
     "licenses-a-string (issue 11.4)": Case(
-        damage=_descriptor_edit(lambda d: d.__setitem__("licenses", "CC-BY-4.0")), loader="serves", repin=False,
+        damage=_descriptor_edit(lambda d: d.__setitem__("licenses", "CC-BY-4.0")),
+        loader="serves",
+        repin=False,
         why="the lookup does not read the licences (the DataFrame functions do: issue 11.9, relrun)",
     ),
-    "rows-out-of-order (issue 11.5)": Case(damage=_reverse("figures"), loader="serves",
-                                           why="the loader sorts figures by id; the order is the build's promise "
-                                           "to readers of the files"),
-    "extra-file (issue 11.11)": Case(damage=_extra_file, loader="serves", repin=False,
-                                     why="the loader reads only the package's own files"),
+    "rows-out-of-order (issue 11.5)": Case(
+        damage=_reverse("figures"),
+        loader="serves",
+        why="the loader sorts figures by id; the order is the build's promise to readers of the files",
+    ),
+    "extra-file (issue 11.11)": Case(
+        damage=_extra_file, loader="serves", repin=False, why="the loader reads only the package's own files"
+    ),
     "junk-rows-2mb (issue 11.13)": Case(damage=_junk_rows, loader="refuses", repin=False),
 }
 

@@ -46,7 +46,11 @@ def extra_problems(root: Path, raw_paths: Iterable[str], *, raw_known: bool) -> 
         for entry in entries:
             if entry in names:
                 continue
-            kind = "folder" if os.path.isdir(root / folder / entry) and not os.path.islink(root / folder / entry) else "file"
+            kind = (
+                "folder"
+                if os.path.isdir(root / folder / entry) and not os.path.islink(root / folder / entry)
+                else "file"
+            )
             yield {
                 "file": f"{folder}/{entry}",
                 "message": f"an extra {kind} in {folder}, which is not part of the data package (nothing describes "

@@ -84,7 +84,10 @@ def layout_problems(descriptor: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Every table's CSV and Parquet resource, once each, at the paths the loader and the build use."""
     resources = [r for r in descriptor.get("resources", []) if isinstance(r, dict)]
     for table in TABLES:
-        for name, path in ((table, f"data/processed/{table}.csv"), (f"{table}-parquet", f"data/processed/{table}.parquet")):
+        for name, path in (
+            (table, f"data/processed/{table}.csv"),
+            (f"{table}-parquet", f"data/processed/{table}.parquet"),
+        ):
             found = [r for r in resources if r.get("name") == name]
             where = {"file": _DESCRIPTOR, "table": table}
             if len(found) != 1:

@@ -77,7 +77,9 @@ def refusal(root: Path, path: Path, *, pinned_bytes: Any = None) -> str | None:
     size (``pinned_bytes``) or, with no pin, than :data:`MAX_UNPINNED_BYTES`.
     """
     if not _inside(root, path):
-        return "is a symbolic link (or lies below one) to a place outside the package root; validate reads nothing there"
+        return (
+            "is a symbolic link (or lies below one) to a place outside the package root; validate reads nothing there"
+        )
     try:
         info = os.stat(path)
     except OSError:
@@ -174,7 +176,7 @@ def offline() -> Iterator[None]:
     import frictionless
     import requests  # frictionless's own HTTP client
 
-    class Refuse(requests.adapters.BaseAdapter):  # type: ignore[misc]
+    class Refuse(requests.adapters.BaseAdapter):  # type: ignore[misc,unused-ignore]
         def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
             raise _RefusedRequestError(f"validate never fetches anything ({request.url!r} refused)")
 

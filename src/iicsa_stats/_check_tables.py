@@ -25,9 +25,7 @@ def _sortable(value: Any) -> tuple[int, Any]:
     return (0, "") if value is None else (1, value)
 
 
-def order_problems(
-    table: str, rows: Sequence[Row], primary: Sequence[str], rel: str
-) -> Iterator[dict[str, Any]]:
+def order_problems(table: str, rows: Sequence[Row], primary: Sequence[str], rel: str) -> Iterator[dict[str, Any]]:
     """One problem when ``rows`` are not in the order of their primary key, naming the first row out of place."""
     if not primary:
         return

@@ -141,9 +141,13 @@ def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[s
         Naming ``where`` (the descriptor) and what is missing, when a pin is absent or malformed.
     """
     resources = package.get("resources")
-    found = [r for r in resources if isinstance(r, dict) and r.get("name") == table] if isinstance(resources, list) else []
+    found = (
+        [r for r in resources if isinstance(r, dict) and r.get("name") == table] if isinstance(resources, list) else []
+    )
     if not found:
-        raise DataFileError(f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild")
+        raise DataFileError(
+            f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild"
+        )
     resource = found[-1]
     pins = []
     for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):

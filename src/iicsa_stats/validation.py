@@ -231,7 +231,7 @@ def format_report(problems: Sequence[Problem]) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """A file that validate does not read (already reported)."""
 
 
@@ -337,9 +337,9 @@ def _load(root: Path) -> _Package:
     descriptor_path = root / "datapackage.json"
     try:
         if pkg.refuse(descriptor_path):
-            raise _Refused
+            raise _RefusedError
         descriptor = load_json(descriptor_path)
-    except _Refused:
+    except _RefusedError:
         pass
     except DataFileError as exc:
         pkg.unreadable_file(descriptor_path, exc)
@@ -1174,15 +1174,16 @@ def _check_parquet(pkg: _Package) -> None:
                 )
             else:
                 comparable.append(name)
-        expected_schema = _check_parquet_meta.expected_schema(schema, pkg.descriptor, table)
-        footer = itertools.chain(
-            _check_parquet_meta.schema_problems(arrow.schema, expected_schema) if expected_schema else (),
-            _check_parquet_meta.footer_problems(path, expected_schema) if expected_schema else (),
-            _check_parquet_meta.statistics_problems(path),
-            _check_parquet_meta.writer_problems(path, arrow, expected_schema) if expected_schema else (),
-        )
-        for kwargs in footer:
-            pkg.add(check="parquet", file=rel, table=table, **kwargs)
+        if comparable == names:  # the file has the table's columns and types: compare what else readers see
+            expected_schema = _check_parquet_meta.expected_schema(schema, pkg.descriptor, table)
+            footer = itertools.chain(
+                _check_parquet_meta.schema_problems(arrow.schema, expected_schema) if expected_schema else (),
+                _check_parquet_meta.footer_problems(path, expected_schema, arrow.schema) if expected_schema else (),
+                _check_parquet_meta.statistics_problems(path),
+                _check_parquet_meta.writer_problems(path, arrow, expected_schema) if expected_schema else (),
+            )
+            for kwargs in footer:
+                pkg.add(check="parquet", file=rel, table=table, **kwargs)
         if table not in pkg.tables:
             skipped.add(pkg.table_source(table))  # the CSV is unreadable: reported by `files`
             continue
