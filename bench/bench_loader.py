@@ -6,6 +6,7 @@ rotating order, so machine noise hits them alike; medians over ``--runs``.
 
     python bench/bench_loader.py                 # 15 runs, a table
     python bench/bench_loader.py --runs 31 --json results.json
+    python bench/bench_loader.py --before /tmp/old   # also an older checkout, in the same run
 
 Comparisons (goals from the package's design):
 
@@ -14,6 +15,12 @@ Comparisons (goals from the package's design):
 2. ``import iicsa_stats as i; i.figures()`` against pandas reading the same
    Parquet file: at most 1.10x.
 3. Peak memory (max RSS) of each, and the same ratios (no goal: reported only).
+
+With ``--before DIR`` (a checkout of an older commit, e.g. made with
+``git worktree add /tmp/old <commit>``), the ``show`` and ``figures()``
+commands also run with that checkout's ``src`` first on ``PYTHONPATH``,
+interleaved with the others, and their two time ratios are reported too: a
+before-and-after comparison on the same machine at the same moment.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ class Command:
     argv: list[str]
     seconds: list[float]
     rss_kib: list[int]
+    env: dict[str, str] | None = None  # added to the environment (the --before commands)
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _commands(figure_id: str) -> list[Command]:
+def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
     from iicsa_stats._paths import data_root
     from iicsa_stats.tables import parquet_path
 
@@ -102,7 +110,14 @@ def _commands(figure_id: str) -> list[Command]:
         ("figures", "iicsa_stats.figures()", [python, "-c", "import iicsa_stats as i; i.figures()"]),
         ("pandas", "pandas.read_parquet(figures.parquet)", [python, "-c", read]),
     ]
-    return [Command(key, label, argv, [], []) for key, label, argv in specs]
+    commands = [Command(key, label, argv, [], []) for key, label, argv in specs]
+    if before is not None:
+        old = {"PYTHONPATH": str(before / "src")}
+        commands += [
+            Command("cli_before", "before: iicsa-stats show ID", [str(script), "show", figure_id], [], [], old),
+            Command("figures_before", "before: iicsa_stats.figures()", commands[3].argv, [], [], old),
+        ]
+    return commands
 
 
 def _environment() -> dict[str, str]:
@@ -113,6 +128,7 @@ def _environment() -> dict[str, str]:
 
 
 def _time_once(cmd: Command, env: dict[str, str], cwd: str) -> float:
+    env = {**env, **(cmd.env or {})}
     start = time.perf_counter()
     result = subprocess.run(cmd.argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
@@ -132,6 +148,7 @@ def _gnu_time() -> bool:
 
 def _rss_once(cmd: Command, env: dict[str, str], cwd: str, gnu: bool) -> int:
     """Peak resident memory of one run of the command, in KiB."""
+    env = {**env, **(cmd.env or {})}
     if gnu:
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
             argv = [GNU_TIME, "-f", "%M", "-o", out.name, *cmd.argv]
@@ -173,7 +190,8 @@ def summarise(commands: list[Command], runs: int, figure_id: str, gnu: bool) -> 
         for c in commands
     }
     ratios = []
-    for comp in COMPARISONS:
+    extra = (Comparison("time", "cli_before", "bare", 3.0), Comparison("time", "figures_before", "pandas", 1.10))
+    for comp in COMPARISONS + tuple(c for c in extra if c.subject in by_key):
         field = "wall_ms" if comp.kind == "time" else "max_rss_kib"
         ratio = medians[comp.subject][field] / medians[comp.baseline][field]
         ratios.append(
@@ -234,11 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--json", metavar="FILE", help="also write every sample and the summary as JSON ('-': stdout only)"
     )
+    parser.add_argument(
+        "--before", metavar="DIR", type=Path, help="a checkout of an older commit to measure in the same run"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.before is not None and not (args.before / "src" / "iicsa_stats" / "__init__.py").is_file():
+        parser.error(f"--before {args.before}: not a checkout of iicsa_stats (no src/iicsa_stats in it)")
     gnu = _gnu_time()
-    commands = _commands(args.figure)
+    commands = _commands(args.figure, args.before)
     measure(commands, args.runs, gnu)
     summary = summarise(commands, args.runs, args.figure, gnu)
     if args.json == "-":

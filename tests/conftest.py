@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,3 +32,40 @@ def checkout_copy(tmp_path: Path) -> Path:
     for name in ("pyproject.toml", "datapackage.json"):
         shutil.copy2(REPO / name, copy / name)
     return copy
+
+
+# --------------------------------------------------------------------------- copy/edit helpers
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a CSV file, as strings."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """Write rows as the build does (csv module defaults, LF line endings), so only the edit differs."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    """Rewrite a CSV file the way the build writes it, after ``change`` edits its rows."""
+    header, rows = read_rows(path)
+    write_rows(path, header, change(rows))
+
+
+def write_pinned(copy: Path, table: str, data: bytes) -> None:
+    """Replace a table's CSV and re-pin it in datapackage.json, as a file of another build would be."""
+    (copy / "data" / "processed" / f"{table}.csv").write_bytes(data)
+    descriptor = copy / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        if resource["name"] == table:
+            resource["bytes"] = len(data)
+            resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    descriptor.write_text(json.dumps(package), encoding="utf-8")

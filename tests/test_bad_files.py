@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import iicsa_stats as ist
+from conftest import write_pinned
 from iicsa_stats import _store
 from iicsa_stats._paths import ENV_VAR, data_root
 
@@ -27,18 +27,6 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield root
     monkeypatch.delenv(ENV_VAR)
     _store.clear_cache()
-
-
-def write_pinned(copy: Path, table: str, data: bytes) -> None:
-    """Replace a table's CSV and re-pin it in datapackage.json, as a file of another build would be."""
-    (copy / "data" / "processed" / f"{table}.csv").write_bytes(data)
-    descriptor = copy / "datapackage.json"
-    package = json.loads(descriptor.read_text(encoding="utf-8"))
-    for resource in package["resources"]:
-        if resource["name"] == table:
-            resource["bytes"] = len(data)
-            resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
-    descriptor.write_text(json.dumps(package), encoding="utf-8")
 
 
 @pytest.mark.parametrize("table", ist.TABLES)
@@ -175,7 +163,7 @@ def test_the_lookup_hash_is_sha256() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from iicsa_stats.tables import sha256_hex
+    from iicsa_stats._pins import sha256_hex
 
     @given(st.binary(max_size=4096))
     def same(data: bytes) -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "bench_loader.py"
+from conftest import REPO
+
+SCRIPT = REPO / "bench" / "bench_loader.py"
 
 
 @pytest.mark.slow

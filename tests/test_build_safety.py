@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 
 import iicsa_stats.build as build_module
+from conftest import REPO
 from iicsa_stats.build import build, build_tables
 from iicsa_stats.errors import BuildError, CurationError, RawDocumentError
 from iicsa_stats.validation import format_report, validate
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

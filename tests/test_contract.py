@@ -10,8 +10,8 @@ import pytest
 
 import iicsa_stats as ist
 from iicsa_stats import _store
+from iicsa_stats._figure import TABLE_FIELDS
 from iicsa_stats._paths import data_root
-from iicsa_stats.figures import TABLE_FIELDS
 from iicsa_stats.numbers import find_numbers, values_in
 from iicsa_stats.tables import load_schema
 

@@ -20,13 +20,12 @@ import pytest
 import yaml
 
 import iicsa_stats as ist
+from conftest import REPO
 from iicsa_stats import cli
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_gen_docs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "docs" / "gen_docs.py")
+    spec = importlib.util.spec_from_file_location("gen_docs", REPO / "docs" / "gen_docs.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("gen_docs", module)
@@ -65,11 +64,11 @@ def _copy_checkout(tmp_path: Path) -> Path:
     root = tmp_path / "checkout"
     (root / "docs").mkdir(parents=True)
     for name in ("README.md", "datapackage.json"):
-        shutil.copyfile(ROOT / name, root / name)
+        shutil.copyfile(REPO / name, root / name)
     for name in ("data-dictionary.md", "datasheet.md"):
-        shutil.copyfile(ROOT / "docs" / name, root / "docs" / name)
-    shutil.copytree(ROOT / "schemas", root / "schemas")
-    shutil.copytree(ROOT / "data" / "processed", root / "data" / "processed")
+        shutil.copyfile(REPO / "docs" / name, root / "docs" / name)
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    shutil.copytree(REPO / "data" / "processed", root / "data" / "processed")
     return root
 
 
@@ -77,20 +76,20 @@ def _copy_checkout(tmp_path: Path) -> Path:
 
 
 def test_data_dictionary_matches_the_schemas() -> None:
-    assert _read(ROOT / "docs" / "data-dictionary.md") == gen_docs.data_dictionary(ROOT), (
+    assert _read(REPO / "docs" / "data-dictionary.md") == gen_docs.data_dictionary(REPO), (
         "docs/data-dictionary.md is stale: run `python docs/gen_docs.py`"
     )
 
 
 def test_readme_figure_table_matches_the_data() -> None:
-    assert _block(_read(ROOT / "README.md"), "figures") == gen_docs.figure_table(), (
+    assert _block(_read(REPO / "README.md"), "figures") == gen_docs.figure_table(), (
         "README.md's figure table is stale: run `python docs/gen_docs.py`"
     )
 
 
-@pytest.mark.parametrize("path", sorted(gen_docs.expected_files(ROOT)), ids=str)
+@pytest.mark.parametrize("path", sorted(gen_docs.expected_files(REPO)), ids=str)
 def test_generated_file_is_up_to_date(path: Path) -> None:
-    assert _read(ROOT / path) == gen_docs.expected_files(ROOT)[path], f"{path} is stale: run `python docs/gen_docs.py`"
+    assert _read(REPO / path) == gen_docs.expected_files(REPO)[path], f"{path} is stale: run `python docs/gen_docs.py`"
 
 
 def test_check_passes_on_the_checkout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,7 +98,7 @@ def test_check_passes_on_the_checkout(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_figure_table_has_every_figure_with_its_key_caveat() -> None:
-    rows = _table_rows(_block(_read(ROOT / "README.md"), "figures"))
+    rows = _table_rows(_block(_read(REPO / "README.md"), "figures"))
     assert [_unwrap_code(r[0]) for r in rows] == ist.list_figures()
     for row in rows:
         fig = ist.figure(_unwrap_code(row[0]))
@@ -114,15 +113,15 @@ def test_figure_table_has_every_figure_with_its_key_caveat() -> None:
 
 
 def test_data_dictionary_describes_every_field() -> None:
-    text = _read(ROOT / "docs" / "data-dictionary.md")
-    package = json.loads(_read(ROOT / "datapackage.json"))
+    text = _read(REPO / "docs" / "data-dictionary.md")
+    package = json.loads(_read(REPO / "datapackage.json"))
     resources = {r["name"]: r for r in package["resources"]}
     sections = re.split(r"^## ", text, flags=re.M)[1:]
     assert len(sections) == len(ist.TABLES)
     for table, section in zip(ist.TABLES, sections, strict=True):
         assert section.startswith(f"{resources[table]['title']} (`{table}`)")
         assert resources[table]["description"] in section
-        schema = json.loads(_read(ROOT / "schemas" / f"{table}.schema.json"))
+        schema = json.loads(_read(REPO / "schemas" / f"{table}.schema.json"))
         rows = {_unwrap_code(r[0]): r for r in _table_rows(section)}
         assert list(rows) == [f["name"] for f in schema["fields"]]
         for field in schema["fields"]:
@@ -168,7 +167,7 @@ def test_check_finds_a_missing_data_dictionary(tmp_path: Path) -> None:
 
 def test_ledger_block_counts_every_mention() -> None:
     ledger = ist.ledger()
-    rows = _table_rows(_block(_read(ROOT / "README.md"), "ledger"))
+    rows = _table_rows(_block(_read(REPO / "README.md"), "ledger"))
     assert sum(int(r[3]) for r in rows) == len(ledger)
     excluded = {_unwrap_code(r[1]): int(r[3]) for r in rows if _unwrap_code(r[0]) == "excluded"}
     counts = ledger[ledger["status"] == "excluded"]["reason"].value_counts()
@@ -212,9 +211,9 @@ def test_replace_block_refuses_bad_markers(text: str, message: str) -> None:
 
 
 def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
     result = doctest.testfile(
-        str(ROOT / "README.md"),
+        str(REPO / "README.md"),
         module_relative=False,
         optionflags=doctest.NORMALIZE_WHITESPACE,
         verbose=False,
@@ -226,7 +225,7 @@ def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _readme_commands() -> list[str]:
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", _read(ROOT / "README.md"), re.S):
+    for block in re.findall(r"```bash\n(.*?)```", _read(REPO / "README.md"), re.S):
         for line in block.splitlines():
             command = line.split("  #")[0].strip()
             if command.startswith("iicsa-stats "):
@@ -260,9 +259,9 @@ def _blockquotes(text: str) -> list[str]:
 
 def test_readme_quotes_are_verbatim() -> None:
     """Every block quote is the attribution statement or appears word for word in a raw document."""
-    raw = " ".join(" ".join(_read(p).split()) for p in sorted((ROOT / "data" / "raw").glob("*.txt")))
-    package = tomllib.loads(_read(ROOT / "data" / "curation" / "package.toml"))
-    quotes = _blockquotes(_read(ROOT / "README.md"))
+    raw = " ".join(" ".join(_read(p).split()) for p in sorted((REPO / "data" / "raw").glob("*.txt")))
+    package = tomllib.loads(_read(REPO / "data" / "curation" / "package.toml"))
+    quotes = _blockquotes(_read(REPO / "README.md"))
     assert package["attribution"] in quotes
     scale = [q for q in quotes if "four measures" in q]
     assert scale, "the README quotes the research page on the four ways of measuring scale"
@@ -271,7 +270,7 @@ def test_readme_quotes_are_verbatim() -> None:
 
 
 def test_readme_sections() -> None:
-    text = _read(ROOT / "README.md")
+    text = _read(REPO / "README.md")
     assert text.startswith("# iicsa_stats\n")
     headings = re.findall(r"^## (.+)$", text, re.M)
     for heading in ("Quickstart", "Tour", "Figures", "Methods", "Performance", "Licence and attribution"):
@@ -396,7 +395,7 @@ CFF_SUBSET = {
 
 
 def _citation() -> dict[str, object]:
-    data = yaml.safe_load(_read(ROOT / "CITATION.cff"))
+    data = yaml.safe_load(_read(REPO / "CITATION.cff"))
     assert isinstance(data, dict)
     return data
 
@@ -410,7 +409,7 @@ def test_citation_is_valid_cff() -> None:
     jsonschema.validate(citation, CFF_SUBSET)
     assert citation["type"] == "dataset"
     assert citation["authors"] == [{"name": "iicsa_stats project"}]
-    package = json.loads(_read(ROOT / "datapackage.json"))
+    package = json.loads(_read(REPO / "datapackage.json"))
     assert citation["title"] == package["title"]
     assert citation["keywords"] == package["keywords"]
     cited = {ref["url"] for ref in citation["references"]}  # type: ignore[union-attr]

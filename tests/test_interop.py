@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,9 +14,9 @@ import polars as pl
 import pytest
 
 import iicsa_stats as ist
+from conftest import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
-PROCESSED = ROOT / "data" / "processed"
+PROCESSED = REPO / "data" / "processed"
 TABLES = list(ist.TABLES)
 
 # Table Schema type -> the type each tool should give the column.
@@ -27,7 +26,7 @@ PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "b
 
 
 def _schema(table: str) -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((ROOT / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((REPO / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
     return schema
 
 
@@ -128,7 +127,7 @@ def test_polars_reads_parquet_and_csv(table: str) -> None:
 
 @pytest.mark.parametrize("table", TABLES)
 def test_frictionless_loads_each_table(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
     frame = frictionless.Package("datapackage.json").get_resource(table).to_pandas()
     frame = frame.reset_index()  # frictionless makes the primary key the index
     names = [f["name"] for f in _schema(table)["fields"]]
@@ -137,7 +136,7 @@ def test_frictionless_loads_each_table(table: str, monkeypatch: pytest.MonkeyPat
 
 
 def test_frictionless_figures_match_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
     frame = frictionless.Package("datapackage.json").get_resource("figures").to_pandas().reset_index()
     assert sorted(frame["figure_id"]) == ist.list_figures()
     for row in frame.itertuples():
@@ -212,7 +211,7 @@ def test_parquet_files_carry_their_attribution_and_licence(table: str) -> None:
 
     metadata = pq.read_schema(PROCESSED / f"{table}.parquet").metadata
     meta = {k.decode(): v.decode() for k, v in metadata.items()}
-    package = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    package = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
     assert meta["attribution"] == package["attribution"]
     assert json.loads(meta["licenses"]) == package["licenses"]
     assert json.loads(meta["sources"]) == package["sources"]

@@ -20,8 +20,9 @@ in the loader (``_store``, ``tables.read_csv``, ``tables.load_schema``,
 and the damages of the mutation tests.
 
 Where the loader fails with an exception that is not an ``IICSAStatsError``
-(a raw traceback for a user), the case is marked ``traceback``: that is the
-loader side of issue 11 (branch ``relrun``), recorded here so that it is seen.
+(a raw traceback for a user), the case would be marked ``traceback``, so that
+it is seen; no case is today (a raw text that is not UTF-8 was one, before the
+loader turned it into a ``RawDocumentError``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO, read_rows
 from iicsa_stats.build import build
 from iicsa_stats.errors import IICSAStatsError
 from iicsa_stats.validation import Problem, format_report, validate
@@ -52,7 +54,6 @@ from test_validate_reliability import (
     write_descriptor,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 FIGURE = "police-recorded-online-csa-offences-2017-18"
 
 
@@ -137,15 +138,11 @@ def _upper_pin(pkg: Path) -> None:
 
 
 def _curator_caveat(pkg: Path) -> str:
-    from test_validate_reliability import read_rows
-
     _, rows = read_rows(pkg / PROCESSED / "caveats.csv")
     return next(r["caveat_id"] for r in rows if r["basis"] == "curator")
 
 
 def _source_caveat(pkg: Path) -> str:
-    from test_validate_reliability import read_rows
-
     _, rows = read_rows(pkg / PROCESSED / "caveats.csv")
     return next(r["caveat_id"] for r in rows if r["basis"] == "source")
 
@@ -298,7 +295,7 @@ CASES: dict[str, Case] = {
         damage=_raw(lambda b: b.replace(b"8,525", b"8,526")), loader="refuses", repin=False
     ),
     "raw-missing": Case(damage=_file("data/raw/iicsa-internet-report-b1.txt", None), loader="refuses", repin=False),
-    "raw-not-utf8-re-pinned (issue 11.2b)": Case(damage=_raw(lambda b: b + b"\xff"), loader="traceback"),
+    "raw-not-utf8-re-pinned (issue 11.2b)": Case(damage=_raw(lambda b: b + b"\xff"), loader="refuses"),
     "raw-path-outside-data-raw": Case(damage=_cell("documents", "raw_path", "../secret.txt"), loader="refuses"),
     # --- the mutation tests' damages (figures.csv, figures.parquet, raw text, ledger)
     **{

@@ -17,18 +17,16 @@ the summary test.
 from __future__ import annotations
 
 import csv
-import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from conftest import REPO, read_rows, write_rows
 from iicsa_stats.build import build
 from iicsa_stats.numbers import values_in
 from iicsa_stats.validation import Problem, format_report, validate
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _figure_ids() -> list[str]:
@@ -40,21 +38,6 @@ FIGURE_IDS = _figure_ids()
 
 
 # --------------------------------------------------------------------------- editing helpers
-
-
-def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
-    """Write rows as the build does (csv module defaults, LF line endings), so only the edit differs."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
 
 
 def figure_row(pkg: Path, fid: str) -> dict[str, str]:

@@ -8,8 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "examples" / "explore_figures.ipynb"
+from conftest import REPO
+
+NOTEBOOK = REPO / "examples" / "explore_figures.ipynb"
 
 
 def _text(cell: nbformat.NotebookNode) -> str:
@@ -57,7 +58,7 @@ def test_committed_notebook_has_no_outputs() -> None:
 
 
 def test_committed_notebook_is_what_the_script_writes() -> None:
-    spec = importlib.util.spec_from_file_location("make_notebook", ROOT / "examples" / "make_notebook.py")
+    spec = importlib.util.spec_from_file_location("make_notebook", REPO / "examples" / "make_notebook.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO, edit_csv
 from iicsa_stats import build as build_module
 from iicsa_stats.build import build
 from iicsa_stats.errors import CurationError
 from iicsa_stats.tables import TABLES
 from iicsa_stats.validation import CHECKS, Problem, format_report, validate, will_rebuild
 
-REPO = Path(__file__).resolve().parents[1]
 PROFILES = Path(__file__).resolve().parent / "profiles" / "2.0"  # vendored, see tests/profiles/README.md
 SHARED_PROFILES = Path(__file__).resolve().parents[2] / "shared" / "profiles" / "2.0"
 
@@ -35,19 +35,6 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def package(pristine: Path, tmp_path: Path) -> Path:
     """A fresh copy of the data package that a test may damage."""
     return Path(shutil.copytree(pristine, tmp_path / "pkg"))
-
-
-def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
-    """Rewrite a CSV file the way the build writes it, after ``change`` edits its rows."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        rows = change(list(reader))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
@@ -298,12 +285,12 @@ def test_a_parquet_file_of_another_table(package: Path) -> None:
 def test_a_check_that_breaks_is_a_problem_and_the_others_still_run(
     package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import iicsa_stats.validation as validate_module
+    import iicsa_stats.validation.checks.ledger as ledger_check
 
     def broken(text: str) -> list[object]:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(validate_module, "find_numbers", broken)
+    monkeypatch.setattr(ledger_check, "find_numbers", broken)
     (package / "data" / "processed" / "PARQUET.sha256").unlink()
     problems = validate(package)
     assert {p.check for p in problems} == {"ledger", "checksums"}

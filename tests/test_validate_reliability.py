@@ -8,10 +8,8 @@ and ``PARQUET.sha256`` all updated, as a careful hand-editor would.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import http.server
-import io
 import json
 import os
 import shutil
@@ -24,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from conftest import REPO, read_rows, write_rows
 from iicsa_stats import _store
 from iicsa_stats._paths import ENV_VAR
 from iicsa_stats.build import build
@@ -31,7 +30,6 @@ from iicsa_stats.errors import DataFileError
 from iicsa_stats.tables import TABLES
 from iicsa_stats.validation import Problem, format_report, validate
 
-REPO = Path(__file__).resolve().parents[1]
 PROCESSED = "data/processed"
 
 
@@ -100,20 +98,6 @@ def repin(pkg: Path) -> None:
         res = resource(data, "documents")
         res["bytes"], res["hash"] = len(content), f"sha256:{sha(content)}"
         write_descriptor(pkg, data)
-
-
-def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
 
 
 def edit_rows(pkg: Path, table: str, edit: Callable[[list[dict[str, str]]], list[dict[str, str]] | None]) -> None:

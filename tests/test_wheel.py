@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO
+
 FIGURE_ID = "police-recorded-online-csa-offences-2017-18"
 HEAVY = ("pandas", "pyarrow", "frictionless")
 # Variables that could make a child process find the checkout or another copy of the data.

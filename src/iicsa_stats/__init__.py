@@ -15,23 +15,25 @@ only when called.
 from __future__ import annotations
 
 from . import _store
+from ._caveat import Caveat
+from ._figure import Figure
+from ._provenance import Provenance, Reference
+from ._search import search
 from ._version import __version__
-from .caveats import Caveat
 from .errors import (
     BuildError,
     CurationError,
     DataFileError,
+    ExportError,
     IICSAStatsError,
     InvalidFilterError,
     RawDocumentError,
+    UnaccountedNumbersError,
     UnknownFigureError,
     UnknownFilterError,
     UnknownTableError,
 )
-from .figures import Figure
 from .frames import caveats, documents, figures, ledger, table
-from .provenance import Provenance, Reference
-from .search import search
 from .tables import TABLES
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -47,12 +49,14 @@ __all__ = [
     "Caveat",
     "CurationError",
     "DataFileError",
+    "ExportError",
     "Figure",
     "IICSAStatsError",
     "InvalidFilterError",
     "Provenance",
     "RawDocumentError",
     "Reference",
+    "UnaccountedNumbersError",
     "UnknownFigureError",
     "UnknownFilterError",
     "UnknownTableError",

@@ -19,7 +19,6 @@ The build is separate from the loader: importing :mod:`iicsa_stats` never reads
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,17 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._parquet import parquet_metadata, write_parquet
+from ._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, RawDocumentError
+from .errors import BuildError, CurationError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
-from .tables import SCHEMA_PIN, TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path, schema_path
+from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path, schema_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-PARQUET_CHECKSUMS = "PARQUET.sha256"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 
@@ -80,7 +80,7 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
         data = path.read_bytes()
     except FileNotFoundError:
         raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
         raise RawDocumentError(
             f"{path}: raw document {doc['id']!r} does not match its pin (expected sha256 {doc['sha256']} and "
@@ -253,12 +253,13 @@ def build_tables(root: Path) -> BuildResult:
             )
     if unaccounted:
         count = sum(len(stubs) for stubs in unaccounted.values())
-        raise CurationError(
+        raise UnaccountedNumbersError(
             "data/curation",
             f"{count} number{'s' if count > 1 else ''} in the raw documents {'are' if count > 1 else 'is'} not "
             "accounted for (ledger coverage below 100%). Quote each in a figure or caveat, or list it under "
             "[[excluded]] with a reason:\n"
             + "\n".join(f"{head}\n" + "\n".join(stubs) for head, stubs in unaccounted.items()),
+            count,
         )
 
     for caveat in cur.curator_caveats:
@@ -347,71 +348,6 @@ def _package(cur: Curation, raw: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def parquet_schema(schema: Mapping[str, Any], meta: Mapping[str, str]) -> Any:
-    """The Arrow schema of a table's Parquet file: types, nullability and descriptions from its Table Schema.
-
-    ``meta`` is the file's key-value metadata (:func:`parquet_metadata`).  The
-    build writes exactly this schema and ``validate`` compares every Parquet
-    file with it, metadata included.
-    """
-    import pyarrow as pa
-
-    types = arrow_types()
-    fields = []
-    for field in schema["fields"]:
-        metadata = {"title": field["title"], "description": field["description"]}
-        enum = field.get("constraints", {}).get("enum")
-        if enum:
-            metadata["enum"] = json.dumps(enum)
-        required = field.get("constraints", {}).get("required", False)
-        fields.append(pa.field(field["name"], types[field["type"]], nullable=not required, metadata=metadata))
-    return pa.schema(fields, metadata={**meta})
-
-
-def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
-    """The key-value metadata the build writes into table ``name``'s Parquet file, from the descriptor.
-
-    The file travels alone: its title, licence, attribution and sources travel with it.
-    """
-    resource = next(r for r in package["resources"] if r["name"] == name)
-    return {
-        "table": name,
-        "title": resource["title"],
-        "description": resource["description"],
-        "package": package["name"],
-        "version": package["version"],
-        "attribution": package["attribution"],
-        "licenses": json.dumps(package["licenses"], ensure_ascii=False),
-        "sources": json.dumps(package["sources"], ensure_ascii=False),
-    }
-
-
-def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
-    """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
-    import pyarrow as pa
-
-    arrow_schema = parquet_schema(schema, meta)
-    columns = {
-        f.name: [
-            (float(row[f.name]) if f.type == pa.float64() and row.get(f.name) is not None else row.get(f.name))
-            for row in rows
-        ]
-        for f in arrow_schema
-    }
-    write_arrow(pa.table(columns, schema=arrow_schema), path)
-
-
-def write_arrow(table: Any, where: Any) -> None:
-    """Write an Arrow table as Parquet with the build's settings (``validate`` rewrites with the same)."""
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, where, compression="zstd")
-
-
 def write_package(result: BuildResult, root: Path, out: Path) -> None:
     """Write every table and ``datapackage.json`` below ``out`` (a fresh folder)."""
     processed = out / "data" / "processed"
@@ -422,21 +358,21 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
         raw_bytes = (root / doc["raw_path"]).read_bytes()
         resource = by_name[f"raw-{doc['document_id']}"]
         resource["bytes"] = len(raw_bytes)
-        resource["hash"] = f"sha256:{hashlib.sha256(raw_bytes).hexdigest()}"
-    checksums = []
+        resource["hash"] = resource_pin(raw_bytes)
+    checksums: dict[str, str] = {}
     for name in TABLES:
         schema = load_schema(root, name)
         data = csv_text(result.tables[name], schema).encode("utf-8")
         target = csv_path(out, name)
         target.write_bytes(data)
         by_name[name]["bytes"] = len(data)
-        by_name[name]["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        by_name[name]["hash"] = resource_pin(data)
         # the schema is pinned like the table: the loader types every value by it
-        schema_pin = f"sha256:{hashlib.sha256(schema_path(root, name).read_bytes()).hexdigest()}"
+        schema_pin = resource_pin(schema_path(root, name).read_bytes())
         by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
         write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
-        checksums.append(f"{_sha256(parquet_path(out, name))}  {name}.parquet\n")
-    (processed / PARQUET_CHECKSUMS).write_text("".join(checksums), encoding="utf-8", newline="\n")
+        checksums[f"{name}.parquet"] = sha256_hex(parquet_path(out, name).read_bytes())
+    (processed / PARQUET_CHECKSUMS).write_text(format_listing(checksums), encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
     (out / "datapackage.json").write_text(text, encoding="utf-8", newline="\n")
 
@@ -511,8 +447,6 @@ def unaccounted_report(root: Path) -> str:
     """
     try:
         build_tables(root)
-    except CurationError as exc:
-        if "not accounted for" in str(exc):
-            return str(exc)
-        raise
+    except UnaccountedNumbersError as exc:
+        return str(exc)
     return ""

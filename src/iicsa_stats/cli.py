@@ -12,6 +12,7 @@ import os
 import sys
 
 from . import _store
+from ._figure import Figure
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -21,7 +22,6 @@ from .errors import (
     RawDocumentError,
     UnknownFigureError,
 )
-from .figures import Figure
 from .tables import format_cell
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -199,7 +199,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from .search import search
+    from ._search import search
 
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
@@ -223,93 +223,18 @@ def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    import json
-    import shutil
-    import tempfile
+    from .errors import ExportError
+    from .export import export
+
+    try:
+        written = export(args.format, args.out)
+    except ExportError as exc:  # bad --out: a usage error
+        raise _UsageError(str(exc)) from None
     from pathlib import Path
 
-    from ._paths import data_root
-    from .tables import TABLES, csv_path, parquet_path
-
-    if not args.out.strip():
-        raise _UsageError("--out is empty; give the folder to write into")
-    target = Path(args.out)
-    if target.exists() and not target.is_dir():
-        raise _UsageError(f"--out {str(target)!r} is a file; give a folder")
-    # Read (and check against their pins) everything to export before writing anything.
-    root = data_root()
-    package = _store.package()
-    if args.format == "json":
-        files = {
-            "figures.json": json.dumps(
-                [f.to_dict() for f in _store.all_figures().values()], indent=2, ensure_ascii=False
-            ).encode("utf-8")
-            + b"\n"
-        }
-    elif args.format in ("csv", "parquet"):
-        files = {}
-        for table in TABLES:
-            if args.format == "csv":
-                _store.rows(table)  # refuses a file that differs from its pin
-                source = csv_path(root, table)
-            else:
-                from .frames import _check_parquet_pin
-
-                _check_parquet_pin(root, table)
-                source = parquet_path(root, table)
-            files[source.name] = source.read_bytes()
-    else:
-        files = {}
-    files["ATTRIBUTION.txt"] = _attribution(package).encode("utf-8")
-    created = not target.exists()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
-    except OSError as exc:
-        raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    written = list(files)
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        if args.format == "xlsx":
-            from .excel import write_workbook
-
-            write_workbook(staging / "iicsa-stats.xlsx")
-            written.append("iicsa-stats.xlsx")
-        for name in written:
-            os.replace(staging / name, target / name)
-    except BaseException as exc:  # leave nothing half-written behind, whatever stopped the export
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise _UsageError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
     count = len(written)
-    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {target}: {', '.join(written)}\n")
+    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {Path(args.out)}: {', '.join(written)}\n")
     return 0
-
-
-def _attribution(package: dict[str, object]) -> str:
-    """The text that travels with every export: what the data is, its attribution, licence and sources."""
-    lines = [
-        str(package.get("title", "")),
-        f"Version {package.get('version', '')} of the {package.get('name', '')} data package.",
-        "",
-        "Attribution (reproduce it when you reuse the figures):",
-        f"  {package.get('attribution', '')}",
-        "",
-        "Licence:",
-        *(f"  {lic.get('title') or lic.get('name')}" for lic in package.get("licenses", [])),  # type: ignore[attr-defined]
-        "",
-        "Sources:",
-        *(f"  {s.get('title')}: {s.get('path')}" for s in package.get("sources", [])),  # type: ignore[attr-defined]
-        "",
-        "Read every figure with its caveats (figure_caveats links them; position 1 is the key caveat).",
-        "Units are as the source counts them: incidents and offences are different units.",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def _source_root(value: str | None) -> Path:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._shape import figure_shape
 from .errors import CurationError
-from .figures import RANGE_QUALIFIERS
 from .tables import load_schema
 
 __all__ = ["Curation", "load_curation"]
@@ -214,24 +214,10 @@ def _check_figure(fig: dict[str, Any], enums: dict[str, list[str]], path: Path) 
     _list_of(fig, "caveats", str, path)
     for key in ("qualifier", "unit", "period_type", "frequency", "geography", "scale_measure", "producer_basis"):
         _check_enum(fig.get(key), enums[key], key, path, fid)
-    if fig["qualifier"] in RANGE_QUALIFIERS:
-        if "value_lower" not in fig or "value_upper" not in fig or "value" in fig:
-            raise CurationError(
-                str(path), f"qualifier {fig['qualifier']!r} needs value_lower and value_upper and no value", fid
-            )
-        if fig["value_lower"] > fig["value_upper"]:
-            raise CurationError(str(path), "value_lower is greater than value_upper", fid)
-    elif "value" not in fig or "value_lower" in fig or "value_upper" in fig:
-        raise CurationError(
-            str(path), f"qualifier {fig['qualifier']!r} needs a single value and no value_lower/value_upper", fid
-        )
-    start, end = fig.get("period_start"), fig.get("period_end")
-    if start and end and start > end:
-        raise CurationError(str(path), f"period_start {start} is after period_end {end}", fid)
-    if fig["period_type"] == "open_ended" and (start is None or end is not None):
-        raise CurationError(str(path), "an open_ended period needs period_start and no period_end", fid)
-    if fig["period_type"] in ("financial_year", "single_date") and (start is None or end is None):
-        raise CurationError(str(path), f"a {fig['period_type']} period needs period_start and period_end", fid)
+    shape = {k: fig.get(k) for k in ("qualifier", "value", "value_lower", "value_upper", "period_type")}
+    broken = figure_shape(**shape, period_start=fig.get("period_start"), period_end=fig.get("period_end"))
+    if broken:
+        raise CurationError(str(path), broken[0].message, fid)
     if (fig["producer_basis"] == "not_stated") != ("producer" not in fig):
         raise CurationError(str(path), "give a producer unless producer_basis is 'not_stated', and only then", fid)
     if not fig["caveats"]:

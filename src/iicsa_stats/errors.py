@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Self
+
 __all__ = [
     "BuildError",
     "CurationError",
     "DataFileError",
+    "ExportError",
     "IICSAStatsError",
     "InvalidFilterError",
     "RawDocumentError",
+    "UnaccountedNumbersError",
     "UnknownFigureError",
     "UnknownFilterError",
     "UnknownTableError",
@@ -75,11 +81,43 @@ class UnknownFilterError(IICSAStatsError, TypeError):
 
 
 class DataFileError(IICSAStatsError):
-    """A shipped or processed data file is missing, unreadable or not what it should be."""
+    """A shipped or processed data file is missing, unreadable or not what it should be.
+
+    Attributes
+    ----------
+    path : str or None
+        The file concerned, when one is known.
+    fix : str or None
+        What to do about it, when the message says it.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, fix: str | None = None) -> None:
+        self.path = path
+        self.fix = fix
+        super().__init__(message)
+
+    @classmethod
+    def at(cls, path: str, problem: str, fix: str) -> Self:
+        """The error for ``path``, worded ``"<path>: <problem>; <fix>"``.
+
+        Examples
+        --------
+        >>> err = DataFileError.at("data/x.csv", "file is missing", "rebuild it")
+        >>> str(err), err.path, err.fix
+        ('data/x.csv: file is missing; rebuild it', 'data/x.csv', 'rebuild it')
+        """
+        return cls(f"{path}: {problem}; {fix}", path=path, fix=fix)
 
 
-class RawDocumentError(IICSAStatsError):
-    """A raw source document is missing or differs from its pinned SHA-256 or size."""
+class ExportError(IICSAStatsError):
+    """An export could not be written: an unknown format, or an output folder that is a file or not writable."""
+
+
+class RawDocumentError(DataFileError):
+    """A raw source document is missing or differs from its pinned SHA-256 or size.
+
+    It is a :class:`DataFileError`: a raw document is one of the data files.
+    """
 
 
 class CurationError(IICSAStatsError):
@@ -98,6 +136,24 @@ class CurationError(IICSAStatsError):
         self.item = item
         where = f"{path}" + (f", {item}" if item else "")
         super().__init__(f"{where}: {message}")
+
+
+class UnaccountedNumbersError(CurationError):
+    """Numbers of the raw documents are neither quoted by a figure or caveat nor excluded with a reason.
+
+    Its message lists each with its context and a curation stub (what ``iicsa-stats todo`` prints).
+
+    Attributes
+    ----------
+    count : int
+        How many numbers are not accounted for.
+    """
+
+    def __init__(self, path: str, message: str, count: int) -> None:
+        if count < 1:
+            raise ValueError("an UnaccountedNumbersError needs at least one number")
+        self.count = count
+        super().__init__(path, message)
 
 
 class BuildError(IICSAStatsError):

@@ -10,6 +10,7 @@ Needs the optional dependency openpyxl: ``pip install "iicsa-stats[excel]"``.
 from __future__ import annotations
 
 from . import _store
+from ._attribution import attribution, licence_titles, source_lines
 from .errors import IICSAStatsError
 from .tables import TABLES, load_schema
 
@@ -58,9 +59,9 @@ def write_workbook(path: Path) -> None:
         ("version", package.get("version", "")),
         ("description", package.get("description", "")),
         ("how to read it", _ABOUT),
-        ("attribution (reproduce it)", package.get("attribution", "")),
-        *(("licence", lic.get("title") or lic.get("name", "")) for lic in package.get("licenses", [])),
-        *(("source", f"{s.get('title', '')}: {s.get('path', '')}") for s in package.get("sources", [])),
+        ("attribution (reproduce it)", attribution(package)),
+        *(("licence", title) for title in licence_titles(package)),
+        *(("source", line) for line in source_lines(package)),
     ]
     for number, (key, value) in enumerate(lines, start=1):
         about.cell(row=number, column=1, value=key).font = Font(bold=True)

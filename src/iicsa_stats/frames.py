@@ -11,14 +11,15 @@ import numbers
 from collections.abc import Collection
 
 from . import _store
+from ._attribution import attribution, licence_titles
 from ._paths import data_root
+from ._pins import check_parquet_pin
 from ._version import __version__
 from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError
-from .tables import TABLES, load_schema, parquet_path, sha256_hex
+from .tables import TABLES, load_schema, parquet_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
     import pandas as pd
@@ -74,9 +75,9 @@ def table(name: str) -> pd.DataFrame:
     path = parquet_path(root, name)
     schema = load_schema(root, name)
     fix = "restore it from the release, or rebuild with `iicsa-stats build`; `iicsa-stats validate` lists every problem"
-    _check_parquet_pin(root, name)
+    data = check_parquet_pin(root, name)  # what is read is what was checked
     try:
-        arrow = pq.read_table(path)
+        arrow = pq.read_table(pa.BufferReader(data))
     except FileNotFoundError:
         raise DataFileError(f"{path}: file is missing; {fix}") from None
     except (pa.ArrowException, OSError) as exc:
@@ -100,8 +101,8 @@ def table(name: str) -> pd.DataFrame:
         "name": name,
         "title": resource.get("title", name),
         "description": resource.get("description", ""),
-        "licenses": [lic.get("title", lic.get("name")) for lic in package.get("licenses", [])],
-        "attribution": package.get("attribution", ""),
+        "licenses": licence_titles(package),
+        "attribution": attribution(package),
         "sources": [s.get("path") for s in package.get("sources", [])],
         "columns": {f["name"]: f["description"] for f in schema["fields"]},
         "package": package.get("name"),
@@ -109,30 +110,6 @@ def table(name: str) -> pd.DataFrame:
     }
     result: pd.DataFrame = frame
     return result
-
-
-def _check_parquet_pin(root: Path, name: str) -> None:
-    """Refuse a Parquet file whose SHA-256 differs from data/processed/PARQUET.sha256."""
-    listing = root / "data" / "processed" / "PARQUET.sha256"
-    path = parquet_path(root, name)
-    try:
-        lines = listing.read_text(encoding="utf-8").splitlines()
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataFileError(f"{exc.filename}: file is missing; reinstall or rebuild with `iicsa-stats build`") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{listing}: cannot be read ({exc}); reinstall or rebuild") from None
-    pins: dict[str, str] = {}
-    for line in lines:
-        digest, _, file_name = line.partition("  ")
-        pins[file_name] = digest
-    found = sha256_hex(data)
-    if pins.get(path.name) != found:
-        raise DataFileError(
-            f"{path}: the file differs from its pin in {listing.name} (expected {pins.get(path.name)}, found "
-            f"{found}): it was changed or damaged; reinstall or rebuild with `iicsa-stats build`; "
-            "`iicsa-stats validate` lists every problem"
-        )
 
 
 def figures(**filters: Any) -> pd.DataFrame:

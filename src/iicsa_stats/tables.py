@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
+from ._pins import resource_pin
 from .errors import DataFileError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -51,10 +52,6 @@ Row = dict[str, "Any"]
 
 #: Where a raw document may live inside a data package (as the documents schema's raw_path pattern says).
 RAW_PATH = re.compile(r"data/raw/[a-z0-9-]+\.txt")
-#: The property of a table resource in ``datapackage.json`` that pins its Table Schema file, like ``hash`` its data.
-SCHEMA_PIN = "schemaHash"
-#: The one form of pin the loader accepts.
-SHA256_PIN = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def _join(root: P, *parts: str) -> P:
@@ -62,28 +59,6 @@ def _join(root: P, *parts: str) -> P:
     if isinstance(root, str):
         return os.path.join(root, *parts)
     return root.joinpath(*parts)
-
-
-def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data`` in hex, without loading OpenSSL when CPython's built-in hash is there.
-
-    :mod:`hashlib` loads OpenSSL, which costs about 4 ms and 4 MB at start-up;
-    the lookup path checks every file it reads, so it uses CPython's own
-    built-in SHA-256 (the same digest) and falls back to hashlib elsewhere.
-
-    Examples
-    --------
-    >>> sha256_hex(b"")[:16]
-    'e3b0c44298fc1c14'
-    """
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # CPython 3.11
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
 
 
 def arrow_types() -> dict[str, Any]:
@@ -122,45 +97,15 @@ def load_json(path: str | Path) -> Any:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError:
-        raise DataFileError(f"{path}: file is missing; rebuild with `iicsa-stats build` or reinstall") from None
+        raise DataFileError.at(str(path), "file is missing", "rebuild with `iicsa-stats build` or reinstall") from None
     except OSError as exc:
-        raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
+        raise DataFileError.at(
+            str(path), f"cannot be read ({exc.strerror or exc})", "restore it or reinstall"
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataFileError(f"{path}: not valid UTF-8 JSON ({exc}); restore it from the release or rebuild") from None
-
-
-def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
-    """The SHA-256 pins of a table's CSV file and of its schema file, as ``datapackage.json`` declares them.
-
-    The loader reads ``data/processed/TABLE.csv`` typed by ``schemas/TABLE.schema.json``
-    only when the table's resource pins both, in the form ``sha256:<64 hex digits>``.
-
-    Raises
-    ------
-    DataFileError
-        Naming ``where`` (the descriptor) and what is missing, when a pin is absent or malformed.
-    """
-    resources = package.get("resources")
-    found = (
-        [r for r in resources if isinstance(r, dict) and r.get("name") == table] if isinstance(resources, list) else []
-    )
-    if not found:
-        raise DataFileError(
-            f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild"
-        )
-    resource = found[-1]
-    pins = []
-    for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
-        pin = resource.get(key)
-        if not isinstance(pin, str):
-            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
-        if not SHA256_PIN.fullmatch(pin):
-            raise DataFileError(
-                f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
-                "reinstall or rebuild"
-            )
-        pins.append(pin)
-    return pins[0], pins[1]
+        raise DataFileError.at(
+            str(path), f"not valid UTF-8 JSON ({exc})", "restore it from the release or rebuild"
+        ) from None
 
 
 def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, Any]:
@@ -178,7 +123,7 @@ def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, 
             raise DataFileError(f"{path}: file is missing; restore it from the release or reinstall") from None
         except OSError as exc:
             raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
-        found = f"sha256:{sha256_hex(data)}"
+        found = resource_pin(data)
         if found != sha256:
             raise DataFileError(
                 f"{path}: the schema differs from its pin in datapackage.json (expected {sha256}, found {found}): "
@@ -188,7 +133,9 @@ def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, 
     schema: dict[str, Any] = load_json(path)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
-        raise DataFileError(f"{path}: not a Table Schema with a list of named fields; restore it from the release")
+        raise DataFileError.at(
+            str(path), "not a Table Schema with a list of named fields", "restore it from the release"
+        )
     return schema
 
 
@@ -287,7 +234,7 @@ def read_csv(
         with open(path, "rb") as handle:
             data = handle.read()
         if sha256 is not None:
-            found = f"sha256:{sha256_hex(data)}"
+            found = resource_pin(data)
             if found != sha256:
                 raise DataFileError(
                     f"{path}: the file differs from its pin in datapackage.json (expected {sha256}, found {found}): "
@@ -295,17 +242,17 @@ def read_csv(
                 )
         text = data.decode("utf-8")
     except FileNotFoundError:
-        raise DataFileError(f"{path}: file is missing; {fix}") from None
+        raise DataFileError.at(str(path), "file is missing", fix) from None
     except OSError as exc:
-        raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); {fix}") from None
+        raise DataFileError.at(str(path), f"cannot be read ({exc.strerror or exc})", fix) from None
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}") from None
+        raise DataFileError.at(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", fix) from None
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
-        raise DataFileError(f"{path}: malformed CSV ({exc}); {fix}") from None
+        raise DataFileError.at(str(path), f"malformed CSV ({exc})", fix) from None
     if not records:
-        raise DataFileError(f"{path}: file is empty; {fix}")
+        raise DataFileError.at(str(path), "file is empty", fix)
     if records[0] != names:
         raise DataFileError(
             f"{path}: header {records[0]} does not match the schema's columns {names} "

@@ -7,7 +7,7 @@ footer's plain key-value metadata and the Parquet schema; and readers that
 filter (DuckDB's ``WHERE``) skip row groups by the statistics of each column
 chunk.  A byte changed in any of them, with the file's pin updated, changes
 what some reader sees.  So, for every Parquet file, against what the build
-writes (:func:`iicsa_stats.build.parquet_schema`):
+writes (:func:`iicsa_stats._parquet.parquet_schema`):
 
 * the schema as pyarrow reads it, metadata included;
 * the footer's key-value metadata, key by key, as DuckDB sees it
@@ -32,7 +32,7 @@ _ARROW_SCHEMA = b"ARROW:schema"
 
 def expected_schema(schema: Mapping[str, Any], descriptor: Mapping[str, Any] | None, table: str) -> Any:
     """The Arrow schema the build writes for ``table``, or None when the descriptor lacks what it needs."""
-    from .build import parquet_metadata, parquet_schema
+    from .._parquet import parquet_metadata, parquet_schema
 
     if descriptor is None:
         return None
@@ -193,7 +193,7 @@ def writer_problems(path: Path, arrow_table: Any, expected: Any) -> Iterator[dic
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .build import write_arrow
+    from .._parquet import write_arrow
 
     try:
         written_by = pq.read_metadata(path).created_by

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import _store
-from .figures import Figure
+from ._figure import Figure
 
 __all__ = ["search"]
 

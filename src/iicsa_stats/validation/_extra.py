@@ -14,9 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .tables import TABLES
-
-PARQUET_CHECKSUMS = "PARQUET.sha256"
+from .._pins import PARQUET_CHECKSUMS
+from ..tables import TABLES
 
 
 def expected_files(raw_paths: Iterable[str]) -> dict[str, set[str]]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["Provenance", "Reference"]
+__all__ = ["PRODUCER_BASES", "Provenance", "Reference"]
+
+
+#: How the producer of a figure is known: named by the source, inferred by the curators, or not given.
+PRODUCER_BASES = ("stated", "inferred", "not_stated")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,7 +99,7 @@ class Provenance:
             raise ValueError(f"quote offsets must satisfy 0 <= start < end, got {self.quote_start}, {self.quote_end}")
         if self.quote_end - self.quote_start != len(self.quote):
             raise ValueError("quote offsets do not span the quote's length")
-        if self.producer_basis not in ("stated", "inferred", "not_stated"):
+        if self.producer_basis not in PRODUCER_BASES:
             raise ValueError(f"unknown producer_basis {self.producer_basis!r}")
         if (self.producer_id is None) != (self.producer_basis == "not_stated"):
             raise ValueError("producer_id must be given unless producer_basis is 'not_stated'")

@@ -22,8 +22,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError
-from .tables import SCHEMA_PIN, SHA256_PIN, TABLES, resource_pins, schema_path
+from .._pins import SCHEMA_PIN, SHA256_PIN, resource_pins
+from ..errors import DataFileError
+from ..tables import TABLES, schema_path
 
 _DESCRIPTOR = "datapackage.json"
 _FIX = "rebuild with `iicsa-stats build` (or restore datapackage.json from the release)"

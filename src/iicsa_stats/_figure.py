@@ -5,24 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from . import _cache
+from ._caveat import Caveat
+from ._provenance import Provenance
+from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, UNITS, figure_shape
 from ._version import __version__
-from .caveats import Caveat
-from .provenance import Provenance
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["QUALIFIERS", "UNITS", "Figure"]
+__all__ = ["PERIOD_TYPES", "QUALIFIERS", "RANGE_QUALIFIERS", "TABLE_FIELDS", "UNITS", "Figure"]
 
-#: How the text qualifies a value.
-QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "approximate_range", "lower_bound")
-#: Units of count, as the texts count them (never merged).
-UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
-PERIOD_TYPES = ("financial_year", "single_date", "open_ended", "not_stated")
 #: The attributes of a Figure that are columns of the figures table under the same name.
 TABLE_FIELDS = (
     "measure",
@@ -42,8 +39,7 @@ TABLE_FIELDS = (
     "population",
     "scale_measure",
 )
-#: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
-RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
+_SHAPE_FIELDS = ("qualifier", "value", "value_lower", "value_upper", "period_type", "period_start", "period_end")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NOUNS = {
     "incidents": "incidents",
@@ -115,6 +111,11 @@ class Figure:
         Its caveats, the key caveat first.
     provenance : Provenance
         Its source: document, locator, footnotes, quote and offsets, producer.
+    data_root : str or None
+        The data package folder the figure was loaded from; :meth:`context`
+        reads the raw text there, whatever the current data folder is later.
+        None for a figure made by hand: :meth:`context` then reads the
+        current data folder.  Not part of equality.
     """
 
     id: str
@@ -136,8 +137,11 @@ class Figure:
     scale_measure: str | None
     caveats: tuple[Caveat, ...]
     provenance: Provenance
+    data_root: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        if self.data_root is not None and not isinstance(self.data_root, str):
+            raise TypeError(f"figure {self.id!r}: data_root must be a folder path as a string or None")
         if not _ID.match(self.id):
             raise ValueError(f"figure id {self.id!r} is not a lowercase slug")
         if self.qualifier not in QUALIFIERS:
@@ -146,15 +150,9 @@ class Figure:
             raise ValueError(f"figure {self.id!r}: unknown unit {self.unit!r}")
         if self.period_type not in PERIOD_TYPES:
             raise ValueError(f"figure {self.id!r}: unknown period_type {self.period_type!r}")
-        if self.qualifier in RANGE_QUALIFIERS:
-            if self.value_lower is None or self.value_upper is None or self.value is not None:
-                raise ValueError(f"figure {self.id!r}: a range has value_lower and value_upper and no value")
-            if self.value_lower > self.value_upper:
-                raise ValueError(f"figure {self.id!r}: value_lower is greater than value_upper")
-        elif self.value is None or self.value_lower is not None or self.value_upper is not None:
-            raise ValueError(f"figure {self.id!r}: a single value has value and no value_lower/value_upper")
-        if self.period_start and self.period_end and self.period_start > self.period_end:
-            raise ValueError(f"figure {self.id!r}: period_start is after period_end")
+        broken = figure_shape(**{k: getattr(self, k) for k in _SHAPE_FIELDS})
+        if broken:
+            raise ValueError(f"figure {self.id!r}: {broken[0].message}")
         if not self.caveats:
             raise ValueError(f"figure {self.id!r} has no caveats; a figure is never published without them")
 
@@ -312,10 +310,9 @@ class Figure:
             raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")
         if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
             raise TypeError(f"mark must be a tuple of two strings (before, after), got {mark!r}")
-        from ._store import raw_text
-
         p = self.provenance
-        text = raw_text(p.raw_path)
+        root = _cache.current_root() if self.data_root is None else self.data_root
+        text = _cache.raw_text(root, p.raw_path)
         before = text[max(0, p.quote_start - chars) : p.quote_start]
         after = text[p.quote_end : p.quote_end + chars]
         return f"{before}{mark[0]}{text[p.quote_start : p.quote_end]}{mark[1]}{after}"

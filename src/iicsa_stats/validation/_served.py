@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .errors import DataFileError
-from .tables import TABLES, Row
+from ..errors import DataFileError
+from ..tables import TABLES, Row
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
@@ -53,7 +53,7 @@ def order_problems(table: str, rows: Sequence[Row], primary: Sequence[str], rel:
 
 def join_problem(root: str, tables: Mapping[str, Sequence[Row]]) -> dict[str, Any] | None:
     """The loader's refusal to join ``tables`` into figures, or None when it serves them (or a table is missing)."""
-    from ._store import join_figures
+    from .._store import join_figures
 
     if not all(table in tables for table in TABLES):
         return None  # an unreadable table is reported by `files`; the loader refuses it in the same words

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .provenance import Reference
+from ._provenance import Reference
 
-__all__ = ["KINDS", "Caveat"]
+__all__ = ["BASES", "KINDS", "Caveat"]
 
-#: Kinds of caveat, as in the caveats table's schema.
+#: Where a caveat comes from: quoted from the source, or written by the curators.
+BASES = ("source", "curator")
+#: Kinds of caveat (what it is about), as in the caveats table's schema.
 KINDS = (
     "definition",
     "comparability",

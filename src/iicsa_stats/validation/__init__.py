@@ -1,0 +1,165 @@
+"""Check a data package end to end and report every problem found.
+
+:func:`validate` runs every check on a data package root (a source checkout or
+the copy shipped in the wheel) and returns a list of :class:`Problem`, empty
+when all is well.  It never stops at the first problem and never raises for
+bad data: a missing, empty, truncated or wrongly encoded file is reported as a
+problem naming the file and what to do about it.
+
+Checks, by their stable ``check`` name:
+
+``files``
+    every schema, table, raw document and ``datapackage.json`` can be read.
+``package``
+    ``frictionless`` validates ``datapackage.json`` and every resource with
+    zero errors (types, constraints, foreign keys, sizes and hashes).
+``checksums``
+    every resource's ``bytes`` and ``hash`` in ``datapackage.json``, and every
+    Parquet file against ``data/processed/PARQUET.sha256``.
+``raw``
+    every raw document's SHA-256, size and character count against the
+    ``documents`` table.
+``quotes``
+    every figure's and source caveat's ``quote`` is the raw text between its
+    offsets, and every declared value is among the numbers of its quote.
+``ledger``
+    every numeric mention of every raw document has its ledger row, and every
+    ledger row its mention, inside the quote of the figure or caveat it is
+    attributed to.
+``keys``
+    primary keys unique, foreign keys resolve, coded columns within their
+    code lists, bounds and periods in order, every figure has a caveat.
+``parquet``
+    every Parquet file has the columns and Arrow types of its schema and the
+    same rows and values as its CSV file.
+``rebuild``
+    (source checkout only) a fresh build from ``data/raw`` and
+    ``data/curation`` gives the committed CSV, JSON and Parquet content.  It
+    runs by default whenever ``root`` has ``data/curation`` and ``schemas`` (a
+    checkout or a copy of one); :func:`will_rebuild` tells whether it will.
+
+A file that cannot be read is reported once, by ``files`` (or, for a Parquet
+file, by ``parquet``).  The checks then leave out whatever depends on it rather
+than report its absence again row by row; a check that left something out for
+that reason adds one problem saying so and naming the file.
+
+Layout: :mod:`._problem` (the :class:`Problem` type and the report),
+:mod:`._state` (the loaded package every check reads), :mod:`.checks` (one
+module per check) and :mod:`.registry` (the checks in the order they run).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import _paths
+from ..errors import DataFileError
+from ._problem import CHECKS, Problem, format_report
+from ._state import PackageState, is_dir, is_file, load
+from .registry import REGISTRY, Check
+
+__all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "validate", "will_rebuild"]
+
+
+def _is_source_checkout(root: Path) -> bool:
+    """Whether ``root`` holds what a rebuild needs: ``data/curation`` and ``schemas`` (any checkout or copy)."""
+    return is_dir(root / "data" / "curation") and os.path.exists(root / "schemas")
+
+
+def _default_root() -> Path | None:
+    try:
+        return _paths.data_root()
+    except DataFileError:
+        return None
+
+
+def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
+    """Whether :func:`validate` with these arguments runs the ``rebuild`` check.
+
+    By default (``rebuild=None``) it runs when ``root`` is a source checkout, or
+    a copy of one: ``root / "data" / "curation"`` is a folder and
+    ``root / "schemas"`` exists.  ``rebuild=False`` never runs it; with
+    ``rebuild=True`` on a root that is not a source checkout it does not run
+    either, and :func:`validate` reports one ``rebuild`` problem instead.
+
+    Parameters
+    ----------
+    root : pathlib.Path, optional
+        As for :func:`validate`; by default the data the package uses.
+    rebuild : bool, optional
+        As for :func:`validate`.
+
+    Returns
+    -------
+    bool
+        True when the rebuild comparison would run.
+    """
+    if rebuild is False:
+        return False
+    root = _default_root() if root is None else Path(root)
+    return root is not None and _is_source_checkout(root)
+
+
+def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
+    """Check a data package and return every problem found (an empty list when it is sound).
+
+    Parameters
+    ----------
+    root : pathlib.Path, optional
+        The data package root (the folder holding ``datapackage.json``);
+        by default the data the package uses (:func:`iicsa_stats._paths.data_root`).
+    rebuild : bool, optional
+        Also rebuild from ``data/raw`` and ``data/curation`` and compare with
+        the files in ``root``, which must then be a source checkout (a folder
+        with ``data/curation`` and ``schemas``, or a copy of one).  By default
+        this is done whenever ``root`` is one, and skipped without a problem
+        otherwise; :func:`will_rebuild` tells which.  ``rebuild=True`` on a
+        root that is not a source checkout gives one ``rebuild`` problem.
+
+    Returns
+    -------
+    list of Problem
+        In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
+        file is a problem too, and so is a ``root`` that is not a folder.
+    """
+    if root is None:
+        try:
+            root = _paths.data_root()
+        except DataFileError as exc:
+            return [Problem(check="files", message=str(exc))]
+    root = Path(root)
+    what = None
+    if not is_dir(root):
+        what = "it is a file" if is_file(root) else "it does not exist"
+    elif not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
+        what = "it has no datapackage.json, schemas or data in it"
+    if what is not None:
+        return [
+            Problem(
+                check="files",
+                message=f"{root} is not a folder holding a data package (datapackage.json): {what}; "
+                "use the folder that `iicsa-stats build` writes, or a source checkout",
+            )
+        ]
+    state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
+    problems: list[Problem] = []
+    for check in REGISTRY:
+        problems.extend(_run(check, state))
+    return problems
+
+
+def _run(check: Check, state: PackageState) -> list[Problem]:
+    """The problems of one check; a check that breaks on unforeseen data gives one problem more, never raises."""
+    found: list[Problem] = []
+    try:
+        found.extend(check.run(state))
+    except Exception as exc:  # a safety net: data damaged in a way no check foresaw is still only a problem
+        found.append(
+            Problem(
+                check=check.name,
+                message=f"the {check.name} check stopped on data it could not handle ({type(exc).__name__}: {exc}); "
+                "the other problems listed may explain why",
+            )
+        )
+    return found

@@ -1,0 +1,158 @@
+"""The ``package`` check.
+
+Frictionless validates ``datapackage.json`` and every resource with zero errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from ...tables import TABLES, schema_path
+from .. import _meta, _refs
+from .._problem import Problem, problem
+from .._state import CAP, REBUILD_FIX, PackageState, is_file
+
+NAME = "package"
+
+#: frictionless errors left out: ``checksums`` checks the same sizes and hashes and names the file relatively.
+_DROPPED_ERRORS = frozenset({"hash-count", "byte-count"})
+#: frictionless errors that a resource gets when a resource its foreign keys point to cannot be loaded.
+_LOAD_ERRORS = frozenset(
+    {"resource-error", "source-error", "scheme-error", "format-error", "encoding-error", "compression-error"}
+)
+
+
+def _resource_table(name: str | None) -> str | None:
+    if name is None:
+        return None
+    base = name.removesuffix("-parquet")
+    return base if base in TABLES else None
+
+
+def _foreign_tables(pkg: PackageState, table: str | None) -> set[str]:
+    """The other tables that ``table``'s foreign keys point to."""
+    if table is None:
+        return set()
+    targets = set()
+    for fk in pkg.schemas.get(table, {}).get("foreignKeys", []):
+        target = fk.get("reference", {}).get("resource") if isinstance(fk, dict) else None
+        if target and target != table:
+            targets.add(str(target))
+    return targets
+
+
+def run(pkg: PackageState) -> Iterator[Problem]:
+    """Yield every problem of this check on the loaded package ``pkg``."""
+    path = pkg.root / "datapackage.json"
+    if "datapackage.json" in pkg.unreadable or not is_file(path):
+        yield from pkg.skipped("package", ["datapackage.json"])  # the file itself is reported by `files`
+        return
+    for fields in _meta.metadata_problems(pkg.descriptor or {}):
+        yield problem(check="package", **fields)
+    gate = list(_gate(pkg))
+    if gate:
+        yield from gate
+        return
+    import frictionless
+
+    try:
+        with _refs.offline():
+            report = frictionless.validate(_source(pkg), basepath=str(pkg.root))
+    except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use
+        yield problem(
+            check="package",
+            file="datapackage.json",
+            message=f"frictionless could not validate the package: {pkg.relative(str(exc))}",
+        )
+        return
+    for error in report.errors:
+        yield problem(check="package", file="datapackage.json", message=f"{error.type}: {pkg.relative(error.message)}")
+    skipped: set[str] = set()
+    for task in report.tasks:
+        yield from _task(pkg, task, skipped)
+    yield from pkg.skipped("package", skipped)
+
+
+def _gate(pkg: PackageState) -> Iterator[Problem]:
+    """Every reference frictionless must not follow (see :mod:`.._refs`); frictionless runs only when none."""
+    found = list(_refs.descriptor_problems(pkg.root, pkg.descriptor or {}))
+    for table, schema in pkg.schemas.items():
+        rel = pkg.rel(schema_path(pkg.root, table))
+        found += [(f"{rel} {where}", value, why) for where, value, why in _refs.nested_problems(schema)]
+    for where, value, why in found:
+        yield problem(
+            check="package",
+            file="datapackage.json",
+            found=value,
+            message=f"{where} {why}: a data package refers only to files inside its own folder; {REBUILD_FIX}",
+        )
+    if found:
+        yield problem(
+            check="package",
+            file="datapackage.json",
+            message="frictionless was not run on the package, so that nothing outside it is read or fetched; "
+            "it runs once the references above are fixed",
+        )
+
+
+def _source(pkg: PackageState) -> Any:
+    """``datapackage.json`` for frictionless, without the resources whose files validate refused to read."""
+    path = str(pkg.root / "datapackage.json")
+    if not pkg.refused or pkg.descriptor is None:
+        return path
+    descriptor = dict(pkg.descriptor)
+    descriptor["resources"] = [
+        r
+        for r in descriptor["resources"]
+        if not (isinstance(r, dict) and any(r.get(k) in pkg.refused for k in ("path", "schema", "dialect")))
+    ]
+    return descriptor
+
+
+def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
+    """The errors frictionless found in one resource, at most CAP of a kind, follow-on errors left out."""
+    table = _resource_table(task.name)
+    place = str(task.place) if task.place else None
+    # A resource whose foreign keys point to an unreadable table fails on loading that table, or on every
+    # row that names it: those errors are about the other file, already reported by `files`.
+    broken = {t: source for t in _foreign_tables(pkg, table) if (source := pkg.table_source(t))}
+    follow_on = bool(broken) and place not in pkg.unreadable
+    counts: Counter[str] = Counter()
+    for error in task.errors:
+        if error.type in _DROPPED_ERRORS:
+            continue  # the `checksums` check reports sizes and hashes
+        if follow_on and error.type in _LOAD_ERRORS:
+            skipped.update(broken.values())
+            continue
+        reference = getattr(error, "reference_name", None)
+        if error.type == "foreign-key" and reference in broken:
+            skipped.add(broken[reference])
+            continue
+        counts[error.type] += 1
+        if counts[error.type] > CAP:
+            continue
+        row_number = getattr(error, "row_number", None)
+        field_name = getattr(error, "field_name", None)
+        cells = getattr(error, "cells", None)
+        figure_id = None
+        if table == "figures" and cells and isinstance(cells[0], str) and cells[0]:
+            figure_id = cells[0]
+        yield problem(
+            check="package",
+            file=place,
+            table=table,
+            row=str(row_number) if row_number else None,
+            field=field_name or None,
+            figure_id=figure_id,
+            message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}",
+        )
+    for kind, count in counts.items():
+        if count > CAP:
+            yield problem(
+                check="package",
+                file=place,
+                table=table,
+                message=f"{count - CAP} more {kind} errors in resource {task.name!r} (the first {CAP} are listed)",
+            )

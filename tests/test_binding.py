@@ -1,0 +1,83 @@
+"""Each figure is bound to the data root it was loaded from (issue 8, section 1)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import iicsa_stats as ist
+from iicsa_stats import _store
+from iicsa_stats._paths import data_dir
+
+FIGURE = "police-recorded-online-csa-offences-2017-18"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> object:
+    _store.clear_cache()
+    yield
+    _store.clear_cache()
+
+
+def test_context_reads_the_root_the_figure_was_loaded_from(
+    checkout_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fig = ist.figure(FIGURE)
+    expected = fig.context(30)
+    # Another data folder becomes current, whose raw texts are gone: the figure must not read it.
+    shutil.rmtree(checkout_copy / "data" / "raw")
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
+    assert fig.context(30) == expected
+    assert fig.data_root != data_dir()
+    with pytest.raises(ist.RawDocumentError, match="raw document unreadable"):
+        ist.figure(FIGURE).context(30)  # a figure loaded from the new folder reads the new folder
+
+
+def test_a_figure_loaded_from_another_root_keeps_reading_it(
+    checkout_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
+    fig = ist.figure(FIGURE)
+    assert fig.data_root == str(checkout_copy)
+    monkeypatch.delenv("IICSA_STATS_DATA_DIR")
+    (checkout_copy / "data" / "raw" / "iicsa-internet-report-b1.txt").unlink()
+    with pytest.raises(ist.RawDocumentError, match=r"iicsa-internet-report-b1\.txt: raw document unreadable"):
+        fig.context(30)  # it reads its own folder, not the shipped data
+    assert ist.figure(FIGURE).context(30)
+
+
+def test_passing_a_root_gives_figures_bound_to_it(checkout_copy: Path) -> None:
+    figures = _store.all_figures(str(checkout_copy))
+    assert {f.data_root for f in figures.values()} == {str(checkout_copy)}
+    assert list(figures) == ist.list_figures()
+    assert figures[FIGURE] == ist.figure(FIGURE)  # the root is not part of equality
+
+
+def test_a_hand_made_figure_reads_the_current_root() -> None:
+    import dataclasses
+
+    fig = dataclasses.replace(ist.figure(FIGURE), data_root=None)
+    assert fig.context(30) == ist.figure(FIGURE).context(30)
+    with pytest.raises(TypeError, match="data_root must be a folder path"):
+        dataclasses.replace(fig, data_root=Path("."))  # type: ignore[arg-type]
+
+
+def test_the_model_modules_do_not_import_the_join() -> None:
+    """No import cycle: the model and the cache never import the join that uses them."""
+    import re
+
+    src = Path(ist.__file__).parent
+    for name in ("_figure.py", "_caveat.py", "_provenance.py", "_cache.py"):
+        text = (src / name).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from \S*_store import|import \S*_store)|from \. import _store", text, re.M), name
+    result = subprocess.run(
+        [sys.executable, "-c", "import iicsa_stats._cache, iicsa_stats._figure, iicsa_stats._store; print('ok')"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "ok", result.stderr

@@ -1,0 +1,134 @@
+"""The code's layout (issue 8): one module per check, no hidden modules, code lists agree with the schemas."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import importlib.util
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import iicsa_stats as ist
+from conftest import REPO
+from iicsa_stats import _caveat, _provenance, _shape, numbers
+from iicsa_stats.tables import TABLES, load_schema
+from iicsa_stats.validation import CHECKS, REGISTRY
+
+SRC = REPO / "src" / "iicsa_stats"
+MAX_MODULE_LINES = 500
+MAX_CHECK_FUNCTION_LINES = 60
+
+
+def _modules() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.relative_to(SRC).as_posix())
+def test_no_module_is_over_500_lines(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{path.relative_to(SRC)} has {lines} lines; split it by concept"
+
+
+def test_every_check_is_its_own_module_in_the_registry_in_order() -> None:
+    assert tuple(check.name for check in REGISTRY) == CHECKS
+    for check in REGISTRY:
+        module = importlib.import_module(f"iicsa_stats.validation.checks.{check.name}")
+        assert check.name == module.NAME
+        assert module.run is check.run
+    files = {p.stem for p in (SRC / "validation" / "checks").glob("*.py")} - {"__init__"}
+    assert files == set(CHECKS), "a module in validation/checks/ is missing from the registry"
+
+
+@pytest.mark.parametrize("path", sorted((SRC / "validation").rglob("*.py")), ids=lambda p: p.name)
+def test_no_validation_function_is_over_60_lines(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_CHECK_FUNCTION_LINES
+    ]
+    assert not long, f"{path.name}: {long}"
+
+
+@pytest.mark.parametrize("name", ist.__all__)
+def test_no_public_name_hides_a_module(name: str) -> None:
+    """``import iicsa_stats.<name>`` and ``iicsa_stats.<name>`` never mean two different things."""
+    spec = importlib.util.find_spec(f"iicsa_stats.{name}")
+    if spec is not None:
+        assert inspect.ismodule(getattr(ist, name)), f"iicsa_stats.{name} is a module hidden by {getattr(ist, name)!r}"
+
+
+def _enum(table: str, column: str) -> list[str]:
+    schema = load_schema(REPO, table)
+    field = next(f for f in schema["fields"] if f["name"] == column)
+    enum: list[str] = field["constraints"]["enum"]
+    return enum
+
+
+@pytest.mark.parametrize(
+    ("codes", "table", "column"),
+    [
+        (_shape.QUALIFIERS, "figures", "qualifier"),
+        (_shape.UNITS, "figures", "unit"),
+        (_shape.PERIOD_TYPES, "figures", "period_type"),
+        (_provenance.PRODUCER_BASES, "figures", "producer_basis"),
+        (_caveat.KINDS, "caveats", "kind"),
+        (_caveat.BASES, "caveats", "basis"),
+        (numbers.KINDS, "ledger", "kind"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_code_lists_are_the_schema_enums(codes: tuple[str, ...], table: str, column: str) -> None:
+    assert list(codes) == _enum(table, column)
+
+
+def test_range_qualifiers_are_qualifiers() -> None:
+    assert set(_shape.QUALIFIERS) > _shape.RANGE_QUALIFIERS
+
+
+# --------------------------------------------------------------------------- every loader, one contract
+
+LOADERS: dict[str, tuple[str, Callable[[], object]]] = {
+    "figures": ("figures", ist.figures),
+    "caveats": ("caveats", ist.caveats),
+    "documents": ("documents", ist.documents),
+    "ledger": ("ledger", ist.ledger),
+    **{f"table({t})": (t, functools.partial(ist.table, t)) for t in TABLES},
+}
+
+
+@pytest.mark.parametrize("loader", sorted(LOADERS))
+def test_every_loader_keeps_the_contract(loader: str) -> None:
+    """Columns as the schema, metadata with attribution and licence, rows as the CSV, nothing shared."""
+    import pandas as pd
+
+    from iicsa_stats import _store
+
+    table, load = LOADERS[loader]
+    frame = load()
+    assert isinstance(frame, pd.DataFrame)
+    schema = load_schema(REPO, table)
+    assert list(frame.columns) == [f["name"] for f in schema["fields"]]
+    assert len(frame) == len(_store.rows(table))
+    assert frame.attrs["name"] == table
+    assert frame.attrs["attribution"] and frame.attrs["licenses"]
+    assert set(frame.attrs["columns"]) == set(frame.columns)
+    again = load()
+    assert isinstance(again, pd.DataFrame)
+    assert again is not frame
+    pd.testing.assert_frame_equal(frame, again)
+
+
+def test_shortcut_loaders_are_the_table_function() -> None:
+    import pandas as pd
+
+    for name in ("figures", "caveats", "documents", "ledger"):
+        shortcut = getattr(ist, name)()
+        assert isinstance(shortcut, pd.DataFrame)
+        pd.testing.assert_frame_equal(shortcut, ist.table(name))
