@@ -7,12 +7,13 @@ Three guards, used by :mod:`iicsa_stats.validation`:
 * :func:`descriptor_problems` looks at every reference in ``datapackage.json``
   (resource ``path``, ``schema``, ``dialect``, ``$schema`` profiles) and at the
   Table Schemas *before* frictionless sees them: a remote address, an absolute
-  path, a ``..`` escape, a symbolic link leaving the root or a reference to
-  something that is not a regular file is a problem, and frictionless is then
-  not run on the descriptor at all;
+  path or a ``..`` escape is a problem, and frictionless is then not run on the
+  descriptor at all;
 * :func:`refusal` tells, for any file validate is about to read, whether it
   lies outside the root (through a symbolic link), is not a regular file (a
-  FIFO would block forever), or is far larger than its pinned size;
+  FIFO would block forever), or is far larger than its pinned size; such a
+  file is reported and not read, and its resource is left out of what
+  frictionless sees;
 * :func:`offline` runs frictionless with an HTTP session that refuses every
   request and in frictionless's untrusted mode, as a second line of defence.
 """
@@ -116,10 +117,9 @@ def _profile_problem(value: Any) -> str | None:
 
 
 def _reference_problem(root: Path, value: Any) -> str | None:
-    why = local_path_problem(value)
-    if why is None:
-        why = refusal(root, root / str(value), pinned_bytes=None)
-    return why
+    # A local path that leads outside the root (a symbolic link), to a pipe or to a huge file is refused while
+    # loading (see PackageState.refuse) and its resource is left out of frictionless's view.
+    return local_path_problem(value)
 
 
 def descriptor_problems(root: Path, descriptor: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
