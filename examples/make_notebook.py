@@ -103,9 +103,11 @@ print(fig.cite())""",
 
 The report gives 5,653 *incidents* for 2016/17 and 8,525 *offences* for 2017/18. They share a measure code
 but not a unit, and may come from different producers, so the change between them is not shown to be
-like-for-like. The chart therefore does not put them on one axis: each count has its own panel and its own
-y-axis, titled with its unit and period, with a different marker and colour for each unit and no line
-between them. The caption under both panels is the figures' key caveat, read from the data.""",
+like-for-like. `ist.compare` says so from the data (the `comparisons` table): its verdict and the
+dimensions that limit it title the panels. The chart therefore does not put them on one axis: each count
+has its own panel and its own y-axis, titled with its unit and period, with a different marker and colour
+for each unit and no line between them. The caption under both panels is the figures' key caveat, read
+from the data.""",
     ),
     (
         "code",
@@ -116,6 +118,11 @@ police = [
 ]
 units = {f.unit for f in police}
 assert units == {"incidents", "offences"}, units  # two units: never merged
+comparison = ist.compare(police[0].id, police[1].id)
+print(comparison.reason.split(";")[0])  # the verdict and the first reason
+assert comparison.verdict != "comparable", comparison.verdict
+limits = [d.name for d in comparison.differences if d.effect != "none"]  # e.g. unit, producer
+verdict = comparison.verdict.replace("_", " ")
 # the key caveat is whichever the curation puts first: read it from the data, once if both share it
 key_caveats = {f.unit: f.caveats[0].text for f in police}
 if len(set(key_caveats.values())) == 1:
@@ -136,15 +143,16 @@ for ax, f in zip(axes, police, strict=True):
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_ylabel(f"count of {f.unit}")
     ax.set_xlabel(f.geography, fontsize=8)
-    ax.set_title(f"{f.unit}, {f.period_text}", fontsize=10)
+    other = ist.figure(comparison.other(f.id)).unit  # the other panel's unit
+    ax.set_title(f"{f.unit}, {f.period_text}\\n{verdict} with the {other} count", fontsize=10)
 chart.suptitle(
     "Police-recorded sexual crimes against children with an online element:\\n"
-    "two counts in different units, each on its own axis (not a series)",
+    f"two counts, {verdict} ({' and '.join(limits)} differ), each on its own axis (not a series)",
     fontsize=11,
 )
 wrapped = textwrap.fill(caption, 155, break_on_hyphens=False)
 chart.text(0.01, 0.02, wrapped, fontsize=7, va="bottom", ha="left")
-chart.subplots_adjust(top=0.84, bottom=0.22, wspace=0.4)
+chart.subplots_adjust(top=0.80, bottom=0.22, wspace=0.4)
 police_png = out / "police-recorded-counts.png"
 chart.savefig(police_png, dpi=100)
 plt.close(chart)

@@ -223,26 +223,29 @@ def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.failed == 0, "an example in README.md gives other output (see the report above)"
 
 
-def _readme_commands() -> list[str]:
+def _readme_commands() -> list[tuple[str, int]]:
+    """Each ``iicsa-stats`` command of the README, with the exit status its comment gives (0 by default)."""
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", _read(REPO / "README.md"), re.S):
         for line in block.splitlines():
-            command = line.split("  #")[0].strip()
-            if command.startswith("iicsa-stats "):
-                commands.append(command)
+            command, _, comment = line.partition("  #")
+            if command.strip().startswith("iicsa-stats "):
+                status = re.search(r"exit status (\d)", comment)
+                commands.append((command.strip(), int(status.group(1)) if status else 0))
     return commands
 
 
 def test_readme_shows_the_read_only_commands() -> None:
-    assert {shlex.split(c)[1] for c in _readme_commands()} >= {"list", "show", "search", "cite", "export"}
+    shown = {shlex.split(c)[1] for c, _ in _readme_commands()}
+    assert shown >= {"list", "show", "search", "cite", "compare", "export"}
 
 
-@pytest.mark.parametrize("command", _readme_commands())
+@pytest.mark.parametrize(("command", "status"), _readme_commands())
 def test_readme_command_runs(
-    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    command: str, status: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert cli.main(shlex.split(command)[1:]) == 0, capsys.readouterr().err
+    assert cli.main(shlex.split(command)[1:]) == status, capsys.readouterr().err
     assert capsys.readouterr().out.strip()
 
 

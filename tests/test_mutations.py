@@ -198,3 +198,79 @@ def test_mutants_caught_summary(run_mutant: Callable[[str, str], list[Problem]])
     print(f"mutants caught: {total - len(missed)}/{total}")
     assert total == len(FIGURE_IDS) * len(MUTATIONS)
     assert not missed, f"mutants caught: {total - len(missed)}/{total}; missed: {missed}"
+
+
+# --------------------------------------------------------------------------- the comparison tables
+
+INCIDENTS = "police-recorded-online-csa-incidents-2016-17"
+OFFENCES = "police-recorded-online-csa-offences-2017-18"
+
+
+def _edit_comparisons(pkg: Path, table: str, edit: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    path = pkg / f"data/processed/{table}.csv"
+    header, rows = read_rows(path)
+    edited = edit([dict(row) for row in rows])
+    assert edited != rows, "the mutation changed nothing"
+    write_rows(path, header, edited)
+
+
+def _police(row: dict[str, str]) -> bool:
+    return (row["figure_a"], row["figure_b"]) == (INCIDENTS, OFFENCES)
+
+
+def _flip_verdict(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**row, "verdict": "comparable"} if _police(row) else row for row in rows]
+
+
+def _flip_same(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**row, "same": "true"} if _police(row) and row["dimension"] == "unit" else row for row in rows]
+
+
+def _change_note(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**row, "note": "the same"} if _police(row) and row["dimension"] == "period" else row for row in rows]
+
+
+def _swap_pair(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**row, "figure_a": OFFENCES, "figure_b": INCIDENTS} if _police(row) else row for row in rows]
+
+
+def _override_without_basis(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    # the offences count carries this caveat, the incidents count does not: no basis for the pair
+    return [
+        {**row, "caveat_id": "geography-inferred-from-context"} if row["basis"] == "curated" else row for row in rows
+    ]
+
+
+def _drop_deciding_caveat(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [row for row in rows if not (_police(row) and row["caveat_id"] == "incidents-vs-offences-not-like-for-like")]
+
+
+COMPARISON_MUTATIONS: dict[str, tuple[str, Callable[[list[dict[str, str]]], list[dict[str, str]]], str]] = {
+    # kind: (table, edit, the figure a problem must name)
+    "verdict-flipped": ("comparisons", _flip_verdict, INCIDENTS),
+    "same-flipped": ("comparisons", _flip_same, INCIDENTS),
+    "note-changed": ("comparisons", _change_note, INCIDENTS),
+    "pair-swapped": ("comparisons", _swap_pair, OFFENCES),
+    "override-without-basis": ("comparisons", _override_without_basis, INCIDENTS),
+    "deciding-caveat-dropped": ("comparison_caveats", _drop_deciding_caveat, INCIDENTS),
+}
+
+
+@pytest.fixture(scope="module")
+def comparison_pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pristine = build(REPO, out=tmp_path_factory.mktemp("comparison-mutants") / "pristine")
+    assert validate(pristine, rebuild=False) == []
+    return pristine
+
+
+@pytest.mark.parametrize("kind", sorted(COMPARISON_MUTATIONS))
+def test_comparison_mutant_is_caught_by_the_comparisons_check(
+    comparison_pristine: Path, tmp_path: Path, kind: str
+) -> None:
+    table, edit, fid = COMPARISON_MUTATIONS[kind]
+    copy = Path(shutil.copytree(comparison_pristine, tmp_path / kind))
+    _edit_comparisons(copy, table, edit)
+    problems = validate(copy, rebuild=False)
+    mine = [p for p in problems if p.check == "comparisons"]
+    assert mine, f"{kind} mutant passed the comparisons check:\n{format_report(problems)}"
+    assert any(p.figure_id == fid and p.table == table for p in mine), format_report(problems)

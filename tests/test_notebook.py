@@ -39,6 +39,7 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     assert "8,525 offences, England and Wales" in everything
     assert "»In 2017/18, the figure had grown to 8,525 offences.«" in everything  # fig.context()
     assert "Caveats:" in everything
+    assert "not comparable: unit: different units: incidents against offences" in everything  # ist.compare
     images = [o for cell in code for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 2, "the police-recorded chart and the range chart"
     assert "figures-england-and-wales.csv" in everything

@@ -174,7 +174,18 @@ def test_format_report_groups_by_check_and_counts() -> None:
 
 
 def test_checks_are_stable() -> None:
-    assert CHECKS == ("files", "package", "checksums", "raw", "quotes", "ledger", "keys", "parquet", "rebuild")
+    assert CHECKS == (
+        "files",
+        "package",
+        "checksums",
+        "raw",
+        "quotes",
+        "ledger",
+        "keys",
+        "comparisons",
+        "parquet",
+        "rebuild",
+    )
 
 
 # --------------------------------------------------------------------------- bad files never raise
@@ -613,7 +624,7 @@ def test_descriptor_and_schemas_follow_the_v2_profiles() -> None:
 
     errors = check(REPO / "datapackage.json", "datapackage.json")
     schemas = sorted((REPO / "schemas").glob("*.schema.json"))
-    assert len(schemas) == 7
+    assert len(schemas) == 9
     for schema in schemas:
         errors += check(schema, "tableschema.json")
     assert errors == []

@@ -7,8 +7,8 @@
 >>> fig.caveats[0].kind
 'comparability'
 
-Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`) read the
-shipped data with the standard library; the DataFrame functions import pandas
+Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`,
+:func:`compare`) read the shipped data with the standard library; the DataFrame functions import pandas
 only when called.
 """
 
@@ -22,6 +22,8 @@ from ._search import search
 from ._version import __version__
 from .errors import (
     BuildError,
+    ComparabilityWarning,
+    ComparisonError,
     CurationError,
     DataFileError,
     ExportError,
@@ -40,13 +42,18 @@ from .tables import TABLES
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
+    from .comparison import Comparison, check_frame, comparable_with, compare
     from .validation import Problem
 
 __all__ = [
     "TABLES",
     "BuildError",
     "Caveat",
+    "ComparabilityWarning",
+    "Comparison",
+    "ComparisonError",
     "CurationError",
     "DataFileError",
     "ExportError",
@@ -62,6 +69,9 @@ __all__ = [
     "UnknownTableError",
     "__version__",
     "caveats",
+    "check_frame",
+    "comparable_with",
+    "compare",
     "documents",
     "figure",
     "figures",
@@ -71,6 +81,21 @@ __all__ = [
     "table",
     "validate",
 ]
+
+#: Imported on first use, so that ``import iicsa_stats`` and a figure lookup do not pay for them.
+_LAZY = frozenset({"Comparison", "check_frame", "comparable_with", "compare"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import comparison
+
+        return getattr(comparison, name)
+    raise AttributeError(f"module 'iicsa_stats' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def list_figures() -> list[str]:
@@ -121,8 +146,9 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
 
     The checks: the Data Package against its schemas (frictionless), every
     file's size and hash, the raw documents' SHA-256, every quote at its
-    offsets with its declared values, the number ledger, keys and bounds, CSV
-    against Parquet, and in a source checkout a fresh rebuild compared with the
+    offsets with its declared values, the number ledger, keys and bounds, the
+    comparisons against a fresh computation from the figures, CSV against
+    Parquet, and in a source checkout a fresh rebuild compared with the
     committed files.  ``iicsa-stats validate`` runs the same from a terminal.
 
     Parameters

@@ -32,6 +32,7 @@ from ._parquet import parquet_metadata, write_parquet
 from ._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
+from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
@@ -274,6 +275,13 @@ def build_tables(root: Path) -> BuildResult:
         for fig in figures:
             for position, caveat_id in enumerate(fig["caveats"], start=1):
                 tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
+
+    try:  # comparability as data: computed from the figures' fields, plus curated overrides
+        tables["comparisons"], tables["comparison_caveats"] = comparison_tables(
+            tables["figures"], tables["figure_caveats"], tables["caveats"], load_overrides(root)
+        )
+    except ValueError as exc:
+        raise CurationError(str(root / "data" / "curation" / "comparisons.toml"), str(exc)) from None
 
     for name in TABLES:
         key: list[str] = load_schema(root, name)["primaryKey"]

@@ -16,6 +16,7 @@ from ._figure import Figure
 from ._version import __version__
 from .errors import (
     BuildError,
+    ComparisonError,
     CurationError,
     DataFileError,
     IICSAStatsError,
@@ -37,7 +38,7 @@ PROG = "iicsa-stats"
 USAGE_ERROR = 2
 FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COMMANDS = ("list", "show", "search", "cite", "export", "build", "validate", "todo")
+_COMMANDS = ("list", "show", "search", "cite", "compare", "export", "build", "validate", "todo")
 _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 
 
@@ -222,6 +223,20 @@ def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
+    from .comparison import compare
+
+    comparison = compare(args.a, args.b)
+    if args.format == "json":
+        import json
+
+        json.dump(comparison.to_dict(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(f"{comparison}\n")
+    return 0 if comparison.comparable else FAILED
+
+
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from .errors import ExportError
     from .export import export
@@ -373,6 +388,17 @@ def _parser(only: str | None = None) -> _Parser:
     p.set_defaults(run=_cmd_cite)
 
     p = command(
+        "compare",
+        "Say whether two figures may be set side by side, and why not. Exit status 0 when they are comparable, "
+        "1 when they are not or only with caveats, 2 for bad input.",
+        "compare police-recorded-online-csa-incidents-2016-17 police-recorded-online-csa-offences-2017-18",
+    )
+    p.add_argument("a", help="a figure id (see `iicsa-stats list`)")
+    p.add_argument("b", help="another figure id")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.set_defaults(run=_cmd_compare)
+
+    p = command(
         "export",
         "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
         "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt to keep beside them.",
@@ -399,8 +425,8 @@ def _parser(only: str | None = None) -> _Parser:
 
     p = command(
         "validate",
-        "Check the data package: schemas, hashes, quotes, ledger, keys, CSV against Parquet, and (in a checkout) a "
-        "fresh rebuild. Exit status 1 lists every problem.",
+        "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
+        "checkout) a fresh rebuild. Exit status 1 lists every problem.",
         "validate --no-rebuild",
     )
     p.add_argument("--root", help="a data package folder (default: the data this package uses)")
@@ -453,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         _say("error", exc)
         return USAGE_ERROR
-    except UnknownFigureError as exc:
+    except (UnknownFigureError, ComparisonError) as exc:
         _say("error", exc)
         return USAGE_ERROR
     except (CurationError, RawDocumentError, BuildError) as exc:

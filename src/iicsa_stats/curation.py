@@ -327,7 +327,11 @@ def load_curation(root: Path) -> Curation:
         cur.figures[doc["id"]] = figures
         cur.source_caveats[doc["id"]] = caveats
         cur.excluded[doc["id"]] = excluded
-    stray = {p.stem for p in folder.glob("*.toml")} - known_docs - {"package", "documents", "producers", "caveats"}
+    stray = (
+        {p.stem for p in folder.glob("*.toml")}
+        - known_docs
+        - {"package", "documents", "producers", "caveats", "comparisons"}
+    )
     if stray:
         raise CurationError(
             str(folder), f"curation files for unregistered documents: {sorted(stray)}; add them to documents.toml"

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildError",
+    "ComparabilityWarning",
+    "ComparisonError",
     "CurationError",
     "DataFileError",
     "ExportError",
@@ -162,3 +164,15 @@ class BuildError(IICSAStatsError):
 
 class InvalidFilterError(IICSAStatsError, ValueError):
     """A filter value is not one the column can hold (e.g. a unit that does not exist)."""
+
+
+class ComparisonError(IICSAStatsError, ValueError):
+    """Two figures cannot be compared as asked (the same id twice, or a table with no figure ids)."""
+
+
+class ComparabilityWarning(UserWarning):
+    """A table of figures mixes figures that may not be added, ranked or plotted on one axis.
+
+    Issued by :func:`iicsa_stats.check_frame`; :func:`iicsa_stats.compare` says
+    why for each pair.
+    """

@@ -46,6 +46,8 @@ TABLES: tuple[str, ...] = (
     "figure_caveats",
     "caveat_references",
     "ledger",
+    "comparisons",
+    "comparison_caveats",
 )
 
 Row = dict[str, "Any"]

@@ -29,6 +29,9 @@ Checks, by their stable ``check`` name:
 ``keys``
     primary keys unique, foreign keys resolve, coded columns within their
     code lists, bounds and periods in order, every figure has a caveat.
+``comparisons``
+    the ``comparisons`` and ``comparison_caveats`` tables equal a fresh
+    computation from the figures and the curated overrides they record.
 ``parquet``
     every Parquet file has the columns and Arrow types of its schema and the
     same rows and values as its CSV file.

@@ -18,6 +18,7 @@ CHECKS: tuple[str, ...] = (
     "quotes",
     "ledger",
     "keys",
+    "comparisons",
     "parquet",
     "rebuild",
 )

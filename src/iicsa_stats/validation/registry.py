@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ._problem import CHECKS, Problem
 from ._state import PackageState
-from .checks import checksums, files, keys, ledger, package, parquet, quotes, raw, rebuild
+from .checks import checksums, comparisons, files, keys, ledger, package, parquet, quotes, raw, rebuild
 
 __all__ = ["REGISTRY", "Check"]
 
@@ -35,7 +35,7 @@ class Check:
 #: Every check, in the order :func:`~iicsa_stats.validation.validate` runs them (the order of CHECKS).
 REGISTRY: tuple[Check, ...] = tuple(
     Check(name=module.NAME, run=module.run)
-    for module in (files, package, checksums, raw, quotes, ledger, keys, parquet, rebuild)
+    for module in (files, package, checksums, raw, quotes, ledger, keys, comparisons, parquet, rebuild)
 )
 if tuple(check.name for check in REGISTRY) != CHECKS:  # pragma: no cover - a developer error, caught on import
     raise RuntimeError("the check registry and CHECKS list different checks or orders")
