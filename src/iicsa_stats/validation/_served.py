@@ -18,7 +18,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import DataFileError
-from ..tables import TABLES, Row
+from ..tables import Row
+
+#: The tables the loader joins into figures.
+JOINED = ("documents", "producers", "caveat_references", "caveats", "figure_caveats", "figures")
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
@@ -55,7 +58,7 @@ def join_problem(root: str, tables: Mapping[str, Sequence[Row]]) -> dict[str, An
     """The loader's refusal to join ``tables`` into figures, or None when it serves them (or a table is missing)."""
     from .._store import join_figures
 
-    if not all(table in tables for table in TABLES):
+    if not all(table in tables for table in JOINED):
         return None  # an unreadable table is reported by `files`; the loader refuses it in the same words
     try:
         join_figures(root, lambda table: tables[table])
