@@ -192,7 +192,13 @@ def _inline_schema_profile(pkg: Path, url: str, outside: Path) -> None:
     write_descriptor(pkg, data)
 
 
+def _symlink_in_path_list(pkg: Path, url: str, outside: Path) -> None:
+    (pkg / PROCESSED / "more.csv").symlink_to(outside)
+    _set("ledger", "path", [f"{PROCESSED}/ledger.csv", f"{PROCESSED}/more.csv"])(pkg, url, outside)
+
+
 LEAKS: dict[str, Callable[[Path, str, Path], None]] = {
+    "symlinked-part-of-a-path-list": _symlink_in_path_list,
     "schema-url": _set("figures", "schema", "{url}/x.json?leak=secret"),
     "dialect-url": _set("figures", "dialect", "{url}/dialect.json"),
     "path-url-loopback": _set("figures", "path", "{url}/figures.csv"),

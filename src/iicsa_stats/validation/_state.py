@@ -228,10 +228,12 @@ def _refuse_unsafe(pkg: PackageState) -> None:
     for resource in (pkg.descriptor or {}).get("resources", []):
         if not isinstance(resource, dict):
             continue
-        for key in ("path", "schema", "dialect"):
+        for key in ("path", "extrapaths", "schema", "dialect"):
             value = resource.get(key)
-            if isinstance(value, str) and _refs.local_path_problem(value) is None:
-                pkg.refuse(root / value, pinned_bytes=resource.get("bytes") if key == "path" else None)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and _refs.local_path_problem(item) is None:
+                    pinned = resource.get("bytes") if key == "path" and item == value else None
+                    pkg.refuse(root / item, pinned_bytes=pinned)
 
 
 def _load_descriptor(pkg: PackageState) -> None:

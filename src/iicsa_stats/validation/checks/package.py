@@ -104,11 +104,18 @@ def _source(pkg: PackageState) -> Any:
         return path
     descriptor = dict(pkg.descriptor)
     descriptor["resources"] = [
-        r
-        for r in descriptor["resources"]
-        if not (isinstance(r, dict) and any(r.get(k) in pkg.refused for k in ("path", "schema", "dialect")))
+        r for r in descriptor["resources"] if not (isinstance(r, dict) and _refers_to(r, pkg.refused))
     ]
     return descriptor
+
+
+def _refers_to(resource: dict[str, Any], refused: dict[str, str]) -> bool:
+    """Whether a resource names a refused file as its path (or one of them), its schema or its dialect."""
+    for key in ("path", "extrapaths", "schema", "dialect"):
+        value = resource.get(key)
+        if any(isinstance(v, str) and v in refused for v in (value if isinstance(value, list) else [value])):
+            return True
+    return False
 
 
 def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
