@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import socket
 import tomllib
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import iicsa_stats._staging as staging_module
 import iicsa_stats.build as build_module
 from conftest import REPO
 from iicsa_stats.build import build, build_tables
@@ -208,7 +208,7 @@ def test_a_failed_swap_restores_the_previous_files(
             raise OSError(5, "Input/output error")
         os.replace(src, dst)
 
-    monkeypatch.setattr(build_module, "os", types.SimpleNamespace(replace=replace))
+    monkeypatch.setattr(staging_module, "_move", replace)
     before = outputs(root)
     with pytest.raises(BuildError, match="Input/output error"):
         build(root)

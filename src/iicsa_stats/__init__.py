@@ -28,6 +28,7 @@ from .errors import (
     DataFileError,
     ExportError,
     IICSAStatsError,
+    InvalidArgumentError,
     InvalidFilterError,
     RawDocumentError,
     UnaccountedNumbersError,
@@ -59,6 +60,7 @@ __all__ = [
     "ExportError",
     "Figure",
     "IICSAStatsError",
+    "InvalidArgumentError",
     "InvalidFilterError",
     "Provenance",
     "RawDocumentError",
@@ -171,6 +173,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     >>> ist.validate(rebuild=False)
     []
     """
+    from ._paths import root_argument
     from .validation import validate as _validate
 
-    return _validate(root, rebuild=rebuild)
+    return _validate(None if root is None else root_argument(root, "root"), rebuild=rebuild)

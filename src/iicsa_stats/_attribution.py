@@ -6,17 +6,30 @@ and licence, taken from ``datapackage.json``.
 
 from __future__ import annotations
 
+from .errors import DataFileError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = ["attribution", "attribution_text", "licence_titles", "source_lines"]
+__all__ = ["attribution", "attribution_text", "licence_titles", "objects", "source_lines"]
+
+
+def objects(package: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """A list of objects in the descriptor (``licenses``, ``sources``), or a DataFileError if it is something else."""
+    value = package.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise DataFileError(
+            f"datapackage.json: {key} must be a list of objects, got {type(value).__name__} {value!r:.60}; "
+            "reinstall or rebuild"
+        )
+    return value
 
 
 def licence_titles(package: Mapping[str, Any]) -> list[str]:
     """The title (or else the name) of each licence of the package."""
-    return [str(lic.get("title") or lic.get("name") or "") for lic in package.get("licenses", [])]
+    return [str(lic.get("title") or lic.get("name") or "") for lic in objects(package, "licenses")]
 
 
 def attribution(package: Mapping[str, Any]) -> str:
@@ -26,7 +39,7 @@ def attribution(package: Mapping[str, Any]) -> str:
 
 def source_lines(package: Mapping[str, Any]) -> list[str]:
     """Each source document as ``title: address``."""
-    return [f"{s.get('title', '')}: {s.get('path', '')}" for s in package.get("sources", [])]
+    return [f"{s.get('title', '')}: {s.get('path', '')}" for s in objects(package, "sources")]
 
 
 def attribution_text(package: Mapping[str, Any]) -> str:

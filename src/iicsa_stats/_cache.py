@@ -26,11 +26,39 @@ if TYPE_CHECKING:
     from typing import Any
 
 VALIDATE_HINT = "run `iicsa-stats validate` to see every problem"
+#: The build's swap journal (see _staging.py): present only while a build swaps files in, or after it was killed.
+JOURNAL = ".iicsa-build.journal"
+#: Per data root, the state of its files when the cached descriptor was read (see :func:`signature`).
+SIGNATURES: dict[str, tuple[object, ...]] = {}
+
+
+def signature(root: str) -> tuple[object, ...]:
+    """Whether a swap is under way, and which copy of ``datapackage.json`` and ``data/processed`` is in place."""
+    found: list[object] = [os.path.exists(os.path.join(root, JOURNAL))]
+    for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
+        try:
+            st = os.stat(path)
+            found.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except OSError:
+            found.append(None)
+    return tuple(found)
+
+
+def _settle(root: str) -> None:
+    """Finish or wait for a build's swap into ``root`` before reading it (only when its journal is there)."""
+    if os.path.exists(os.path.join(root, JOURNAL)):
+        from pathlib import Path
+
+        from ._staging import settle
+
+        settle(Path(root))
 
 
 @lru_cache(maxsize=2)
 def package(root: str) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor of the data package at ``root``."""
+    _settle(root)
+    SIGNATURES[root] = signature(root)
     path = os.path.join(root, "datapackage.json")
     descriptor = load_json(path)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
@@ -94,3 +122,4 @@ def clear() -> None:
     """Forget every file read so far (after the data files changed)."""
     for cached in (rows, package, raw_text):
         cached.cache_clear()
+    SIGNATURES.clear()

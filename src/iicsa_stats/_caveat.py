@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._fieldtypes import check_field_types
 from ._provenance import Reference
 
 __all__ = ["BASES", "KINDS", "Caveat"]
@@ -61,6 +62,7 @@ class Caveat:
     references: tuple[Reference, ...] = ()
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.kind not in KINDS:
             raise ValueError(f"unknown caveat kind {self.kind!r}; expected one of {KINDS}")
         if self.basis == "source":

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 from . import _cache
 from ._caveat import Caveat
+from ._fieldtypes import check_field_types
 from ._provenance import Provenance
 from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, UNITS, figure_shape
 from ._version import __version__
+from .errors import InvalidArgumentError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
@@ -142,6 +144,7 @@ class Figure:
     def __post_init__(self) -> None:
         if self.data_root is not None and not isinstance(self.data_root, str):
             raise TypeError(f"figure {self.id!r}: data_root must be a folder path as a string or None")
+        check_field_types(self)
         if not _ID.match(self.id):
             raise ValueError(f"figure id {self.id!r} is not a lowercase slug")
         if self.qualifier not in QUALIFIERS:
@@ -307,9 +310,9 @@ class Figure:
         'nt to the crime.[4] »In 2017/18, the figure had grown to 8,525 offences.«[5]\n\n2.3. On 3 Septe'
         """
         if not isinstance(chars, int) or isinstance(chars, bool) or chars < 0:
-            raise TypeError(f"chars must be a whole number >= 0, got {chars!r}")
+            raise InvalidArgumentError(f"chars must be a whole number >= 0, got {chars!r:.80}")
         if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
-            raise TypeError(f"mark must be a tuple of two strings (before, after), got {mark!r}")
+            raise InvalidArgumentError(f"mark must be a tuple of two strings (before, after), got {mark!r:.80}")
         p = self.provenance
         root = _cache.current_root() if self.data_root is None else self.data_root
         text = _cache.raw_text(root, p.raw_path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import DataFileError
+from .errors import DataFileError, InvalidArgumentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,3 +67,47 @@ def data_root() -> Path:
     from pathlib import Path
 
     return Path(data_dir())
+
+
+def root_argument(value: object, name: str = "root") -> Path:
+    """A folder argument (``root``, ``out``) as a Path, or :class:`InvalidArgumentError` naming the argument.
+
+    Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses
+    other types (bytes, numbers), an empty path and a path with a NUL
+    character, which no file system accepts.
+
+    Examples
+    --------
+    >>> root_argument(1)
+    Traceback (most recent call last):
+    ...
+    iicsa_stats.errors.InvalidArgumentError: root must be a folder path (str or pathlib.Path), got int 1
+    """
+    from pathlib import Path
+
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str):
+        raise InvalidArgumentError(
+            f"{name} must be a folder path (str or pathlib.Path), got {type(value).__name__} {value!r:.80}"
+        )
+    if not text.strip():
+        raise InvalidArgumentError(f"{name} is empty; give the folder (e.g. '.' for the current one)")
+    if "\0" in text:
+        raise InvalidArgumentError(f"{name} {text!r:.80} contains a NUL character, which no path can hold")
+    return Path(text)
+
+
+def is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ._fieldtypes import check_field_types
+
 __all__ = ["PRODUCER_BASES", "Provenance", "Reference"]
 
 
@@ -31,6 +33,7 @@ class Reference:
     confirmed: bool
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if not self.url.startswith(("https://", "http://")):
             raise ValueError(f"reference url must be a web address, got {self.url!r}")
 
@@ -95,6 +98,7 @@ class Provenance:
     cited_work: str
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if not 0 <= self.quote_start < self.quote_end:
             raise ValueError(f"quote offsets must satisfy 0 <= start < end, got {self.quote_start}, {self.quote_end}")
         if self.quote_end - self.quote_start != len(self.quote):

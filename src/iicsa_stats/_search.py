@@ -6,6 +6,7 @@ import re
 
 from . import _store
 from ._figure import Figure
+from .errors import InvalidArgumentError
 
 __all__ = ["search"]
 
@@ -37,6 +38,10 @@ def _stem(word: str) -> str:
 
 
 def _terms(text: str) -> set[str]:
+    if not text.isascii():  # fullwidth letters and digits, ligatures: compatibility forms become plain ones
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text)
     return {_stem(w) for w in _WORD.findall(_FOOTNOTE.sub(" ", text.lower()))}
 
 
@@ -59,7 +64,8 @@ def search(words: str, *, limit: int | None = None) -> list[Figure]:
     """Figures whose words match, best first.
 
     Every word of the query is looked up (lowercase, plural and past-tense
-    endings ignored) in each figure's id, measure, unit, population,
+    endings ignored, compatibility forms such as fullwidth letters read as
+    plain ones) in each figure's id, measure, unit, population,
     geography, period, producer, quote and caveats; matches in the figure's
     own description count most.  Figures matching no word are left out.
 
@@ -82,9 +88,9 @@ def search(words: str, *, limit: int | None = None) -> list[Figure]:
     ['people-arrested-online-csa-per-month', 'nca-police-joint-operation-arrests-2018']
     """
     if not isinstance(words, str):
-        raise TypeError(f"search words must be a string, got {type(words).__name__}")
+        raise InvalidArgumentError(f"search words must be a string, got {type(words).__name__}")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise TypeError(f"limit must be a whole number >= 1, got {limit!r}")
+        raise InvalidArgumentError(f"limit must be a whole number >= 1, got {limit!r:.80}")
     query = _terms(words)
     scored = []
     for fig in _store.all_figures().values():

@@ -16,29 +16,53 @@ from ._caveat import Caveat
 from ._figure import TABLE_FIELDS, Figure
 from ._paths import data_dir
 from ._provenance import Provenance, Reference
-from .errors import UnknownFigureError
+from .errors import DataFileError, InvalidArgumentError, UnknownFigureError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import Any
+    from typing import Any, TypeVar
 
     from .tables import Row
+
+    T = TypeVar("T")
+
+
+def consistent(read: Callable[[str], T]) -> T:
+    """Run ``read(root)`` on one consistent copy of the data: pins and files from the same build.
+
+    A build replaces ``data/processed`` and then ``datapackage.json``; a reader
+    that reads the pins before a build and a file after it would see a file
+    that differs from its pin.  When a read fails and the files changed since
+    the cached descriptor was read, or during the read, or a build is swapping
+    them in, the caches are dropped and the read is tried again on the new copy.
+    """
+    root = data_dir()
+    for _ in range(3):
+        before = _cache.signature(root)
+        try:
+            return read(root)
+        except DataFileError:
+            after = _cache.signature(root)
+            if after == before == _cache.SIGNATURES.get(root, before) and not after[0]:  # [0]: a swap under way
+                raise  # the files did not change: the error is real
+            clear_cache()
+    return read(root)
 
 
 def package() -> dict[str, Any]:
     """The ``datapackage.json`` descriptor of the current data root."""
-    return _cache.package(data_dir())
+    return consistent(_cache.package)
 
 
 def rows(table: str) -> tuple[Row, ...]:
     """Typed rows of a table from the current data root, checked against its pin."""
-    return _cache.rows(data_dir(), table)
+    return consistent(lambda root: _cache.rows(root, table))
 
 
 def raw_text(raw_path: str) -> str:
     """A raw document's text from the current data root, checked against its pin."""
-    return _cache.raw_text(data_dir(), raw_path)
+    return consistent(lambda root: _cache.raw_text(root, raw_path))
 
 
 @lru_cache(maxsize=2)
@@ -66,7 +90,7 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
             references.setdefault(r["caveat_id"], []).append(
                 Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
     caveats: dict[str, Caveat] = {}
     for r in rows_of("caveats"):
@@ -83,7 +107,7 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
                 quote_end=r["quote_end"],
                 references=tuple(references.get(r["caveat_id"], ())),
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "caveats", str(exc)) from None
     links: dict[str, list[tuple[int, str]]] = {}
     for r in rows_of("figure_caveats"):
@@ -131,20 +155,22 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
                 provenance=provenance,
                 data_root=root,
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "figures", f"figure {r['figure_id']!r}: {exc}") from None
     return dict(sorted(figures.items()))
 
 
 def all_figures(root: str | None = None) -> dict[str, Figure]:
     """Every figure by id, in id order, from ``root`` (by default the current data root)."""
-    return _figures(data_dir() if root is None else root)
+    if root is not None:
+        return _figures(root)
+    return consistent(_figures)
 
 
 def get_figure(figure_id: str) -> Figure:
     """One figure by id, or :class:`UnknownFigureError` with the closest ids."""
     if not isinstance(figure_id, str):
-        raise TypeError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
+        raise InvalidArgumentError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
     figures = all_figures()
     try:
         return figures[figure_id]

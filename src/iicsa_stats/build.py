@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import _staging
 from ._parquet import parquet_metadata, write_parquet
 from ._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, resource_pin, sha256_hex
 from ._version import __version__
@@ -81,6 +81,8 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
         data = path.read_bytes()
     except FileNotFoundError:
         raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
+    except OSError as exc:
+        raise RawDocumentError(f"{path}: raw document {doc['id']!r} cannot be read ({_staging.reason(exc)})") from None
     digest = sha256_hex(data)
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
         raise RawDocumentError(
@@ -390,7 +392,11 @@ def build(root: Path, *, out: Path | None = None) -> Path:
 
     Everything is written into a temporary folder first; only when all of it
     is written are ``data/processed/`` and ``datapackage.json`` replaced.  If
-    anything fails, the previous files are left exactly as they were.
+    anything fails, the previous files are left exactly as they were.  The
+    swap is journalled (see :mod:`iicsa_stats._staging`): if it is interrupted,
+    even by a kill, the next build or load finishes or undoes it.  One build
+    at a time: a second build into the same checkout fails with "another
+    build is running".
 
     Parameters
     ----------
@@ -406,45 +412,36 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     pathlib.Path
         The folder now holding ``datapackage.json``.
     """
+    from ._paths import root_argument
+
+    root = root_argument(root, "root")
+    out = root_argument(out, "out") if out is not None else None
     result = build_tables(root)
-    parent = out.parent if out is not None else root
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".iicsa-build-", dir=parent))
+    if out is not None:
+        return _build_into(result, root, out)
+    _staging.replace_in_place(
+        root, lambda staging: write_package(result, root, staging), ["data/processed"], commit="datapackage.json"
+    )
+    return root
+
+
+def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
+    """Build a complete data package (raw texts and schemas beside the tables) into a new folder ``out``."""
+    staging = _staging.make_staging(out.parent)
     try:
+        _staging.clean_stale(out.parent)
         write_package(result, root, staging)
-        if out is not None:
-            # A separate build folder is a complete data package: raw texts and schemas beside the tables.
-            shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
-            shutil.copytree(root / "schemas", staging / "schemas")
-            os.replace(staging, out)
-            return out
-        _swap_into(staging, root)
-        return root
+        shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
+        shutil.copytree(root / "schemas", staging / "schemas")
+        os.replace(staging, out)
+        return out
     except OSError as exc:
-        raise BuildError(f"could not write the build output below {parent}: {exc}; nothing was changed") from None
+        raise BuildError(
+            f"could not write the build output below {out.parent}: {_staging.reason(exc)}; nothing was changed"
+        ) from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap_into(staging: Path, root: Path) -> None:
-    """Move a staged build into the checkout, restoring the old files if a move fails."""
-    processed = root / "data" / "processed"
-    previous = staging / "previous-processed"
-    new_in_place = False
-    try:
-        if processed.exists():
-            os.replace(processed, previous)
-        os.replace(staging / "data" / "processed", processed)
-        new_in_place = True
-        # the last step is one atomic replace: datapackage.json is either the old file or the new one
-        os.replace(staging / "datapackage.json", root / "datapackage.json")
-    except OSError:
-        if new_in_place:
-            shutil.rmtree(processed)
-        if previous.exists():
-            os.replace(previous, processed)
-        raise
 
 
 def unaccounted_report(root: Path) -> str:

@@ -11,8 +11,9 @@ import argparse
 import os
 import sys
 
-from . import _store
+from . import _paths, _store
 from ._figure import Figure
+from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
 from .errors import (
     BuildError,
@@ -20,6 +21,7 @@ from .errors import (
     CurationError,
     DataFileError,
     IICSAStatsError,
+    InvalidArgumentError,
     RawDocumentError,
     UnknownFigureError,
 )
@@ -30,7 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
-    from typing import NoReturn, TextIO
+    from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -65,12 +67,6 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _say(prefix: str, message: object) -> None:
-    """Print one line on standard error, control characters shown as escapes (one line, always)."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-    print(f"{PROG}: {prefix}: {text}", file=sys.stderr)
-
-
 def _count(text: str) -> int:
     """An argparse type: a whole number >= 0 (>= 1 for --limit is checked by search)."""
     try:
@@ -80,14 +76,6 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is negative")
     return value
-
-
-def _colour(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def _style(text: str, code: str, on: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if on else text
 
 
 # -- commands ------------------------------------------------------------------------------------------------
@@ -103,8 +91,8 @@ def _selected(args: argparse.Namespace) -> list[Figure]:
         valid = sorted({value for f in figures if isinstance(value := _get(f, attr), str)})
         unknown = [w for w in wanted if w not in valid]
         if unknown:
-            shown = ", ".join(repr(w) for w in unknown)
-            raise _UsageError(f"--{name.replace('_', '-')} {shown} matches no figure; choose from {valid}")
+            names = ", ".join(repr(w) for w in unknown)
+            raise _UsageError(f"--{name.replace('_', '-')} {names} matches no figure; choose from {valid}")
         figures = [f for f in figures if _get(f, attr) in wanted]  # repeated options: any of them
     return figures
 
@@ -123,7 +111,7 @@ def _figure_record(fig: Figure) -> dict[str, object]:
     return record
 
 
-def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_list(args: argparse.Namespace, out: Out) -> int:
     import json
 
     figures = _selected(args)
@@ -141,9 +129,9 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                 [format_cell(v, {"type": "number"}) if isinstance(v, float) else v for v in record.values()]
             )
     else:
-        bold = _colour(out)
+        bold = colour(out)
         for f in figures:
-            out.write(f"{_style(f.id, '1', bold)}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+            out.styled(f.id, "1", bold, end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
         out.write(f"{len(figures)} figures. `{PROG} show ID` gives each with all its caveats and its source.\n")
     return 0
 
@@ -152,10 +140,10 @@ def _unit(fig: Figure) -> str:
     return fig.unit if fig.unit_label == fig.unit else f"{fig.unit}, written as \u201c{fig.unit_label}\u201d"
 
 
-def _show(fig: Figure, out: TextIO, chars: int) -> None:
-    on = _colour(out)
+def _show(fig: Figure, out: Out, chars: int) -> None:
+    on = colour(out)
     p = fig.provenance
-    out.write(f"{_style(fig.headline, '1', on)}\n")
+    out.styled(fig.headline, "1", on, end="\n")
     out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
     number_field = {"type": "number"}
     if fig.value is not None:
@@ -169,17 +157,18 @@ def _show(fig: Figure, out: TextIO, chars: int) -> None:
         period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
     out.write(f"  period: {period}" + (f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else "") + "\n")
     out.write(f"  geography: {fig.geography}\n  population: {fig.population}\n")
-    out.write(f"{_style('Caveats', '1', on)} (key caveat first):\n")
+    out.styled("Caveats", "1", on, end=" (key caveat first):\n")
     for number, caveat in enumerate(fig.caveats, start=1):
         out.write(f"  {number}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
-    out.write(f"{_style('Source', '1', on)}: {fig.source_line()}\n")
+    out.styled("Source", "1", on, end=f": {fig.source_line()}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
-    mark = ("\033[7m", "\033[0m") if on else ("\u00bb", "\u00ab")
-    context = fig.context(chars, mark=mark)
-    out.write("    " + " ".join(context.split()) + "\n")
+    start = min(chars, p.quote_start)
+    out.write("    ")
+    out.marked(fig.context(chars, mark=("", "")), start, start + p.quote_end - p.quote_start, on)
+    out.write("\n")
 
 
-def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_show(args: argparse.Namespace, out: Out) -> int:
     if args.all == bool(args.id):
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
     figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
@@ -197,7 +186,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_search(args: argparse.Namespace, out: Out) -> int:
     import json
 
     from ._search import search
@@ -210,7 +199,7 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
         return 0
     if not found:
-        out.write(f"No figure matches {' '.join(args.words)!r}. `{PROG} list` shows them all.\n")
+        out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
         return 0
     for f in found:
         out.write(f"{f.id}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
@@ -218,12 +207,12 @@ def _cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_cite(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
     out.write(_store.get_figure(args.id).cite() + "\n")
     return 0
 
 
-def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
     from .comparison import compare
 
     comparison = compare(args.a, args.b)
@@ -237,7 +226,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
     return 0 if comparison.comparable else FAILED
 
 
-def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     from .errors import ExportError
     from .export import export
 
@@ -257,10 +246,10 @@ def _source_root(value: str | None) -> Path:
 
     from ._paths import checkout_root
 
-    if value:
-        given = Path(value)
-        if not (given / "data" / "curation").is_dir():
-            raise _UsageError(f"--root {value!r} is not a source checkout (no data/curation folder in it)")
+    if value is not None:
+        given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean the default
+        if not _paths.is_dir(given / "data" / "curation"):
+            raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
     if root is None and (Path.cwd() / "data" / "curation").is_dir():
@@ -270,7 +259,7 @@ def _source_root(value: str | None) -> Path:
     return root
 
 
-def _cmd_build(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_build(args: argparse.Namespace, out: Out) -> int:
     from .build import build
 
     root = _source_root(args.root)
@@ -280,7 +269,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_todo(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
     from .build import unaccounted_report
 
     report = unaccounted_report(_source_root(args.root))
@@ -288,15 +277,14 @@ def _cmd_todo(args: argparse.Namespace, out: TextIO) -> int:
     return FAILED if report else 0
 
 
-def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     import json
-    from pathlib import Path
 
     from .validation import format_report, validate
 
-    root = Path(args.root) if args.root else None
-    if root is not None and not (root / "datapackage.json").is_file():
-        raise _UsageError(f"--root {args.root!r} is not a data package folder (no datapackage.json in it)")
+    root = _paths.root_argument(args.root, "--root") if args.root is not None else None
+    if root is not None and not _paths.is_file(root / "datapackage.json"):
+        raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)
     if args.format == "json":
@@ -467,33 +455,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation Report, ...
     0
     """
-    out = sys.stdout
+    first = None
     try:
+        out = Out(sys.stdout)
         argv = list(sys.argv[1:] if argv is None else argv)
         first = argv[0] if argv else None
         args = _parser(first if first in _COMMANDS else None).parse_args(argv)
         if args.command is None:
             raise _UsageError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
         status: int = args.run(args, out)
+        out.flush()
         return status
-    except _UsageError as exc:
-        _say("error", exc)
+    except OutputError as exc:
+        say(f"{PROG}: error", exc)
+        discard_stdout()
+        return FAILED
+    except (_UsageError, InvalidArgumentError) as exc:
+        say(f"{PROG}: error", exc)
         return USAGE_ERROR
     except (UnknownFigureError, ComparisonError) as exc:
-        _say("error", exc)
+        say(f"{PROG}: error", exc)
         return USAGE_ERROR
     except (CurationError, RawDocumentError, BuildError) as exc:
+        if first not in ("build", "todo"):  # a raw text the loader refuses: no build is involved
+            say(f"{PROG}: error", exc)
+            return FAILED
         print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
         return FAILED
     except (DataFileError, IICSAStatsError) as exc:
-        _say("error", exc)
+        say(f"{PROG}: error", exc)
         return FAILED
     except UnicodeEncodeError as exc:
-        _say("error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8")
+        say(
+            f"{PROG}: error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8"
+        )
         return FAILED
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        discard_stdout()
         return 0
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -134,6 +134,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise CurationError(str(path), "file is missing") from None
     except UnicodeDecodeError as exc:
         raise CurationError(str(path), f"not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except IsADirectoryError:
+        raise CurationError(str(path), "is a folder, not a TOML file; replace it with the curation file") from None
+    except OSError as exc:
+        raise CurationError(str(path), f"cannot be read ({exc.strerror or exc}); check its permissions") from None
     except tomllib.TOMLDecodeError as exc:
         raise CurationError(str(path), f"not valid TOML: {exc}") from None
 

@@ -22,6 +22,7 @@ __all__ = [
     "DataFileError",
     "ExportError",
     "IICSAStatsError",
+    "InvalidArgumentError",
     "InvalidFilterError",
     "RawDocumentError",
     "UnaccountedNumbersError",
@@ -175,4 +176,13 @@ class ComparabilityWarning(UserWarning):
 
     Issued by :func:`iicsa_stats.check_frame`; :func:`iicsa_stats.compare` says
     why for each pair.
+    """
+
+
+class InvalidArgumentError(IICSAStatsError, TypeError, ValueError):
+    """An argument of the wrong type, or of the right type with a value it cannot take.
+
+    It is both a :class:`TypeError` and a :class:`ValueError`, so code that
+    catches either (as Python's own functions raise them) still catches it.
+    The message names the argument and what it accepts.
     """

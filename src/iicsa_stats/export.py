@@ -2,8 +2,9 @@
 
 Everything to export is read, and checked against its pin, before anything is
 written; the files are written into a temporary folder inside the target and
-then moved into place, so a failed export leaves nothing half-written (and
-removes the target folder if it created it).  ``iicsa-stats export`` calls
+then moved into place, all or nothing (:func:`iicsa_stats._staging.stage_files`):
+a failed export leaves the target as it was (and removes it if it created
+it).  A target inside the data package itself is refused.  ``iicsa-stats export`` calls
 :func:`export` and prints what it wrote.
 """
 
@@ -11,14 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from . import _store
 from ._attribution import attribution_text
+from ._output import shown as _shown
 from ._paths import data_root
 from ._pins import check_parquet_pin
+from ._staging import stage_files
 from .errors import ExportError
 from .tables import TABLES, csv_path
 
@@ -67,7 +68,8 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     Raises
     ------
     ExportError
-        If ``fmt`` is unknown, or ``out`` is empty, a file or cannot be written.
+        If ``fmt`` is unknown, or ``out`` is empty, a file, inside the data
+        package or cannot be written (nothing in it has then changed).
     DataFileError
         If a file to export differs from its pin.
     """
@@ -76,32 +78,45 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     if not str(out).strip():
         raise ExportError("--out is empty; give the folder to write into")
     target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise ExportError(f"--out {str(target)!r} is a file; give a folder")
-    files = _contents(fmt)
-    created = not target.exists()
+    shown = _shown(str(out))
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".iicsa-export-", dir=target))
+        if target.exists() and not target.is_dir():
+            raise ExportError(f"--out {shown} is a file; give a folder")
+        inside = _package_folder(target.resolve(), data_root())
     except OSError as exc:
-        raise ExportError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    written = list(files)
-    try:
+        raise ExportError(f"cannot write to --out {shown}: {exc.strerror or exc}") from None
+    if inside is not None:
+        raise ExportError(
+            f"--out {shown} is inside the data package ({inside}); export into a folder of your own, e.g. ./iicsa-data"
+        )
+    files = _contents(fmt)
+
+    def write(staging: Path) -> list[str]:
         for name, data in files.items():
             (staging / name).write_bytes(data)
         if fmt == "xlsx":
             from .excel import write_workbook
 
             write_workbook(staging / "iicsa-stats.xlsx")
-            written.append("iicsa-stats.xlsx")
-        for name in written:
-            os.replace(staging / name, target / name)
-    except BaseException as exc:  # leave nothing half-written behind, whatever stopped the export
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
-    return written
+            return [*files, "iicsa-stats.xlsx"]
+        return list(files)
+
+    try:  # all or nothing (see _staging.stage_files): a failure leaves the folder as it was
+        return stage_files(target, write, prefix=".iicsa-export-")
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ExportError(f"cannot write to --out {shown}: {exc.strerror or exc}{where}; nothing was written") from None
+
+
+def _package_folder(target: Path, root: Path) -> str | None:
+    """The folder of the data package (or of the source checkout) that ``target`` is or lies in, if any."""
+    from ._paths import checkout_root
+
+    checkout = checkout_root()
+    for base in {root.resolve(), *([checkout.resolve()] if checkout else [])}:
+        if target == base:
+            return str(base)
+        for name in ("data", "schemas"):
+            if target.is_relative_to(base / name):
+                return str(base / name)
+    return None

@@ -11,11 +11,11 @@ import numbers
 from collections.abc import Collection
 
 from . import _store
-from ._attribution import attribution, licence_titles
+from ._attribution import attribution, licence_titles, objects
 from ._paths import data_root
 from ._pins import check_parquet_pin
 from ._version import __version__
-from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError
+from .errors import DataFileError, InvalidArgumentError, InvalidFilterError, UnknownFilterError, UnknownTableError
 from .tables import TABLES, load_schema, parquet_path
 
 TYPE_CHECKING = False
@@ -64,9 +64,14 @@ def table(name: str) -> pd.DataFrame:
     'Int64'
     """
     if not isinstance(name, str):
-        raise TypeError(f"a table name is a string, got {type(name).__name__}")
+        raise InvalidArgumentError(f"a table name is a string, got {type(name).__name__} {name!r:.80}")
     if name not in TABLES:
         raise UnknownTableError(name, TABLES)
+    return _store.consistent(lambda root: _read_table(name))
+
+
+def _read_table(name: str) -> pd.DataFrame:
+    """Read one table (see :func:`table`); run through ``_store.consistent``, so a build in between is retried."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -103,7 +108,7 @@ def table(name: str) -> pd.DataFrame:
         "description": resource.get("description", ""),
         "licenses": licence_titles(package),
         "attribution": attribution(package),
-        "sources": [s.get("path") for s in package.get("sources", [])],
+        "sources": [s.get("path") for s in objects(package, "sources")],
         "columns": {f["name"]: f["description"] for f in schema["fields"]},
         "package": package.get("name"),
         "version": package.get("version"),
