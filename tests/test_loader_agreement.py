@@ -229,12 +229,7 @@ CASES: dict[str, Case] = {
         damage=_descriptor_edit(lambda d: resource(d, "ledger").pop("schemaHash")), loader="refuses", repin=False
     ),
     "schema-changed (issue 11.8)": Case(damage=_retype_value, loader="refuses", repin=False),
-    "schema-changed-and-re-pinned": Case(
-        damage=_retype_value,
-        loader="serves",
-        why="the schema is the one pinned, so the loader types value as a string; the Parquet column no longer "
-        "has the schema's type",
-    ),
+    "schema-changed-and-re-pinned": Case(damage=_retype_value, loader="refuses"),
     "table-changed-not-re-pinned": Case(
         damage=_cell("producers", "name", "Someone else"), loader="refuses", repin=False
     ),
@@ -348,7 +343,7 @@ CASES: dict[str, Case] = {
         damage=_descriptor_edit(lambda d: d.__setitem__("licenses", "CC-BY-4.0")),
         loader="serves",
         repin=False,
-        why="the lookup does not read the licences (the DataFrame functions do: issue 11.9, relrun)",
+        why="the figure lookup does not read the licences (the DataFrame functions refuse them: issue 11.9)",
     ),
     "rows-out-of-order (issue 11.5)": Case(
         damage=_reverse("figures"),
