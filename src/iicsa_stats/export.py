@@ -19,7 +19,7 @@ from ._attribution import attribution_text
 from ._output import shown as _shown
 from ._paths import data_root
 from ._pins import check_parquet_pin
-from ._staging import stage_files
+from ._staging import reason, stage_files
 from .errors import ExportError
 from .tables import TABLES, csv_path
 
@@ -104,8 +104,7 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     try:  # all or nothing (see _staging.stage_files): a failure leaves the folder as it was
         return stage_files(target, write, prefix=".iicsa-export-")
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise ExportError(f"cannot write to --out {shown}: {exc.strerror or exc}{where}; nothing was written") from None
+        raise ExportError(f"cannot write to --out {shown}: {reason(exc)}; nothing was written") from None
 
 
 def _package_folder(target: Path, root: Path) -> str | None:
