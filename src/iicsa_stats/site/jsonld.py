@@ -78,6 +78,19 @@ def _variable(fig: Figure) -> dict[str, Any]:
     return variable
 
 
+def _distribution(downloads: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """A ``DataDownload`` for each download: its name, format and address."""
+    return [
+        {
+            "@type": "DataDownload",
+            "name": d["name"],
+            "encodingFormat": d["encodingFormat"],
+            "contentUrl": d["contentUrl"],
+        }
+        for d in downloads
+    ]
+
+
 def package_jsonld(
     package: Mapping[str, Any], figures: Sequence[Figure], downloads: Sequence[Mapping[str, str]]
 ) -> dict[str, Any]:
@@ -109,15 +122,7 @@ def package_jsonld(
         "creator": _creators(package),
         "isBasedOn": [s["path"] for s in package.get("sources", [])],
         "isAccessibleForFree": True,
-        "distribution": [
-            {
-                "@type": "DataDownload",
-                "name": d["name"],
-                "encodingFormat": d["encodingFormat"],
-                "contentUrl": d["contentUrl"],
-            }
-            for d in downloads
-        ],
+        "distribution": _distribution(downloads),
         "variableMeasured": [_variable(f) for f in figures],
     }
 
@@ -169,15 +174,7 @@ def figure_jsonld(
         },
         "isPartOf": {"@type": "Dataset", "name": package["title"], "identifier": package["name"]},
         "variableMeasured": _variable(fig),
-        "distribution": [
-            {
-                "@type": "DataDownload",
-                "name": d["name"],
-                "encodingFormat": d["encodingFormat"],
-                "contentUrl": d["contentUrl"],
-            }
-            for d in downloads
-        ],
+        "distribution": _distribution(downloads),
     }
     if url:
         data["url"] = url
