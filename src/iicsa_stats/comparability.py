@@ -130,6 +130,12 @@ def _words(code: str | None) -> str:
     return "none" if code is None else str(code).replace("_", " ")
 
 
+def _not_stated(what: str, *figures: tuple[str, bool]) -> tuple[bool, str]:
+    """The note for a dimension not stated for some of the figures (``(figure id, not stated)`` pairs)."""
+    missing = [fid for fid, unstated in figures if unstated]
+    return False, f"the {what} is not stated for {' and '.join(missing)}"
+
+
 def _dimension(name: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[bool, str]:
     """Whether two figure rows agree in one dimension, and a plain note of their values."""
     ida, idb = a["figure_id"], b["figure_id"]
@@ -163,31 +169,28 @@ def _dimension(name: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[b
     if name == "producer":
         x, y = a["producer_id"], b["producer_id"]
         if x is None or y is None:
-            missing = [fid for fid, p in ((ida, x), (idb, y)) if p is None]
-            return False, f"the producer is not stated for {' and '.join(missing)}"
+            return _not_stated("producer", (ida, x is None), (idb, y is None))
         if x == y:
             return True, f"the same producer ({x})"
         return False, f"different producers: {x} against {y}"
     if name == "geography":
         x, y = a["geography"], b["geography"]
         if "not_stated" in (x, y):
-            missing = [fid for fid, g in ((ida, x), (idb, y)) if g == "not_stated"]
-            return False, f"the geography is not stated for {' and '.join(missing)}"
+            return _not_stated("geography", (ida, x == "not_stated"), (idb, y == "not_stated"))
         if x == y:
             return True, f"both cover {x}"
         return False, f"different areas: {x} against {y}"
     if name == "period_type":
         x, y = a["period_type"], b["period_type"]
         if "not_stated" in (x, y):
-            missing = [fid for fid, p in ((ida, x), (idb, y)) if p == "not_stated"]
-            return False, f"the period is not stated for {' and '.join(missing)}"
+            return _not_stated("period", (ida, x == "not_stated"), (idb, y == "not_stated"))
         if x == y:
             return True, f"both periods are of the kind {_words(x)}"
         return False, f"different kinds of period: {_words(x)} against {_words(y)}"
     if name == "period":
-        if "not_stated" in (a["period_type"], b["period_type"]):
-            missing = [fid for fid, f in ((ida, a), (idb, b)) if f["period_type"] == "not_stated"]
-            return False, f"the period is not stated for {' and '.join(missing)}"
+        x, y = a["period_type"], b["period_type"]
+        if "not_stated" in (x, y):
+            return _not_stated("period", (ida, x == "not_stated"), (idb, y == "not_stated"))
         keys = ("period_type", "period_start", "period_end")
         if all(a[k] == b[k] for k in keys):
             return True, f"the same period ({a['period_label']})"
