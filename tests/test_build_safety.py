@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-import iicsa_stats._staging as staging_module
 import iicsa_stats.build as build_module
-from conftest import REPO
+from conftest import REPO, fail_move
 from iicsa_stats.build import build, build_tables
 from iicsa_stats.errors import BuildError, CurationError, RawDocumentError
 from iicsa_stats.validation import format_report, validate
@@ -197,18 +196,7 @@ def test_a_failed_swap_restores_the_previous_files(
     root: Path, monkeypatch: pytest.MonkeyPatch, failing_call: int
 ) -> None:
     """A move into place that fails (1: backing up, 2: moving in, 3: the descriptor) rolls back."""
-    import os
-
-    calls = 0
-
-    def replace(src: Any, dst: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == failing_call:
-            raise OSError(5, "Input/output error")
-        os.replace(src, dst)
-
-    monkeypatch.setattr(staging_module, "_move", replace)
+    fail_move(monkeypatch, failing_call, OSError(5, "Input/output error"))
     before = outputs(root)
     with pytest.raises(BuildError, match="Input/output error"):
         build(root)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import warnings
 from pathlib import Path
@@ -12,20 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import iicsa_stats as ist
+from conftest import REPO, read_rows
 from iicsa_stats import _store, cli
 from iicsa_stats.build import build_tables
 from iicsa_stats.comparability import DIMENSIONS, EFFECTS, VERDICTS, Override, comparison_tables, load_overrides
 from iicsa_stats.errors import CurationError
 
-REPO = Path(__file__).resolve().parents[1]
 INCIDENTS = "police-recorded-online-csa-incidents-2016-17"
 OFFENCES = "police-recorded-online-csa-offences-2017-18"
 IDS = ist.list_figures()
 
 
 def _csv(table: str) -> list[dict[str, str]]:
-    with open(REPO / "data" / "processed" / f"{table}.csv", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return read_rows(REPO / "data" / "processed" / f"{table}.csv")[1]
 
 
 # -- the table ------------------------------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 
 import iicsa_stats as ist
+from conftest import REPO, fail_move
 from iicsa_stats import _store
 from iicsa_stats.build import build
 from iicsa_stats.cli import main
 from iicsa_stats.errors import BuildError, DataFileError, IICSAStatsError
 
-REPO = Path(__file__).resolve().parents[1]
 FIGURE = "police-recorded-online-csa-offences-2017-18"
 LONG = "a" * 300  # longer than any file system allows for one name (255)
 
@@ -99,23 +99,12 @@ def test_a_failed_export_leaves_the_folder_exactly_as_before(
 def test_an_export_stopped_part_way_is_undone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], failing_move: int
 ) -> None:
-    import iicsa_stats._staging as staging
-
     out = tmp_path / "out"
     out.mkdir()
     for name in ("figures.csv", "ledger.csv", "ATTRIBUTION.txt"):
         (out / name).write_text(f"old {name}\n", encoding="utf-8")
     before = snapshot(out)
-    calls = 0
-
-    def move(src: Any, dst: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == failing_move:
-            raise OSError(28, "No space left on device")
-        os.replace(src, dst)
-
-    monkeypatch.setattr(staging, "_move", move)
+    fail_move(monkeypatch, failing_move, OSError(28, "No space left on device"))
     assert main(["export", "--format", "csv", "--out", str(out)]) == 2
     assert "No space left on device" in one_line(capsys.readouterr().err)
     assert snapshot(out) == before

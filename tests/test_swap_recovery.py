@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 
 import iicsa_stats as ist
+from conftest import REPO
 from iicsa_stats import _store
 from iicsa_stats.build import build
 from iicsa_stats.errors import BuildError
 from iicsa_stats.validation import format_report, validate
 
-REPO = Path(__file__).resolve().parents[1]
 JOURNAL = ".iicsa-build.journal"
 LOCK = ".iicsa-build.lock"
 FIGURE = "police-recorded-online-csa-offences-2017-18"
