@@ -50,6 +50,9 @@ def run(pkg: PackageState) -> Iterator[Problem]:
         return
     import frictionless
 
+    from .._pandas_rows import register
+
+    register()  # Parquet resources are read in time linear in their cells
     try:
         report = frictionless.validate(str(path))
     except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use

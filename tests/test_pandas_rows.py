@@ -1,0 +1,58 @@
+"""The package check's DataFrame reader yields the cells frictionless's own ``pandas`` parser yields."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from frictionless import Resource, system
+from frictionless.formats.pandas.parser import PandasParser
+
+from iicsa_stats.validation._pandas_rows import PLUGIN_NAME, RowOncePandasParser, register
+
+
+def _frames() -> list[pd.DataFrame]:
+    plain = pd.DataFrame(
+        {
+            "figure_id": ["a", "b", None],
+            "value": [1.5, float("nan"), 3.0],
+            "count": [1, 2, 3],
+            "same": [True, False, True],
+            "when": pd.to_datetime(["2018-01-01", None, "2020-05-06"]),
+        }
+    )
+    indexed = plain.set_index(["figure_id", "count"])
+    single = plain.set_index("count")
+    return [plain, indexed, single, plain.iloc[0:0]]
+
+
+def _cells(parser_class: type[PandasParser], frame: pd.DataFrame) -> list[list[Any]]:
+    parser = parser_class(Resource(data=frame, format="pandas"))
+    return [list(cells) for cells in parser.read_cell_stream_create()]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_same_cells_as_frictionless(index: int) -> None:
+    frame = _frames()[index]
+    ours, theirs = _cells(RowOncePandasParser, frame), _cells(PandasParser, frame)
+    assert repr(ours) == repr(theirs)
+    assert any(isinstance(c, datetime.datetime) for row in ours[1:] for c in row) or len(ours) == 1
+
+
+def test_registered_once_and_used_for_parquet(tmp_path: Path) -> None:
+    register()
+    register()
+    assert list(system.plugins).count(PLUGIN_NAME) == 1
+    assert isinstance(system.create_parser(Resource(data=_frames()[0], format="pandas")), RowOncePandasParser)
+    path = tmp_path / "t.parquet"
+    _frames()[0].drop(columns="when").to_parquet(path)  # frictionless cannot read a missing datetime (NaT)
+    resource = Resource(str(path))
+    with resource:
+        rows = [row.to_dict() for row in resource.row_stream]
+    assert [row["figure_id"] for row in rows] == ["a", "b", None]
+    assert [row["count"] for row in rows] == [1, 2, 3]
+    report = Resource("t.parquet", basepath=str(tmp_path)).validate()
+    assert report.valid, report.flatten(["type", "message"])
