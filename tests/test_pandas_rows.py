@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,14 @@ def test_registered_once_and_used_for_parquet(tmp_path: Path) -> None:
     assert [row["count"] for row in rows] == [1, 2, 3]
     report = Resource("t.parquet", basepath=str(tmp_path)).validate()
     assert report.valid, report.flatten(["type", "message"])
+
+
+def test_registered_first_in_a_fresh_process() -> None:
+    code = (
+        "from frictionless import system\n"
+        "from iicsa_stats.validation._pandas_rows import PLUGIN_NAME, register\n"
+        "register()\n"
+        "print(next(iter(system.methods['create_parser'])) == PLUGIN_NAME)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"

@@ -70,5 +70,9 @@ class _RowOncePandasPlugin(Plugin):
 
 def register() -> None:
     """Register the parser with frictionless (once; registering again changes nothing)."""
-    if PLUGIN_NAME not in system.plugins:
-        system.register(PLUGIN_NAME, _RowOncePandasPlugin())
+    if PLUGIN_NAME in system.plugins:
+        return
+    # frictionless's register() refreshes its cached plugin list only when its hook table is cached too: fill both
+    # first, so that the new plugin is seen.
+    system.methods  # noqa: B018
+    system.register(PLUGIN_NAME, _RowOncePandasPlugin())
