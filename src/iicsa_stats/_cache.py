@@ -17,7 +17,7 @@ import os
 from functools import lru_cache
 
 from ._paths import data_dir
-from ._pins import sha256_hex
+from ._pins import resource_pins, sha256_hex
 from .errors import DataFileError, RawDocumentError
 from .tables import RAW_PATH, Row, load_json, read_csv
 
@@ -68,14 +68,9 @@ def package(root: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def rows(root: str, table: str) -> tuple[Row, ...]:
-    """Typed rows of a table of the data package at ``root``, checked against its pin."""
-    pins = {r.get("name"): r.get("hash") for r in package(root)["resources"] if isinstance(r, dict)}
-    pin = pins.get(table)
-    if not isinstance(pin, str):
-        raise DataFileError(
-            f"{os.path.join(root, 'datapackage.json')}: no sha256 pin for the {table} table; reinstall or rebuild"
-        )
-    return tuple(read_csv(root, table, sha256=pin))
+    """Typed rows of a table of the data package at ``root``, its file and its schema checked against their pins."""
+    pin, schema_pin = resource_pins(package(root), table, os.path.join(root, "datapackage.json"))
+    return tuple(read_csv(root, table, sha256=pin, schema_sha256=schema_pin))
 
 
 def inconsistent(root: str, table: str, message: str) -> DataFileError:

@@ -18,13 +18,17 @@ from .errors import DataFileError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 __all__ = [
     "PARQUET_CHECKSUMS",
+    "SCHEMA_PIN",
+    "SHA256_PIN",
     "check_parquet_pin",
     "format_listing",
     "parse_listing",
     "resource_pin",
+    "resource_pins",
     "sha256_hex",
 ]
 
@@ -33,6 +37,10 @@ PARQUET_CHECKSUMS = "PARQUET.sha256"
 #: One line of :data:`PARQUET_CHECKSUMS`: the hex digest, two spaces, the file name.
 _LISTING_LINE = re.compile(r"([0-9a-f]{64})  (\S+)")
 _FIX = "reinstall or rebuild with `iicsa-stats build`"
+#: The property of a table resource in ``datapackage.json`` that pins its Table Schema file, like ``hash`` its data.
+SCHEMA_PIN = "schemaHash"
+#: The one form of pin the loader accepts.
+SHA256_PIN = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -127,3 +135,37 @@ def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
             f"{found}): it was changed or damaged; {_FIX}; `iicsa-stats validate` lists every problem"
         )
     return data
+
+
+def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
+    """The SHA-256 pins of a table's CSV file and of its schema file, as ``datapackage.json`` declares them.
+
+    The loader reads ``data/processed/TABLE.csv`` typed by ``schemas/TABLE.schema.json``
+    only when the table's resource pins both, in the form ``sha256:<64 hex digits>``.
+
+    Raises
+    ------
+    DataFileError
+        Naming ``where`` (the descriptor) and what is missing, when a pin is absent or malformed.
+    """
+    resources = package.get("resources")
+    found = (
+        [r for r in resources if isinstance(r, dict) and r.get("name") == table] if isinstance(resources, list) else []
+    )
+    if not found:
+        raise DataFileError(
+            f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild"
+        )
+    resource = found[-1]
+    pins = []
+    for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
+        pin = resource.get(key)
+        if not isinstance(pin, str):
+            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
+        if not SHA256_PIN.fullmatch(pin):
+            raise DataFileError(
+                f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
+                "reinstall or rebuild"
+            )
+        pins.append(pin)
+    return pins[0], pins[1]

@@ -20,7 +20,7 @@ from .errors import DataFileError, InvalidArgumentError, UnknownFigureError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from typing import Any, TypeVar
 
     from .tables import Row
@@ -67,10 +67,25 @@ def raw_text(raw_path: str) -> str:
 
 @lru_cache(maxsize=2)
 def _figures(root: str) -> dict[str, Figure]:
-    documents = {r["document_id"]: r for r in _cache.rows(root, "documents")}
-    producers = {r["producer_id"]: r for r in _cache.rows(root, "producers")}
+    return join_figures(root, lambda table: _cache.rows(root, table))
+
+
+def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str, Figure]:
+    """Join the typed rows of the tables into :class:`Figure` objects, as the loader serves them.
+
+    ``rows_of(table)`` gives a table's rows; ``root`` names the files in errors
+    and is the root the figures are bound to.  ``validate`` runs the same join
+    on the rows it read, so that it reports whatever the loader would refuse.
+
+    Raises
+    ------
+    DataFileError
+        For rows that do not join or that a model object refuses.
+    """
+    documents = {r["document_id"]: r for r in rows_of("documents")}
+    producers = {r["producer_id"]: r for r in rows_of("producers")}
     references: dict[str, list[Reference]] = {}
-    for r in _cache.rows(root, "caveat_references"):
+    for r in rows_of("caveat_references"):
         try:
             references.setdefault(r["caveat_id"], []).append(
                 Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
@@ -78,7 +93,7 @@ def _figures(root: str) -> dict[str, Figure]:
         except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
     caveats: dict[str, Caveat] = {}
-    for r in _cache.rows(root, "caveats"):
+    for r in rows_of("caveats"):
         try:
             caveats[r["caveat_id"]] = Caveat(
                 id=r["caveat_id"],
@@ -95,14 +110,14 @@ def _figures(root: str) -> dict[str, Figure]:
         except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "caveats", str(exc)) from None
     links: dict[str, list[tuple[int, str]]] = {}
-    for r in _cache.rows(root, "figure_caveats"):
+    for r in rows_of("figure_caveats"):
         if r["caveat_id"] not in caveats:
             raise _cache.inconsistent(
                 root, "caveats", f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
             )
         links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
     figures: dict[str, Figure] = {}
-    for r in _cache.rows(root, "figures"):
+    for r in rows_of("figures"):
         doc = documents.get(r["document_id"])
         if doc is None:
             raise _cache.inconsistent(

@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from . import _staging
-from ._pins import PARQUET_CHECKSUMS, format_listing, resource_pin, sha256_hex
+from ._parquet import parquet_metadata, write_parquet
+from ._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
-from .tables import TABLES, Row, arrow_types, csv_path, csv_text, load_schema, parquet_path
+from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path, schema_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
@@ -357,32 +358,6 @@ def _package(cur: Curation, raw: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
-    """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    types = arrow_types()
-    fields = []
-    for field in schema["fields"]:
-        metadata = {"title": field["title"], "description": field["description"]}
-        enum = field.get("constraints", {}).get("enum")
-        if enum:
-            metadata["enum"] = json.dumps(enum)
-        required = field.get("constraints", {}).get("required", False)
-        fields.append(pa.field(field["name"], types[field["type"]], nullable=not required, metadata=metadata))
-    arrow_schema = pa.schema(fields, metadata={**meta})
-    columns = {
-        f.name: [
-            (float(row[f.name]) if f.type == pa.float64() and row.get(f.name) is not None else row.get(f.name))
-            for row in rows
-        ]
-        for f in arrow_schema
-    }
-    table = pa.table(columns, schema=arrow_schema)
-    pq.write_table(table, path, compression="zstd")
-
-
 def write_package(result: BuildResult, root: Path, out: Path) -> None:
     """Write every table and ``datapackage.json`` below ``out`` (a fresh folder)."""
     processed = out / "data" / "processed"
@@ -402,18 +377,10 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
         target.write_bytes(data)
         by_name[name]["bytes"] = len(data)
         by_name[name]["hash"] = resource_pin(data)
-        meta = {
-            "table": name,
-            "title": by_name[name]["title"],
-            "description": by_name[name]["description"],
-            "package": package["name"],
-            "version": package["version"],
-            # the file travels alone: its attribution and licence travel with it
-            "attribution": package["attribution"],
-            "licenses": json.dumps(package["licenses"], ensure_ascii=False),
-            "sources": json.dumps(package["sources"], ensure_ascii=False),
-        }
-        write_parquet(result.tables[name], schema, meta, parquet_path(out, name))
+        # the schema is pinned like the table: the loader types every value by it
+        schema_pin = resource_pin(schema_path(root, name).read_bytes())
+        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
+        write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
         checksums[f"{name}.parquet"] = sha256_hex(parquet_path(out, name).read_bytes())
     (processed / PARQUET_CHECKSUMS).write_text(format_listing(checksums), encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"

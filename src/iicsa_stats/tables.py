@@ -110,9 +110,28 @@ def load_json(path: str | Path) -> Any:
         ) from None
 
 
-def load_schema(root: P, table: str) -> dict[str, Any]:
-    """Read a table's schema and check that it has the shape this package relies on."""
+def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, Any]:
+    """Read a table's schema and check that it has the shape this package relies on.
+
+    With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
+    schema file whose bytes differ is refused before anything in it is used.
+    """
     path = schema_path(root, table)
+    if sha256 is not None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            raise DataFileError(f"{path}: file is missing; restore it from the release or reinstall") from None
+        except OSError as exc:
+            raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
+        found = resource_pin(data)
+        if found != sha256:
+            raise DataFileError(
+                f"{path}: the schema differs from its pin in datapackage.json (expected {sha256}, found {found}): "
+                "it was changed or damaged; restore it from the release or reinstall; `iicsa-stats validate` "
+                "lists every problem"
+            )
     schema: dict[str, Any] = load_json(path)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
@@ -188,11 +207,19 @@ def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> st
     return buffer.getvalue()
 
 
-def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sha256: str | None = None) -> list[Row]:
+def read_csv(
+    root: P,
+    table: str,
+    schema: Mapping[str, Any] | None = None,
+    *,
+    sha256: str | None = None,
+    schema_sha256: str | None = None,
+) -> list[Row]:
     """Read a processed CSV table into typed rows.
 
     With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
-    file whose bytes differ is refused before anything in it is used.
+    file whose bytes differ is refused before anything in it is used; with
+    ``schema_sha256``, so is a schema file that differs from its pin.
 
     Raises
     ------
@@ -201,7 +228,7 @@ def read_csv(root: P, table: str, schema: Mapping[str, Any] | None = None, *, sh
         or a cell is not of its column's type.  The message names the file,
         the row and the column.
     """
-    schema = schema or load_schema(root, table)
+    schema = schema or load_schema(root, table, sha256=schema_sha256)
     path = csv_path(root, table)
     names = field_names(schema)
     fix = "restore it from the release or rebuild it with `iicsa-stats build`"

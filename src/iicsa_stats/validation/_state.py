@@ -8,8 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._pins import PARQUET_CHECKSUMS
 from ..errors import DataFileError
-from ..tables import RAW_PATH, TABLES, Row, csv_path, format_cell, load_json, load_schema, read_csv, schema_path
+from ..tables import (
+    RAW_PATH,
+    TABLES,
+    Row,
+    csv_path,
+    format_cell,
+    load_json,
+    load_schema,
+    parquet_path,
+    read_csv,
+    schema_path,
+)
+from . import _refs
 from ._problem import Problem
 
 __all__ = [
@@ -86,6 +99,11 @@ class PackageState:
         The files (relative POSIX paths) that could not be read.
     text_failures : dict
         Documents whose raw text could not be read, each with its file.
+    schema_bytes : dict
+        The bytes of every schema file that could be read, by table (checked against its pin).
+    refused : dict
+        The files (relative POSIX paths) that validate does not read, with the reason: outside the
+        root (a symbolic link leaving it), not a regular file, or far larger than their pinned size.
     """
 
     root: Path
@@ -101,6 +119,28 @@ class PackageState:
     unreadable: set[str] = field(default_factory=set)
     #: Documents whose raw text could not be read, each with its file.
     text_failures: dict[str, str] = field(default_factory=dict)
+    schema_bytes: dict[str, bytes] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+
+    def pinned_bytes(self, rel: str) -> Any:
+        """The size ``datapackage.json`` pins for the file at ``rel``, if any."""
+        for resource in (self.descriptor or {}).get("resources", []):
+            if isinstance(resource, dict) and resource.get("path") == rel:
+                return resource.get("bytes")
+        return None
+
+    def refuse(self, path: Path, *, pinned_bytes: Any = None, table: str | None = None) -> bool:
+        """Whether ``path`` must not be read (see :func:`._refs.refusal`); reported once, as a ``files`` problem."""
+        rel = self.rel(path)
+        if rel in self.refused:
+            return True
+        why = _refs.refusal(self.root, path, pinned_bytes=pinned_bytes)
+        if why is None:
+            return False
+        self.refused[rel] = why
+        self.unreadable.add(rel)
+        self.add(check="files", file=rel, table=table, message=f"{why}; {RESTORE_FIX}")
+        return True
 
     def rel(self, path: Path) -> str:
         try:
@@ -166,15 +206,41 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
     """Read what can be read of the data package at ``root``; what cannot is a ``files`` problem."""
     pkg = PackageState(root=root, rebuild=rebuild, rebuild_requested=rebuild_requested)
     _load_descriptor(pkg)
+    _refuse_unsafe(pkg)
     _load_tables(pkg)
     for doc_id, raw_path in _raw_sources(pkg).items():
         _load_raw(pkg, doc_id, raw_path)
     return pkg
 
 
+def _refuse_unsafe(pkg: PackageState) -> None:
+    """Every file a check reads that must not be read: outside the root, not a regular file, far too large.
+
+    Decided once, while loading, so that each is reported once (by ``files``) and no check reads it.
+    """
+    root = pkg.root
+    for table in TABLES:
+        pkg.refuse(schema_path(root, table), table=table)
+        path = csv_path(root, table)
+        pkg.refuse(path, pinned_bytes=pkg.pinned_bytes(pkg.rel(path)), table=table)
+        pkg.refuse(parquet_path(root, table), table=table)
+    pkg.refuse(root / "data" / "processed" / PARQUET_CHECKSUMS)
+    for resource in (pkg.descriptor or {}).get("resources", []):
+        if not isinstance(resource, dict):
+            continue
+        for key in ("path", "extrapaths", "schema", "dialect"):
+            value = resource.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and _refs.local_path_problem(item) is None:
+                    pinned = resource.get("bytes") if key == "path" and item == value else None
+                    pkg.refuse(root / item, pinned_bytes=pinned)
+
+
 def _load_descriptor(pkg: PackageState) -> None:
     root = pkg.root
     descriptor_path = root / "datapackage.json"
+    if pkg.refuse(descriptor_path):
+        return
     try:
         descriptor = load_json(descriptor_path)
     except DataFileError as exc:
@@ -196,13 +262,18 @@ def _load_descriptor(pkg: PackageState) -> None:
 def _load_tables(pkg: PackageState) -> None:
     root = pkg.root
     for table in TABLES:
+        if pkg.rel(schema_path(root, table)) in pkg.refused:
+            continue
         try:
             pkg.schemas[table] = load_schema(root, table)
+            pkg.schema_bytes[table] = schema_path(root, table).read_bytes()
         except DataFileError as exc:
             pkg.unreadable_file(schema_path(root, table), exc, table)
         except OSError as exc:
             pkg.read_failed(schema_path(root, table), exc, RESTORE_FIX, table)
     for table, schema in pkg.schemas.items():
+        if pkg.rel(csv_path(root, table)) in pkg.refused:
+            continue
         try:
             pkg.tables[table] = read_csv(root, table, schema)
         except DataFileError as exc:
@@ -226,6 +297,14 @@ def _raw_sources(pkg: PackageState) -> dict[str, Any]:
     return sources
 
 
+def _raw_size(pkg: PackageState, doc_id: str, raw_path: str) -> Any:
+    """The pinned size of a raw text: in the documents table, or else in the descriptor."""
+    for row in pkg.tables.get("documents", []):
+        if row.get("document_id") == doc_id:
+            return row.get("bytes")
+    return pkg.pinned_bytes(raw_path)
+
+
 def _load_raw(pkg: PackageState, doc_id: str, raw_path: Any) -> None:
     root = pkg.root
     if not isinstance(raw_path, str) or not RAW_PATH.fullmatch(raw_path):
@@ -241,6 +320,9 @@ def _load_raw(pkg: PackageState, doc_id: str, raw_path: Any) -> None:
     pkg.raw_paths[doc_id] = raw_path
     path = root / raw_path
     fix = "restore the verbatim capture from the release or the source checkout"
+    if pkg.refuse(path, pinned_bytes=_raw_size(pkg, doc_id, raw_path)):
+        pkg.text_failures[doc_id] = raw_path
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -1,7 +1,8 @@
 """The ``checksums`` check.
 
 Every resource's ``bytes`` and ``hash`` in ``datapackage.json``, and every Parquet file against
-``data/processed/PARQUET.sha256``.
+``data/processed/PARQUET.sha256``; every table's resources at the package's paths, with the pins the loader
+requires (``hash`` and ``schemaHash`` as ``sha256:<hex>``), and every schema file against its pin.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from ..._pins import PARQUET_CHECKSUMS, parse_listing, sha256_hex
 from ...tables import TABLES, parquet_path
+from .. import _meta
 from .._problem import Problem, problem
 from .._state import REBUILD_FIX, PackageState, read_error
 from .package import _resource_table
@@ -32,6 +34,11 @@ def run(pkg: PackageState) -> Iterator[Problem]:
     if "datapackage.json" in pkg.unreadable:
         # its sizes and hashes are left out; PARQUET.sha256 is still checked
         yield from pkg.skipped("checksums", ["datapackage.json"])
+    if pkg.descriptor is not None:
+        for fields in _meta.layout_problems(pkg.descriptor):
+            yield problem(check="checksums", **fields)
+        for fields in _meta.pin_problems(pkg.root, pkg.descriptor, pkg.schema_bytes):
+            yield problem(check="checksums", **fields)
     yield from _resources(pkg)
     yield from _parquet_listing(pkg)
 
@@ -57,6 +64,8 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
     """Every Parquet file against its SHA-256 in ``PARQUET.sha256``."""
     listing = pkg.root / "data" / "processed" / PARQUET_CHECKSUMS
     listing_rel = pkg.rel(listing)
+    if listing_rel in pkg.refused:
+        return  # reported by `files`
     try:
         text = listing.read_text(encoding="utf-8")
     except OSError as exc:
@@ -91,6 +100,8 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
                 check="checksums", file=listing_rel, table=table, message=f"has no SHA-256 for {name}; {REBUILD_FIX}"
             )
             continue
+        if rel in pkg.refused:
+            continue  # reported by `files`
         try:
             digest = sha256_hex(path.read_bytes())
         except OSError:

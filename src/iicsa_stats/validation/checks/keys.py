@@ -1,18 +1,21 @@
 """The ``keys`` check.
 
 Primary keys unique, foreign keys resolve, coded columns within their code lists, bounds and periods in order,
-every figure has a caveat.
+every figure has a caveat, rows in primary-key order (as the build writes them), and the loader's own join of
+the rows into figures accepts them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from ..._shape import figure_shape
 from ...tables import TABLES, Row, csv_path, field_names
+from .. import _served
 from .._problem import Problem, problem
 from .._state import PackageState, as_csv_number
 
@@ -21,9 +24,30 @@ NAME = "keys"
 
 def run(pkg: PackageState) -> Iterator[Problem]:
     """Yield every problem of this check on the loaded package ``pkg``."""
+    found = list(_keys(pkg))
+    yield from found
+    yield from _join(pkg, found)
+
+
+def _join(pkg: PackageState, found: list[Problem]) -> Iterator[Problem]:
+    """Whatever the loader's join refuses is a problem, unless a problem already names the file it refuses."""
+    refusal = _served.join_problem(str(pkg.root), pkg.tables)
+    if refusal is None:
+        return
+    message = pkg.relative(refusal["message"])
+    named = {p.file for p in [*pkg.problems, *found] if p.file}
+    if not any(f"{f}:" in message or f"{f}," in message for f in named):
+        file = re.search(r"data/processed/[a-z_]+\.csv", message)
+        yield problem(check=NAME, file=file.group(0) if file else None, message=message)
+
+
+def _keys(pkg: PackageState) -> Iterator[Problem]:
     skipped: set[str | None] = set()
     for table, rows in pkg.tables.items():
         at = _Where(pkg, table)
+        primary = at.schema.get("primaryKey") or []
+        for fields in _served.order_problems(table, rows, primary, at.rel):
+            yield problem(check=NAME, **fields)
         yield from _primary_key(at, rows)
         yield from _codes(at, rows)
         yield from _foreign_keys(at, rows, skipped)

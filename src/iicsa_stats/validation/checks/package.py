@@ -9,9 +9,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ...tables import TABLES
+from ...tables import TABLES, schema_path
+from .. import _meta, _refs
 from .._problem import Problem, problem
-from .._state import CAP, PackageState, is_file
+from .._state import CAP, REBUILD_FIX, PackageState, is_file
 
 NAME = "package"
 
@@ -48,13 +49,20 @@ def run(pkg: PackageState) -> Iterator[Problem]:
     if "datapackage.json" in pkg.unreadable or not is_file(path):
         yield from pkg.skipped("package", ["datapackage.json"])  # the file itself is reported by `files`
         return
+    for fields in _meta.metadata_problems(pkg.descriptor or {}):
+        yield problem(check="package", **fields)
+    gate = list(_gate(pkg))
+    if gate:
+        yield from gate
+        return
     import frictionless
 
     from .._pandas_rows import register
 
     register()  # Parquet resources are read in time linear in their cells
     try:
-        report = frictionless.validate(str(path))
+        with _refs.offline():
+            report = frictionless.validate(_source(pkg), basepath=str(pkg.root))
     except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use
         yield problem(
             check="package",
@@ -68,6 +76,49 @@ def run(pkg: PackageState) -> Iterator[Problem]:
     for task in report.tasks:
         yield from _task(pkg, task, skipped)
     yield from pkg.skipped("package", skipped)
+
+
+def _gate(pkg: PackageState) -> Iterator[Problem]:
+    """Every reference frictionless must not follow (see :mod:`.._refs`); frictionless runs only when none."""
+    found = list(_refs.descriptor_problems(pkg.root, pkg.descriptor or {}))
+    for table, schema in pkg.schemas.items():
+        rel = pkg.rel(schema_path(pkg.root, table))
+        found += [(f"{rel} {where}", value, why) for where, value, why in _refs.nested_problems(schema)]
+    for where, value, why in found:
+        yield problem(
+            check="package",
+            file="datapackage.json",
+            found=value,
+            message=f"{where} {why}: a data package refers only to files inside its own folder; {REBUILD_FIX}",
+        )
+    if found:
+        yield problem(
+            check="package",
+            file="datapackage.json",
+            message="frictionless was not run on the package, so that nothing outside it is read or fetched; "
+            "it runs once the references above are fixed",
+        )
+
+
+def _source(pkg: PackageState) -> Any:
+    """``datapackage.json`` for frictionless, without the resources whose files validate refused to read."""
+    path = str(pkg.root / "datapackage.json")
+    if not pkg.refused or pkg.descriptor is None:
+        return path
+    descriptor = dict(pkg.descriptor)
+    descriptor["resources"] = [
+        r for r in descriptor["resources"] if not (isinstance(r, dict) and _refers_to(r, pkg.refused))
+    ]
+    return descriptor
+
+
+def _refers_to(resource: dict[str, Any], refused: dict[str, str]) -> bool:
+    """Whether a resource names a refused file as its path (or one of them), its schema or its dialect."""
+    for key in ("path", "extrapaths", "schema", "dialect"):
+        value = resource.get(key)
+        if any(isinstance(v, str) and v in refused for v in (value if isinstance(value, list) else [value])):
+            return True
+    return False
 
 
 def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:

@@ -1,15 +1,19 @@
 """The ``parquet`` check.
 
-Every Parquet file has the columns and Arrow types of its schema and the same rows and values as its CSV file.
+Every Parquet file has the columns and Arrow types of its schema and the same rows and values as its CSV file,
+and what other readers see besides the values (schema metadata, footer key-value metadata, statistics, and the
+bytes the writer makes of the values) is what the build writes; see :mod:`.._footer`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Generator, Iterator
 from typing import Any
 
 from ...tables import TABLES, Row, arrow_types, field_names, parquet_path
+from .. import _footer
 from .._problem import Problem, problem
 from .._state import REBUILD_FIX, PackageState, is_dir, is_file
 
@@ -30,6 +34,8 @@ def run(pkg: PackageState) -> Iterator[Problem]:
             continue
         comparable: list[str] = []
         yield from _columns(pkg, table, arrow, comparable)
+        if comparable == field_names(schema):  # the table's columns and types: compare what else readers see
+            yield from _what_readers_see(pkg, table, arrow)
         if table not in pkg.tables:
             skipped.add(pkg.table_source(table))  # the CSV is unreadable: reported by `files`
             continue
@@ -39,12 +45,28 @@ def run(pkg: PackageState) -> Iterator[Problem]:
     yield from pkg.skipped("parquet", skipped)
 
 
+def _what_readers_see(pkg: PackageState, table: str, arrow: Any) -> Iterator[Problem]:
+    """The schema and metadata, the footer, the statistics and the bytes against what the build writes."""
+    path = parquet_path(pkg.root, table)
+    expected = _footer.expected_schema(pkg.schemas[table], pkg.descriptor, table)
+    found = itertools.chain(
+        _footer.schema_problems(arrow.schema, expected) if expected else (),
+        _footer.footer_problems(path, expected, arrow.schema) if expected else (),
+        _footer.statistics_problems(path),
+        _footer.writer_problems(path, arrow, expected) if expected else (),
+    )
+    for fields in found:
+        yield problem(check=NAME, file=pkg.rel(path), table=table, **fields)
+
+
 def _read(pkg: PackageState, table: str) -> Generator[Problem, None, Any]:
     """The Parquet file of ``table`` as an Arrow table, or None after a problem saying why it cannot be read."""
     import pyarrow.parquet as pq
 
     path = parquet_path(pkg.root, table)
     rel = pkg.rel(path)
+    if rel in pkg.refused:
+        return None  # reported by `files`
     if not is_file(path):  # pyarrow would read a folder as a (possibly empty) data set
         reason = "is a folder, not a file" if is_dir(path) else "file is missing"
         yield problem(check="parquet", file=rel, table=table, message=f"{reason}; {REBUILD_FIX}")

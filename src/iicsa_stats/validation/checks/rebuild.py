@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ...errors import CurationError, IICSAStatsError
 from ...tables import TABLES, parquet_path
+from .. import _refs
 from .._problem import Problem, problem
 from .._state import CAP, PackageState, is_file, read_error
 
@@ -36,6 +38,16 @@ def _rebuild_and_compare(pkg: PackageState) -> Iterator[Problem]:
     from ...build import build
 
     figure_ids = {fig["figure_id"] for fig in pkg.figures()}
+    outside = _refused_sources(pkg)
+    if outside:
+        one = len(outside) == 1
+        yield problem(
+            check="rebuild",
+            message=f"the rebuild was not run: {', '.join(outside)} {'is' if one else 'are'} not a regular file "
+            "inside the package root (a symbolic link leaving it, or a pipe or device); replace "
+            f"{'it' if one else 'them'} with the file itself",
+        )
+        return
     with tempfile.TemporaryDirectory(prefix="iicsa-validate-") as tmp:
         out = Path(tmp) / "package"
         try:
@@ -56,11 +68,27 @@ def _rebuild_and_compare(pkg: PackageState) -> Iterator[Problem]:
         yield from _compare_parquet(pkg, out)
 
 
+def _refused_sources(pkg: PackageState) -> list[str]:
+    """The files a build would read (curation, raw texts, schemas) that validate must not read."""
+    found = []
+    for folder in ("data/curation", "data/raw", "schemas"):
+        base = pkg.root / folder
+        if _refs.refusal(pkg.root, base) is not None:
+            found.append(folder)
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            for name in dirnames + filenames:
+                path = Path(dirpath) / name
+                if _refs.refusal(pkg.root, path) is not None:
+                    found.append(pkg.rel(path))
+    return sorted(found)
+
+
 def _compare_bytes(pkg: PackageState, name: str, fresh: Path) -> Iterator[Problem]:
     committed = pkg.root / name
     table = name.removeprefix("data/processed/").removesuffix(".csv") if name.endswith(".csv") else None
     fix = "rebuild with `iicsa-stats build` and commit the result"
-    if name in pkg.unreadable:
+    if name in pkg.unreadable or name in pkg.refused:
         return  # reported by `files`; comparing it line by line would only repeat that
     try:
         old = committed.read_bytes()
@@ -105,8 +133,8 @@ def _compare_parquet(pkg: PackageState, out: Path) -> Iterator[Problem]:
     for table in TABLES:
         committed = parquet_path(pkg.root, table)
         rel = pkg.rel(committed)
-        if not is_file(committed):
-            continue  # reported by `parquet`
+        if not is_file(committed) or rel in pkg.refused:
+            continue  # reported by `parquet` or `files`
         try:
             old = pq.read_table(committed)
         except Exception:  # unreadable: reported by `parquet`
