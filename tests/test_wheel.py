@@ -24,7 +24,7 @@ import pytest
 from conftest import REPO
 
 FIGURE_ID = "police-recorded-online-csa-offences-2017-18"
-HEAVY = ("pandas", "pyarrow", "frictionless")
+HEAVY = ("pandas", "pyarrow", "frictionless", "jinja2")
 # Variables that could make a child process find the checkout or another copy of the data.
 _LEAKY_ENV = ("IICSA_STATS_DATA_DIR", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "VIRTUAL_ENV")
 
@@ -87,6 +87,12 @@ elif SCENARIO == "cli":
     with contextlib.redirect_stdout(io.StringIO()) as out:
         status = main(["show", FIGURE_ID])
     assert status == 0 and FIGURE_ID in out.getvalue(), (status, out.getvalue())
+elif SCENARIO == "cite":
+    from iicsa_stats.cli import main
+    assert iicsa_stats.figure(FIGURE_ID).cite(style="bibtex").startswith("@misc")
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        status = main(["cite", FIGURE_ID, "--format", "csl-json"])
+    assert status == 0 and '"dataset"' in out.getvalue(), (status, out.getvalue())
 print(json.dumps({{
     "file": iicsa_stats.__file__,
     "heavy": sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r}),
@@ -94,7 +100,7 @@ print(json.dumps({{
 """
 
 
-@pytest.mark.parametrize("scenario", ["figure", "search", "cli"])
+@pytest.mark.parametrize("scenario", ["figure", "search", "cli", "cite"])
 def test_lookups_do_not_import_pandas_pyarrow_or_frictionless(scenario: str, tmp_path: Path) -> None:
     script = _LIGHT_SCRIPT.format(scenario=scenario, figure_id=FIGURE_ID, heavy=HEAVY)
     result = _ok(_run([sys.executable, "-c", script], cwd=tmp_path, timeout=120))
@@ -286,3 +292,18 @@ def test_wheel_contains_the_data_package(installed: Installed) -> None:
         for name in ["datapackage.json", *expected]:
             assert wheel.read(f"iicsa_stats/_data/{name}") == (REPO / name).read_bytes(), name
         assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+@pytest.mark.slow
+def test_site_templates_ship_and_the_site_builds_from_the_wheel(installed: Installed) -> None:
+    templates = sorted((REPO / "src" / "iicsa_stats" / "site" / "templates").iterdir())
+    assert {p.suffix for p in templates} == {".j2", ".css"}
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        for path in templates:
+            assert wheel.read(f"iicsa_stats/site/templates/{path.name}") == path.read_bytes(), path.name
+    out = installed.outside / "site"
+    _ok(installed.run(installed.scripts / "iicsa-stats", "site", "--out", out))
+    assert (out / "index.html").is_file()
+    assert (out / "figures" / f"{FIGURE_ID}.html").is_file()
+    bibtex = _ok(installed.run(installed.scripts / "iicsa-stats", "cite", FIGURE_ID, "--format", "bibtex"))
+    assert bibtex.stdout.startswith(f"@misc{{iicsa-stats:{FIGURE_ID},")

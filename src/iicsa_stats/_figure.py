@@ -270,15 +270,32 @@ class Figure:
             f"<blockquote><small>\u201c{e(p.quote)}\u201d</small></blockquote></div>"
         )
 
-    def cite(self) -> str:
+    def cite(self, style: str = "text") -> str:
         """A full citation: the citing document, place, address and date, naming the original producer.
+
+        Parameters
+        ----------
+        style : str, default "text"
+            ``text`` (one paragraph), or a format reference managers read:
+            ``bibtex``, ``csl-json`` or ``ris`` (see :mod:`iicsa_stats.citation`).
+
+        Raises
+        ------
+        UnknownCitationStyleError
+            If ``style`` is none of these; it is a :class:`LookupError`.
 
         Examples
         --------
         >>> import iicsa_stats as ist
         >>> print(ist.figure("research-with-children-participants").cite())  # doctest: +ELLIPSIS
         Independent Inquiry into Child Sexual Abuse (IICSA). Child sexual abuse facilitated online. ...
+        >>> print(ist.figure("research-with-children-participants").cite(style="ris").splitlines()[0])
+        TY  - DATA
         """
+        if style != "text":
+            from .citation import cite_figure
+
+            return cite_figure(self, style)
         p = self.provenance
         date = f"Published {_date(p.published)}" if p.published else "Publication date not stated on the page"
         plural = "s" if len(p.footnote_markers) > 1 else ""

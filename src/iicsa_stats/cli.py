@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from . import _paths, _store
+from . import _cli_publish, _paths, _store
 from ._figure import Figure
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
@@ -40,7 +40,7 @@ PROG = "iicsa-stats"
 USAGE_ERROR = 2
 FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COMMANDS = ("list", "show", "search", "cite", "compare", "export", "build", "validate", "todo")
+_COMMANDS = ("list", "show", "search", "cite", "compare", "export", "site", "build", "validate", "todo")
 _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 
 
@@ -207,11 +207,6 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
-def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
-    out.write(_store.get_figure(args.id).cite() + "\n")
-    return 0
-
-
 def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
     from .comparison import compare
 
@@ -230,6 +225,8 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     from .errors import ExportError
     from .export import export
 
+    if args.format == "zip":
+        return _cli_publish.run_export_zip(args.out, out)
     try:
         written = export(args.format, args.out)
     except ExportError as exc:  # bad --out: a usage error
@@ -369,11 +366,9 @@ def _parser(only: str | None = None) -> _Parser:
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.set_defaults(run=_cmd_search)
 
-    p = command(
-        "cite", "Print a full citation for a figure, naming its original producer.", "cite rea-perpetrator-age-band"
-    )
-    p.add_argument("id", help="a figure id")
-    p.set_defaults(run=_cmd_cite)
+    p = command("cite", _cli_publish.CITE_HELP, _cli_publish.CITE_EXAMPLE)
+    _cli_publish.add_cite_arguments(p)
+    p.set_defaults(run=_cli_publish.run_cite)
 
     p = command(
         "compare",
@@ -389,17 +384,21 @@ def _parser(only: str | None = None) -> _Parser:
     p = command(
         "export",
         "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
-        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt to keep beside them.",
+        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt; or all of it as one zip.",
         "export --format parquet --out ./iicsa-data",
     )
     p.add_argument(
         "--format",
-        choices=("csv", "parquet", "xlsx", "json"),
+        choices=("csv", "parquet", "xlsx", "json", "zip"),
         required=True,
-        help="csv (UTF-8, LF), parquet, xlsx (one Excel workbook; needs openpyxl) or json (figures)",
+        help="csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures) or zip (the data package, one file)",
     )
-    p.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    p.add_argument("--out", required=True, help="folder to write into (created if missing); for zip, the file")
     p.set_defaults(run=_cmd_export)
+
+    p = command("site", _cli_publish.SITE_HELP, _cli_publish.SITE_EXAMPLE)
+    _cli_publish.add_site_arguments(p)
+    p.set_defaults(run=_cli_publish.run_site)
 
     p = command(
         "build",

@@ -26,6 +26,7 @@ __all__ = [
     "InvalidFilterError",
     "RawDocumentError",
     "UnaccountedNumbersError",
+    "UnknownCitationStyleError",
     "UnknownFigureError",
     "UnknownFilterError",
     "UnknownTableError",
@@ -186,3 +187,10 @@ class InvalidArgumentError(IICSAStatsError, TypeError, ValueError):
     catches either (as Python's own functions raise them) still catches it.
     The message names the argument and what it accepts.
     """
+
+
+class UnknownCitationStyleError(_UnknownKeyError):
+    """No citation format has the given name (see ``iicsa_stats.citation.STYLES``)."""
+
+    what = "citation style"
+    where = "iicsa_stats.citation.STYLES (text, bibtex, csl-json, ris)"

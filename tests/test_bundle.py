@@ -1,0 +1,146 @@
+"""The zip bundle: deterministic, complete, valid once unzipped, and never half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import iicsa_stats as ist
+from iicsa_stats import _store, bundle
+from iicsa_stats._attribution import attribution_text
+from iicsa_stats._paths import data_root
+from iicsa_stats.cli import main
+from iicsa_stats.notices import CONTENT_NOTICE
+from iicsa_stats.tables import TABLES
+
+FOLDER = f"{_store.package()['name']}-{_store.package()['version']}"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("bundle") / "iicsa.zip"
+    assert main(["export", "--format", "zip", "--out", str(target)]) == 0
+    return target
+
+
+@pytest.fixture(scope="module")
+def unzipped(exported: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("unzipped")
+    with zipfile.ZipFile(exported) as archive:
+        archive.extractall(folder)
+    return folder / FOLDER
+
+
+def test_exporting_twice_gives_identical_bytes(exported: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.zip"
+    assert main(["export", "--format", "zip", "--out", str(again)]) == 0
+    assert again.read_bytes() == exported.read_bytes()
+
+
+def test_members_are_sorted_with_fixed_timestamps_and_permissions(exported: Path) -> None:
+    with zipfile.ZipFile(exported) as archive:
+        infos = archive.infolist()
+        assert archive.testzip() is None
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    assert all(name.startswith(f"{FOLDER}/") for name in names)
+    assert {i.date_time for i in infos} == {bundle.ZIP_TIMESTAMP}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+    assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
+
+
+def test_the_bundle_holds_the_data_package_byte_for_byte(unzipped: Path) -> None:
+    root = data_root()
+    expected = ["datapackage.json", "data/processed/PARQUET.sha256"]
+    expected += [f"schemas/{t}.schema.json" for t in TABLES]
+    expected += [f"data/processed/{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")]
+    expected += [d["raw_path"] for d in _store.rows("documents")]
+    for name in expected:
+        assert (unzipped / name).read_bytes() == (root / name).read_bytes(), name
+    found = sorted(p.relative_to(unzipped).as_posix() for p in unzipped.rglob("*") if p.is_file())
+    assert found == sorted([*expected, "README.md", "ATTRIBUTION.txt"])
+
+
+def test_unzipped_folder_passes_iicsa_stats_validate(unzipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(unzipped)]) == 0
+    assert "validate: no problems found" in capsys.readouterr().out
+
+
+def test_unzipped_folder_passes_frictionless_validate(unzipped: Path) -> None:
+    frictionless = Path(sys.executable).with_name("frictionless")
+    result = subprocess.run(
+        [str(frictionless), "validate", "--json", "datapackage.json"],
+        cwd=unzipped,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert '"valid": true' in result.stdout
+
+
+def test_readme_and_attribution_are_generated_from_the_data(unzipped: Path) -> None:
+    package = _store.package()
+    readme = (unzipped / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# {package['title']}\n")
+    assert CONTENT_NOTICE in readme
+    for table in TABLES:
+        assert f"(`{table}`)" in readme
+        for field in ist.table(table).columns:
+            assert f"| `{field}` |" in readme
+    for fig in _store.all_figures().values():
+        assert f"| `{fig.id}` | {fig.headline} |" in readme
+        assert " ".join(fig.caveats[0].text.split()) in readme
+    assert package["attribution"] in readme
+    assert package["licenses"][0]["title"] in readme
+    assert "iicsa-stats cite FIGURE_ID" in readme
+    assert (unzipped / "ATTRIBUTION.txt").read_text(encoding="utf-8") == attribution_text(package)
+
+
+def test_export_zip_into_a_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--format", "zip", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder; give the zip file to write" in err
+    assert err.count("\n") == 1
+
+
+def test_a_failure_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out" / "iicsa.zip"
+    target.parent.mkdir()
+    target.write_bytes(b"an earlier file, kept as it was")
+    calls = []
+
+    def failing(self: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, compresslevel: int | None = None) -> None:
+        calls.append(info.filename)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing)
+    with pytest.raises(OSError, match="No space left"):
+        bundle.write_zip(target)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["iicsa.zip"]
+    assert target.read_bytes() == b"an earlier file, kept as it was"
+
+
+def test_damaged_data_is_refused_before_anything_is_written(checkout_copy: Path, tmp_path: Path) -> None:
+    parquet = checkout_copy / "data" / "processed" / "ledger.parquet"
+    parquet.write_bytes(parquet.read_bytes()[:-20])
+    target = tmp_path / "bundle" / "iicsa.zip"
+    result = subprocess.run(
+        [sys.executable, "-m", "iicsa_stats", "export", "--format", "zip", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IICSA_STATS_DATA_DIR": str(checkout_copy)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "ledger.parquet: the file differs from its pin" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not target.parent.exists()
