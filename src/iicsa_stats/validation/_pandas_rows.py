@@ -7,21 +7,25 @@ cell of the row: reading a table costs rows x fields x fields, and for the
 of ``iicsa-stats validate``'s time.  :class:`RowOncePandasParser` yields the same
 cells, computed the same way, calling ``to_dict()`` once per row.
 
-:func:`register` puts it ahead of frictionless's own parser for the ``pandas``
-format.  It is imported by the ``package`` check only, which already imports
-frictionless; the lookup path never imports this module.
+:func:`registered` puts it ahead of frictionless's own parser for the ``pandas``
+format for the length of a ``with`` block and takes it out again afterwards, so a
+program that uses frictionless itself is not changed by calling ``validate``; where
+the installed frictionless lacks the parent method this parser relies on, frictionless's
+own parser is used.  It is imported by the ``package`` check only, which already
+imports frictionless; the lookup path never imports this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from frictionless import Plugin, system
 from frictionless.formats.pandas.parser import PandasParser
 from frictionless.platform import platform
 
-__all__ = ["PLUGIN_NAME", "RowOncePandasParser", "register"]
+__all__ = ["PLUGIN_NAME", "RowOncePandasParser", "registered"]
 
 #: The name the plugin is registered under in frictionless's ``system``.
 PLUGIN_NAME = "iicsa_stats_pandas_rows"
@@ -68,11 +72,26 @@ class _RowOncePandasPlugin(Plugin):
         return None
 
 
-def register() -> None:
-    """Register the parser with frictionless (once; registering again changes nothing)."""
-    if PLUGIN_NAME in system.plugins:
+#: The parent's schema conversion that :meth:`RowOncePandasParser.read_cell_stream_create` calls.
+_PARENT_METHOD = "_PandasParser__read_convert_schema"
+
+
+@contextmanager
+def registered() -> Iterator[bool]:
+    """Use the row-once parser inside the ``with`` block; yields whether it is in use.
+
+    It is not used (and frictionless's own parser reads the data) when the installed
+    frictionless has no parent method of that name, or when another block already
+    registered it; it is removed again when the block that registered it ends.
+    """
+    if not hasattr(PandasParser, _PARENT_METHOD) or PLUGIN_NAME in system.plugins:
+        yield PLUGIN_NAME in system.plugins
         return
     # frictionless's register() refreshes its cached plugin list only when its hook table is cached too: fill both
     # first, so that the new plugin is seen.
     system.methods  # noqa: B018
     system.register(PLUGIN_NAME, _RowOncePandasPlugin())
+    try:
+        yield True
+    finally:
+        system.deregister(PLUGIN_NAME)
