@@ -52,12 +52,18 @@ class _Ledger:
     figure_spans: dict[str, tuple[str, int, int]]
     caveat_spans: dict[str, tuple[str, int, int]]
     declared: dict[str, list[float]]
+    #: The figure spans by document, in the order of ``figure_spans``: a lookup scans one document's quotes only.
+    figures_by_doc: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
     rows_by_doc: dict[str, dict[int, Row]] = field(default_factory=lambda: defaultdict(dict))
     usable: list[Row] = field(default_factory=list)
 
     @classmethod
     def of(cls, pkg: PackageState) -> _Ledger:
         figures = pkg.figures()
+        figure_spans = _spans(figures, "figure_id")
+        figures_by_doc: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for fid, (doc_id, start, end) in figure_spans.items():
+            figures_by_doc[doc_id].append((fid, start, end))
         return cls(
             pkg=pkg,
             rel=pkg.rel(csv_path(pkg.root, "ledger")),
@@ -71,14 +77,15 @@ class _Ledger:
                 for row in pkg.tables["ledger"]
                 if row.get("document_id") in pkg.text_failures
             },
-            figure_spans=_spans(figures, "figure_id"),
+            figure_spans=figure_spans,
             caveat_spans=_spans(pkg.tables.get("caveats", []), "caveat_id"),
             declared={fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None] for fig in figures},
+            figures_by_doc=dict(figures_by_doc),
         )
 
     def covering(self, doc_id: str, start: int, end: int) -> list[str]:
         """The figures whose quote holds ``start..end`` of document ``doc_id``."""
-        return [fid for fid, (d, s, e) in self.figure_spans.items() if d == doc_id and s <= start and end <= e]
+        return [fid for fid, s, e in self.figures_by_doc.get(doc_id, ()) if s <= start and end <= e]
 
     def offsetless_rows(self) -> Iterator[Problem]:
         """Rows without offsets; the others are indexed by document and start offset."""

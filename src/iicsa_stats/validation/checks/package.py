@@ -57,8 +57,10 @@ def run(pkg: PackageState) -> Iterator[Problem]:
         return
     import frictionless
 
+    from .._pandas_rows import registered
+
     try:
-        with _refs.offline():
+        with _refs.offline(), registered():  # Parquet resources read in time linear in their cells
             report = frictionless.validate(_source(pkg), basepath=str(pkg.root))
     except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use
         yield problem(
