@@ -91,19 +91,34 @@ def parquet_path(root: P, table: str) -> P:
     return _join(root, "data", "processed", f"{table}.parquet")
 
 
+#: What to do about a missing package file that the build writes.
+_REBUILD = "rebuild with `iicsa-stats build` or reinstall"
+
+
 def load_json(path: str | Path) -> Any:
     """Read a JSON file, turning every failure into a :class:`DataFileError`."""
-    import json
+    return _parse_json(path, _read_bytes(path, _REBUILD))
 
+
+def _read_bytes(path: str | Path, missing_fix: str) -> bytes:
+    """A package file's bytes; a missing or unreadable file is a :class:`DataFileError` saying what to do."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+        with open(path, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
-        raise DataFileError.at(str(path), "file is missing", "rebuild with `iicsa-stats build` or reinstall") from None
+        raise DataFileError.at(str(path), "file is missing", missing_fix) from None
     except OSError as exc:
         raise DataFileError.at(
             str(path), f"cannot be read ({exc.strerror or exc})", "restore it or reinstall"
         ) from None
+
+
+def _parse_json(path: str | Path, data: bytes) -> Any:
+    """``data`` (read from ``path``) parsed as UTF-8 JSON, or a :class:`DataFileError`."""
+    import json
+
+    try:
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataFileError.at(
             str(path), f"not valid UTF-8 JSON ({exc})", "restore it from the release or rebuild"
@@ -117,14 +132,9 @@ def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, 
     schema file whose bytes differ is refused before anything in it is used.
     """
     path = schema_path(root, table)
+    # The loader (which passes the pin) and the other readers have always said different things about a missing file.
+    data = _read_bytes(path, _REBUILD if sha256 is None else "restore it from the release or reinstall")
     if sha256 is not None:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except FileNotFoundError:
-            raise DataFileError(f"{path}: file is missing; restore it from the release or reinstall") from None
-        except OSError as exc:
-            raise DataFileError(f"{path}: cannot be read ({exc.strerror or exc}); restore it or reinstall") from None
         found = resource_pin(data)
         if found != sha256:
             raise DataFileError(
@@ -132,7 +142,7 @@ def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, 
                 "it was changed or damaged; restore it from the release or reinstall; `iicsa-stats validate` "
                 "lists every problem"
             )
-    schema: dict[str, Any] = load_json(path)
+    schema: dict[str, Any] = _parse_json(path, data)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
         raise DataFileError.at(

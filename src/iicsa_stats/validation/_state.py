@@ -243,10 +243,8 @@ def _load_descriptor(pkg: PackageState) -> None:
         return
     try:
         descriptor = load_json(descriptor_path)
-    except DataFileError as exc:
+    except DataFileError as exc:  # missing, a folder in its place, unreadable or not JSON
         pkg.unreadable_file(descriptor_path, exc)
-    except OSError as exc:  # a folder in its place, no permission: load_json only turns a missing file into words
-        pkg.read_failed(descriptor_path, exc, REBUILD_FIX)
     else:
         if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
             pkg.descriptor = descriptor
