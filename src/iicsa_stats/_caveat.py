@@ -83,8 +83,7 @@ class Caveat:
         """Where the caveat comes from, in one line."""
         if self.basis == "source":
             return f"stated in the source ({self.locator}): \u201c{self.quote}\u201d"
-        refs = "; ".join(f"{r.title} <{r.url}>" + ("" if r.confirmed else " (not confirmed)") for r in self.references)
-        return f"curator's note, based on: {refs}"
+        return "curator's note, based on: " + "; ".join(r.line for r in self.references)
 
     def __str__(self) -> str:
         return f"[{self.kind}] {self.text}"

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from . import _cache
 from ._caveat import Caveat
 from ._fieldtypes import check_field_types
-from ._provenance import Provenance
-from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, UNITS, figure_shape
+from ._provenance import Provenance, SourceStep
+from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, SHAPE_KEYS, UNITS, figure_shape
 from ._version import __version__
 from .errors import InvalidArgumentError
 
@@ -36,12 +36,14 @@ TABLE_FIELDS = (
     "period_type",
     "period_start",
     "period_end",
+    "period_start_precision",
+    "period_end_precision",
     "frequency",
     "geography",
     "population",
     "scale_measure",
 )
-_SHAPE_FIELDS = ("qualifier", "value", "value_lower", "value_upper", "period_type", "period_start", "period_end")
+
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NOUNS = {
     "incidents": "incidents",
@@ -68,7 +70,11 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _date(day: dt.date) -> str:
+def _date(day: dt.date, precision: str | None = "day") -> str:
+    if precision == "year":
+        return f"{day:%Y}"
+    if precision == "month":
+        return f"{day:%B %Y}"
     return f"{day.day} {day:%B %Y}"
 
 
@@ -98,13 +104,17 @@ class Figure:
     period_label : str
         The reference period as the source gives it.
     period_type : str
-        ``financial_year``, ``single_date``, ``open_ended`` or ``not_stated``.
+        ``financial_year``, ``single_date``, ``ending_by`` (ends on or before ``period_end``,
+        start not stated), ``open_ended`` or ``not_stated``.
     period_start, period_end : datetime.date or None
-        First and last day of the period (no end for an open-ended period).
+        First and last day of the period (no end for an open-ended period, no start for ``ending_by``).
+    period_start_precision, period_end_precision : str or None
+        How much of each date the source gives: ``day``, ``month`` or ``year``
+        (a year alone is stored as 1 January); None when there is no date.
     frequency : str or None
         For a rate, the time unit (``per_month``).
     geography : str
-        Area covered (``UK``, ``England and Wales`` or ``not_stated``).
+        Area covered (``UK``, ``England and Wales``, ``England and Wales (not measured there)`` or ``not_stated``).
     population : str
         The population or denominator counted.
     scale_measure : str or None
@@ -133,6 +143,8 @@ class Figure:
     period_type: str
     period_start: dt.date | None
     period_end: dt.date | None
+    period_start_precision: str | None
+    period_end_precision: str | None
     frequency: str | None
     geography: str
     population: str
@@ -153,7 +165,7 @@ class Figure:
             raise ValueError(f"figure {self.id!r}: unknown unit {self.unit!r}")
         if self.period_type not in PERIOD_TYPES:
             raise ValueError(f"figure {self.id!r}: unknown period_type {self.period_type!r}")
-        broken = figure_shape(**{k: getattr(self, k) for k in _SHAPE_FIELDS})
+        broken = figure_shape(**{k: getattr(self, k) for k in SHAPE_KEYS})
         if broken:
             raise ValueError(f"figure {self.id!r}: {broken[0].message}")
         if not self.caveats:
@@ -189,6 +201,7 @@ class Figure:
             "more_than": "over ",
             "at_least": "at least ",
             "lower_bound": "lowest estimate found: ",
+            "rounded": "",
             "range": "between " if unit != "years_of_age" else "",
         }[self.qualifier]
         if unit == "proportion":
@@ -207,10 +220,30 @@ class Figure:
             return f"{self.period_label} (financial year)"
         if self.period_type == "open_ended":
             return f"{self.period_label.lower()} (open-ended: no end date)"
-        if self.period_type == "single_date":
-            # the label says how sure the date is ("as the report dates it ..."), so it is shown as written
+        if self.period_type in ("single_date", "ending_by"):
+            # the label says how sure the date is and what is known of the length, so it is shown as written
             return self.period_label
         return "period not stated"
+
+    @property
+    def period_dates(self) -> str | None:
+        """The period's dates in words, as precise as the source gives them; None when it has none.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> ist.figure("people-arrested-online-csa-per-month").period_dates
+        'from 2016, no end date'
+        >>> ist.figure("nca-police-joint-operation-arrests-2018").period_dates
+        'ending on or before 3 September 2018, start not stated'
+        """
+        start = None if self.period_start is None else _date(self.period_start, self.period_start_precision)
+        end = None if self.period_end is None else _date(self.period_end, self.period_end_precision)
+        if start is None:
+            return None if end is None else f"ending on or before {end}, start not stated"
+        if end is None:
+            return f"from {start}, no end date"
+        return start if start == end else f"{start} to {end}"
 
     @property
     def headline(self) -> str:
@@ -232,6 +265,18 @@ class Figure:
         notes = notes if p.footnote_markers else ""
         return f"{p.document_title}, {p.locator}{notes}; {p.producer_line}. <{p.url}>"
 
+    @property
+    def sources(self) -> tuple[SourceStep, ...]:
+        """The provenance chain: who collected, compiled or estimated the number, through whom, and who cites it.
+
+        Examples
+        --------
+        >>> import iicsa_stats as ist
+        >>> [(s.body_id, s.role) for s in ist.figure("police-recorded-online-csa-incidents-2016-17").sources]
+        [('police-forces-england-wales', 'collected'), ('nspcc', 'compiled'), ('iicsa', 'cited')]
+        """
+        return self.provenance.sources
+
     def __repr__(self) -> str:
         """A short one-line form; ``str(figure)`` gives the whole footnote, caveats included.
 
@@ -246,12 +291,13 @@ class Figure:
 
     def __str__(self) -> str:
         lines = [self.headline, f"  {self.measure}."]
-        if self.period_start is not None and self.period_start != self.period_end:
-            end = _date(self.period_end) if self.period_end else "no end date"
-            lines.append(f"  Period: {_date(self.period_start)} to {end}.")
+        if self.period_dates is not None and self.period_start != self.period_end:
+            lines.append(f"  Period: {self.period_dates}.")
         lines.append("Caveats:")
         lines += [f"  - {caveat}" for caveat in self.caveats]
         lines.append(f"Source: {self.source_line()}")
+        if self.sources:
+            lines.append(f"Chain: {self.provenance.chain_line}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -263,10 +309,11 @@ class Figure:
             for c in self.caveats
         )
         p = self.provenance
+        chain = f"<p><small>Chain: {e(p.chain_line)}</small></p>" if p.sources else ""
         return (
             f'<div class="iicsa-figure"><p><b>{e(self.headline)}</b><br>{e(self.measure)}.</p>'
             f"<p>Caveats:</p><ul>{items}</ul>"
-            f"<p><small>Source: {e(self.source_line())}</small></p>"
+            f"<p><small>Source: {e(self.source_line())}</small></p>{chain}"
             f"<blockquote><small>\u201c{e(p.quote)}\u201d</small></blockquote></div>"
         )
 
@@ -305,6 +352,8 @@ class Figure:
         else:
             inferred = " (inferred from context)" if p.producer_basis == "inferred" else ""
             origin = f"Original producer: {p.producer_name}{inferred}; work cited: {p.cited_work}."
+        if p.sources:
+            origin += f" Chain: {'; '.join(step.line for step in p.sources)}."
         return (
             f"{p.publisher}. {p.document_title}. {p.locator}{notes}. {date}. {p.url}. {origin} "
             f"Figure {self.id!r} as compiled in iicsa_stats {__version__}."
@@ -354,7 +403,17 @@ class Figure:
                     "text": c.text,
                     "basis": c.basis,
                     "quote": c.quote,
-                    "references": [{"title": r.title, "url": r.url, "confirmed": r.confirmed} for r in c.references],
+                    "references": [
+                        {
+                            "title": r.title,
+                            "publisher": r.publisher,
+                            "published": r.published,
+                            "url": r.url,
+                            "supports": r.supports,
+                            "confirmed": r.confirmed,
+                        }
+                        for r in c.references
+                    ],
                 }
                 for c in self.caveats
             ],
@@ -373,5 +432,16 @@ class Figure:
                 "producer_name": p.producer_name,
                 "producer_basis": p.producer_basis,
                 "cited_work": p.cited_work,
+                "sources": [
+                    {
+                        "producer_id": step.body_id,
+                        "name": step.body_name,
+                        "role": step.role,
+                        "basis": step.basis,
+                        "reference_url": step.reference_url,
+                        "note": step.note,
+                    }
+                    for step in p.sources
+                ],
             },
         }

@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from ._fieldtypes import check_field_types
 
-__all__ = ["PRODUCER_BASES", "Provenance", "Reference"]
+__all__ = ["PRODUCER_BASES", "ROLES", "STEP_BASES", "Provenance", "Reference", "SourceStep"]
 
 
-#: How the producer of a figure is known: named by the source, inferred by the curators, or not given.
-PRODUCER_BASES = ("stated", "inferred", "not_stated")
+#: How the producer of a figure is known: named by the source, named on a public page (for a work the source
+#: names without its authors), inferred by the curators, or not given.
+PRODUCER_BASES = ("stated", "public_reference", "inferred", "not_stated")
+#: What a body did with a number, in a figure's provenance chain (see the figure_sources table).
+ROLES = ("collected", "compiled", "estimated", "reviewed", "reported", "cited")
+#: How a step of the chain is known: stated in the source, on a public page, or inferred by the curators.
+STEP_BASES = ("source", "public_reference", "inferred")
+#: A specific public page: https, a host with a dot, and a path beyond the site's root.
+PAGE_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]+/[^\s]+$")
+#: A page's own date, as precise as the page gives it.
+PAGE_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+
+
+def page_url_problem(url: str) -> str | None:
+    """Why ``url`` is not the address of a specific public page, or None when it is."""
+    if not url.startswith("https://"):
+        return f"{url!r} is not an https:// address"
+    if not PAGE_URL.match(url) or url.split("/", 3)[3].strip("/") == "":
+        return f"{url!r} is a site's home page or not a page address; cite the specific page that states the fact"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -21,21 +40,89 @@ class Reference:
     Attributes
     ----------
     title : str
-        Title or description of the reference.
+        The page's title.
+    publisher : str
+        Who published the page.
+    published : str or None
+        The page's own date as precise as it gives it (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), or None.
     url : str
-        Public address where the fact was found.
+        Address of the specific page (https, never a home page).
+    supports : str
+        In the curators' words: what on that page the note relies on.
     confirmed : bool
-        False where the fact rests on reporting that could not be confirmed in detail.
+        False where the page reports the fact but the curators could not confirm it in detail.
     """
 
     title: str
+    publisher: str
+    published: str | None
     url: str
+    supports: str
     confirmed: bool
 
     def __post_init__(self) -> None:
         check_field_types(self)
-        if not self.url.startswith(("https://", "http://")):
-            raise ValueError(f"reference url must be a web address, got {self.url!r}")
+        problem = page_url_problem(self.url)
+        if problem:
+            raise ValueError(f"reference url {problem}")
+        if self.published is not None and not PAGE_DATE.match(self.published):
+            raise ValueError(f"reference date {self.published!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if not self.supports.strip():
+            raise ValueError(f"reference {self.url!r} does not say what it supports")
+
+    @property
+    def line(self) -> str:
+        """The reference in one line: title, publisher, date, address, and what it supports."""
+        date = f", {self.published}" if self.published else ""
+        unconfirmed = "" if self.confirmed else " (not confirmed in detail)"
+        return f"{self.title} ({self.publisher}{date}) <{self.url}>: {self.supports}{unconfirmed}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceStep:
+    """One step of a figure's provenance chain: a body and what it did with the number.
+
+    Attributes
+    ----------
+    body_id, body_name : str
+        The body (an id of the producers table, and its name).
+    role : str
+        ``collected``, ``compiled``, ``estimated``, ``reviewed``, ``reported`` or ``cited``.
+    basis : str
+        ``source`` (stated in the Inquiry document), ``public_reference`` (stated on the page in
+        ``reference_url``) or ``inferred`` (the curators' inference, explained in ``note``).
+    reference_url : str or None
+        For ``public_reference``, the page that states the step.
+    note : str or None
+        What the step involved, in a few words.
+    """
+
+    body_id: str
+    body_name: str
+    role: str
+    basis: str
+    reference_url: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        check_field_types(self)
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}; expected one of {ROLES}")
+        if self.basis not in STEP_BASES:
+            raise ValueError(f"unknown basis {self.basis!r}; expected one of {STEP_BASES}")
+        if (self.reference_url is None) == (self.basis == "public_reference"):
+            raise ValueError("a step has a reference_url exactly when its basis is public_reference")
+        if self.reference_url is not None and (problem := page_url_problem(self.reference_url)):
+            raise ValueError(f"step reference {problem}")
+        if self.basis == "inferred" and not self.note:
+            raise ValueError("an inferred step needs a note saying what the inference rests on")
+
+    @property
+    def line(self) -> str:
+        """The step in words, e.g. ``compiled by NSPCC (through Freedom of Information requests)``."""
+        note = f" ({self.note})" if self.note else ""
+        how = {"source": "", "public_reference": f" [public reference <{self.reference_url}>]", "inferred": " [inferred]"}
+        return f"{self.role} by {self.body_name}{note}{how[self.basis]}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -74,9 +161,13 @@ class Provenance:
     producer_name : str or None
         Its name.
     producer_basis : str
-        ``stated``, ``inferred`` (from context, by the curators) or ``not_stated``.
+        ``stated``, ``public_reference`` (named on a public page), ``inferred`` (from context, by the curators)
+        or ``not_stated``.
     cited_work : str
         The producer's work the Inquiry cites, as far as the source identifies it.
+    sources : tuple of SourceStep
+        The provenance chain, from the body that first collected or produced the
+        number to the document that cites it (the figure_sources table).
     """
 
     document_id: str
@@ -96,6 +187,7 @@ class Provenance:
     producer_name: str | None
     producer_basis: str
     cited_work: str
+    sources: tuple[SourceStep, ...] = ()
 
     def __post_init__(self) -> None:
         check_field_types(self)
@@ -107,11 +199,18 @@ class Provenance:
             raise ValueError(f"unknown producer_basis {self.producer_basis!r}")
         if (self.producer_id is None) != (self.producer_basis == "not_stated"):
             raise ValueError("producer_id must be given unless producer_basis is 'not_stated'")
+        if self.sources and self.sources[-1].role != "cited":
+            raise ValueError("a provenance chain ends with the document that cites the figure (role 'cited')")
+
+    @property
+    def chain_line(self) -> str:
+        """The provenance chain in one line, first step first."""
+        return " -> ".join(step.line for step in self.sources)
 
     @property
     def producer_line(self) -> str:
         """Who produced the figure and who cites it, in one phrase."""
         if self.producer_name is None:
             return f"producer not stated; cited by {self.publisher}"
-        inferred = " (inferred from context)" if self.producer_basis == "inferred" else ""
-        return f"produced by {self.producer_name}{inferred}; cited by {self.publisher}"
+        how = {"inferred": " (inferred from context)", "public_reference": " (named on a public page)"}
+        return f"produced by {self.producer_name}{how.get(self.producer_basis, '')}; cited by {self.publisher}"

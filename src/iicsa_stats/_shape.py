@@ -16,14 +16,37 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["PERIOD_TYPES", "QUALIFIERS", "RANGE_QUALIFIERS", "UNITS", "ShapeError", "figure_shape"]
+__all__ = ["PERIOD_TYPES", "PRECISIONS", "QUALIFIERS", "SHAPE_KEYS", "RANGE_QUALIFIERS", "UNITS", "ShapeError", "figure_shape"]
 
 #: How the text qualifies a value.
-QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "approximate_range", "lower_bound")
+QUALIFIERS = (
+    "exact",
+    "approximately",
+    "more_than",
+    "at_least",
+    "range",
+    "approximate_range",
+    "lower_bound",
+    "rounded",
+)
 #: Units of count, as the texts count them (never merged).
 UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
 #: Kinds of reference period.
-PERIOD_TYPES = ("financial_year", "single_date", "open_ended", "not_stated")
+PERIOD_TYPES = ("financial_year", "single_date", "ending_by", "open_ended", "not_stated")
+#: How much of a period's start or end date the source gives (a year alone is stored as 1 January).
+PRECISIONS = ("day", "month", "year")
+#: The fields of a figure that :func:`figure_shape` reads, by name.
+SHAPE_KEYS = (
+    "qualifier",
+    "value",
+    "value_lower",
+    "value_upper",
+    "period_type",
+    "period_start",
+    "period_end",
+    "period_start_precision",
+    "period_end_precision",
+)
 #: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
 RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
 #: Period types that need both a start and an end.
@@ -68,20 +91,24 @@ def figure_shape(
     period_type: str | None,
     period_start: dt.date | None,
     period_end: dt.date | None,
+    period_start_precision: str | None,
+    period_end_precision: str | None,
 ) -> list[ShapeError]:
     """Every shape rule the figure breaks, in a stable order (empty when it has the right shape).
 
     Bounds are in order (``value_lower <= value <= value_upper``); a range
     qualifier has ``value_lower`` and ``value_upper`` and no ``value``, any
     other a ``value`` and no bounds; ``period_start`` is not after
-    ``period_end``; an open-ended period has a start and no end, a financial
-    year or a single date both.  An unknown (None) qualifier or period type
+    ``period_end``; an open-ended period has a start and no end, a period
+    ``ending_by`` an end and no start, a financial year or a single date both;
+    a date has a precision and a precision has a date.  An unknown (None) qualifier or period type
     is left to the code-list checks.
 
     Examples
     --------
     >>> [e.message for e in figure_shape(qualifier="range", value=3.0, value_lower=None, value_upper=None,
-    ...                                  period_type="not_stated", period_start=None, period_end=None)]
+    ...                                  period_type="not_stated", period_start=None, period_end=None,
+    ...                                  period_start_precision=None, period_end_precision=None)]
     ["qualifier 'range' needs value_lower and value_upper and no value"]
     """
     errors = []
@@ -124,8 +151,24 @@ def figure_shape(
         errors.append(
             ShapeError(field="period_end", message="an open_ended period needs period_start and no period_end")
         )
+    elif period_type == "ending_by" and (period_start is not None or period_end is None):
+        errors.append(
+            ShapeError(field="period_start", message="an ending_by period needs period_end and no period_start")
+        )
     elif period_type in _BOUNDED_PERIODS and (period_start is None or period_end is None):
         errors.append(
             ShapeError(field="period_start", message=f"a {period_type} period needs period_start and period_end")
         )
+    for which, day, precision in (("start", period_start, period_start_precision), ("end", period_end, period_end_precision)):
+        if (day is None) != (precision is None):
+            errors.append(
+                ShapeError(
+                    field=f"period_{which}_precision",
+                    message=f"period_{which}_precision is given exactly when period_{which} is (day, month or year)",
+                )
+            )
+        elif precision == "year" and day is not None and (day.month, day.day) != (1, 1):
+            errors.append(ShapeError(field=f"period_{which}", message=f"a period_{which} known to its year is 1 January"))
+        elif precision == "month" and day is not None and day.day != 1:
+            errors.append(ShapeError(field=f"period_{which}", message=f"a period_{which} known to its month is the 1st"))
     return errors

@@ -15,7 +15,7 @@ from . import _cache
 from ._caveat import Caveat
 from ._figure import TABLE_FIELDS, Figure
 from ._paths import data_dir
-from ._provenance import Provenance, Reference
+from ._provenance import Provenance, Reference, SourceStep
 from .errors import DataFileError, InvalidArgumentError, UnknownFigureError
 
 TYPE_CHECKING = False
@@ -88,7 +88,7 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
     for r in rows_of("caveat_references"):
         try:
             references.setdefault(r["caveat_id"], []).append(
-                Reference(title=r["title"], url=r["url"], confirmed=r["confirmed"])
+                Reference(**{k: r[k] for k in ("title", "publisher", "published", "url", "supports", "confirmed")})
             )
         except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "caveat_references", f"caveat {r['caveat_id']!r}: {exc}") from None
@@ -116,6 +116,25 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
                 root, "caveats", f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
             )
         links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
+    chains: dict[str, list[tuple[int, SourceStep]]] = {}
+    for r in rows_of("figure_sources"):
+        body = producers.get(r["producer_id"])
+        if body is None:
+            raise _cache.inconsistent(
+                root, "producers", f"no producer {r['producer_id']!r}, named in the sources of {r['figure_id']!r}"
+            )
+        try:
+            step = SourceStep(
+                body_id=r["producer_id"],
+                body_name=body["name"],
+                role=r["role"],
+                basis=r["basis"],
+                reference_url=r["reference_url"],
+                note=r["note"],
+            )
+        except (TypeError, ValueError) as exc:
+            raise _cache.inconsistent(root, "figure_sources", f"figure {r['figure_id']!r}: {exc}") from None
+        chains.setdefault(r["figure_id"], []).append((r["position"], step))
     figures: dict[str, Figure] = {}
     for r in rows_of("figures"):
         doc = documents.get(r["document_id"])
@@ -147,6 +166,7 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
                 producer_name=producer["name"] if producer else None,
                 producer_basis=r["producer_basis"],
                 cited_work=r["cited_work"],
+                sources=tuple(step for _, step in sorted(chains.get(r["figure_id"], []), key=lambda p: p[0])),
             )
             figures[r["figure_id"]] = Figure(
                 id=r["figure_id"],

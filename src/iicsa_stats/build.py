@@ -114,6 +114,8 @@ def _figure_row(fig: Mapping[str, Any], doc_id: str, start: int, end: int) -> Ro
         "period_type": fig["period_type"],
         "period_start": fig.get("period_start"),
         "period_end": fig.get("period_end"),
+        "period_start_precision": fig.get("period_start_precision"),
+        "period_end_precision": fig.get("period_end_precision"),
         "frequency": fig.get("frequency"),
         "geography": fig["geography"],
         "population": fig["population"],
@@ -271,12 +273,28 @@ def build_tables(root: Path) -> BuildResult:
         )
         for position, ref in enumerate(caveat["references"], start=1):
             tables["caveat_references"].append(
-                {"caveat_id": caveat["id"], "position": position, **{k: ref[k] for k in ("title", "url", "confirmed")}}
+                {
+                    "caveat_id": caveat["id"],
+                    "position": position,
+                    **{k: ref.get(k) for k in ("title", "publisher", "published", "url", "supports", "confirmed")},
+                }
             )
     for figures in cur.figures.values():
         for fig in figures:
             for position, caveat_id in enumerate(fig["caveats"], start=1):
                 tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
+            for position, step in enumerate(fig["sources"], start=1):
+                tables["figure_sources"].append(
+                    {
+                        "figure_id": fig["id"],
+                        "position": position,
+                        "producer_id": step["body"],
+                        "role": step["role"],
+                        "basis": step["basis"],
+                        "reference_url": step.get("reference"),
+                        "note": step.get("note"),
+                    }
+                )
 
     try:  # comparability as data: computed from the figures' fields, plus curated overrides
         tables["comparisons"], tables["comparison_caveats"] = comparison_tables(

@@ -15,6 +15,9 @@ comparison (``effect``):
   plotted on one axis;
 * ``caveats``: a different or unknown producer, geography, kind of period,
   population or qualifier; they may be set side by side only with the caveats;
+* ``not_shown``: only from a curated override: the two are not shown to be
+  alike in this dimension (for instance a producer that was not identified),
+  so a comparison of them is not shown to be valid;
 * ``none``: a different period, which is what a series is made of.
 
 A dimension that is not stated for a figure (no producer, geography
@@ -28,7 +31,9 @@ that differ in their fields may have none: the fields decide).
 
 A curated override (``data/curation/comparisons.toml``) says that two figures
 differ in a dimension where their fields agree, for instance two counts with
-the same producer code whose producers are not shown to be the same.  Its
+the same producer code whose producers are not shown to be the same; or, with
+an explicit ``effect``, re-grades a difference the fields show, for instance a
+unit the source words differently from what its own producer counted.  Its
 basis is a caveat that both figures carry, so it rests on a quote verified in
 the raw text or on a curator's note with public references, like every caveat.
 """
@@ -68,9 +73,9 @@ DIMENSIONS: tuple[str, ...] = (
     "period",
 )
 #: What a difference in a dimension does to a comparison, weakest first.
-EFFECTS: tuple[str, ...] = ("none", "caveats", "not_comparable")
+EFFECTS: tuple[str, ...] = ("none", "caveats", "not_shown", "not_comparable")
 #: The verdicts on a pair, from the effects of its rows.
-VERDICTS: tuple[str, ...] = ("comparable", "comparable_with_caveats", "not_comparable")
+VERDICTS: tuple[str, ...] = ("comparable", "comparable_with_caveats", "not_shown_comparable", "not_comparable")
 #: The effect of a difference in each dimension.
 EFFECT_OF: dict[str, str] = {
     "measure": "not_comparable",
@@ -105,6 +110,10 @@ class Override:
         In plain words, what differs.
     caveat_id : str
         The caveat the override rests on; both figures must carry it.
+    effect : str or None
+        What the difference does to the comparison (one of :data:`EFFECTS` but
+        ``none``); None for the dimension's usual effect.  Required to re-grade
+        a difference that the fields already show.
     """
 
     figure_a: str
@@ -112,6 +121,7 @@ class Override:
     dimension: str
     note: str
     caveat_id: str
+    effect: str | None = None
 
     def __post_init__(self) -> None:
         if self.dimension not in DIMENSIONS:
@@ -124,6 +134,8 @@ class Override:
             )
         if not self.note.strip():
             raise ValueError("an override needs a note saying what differs")
+        if self.effect is not None and self.effect not in EFFECTS[1:]:
+            raise ValueError(f"unknown effect {self.effect!r}; expected one of {EFFECTS[1:]}")
 
 
 def _words(code: str | None) -> str:
@@ -271,8 +283,11 @@ def comparison_tables(
                 f"{' and '.join(lacking)}; an override rests on a caveat both figures carry"
             )
         same, _ = _dimension(override.dimension, by_id[override.figure_a], by_id[override.figure_b])
-        if not same:
-            raise ValueError(f"{where}: not needed, the figures' fields already differ in {override.dimension}")
+        if not same and override.effect in (None, EFFECT_OF[override.dimension]):
+            raise ValueError(
+                f"{where}: not needed, the figures' fields already differ in {override.dimension}; "
+                "give an effect to re-grade the difference"
+            )
         curated[key] = override
 
     rows: list[Row] = []
@@ -284,9 +299,10 @@ def comparison_tables(
             chosen = curated.get((ida, idb, name))
             if chosen is not None:
                 same, note, basis, caveat_id = False, chosen.note, "curated", chosen.caveat_id
+                effect = chosen.effect or EFFECT_OF[name]
             else:
                 (same, note), basis, caveat_id = _dimension(name, a, b), "fields", None
-            effect = "none" if same else EFFECT_OF[name]
+                effect = "none" if same else EFFECT_OF[name]
             pair.append(
                 {
                     "figure_a": ida,
@@ -318,6 +334,7 @@ def comparison_tables(
 
 
 _OVERRIDE_KEYS = ("figure_a", "figure_b", "dimension", "note", "caveat")
+_OVERRIDE_OPTIONAL = ("effect",)
 
 
 def load_overrides(root: Path) -> list[Override]:
@@ -326,7 +343,7 @@ def load_overrides(root: Path) -> list[Override]:
     A missing file means no overrides.  Each ``[[overrides]]`` entry has
     ``figure_a`` and ``figure_b`` (in either order: they are put in canonical
     order), ``dimension``, ``note`` and ``caveat`` (the id of a caveat both
-    figures carry, its basis).
+    figures carry, its basis), and optionally ``effect``.
 
     Raises
     ------
@@ -352,13 +369,13 @@ def load_overrides(root: Path) -> list[Override]:
         label = f"override #{number}"
         if not isinstance(item, dict):
             raise CurationError(str(path), "each [[overrides]] entry must be a table", label)
-        keys = set(item)
+        keys = set(item) - set(_OVERRIDE_OPTIONAL)
         if keys != set(_OVERRIDE_KEYS):
             extra, missing = sorted(keys - set(_OVERRIDE_KEYS)), sorted(set(_OVERRIDE_KEYS) - keys)
             raise CurationError(
                 str(path), f"expected the keys {list(_OVERRIDE_KEYS)} (unknown: {extra}, missing: {missing})", label
             )
-        bad = [k for k in _OVERRIDE_KEYS if not isinstance(item[k], str) or not item[k].strip()]
+        bad = [k for k in (*_OVERRIDE_KEYS, *_OVERRIDE_OPTIONAL) if k in item and not (isinstance(item[k], str) and item[k].strip())]
         if bad:
             raise CurationError(str(path), f"{bad} must be non-empty strings", label)
         first, second = sorted((item["figure_a"], item["figure_b"]))
@@ -370,6 +387,7 @@ def load_overrides(root: Path) -> list[Override]:
                     dimension=item["dimension"],
                     note=" ".join(item["note"].split()),
                     caveat_id=item["caveat"],
+                    effect=item.get("effect"),
                 )
             )
         except ValueError as exc:
@@ -390,6 +408,7 @@ def overrides_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Override]:
             dimension=row["dimension"],
             note=row["note"] or "",
             caveat_id=row["caveat_id"] or "",
+            effect=None if row.get("effect") == EFFECT_OF.get(row["dimension"]) else row.get("effect"),
         )
         for row in rows
         if row.get("basis") == "curated"

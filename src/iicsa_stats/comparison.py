@@ -25,6 +25,7 @@ __all__ = ["Comparison", "Dimension", "check_frame", "comparable_with", "compare
 _EFFECT_WORDS = {
     "none": "does not limit the comparison",
     "caveats": "allows it only with caveats",
+    "not_shown": "leaves it not shown to be valid",
     "not_comparable": "rules it out",
 }
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._shape import figure_shape
+from ._provenance import PAGE_DATE, page_url_problem
+from ._shape import SHAPE_KEYS as _SHAPE_KEYS, figure_shape
 from .errors import CurationError
 from .tables import load_schema
 
@@ -59,6 +60,8 @@ _FIGURE_KEYS: dict[str, Any] = {
     "period_type": str,
     "period_start": dt.date,
     "period_end": dt.date,
+    "period_start_precision": str,
+    "period_end_precision": str,
     "frequency": str,
     "geography": str,
     "population": str,
@@ -71,8 +74,11 @@ _FIGURE_KEYS: dict[str, Any] = {
     "quote": str,
     "occurrence": int,
     "caveats": list,
+    "sources": list,
 }
 _FIGURE_OPTIONAL = {
+    "period_start_precision",
+    "period_end_precision",
     "value",
     "value_lower",
     "value_upper",
@@ -93,7 +99,17 @@ _SOURCE_CAVEAT_KEYS: dict[str, Any] = {
     "occurrence": int,
 }
 _CURATOR_CAVEAT_KEYS: dict[str, Any] = {"id": str, "kind": str, "text": str, "references": list}
-_REFERENCE_KEYS: dict[str, Any] = {"title": str, "url": str, "confirmed": bool}
+_REFERENCE_KEYS: dict[str, Any] = {
+    "title": str,
+    "publisher": str,
+    "published": str,
+    "url": str,
+    "supports": str,
+    "confirmed": bool,
+}
+_STEP_KEYS: dict[str, Any] = {"body": str, "role": str, "basis": str, "reference": str, "note": str}
+#: Control characters (C0 and C1, and DEL) have no place in curation text; a line break is allowed.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _EXCLUDED_KEYS: dict[str, Any] = {"span": str, "reason": str, "note": str, "occurrence": int}
 
 
@@ -176,6 +192,12 @@ def _check_keys(
             )
         if isinstance(value, str) and not value.strip():
             raise CurationError(str(path), f"key {key!r} is empty", item_id)
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and (bad := _CONTROL.search(text)):
+                raise CurationError(
+                    str(path), f"key {key!r} holds the control character {bad.group()!r}; remove it", item_id
+                )
     return item
 
 
@@ -214,18 +236,46 @@ class _Ids:
 
 def _check_figure(fig: dict[str, Any], enums: dict[str, list[str]], path: Path) -> None:
     fid = fig["id"]
+    for which in ("start", "end"):  # a date is to the day unless the curation says otherwise
+        if f"period_{which}" in fig:
+            fig.setdefault(f"period_{which}_precision", "day")
     _list_of(fig, "footnotes", str, path)
     _list_of(fig, "caveats", str, path)
-    for key in ("qualifier", "unit", "period_type", "frequency", "geography", "scale_measure", "producer_basis"):
+    for key in (
+        "qualifier",
+        "unit",
+        "period_type",
+        "period_start_precision",
+        "period_end_precision",
+        "frequency",
+        "geography",
+        "scale_measure",
+        "producer_basis",
+    ):
         _check_enum(fig.get(key), enums[key], key, path, fid)
-    shape = {k: fig.get(k) for k in ("qualifier", "value", "value_lower", "value_upper", "period_type")}
-    broken = figure_shape(**shape, period_start=fig.get("period_start"), period_end=fig.get("period_end"))
+    shape = {k: fig.get(k) for k in _SHAPE_KEYS}
+    broken = figure_shape(**shape)
     if broken:
         raise CurationError(str(path), broken[0].message, fid)
     if (fig["producer_basis"] == "not_stated") != ("producer" not in fig):
         raise CurationError(str(path), "give a producer unless producer_basis is 'not_stated', and only then", fid)
     if not fig["caveats"]:
         raise CurationError(str(path), "a figure needs at least one caveat", fid)
+    if not fig["sources"]:
+        raise CurationError(str(path), "a figure needs its provenance chain (sources), ending with the citing body", fid)
+    for number, step in enumerate(fig["sources"], start=1):
+        label = f"sources #{number} of {fid}"
+        _check_keys(step, _STEP_KEYS, {"reference", "note"}, path, label)
+        _check_enum(step["role"], enums["step_role"], "role", path, label)
+        _check_enum(step["basis"], enums["step_basis"], "basis", path, label)
+        if ("reference" in step) != (step["basis"] == "public_reference"):
+            raise CurationError(str(path), "give a reference exactly when basis is 'public_reference'", label)
+        if "reference" in step and (problem := page_url_problem(step["reference"])):
+            raise CurationError(str(path), f"reference {problem}", label)
+        if step["basis"] == "inferred" and "note" not in step:
+            raise CurationError(str(path), "an inferred step needs a note saying what it rests on", label)
+    if fig["sources"][-1]["role"] != "cited":
+        raise CurationError(str(path), "the last step of sources is the citing body, with role 'cited'", fid)
     if len(set(fig["caveats"])) != len(fig["caveats"]):
         raise CurationError(str(path), "a caveat is listed twice", fid)
     for marker in fig["footnotes"]:
@@ -258,6 +308,7 @@ def load_curation(root: Path) -> Curation:
         **{f"caveat_{k}": v for k, v in _enums(root, "caveats").items()},
         **{f"ledger_{k}": v for k, v in _enums(root, "ledger").items()},
         **{f"producer_{k}": v for k, v in _enums(root, "producers").items()},
+        **{f"step_{k}": v for k, v in _enums(root, "figure_sources").items()},
     }
 
     cur.package = _read_toml(folder / "package.toml")
@@ -266,6 +317,8 @@ def load_curation(root: Path) -> Curation:
     for item in _read_toml(path).get("documents", []):
         doc = _check_keys(item, _DOCUMENT_KEYS, _DOCUMENT_OPTIONAL, path, "[[documents]]")
         ids.add(doc["id"], path, "document")
+        if problem := page_url_problem(doc["url"]):
+            raise CurationError(str(path), f"url {problem}", doc["id"])
         if not re.fullmatch(r"[0-9a-f]{64}", doc["sha256"]):
             raise CurationError(str(path), "sha256 must be 64 lowercase hex digits", doc["id"])
         cur.documents.append(doc)
@@ -287,10 +340,12 @@ def load_curation(root: Path) -> Curation:
         if not caveat["references"]:
             raise CurationError(str(path), "a curator's note needs at least one public reference", caveat["id"])
         for ref in caveat["references"]:
-            _check_keys(ref, _REFERENCE_KEYS, set(), path, f"references of {caveat['id']}")
-            if not ref["url"].startswith("https://"):
+            _check_keys(ref, _REFERENCE_KEYS, {"published"}, path, f"references of {caveat['id']}")
+            if problem := page_url_problem(ref["url"]):
+                raise CurationError(str(path), f"reference {problem}", caveat["id"])
+            if "published" in ref and not PAGE_DATE.match(ref["published"]):
                 raise CurationError(
-                    str(path), f"reference address {ref['url']!r} must start with https://", caveat["id"]
+                    str(path), f"reference date {ref['published']!r} is not YYYY, YYYY-MM or YYYY-MM-DD", caveat["id"]
                 )
         caveat["_file"] = str(path)
         cur.curator_caveats.append(caveat)
@@ -356,6 +411,9 @@ def load_curation(root: Path) -> Curation:
                 linked.add(caveat_id)
             if "producer" in fig and fig["producer"] not in producer_ids:
                 raise CurationError(fig["_file"], f"unknown producer {fig['producer']!r}", fig["id"])
+            for step in fig["sources"]:
+                if step["body"] not in producer_ids:
+                    raise CurationError(fig["_file"], f"unknown producer {step['body']!r} in sources", fig["id"])
     unused = caveat_ids - linked
     if unused:
         raise CurationError(str(folder), f"caveats not linked to any figure: {sorted(unused)}")

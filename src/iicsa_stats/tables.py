@@ -45,6 +45,7 @@ TABLES: tuple[str, ...] = (
     "caveats",
     "figure_caveats",
     "caveat_references",
+    "figure_sources",
     "ledger",
     "comparisons",
     "comparison_caveats",

@@ -76,17 +76,12 @@ def _value_line(fig: Figure) -> str:
 
 
 def _period_dates(fig: Figure) -> str | None:
-    if fig.period_start is None:
-        return None
-    if fig.period_end is None:
-        return f"from {_date(fig.period_start)}, no end date"
-    if fig.period_end == fig.period_start:
-        return _date(fig.period_start)
-    return f"{_date(fig.period_start)} to {_date(fig.period_end)}"
+    return fig.period_dates
 
 
 _VERDICTS = {
     "not_comparable": ("Not comparable", "not_comparable"),
+    "not_shown_comparable": ("Not shown to be comparable", "not_shown"),
     "comparable_with_caveats": ("Comparable only with caveats", "caveats"),
     "comparable": ("Comparable", "caveats"),
 }

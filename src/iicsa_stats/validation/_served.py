@@ -21,7 +21,7 @@ from ..errors import DataFileError
 from ..tables import Row
 
 #: The tables the loader joins into figures.
-JOINED = ("documents", "producers", "caveat_references", "caveats", "figure_caveats", "figures")
+JOINED = ("documents", "producers", "caveat_references", "caveats", "figure_caveats", "figure_sources", "figures")
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

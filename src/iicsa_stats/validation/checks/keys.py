@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ..._shape import figure_shape
+from ..._shape import SHAPE_KEYS as _SHAPE_KEYS, figure_shape
 from ...tables import TABLES, Row, csv_path, field_names
 from .. import _served
 from .._problem import Problem, problem
@@ -135,8 +135,8 @@ def _foreign_keys(at: _Where, rows: list[Row], skipped: set[str | None]) -> Iter
 def _figure(at: _Where, fig: Row, *, linked: bool) -> Iterator[Problem]:
     """A figure's bounds in order, its qualifier fitting its values, its period in order, and a caveat."""
     where = at(fig)
-    shape = {k: fig.get(k) for k in ("qualifier", "value", "value_lower", "value_upper", "period_type")}
-    for error in figure_shape(**shape, period_start=fig.get("period_start"), period_end=fig.get("period_end")):
+    shape = {k: fig.get(k) for k in _SHAPE_KEYS}
+    for error in figure_shape(**shape):
         if error.after_field is None:
             yield problem(**where, field=error.field, message=error.message)
         else:
