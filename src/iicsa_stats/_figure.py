@@ -295,9 +295,9 @@ class Figure:
             lines.append(f"  Period: {self.period_dates}.")
         lines.append("Caveats:")
         lines += [f"  - {caveat}" for caveat in self.caveats]
-        lines.append(f"Source: {self.source_line()}")
         if self.sources:
             lines.append(f"Chain: {self.provenance.chain_line}")
+        lines.append(f"Source: {self.source_line()}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

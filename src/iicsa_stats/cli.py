@@ -153,14 +153,18 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
         bounds = f"{format_cell(fig.value_lower, number_field)} to {format_cell(fig.value_upper, number_field)}"
         out.write(f"  range: {bounds} ({fig.qualifier}, unit: {_unit(fig)})\n")
     period = fig.period_label
-    if fig.period_start:
-        period += f" [{fig.period_start} to {fig.period_end or 'open-ended'}]"
+    if fig.period_dates:
+        period += f" [{fig.period_dates}]"
     out.write(f"  period: {period}" + (f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else "") + "\n")
     out.write(f"  geography: {fig.geography}\n  population: {fig.population}\n")
     out.styled("Caveats", "1", on, end=" (key caveat first):\n")
     for number, caveat in enumerate(fig.caveats, start=1):
         out.write(f"  {number}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
     out.styled("Source", "1", on, end=f": {fig.source_line()}\n")
+    if fig.sources:
+        out.write("  chain, first step first:\n")
+        for number, step in enumerate(fig.sources, start=1):
+            out.write(f"    {number}. {step.line}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
     start = min(chars, p.quote_start)
     out.write("    ")
