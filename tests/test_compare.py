@@ -48,15 +48,18 @@ def test_the_committed_tables_equal_a_fresh_computation() -> None:
         assert result.tables[table] == [dict(r) for r in _store.rows(table)], table
 
 
-def test_the_police_counts_are_not_comparable_by_unit_and_producer() -> None:
+def test_the_police_counts_are_not_shown_comparable_by_producer_and_recording() -> None:
+    """Issue 14 finding 10: an unidentified producer and uneven flagging decide it, not the report's wording."""
     c = ist.compare(INCIDENTS, OFFENCES)
-    assert c.verdict in ("not_comparable", "comparable_with_caveats")
+    assert c.verdict == "not_shown_comparable" and c.verdict_text == "not shown to be comparable"
     names = {d.name: d for d in c.differences}
-    assert "unit" in names and names["unit"].note == "different units: incidents against offences"
+    assert names["unit"].effect == "caveats" and "the NSPCC, counted offences" in names["unit"].note
     producer = names["producer"]
     assert producer.basis == "curated" and producer.caveat_id == "incidents-vs-offences-not-like-for-like"
-    assert "producer" in producer.note
-    assert c.caveats[0].id == "incidents-vs-offences-not-like-for-like"
+    assert producer.effect == "not_shown" and "not identified" in producer.note
+    assert names["population"].caveat_id == "police-online-flag-recording"
+    deciding = [cv.id for cv in c.caveats]
+    assert deciding[:2] == ["incidents-vs-offences-not-like-for-like", "police-online-flag-recording"]
     assert not c.comparable
 
 
@@ -189,17 +192,17 @@ def test_an_unknown_id_is_a_lookup_error_with_close_matches() -> None:
 def test_comparison_text_html_and_dict() -> None:
     c = ist.compare(OFFENCES, INCIDENTS)
     text = str(c)
-    assert text.startswith(f"{INCIDENTS} and {OFFENCES}: not comparable\n")
-    assert "  - unit (rules it out): different units: incidents against offences" in text
+    assert text.startswith(f"{INCIDENTS} and {OFFENCES}: not shown to be comparable\n")
+    assert "  - producer (leaves it not shown to be valid; curated, based on caveat incidents-vs" in text
     assert "Deciding caveats:\n  - incidents-vs-offences-not-like-for-like: [comparability]" in text
     html = c._repr_html_()
-    assert html.startswith('<div class="iicsa-comparison">') and "incidents against offences" in html
+    assert html.startswith('<div class="iicsa-comparison">') and "not shown to be comparable" in html
     assert "<script" not in html
     data = c.to_dict()
-    assert data["verdict"] == "not_comparable"
-    assert [d["dimension"] for d in data["differences"]] == ["unit", "producer", "period"]
+    assert data["verdict"] == "not_shown_comparable"
+    assert [d["dimension"] for d in data["differences"]] == ["unit", "producer", "population", "period"]
     assert len(data["dimensions"]) == len(DIMENSIONS)
-    assert repr(c).endswith("not_comparable; limited by unit, producer>")
+    assert repr(c).endswith("not_shown_comparable; limited by unit, producer, population>")
     with pytest.raises(ValueError, match="is not one of the pair"):
         c.other("rea-perpetrator-age-band")
 
@@ -212,8 +215,8 @@ def test_comparable_with_groups_every_other_figure() -> None:
     for verdict, group in beside.items():
         assert all(c.verdict == verdict for c in group)
         assert [c.other(OFFENCES) for c in group] == sorted(c.other(OFFENCES) for c in group)
-    incidents = next(c for c in beside["not_comparable"] if c.other(OFFENCES) == INCIDENTS)
-    assert incidents.reason.startswith("not comparable: unit: different units: incidents against offences; producer:")
+    incidents = next(c for c in beside["not_shown_comparable"] if c.other(OFFENCES) == INCIDENTS)
+    assert incidents.reason.startswith("not shown to be comparable: producer: not shown to be the same producer")
 
 
 def test_check_frame_warns_on_mixed_units() -> None:
@@ -241,8 +244,8 @@ def test_check_frame_is_silent_for_one_figure_and_refuses_a_frame_without_ids() 
 def test_cli_compare_police_counts_exits_1_and_names_unit_and_producer(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["compare", INCIDENTS, OFFENCES]) == 1
     out = capsys.readouterr().out
-    assert "not comparable" in out
-    assert "unit (rules it out)" in out and "producer (" in out
+    assert "not shown to be comparable" in out
+    assert "producer (leaves it not shown to be valid" in out and "unit (allows it only with caveats" in out
 
 
 def test_cli_compare_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -250,7 +253,7 @@ def test_cli_compare_json(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert cli.main(["compare", OFFENCES, INCIDENTS, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["figure_a"] == INCIDENTS and data["verdict"] == "not_comparable"
+    assert data["figure_a"] == INCIDENTS and data["verdict"] == "not_shown_comparable"
 
 
 @pytest.mark.parametrize(
@@ -300,7 +303,7 @@ def test_compare_reads_the_tables_without_pandas_and_import_stays_light() -> Non
         "print(json.dumps([light, c.verdict, heavy]))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
-    assert json.loads(result.stdout) == [True, "not_comparable", []]
+    assert json.loads(result.stdout) == [True, "not_shown_comparable", []]
 
 
 @pytest.mark.parametrize(

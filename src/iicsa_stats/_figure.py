@@ -284,7 +284,7 @@ class Figure:
         --------
         >>> import iicsa_stats as ist
         >>> ist.figure("research-with-children-participants")  # doctest: +ELLIPSIS
-        <Figure research-with-children-participants: over 260 participants, ...; 1 caveat>
+        <Figure research-with-children-participants: over 260 participants, ...; 2 caveats>
         """
         count = len(self.caveats)
         return f"<Figure {self.id}: {self.headline}; {count} caveat{'s' if count != 1 else ''}>"

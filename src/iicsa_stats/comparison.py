@@ -113,6 +113,11 @@ class Comparison:
             raise ValueError(f"verdict {self.verdict!r} is weaker than a dimension's effect {strongest!r}")
 
     @property
+    def verdict_text(self) -> str:
+        """The verdict in words, e.g. ``not shown to be comparable``."""
+        return "not shown to be comparable" if self.verdict == "not_shown_comparable" else self.verdict.replace("_", " ")
+
+    @property
     def comparable(self) -> bool:
         """True only for the verdict ``comparable`` (no caveats needed)."""
         return self.verdict == "comparable"
@@ -125,10 +130,10 @@ class Comparison:
     @property
     def reason(self) -> str:
         """The verdict and the differences that limit it, in one line."""
-        limiting = [d for d in self.differences if d.effect != "none"]
+        limiting = sorted((d for d in self.differences if d.effect != "none"), key=lambda d: -EFFECTS.index(d.effect))
         if not limiting:
-            return self.verdict.replace("_", " ")
-        return f"{self.verdict.replace('_', ' ')}: " + "; ".join(f"{d.name}: {d.note}" for d in limiting)
+            return self.verdict_text
+        return f"{self.verdict_text}: " + "; ".join(f"{d.name}: {d.note}" for d in limiting)
 
     def other(self, figure_id: str) -> str:
         """The figure of the pair that is not ``figure_id``.
@@ -151,7 +156,7 @@ class Comparison:
         return f"<Comparison {self.figure_a} / {self.figure_b}: {self.verdict}; limited by {names}>"
 
     def __str__(self) -> str:
-        lines = [f"{self.figure_a} and {self.figure_b}: {self.verdict.replace('_', ' ')}"]
+        lines = [f"{self.figure_a} and {self.figure_b}: {self.verdict_text}"]
         differences = sorted(self.differences, key=lambda d: -EFFECTS.index(d.effect))
         if differences:
             lines.append("Differences:")
@@ -174,7 +179,7 @@ class Comparison:
         caveats = f"<p>Deciding caveats:</p><ul>{items}</ul>" if items else ""
         return (
             f'<div class="iicsa-comparison"><p><b>{e(self.figure_a)}</b> and <b>{e(self.figure_b)}</b>: '
-            f"<b>{e(self.verdict.replace('_', ' '))}</b></p>"
+            f"<b>{e(self.verdict_text)}</b></p>"
             "<table><thead><tr><th>dimension</th><th></th><th>effect</th><th>note</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>{caveats}</div>"
         )
@@ -296,7 +301,7 @@ def compare(a: str, b: str) -> Comparison:
     >>> import iicsa_stats as ist
     >>> c = ist.compare("police-recorded-online-csa-incidents-2016-17", "police-recorded-online-csa-offences-2017-18")
     >>> c.verdict, [d.name for d in c.differences if d.effect != "none"]
-    ('not_comparable', ['unit', 'producer'])
+    ('not_shown_comparable', ['unit', 'producer', 'population'])
     """
     pair = _pair(a, b)
     rows, deciding = _pairs().get(pair, ([], []))
@@ -331,12 +336,12 @@ def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
     >>> fid = "police-recorded-online-csa-offences-2017-18"
     >>> beside = ist.comparable_with(fid)
     >>> [len(beside[v]) for v in beside]
-    [0, 0, 8]
+    [0, 0, 1, 7]
     >>> [c.other(fid) for c in beside["not_comparable"]][:2]
     ['home-office-centre-of-expertise-funding', 'nca-police-joint-operation-arrests-2018']
-    >>> c = next(c for c in beside["not_comparable"] if c.other(fid).endswith("incidents-2016-17"))
-    >>> c.reason.split(";")[0]
-    'not comparable: unit: different units: incidents against offences'
+    >>> c = beside["not_shown_comparable"][0]
+    >>> c.reason.split(":")[:2]
+    ['not shown to be comparable', ' producer']
 
     """
     _store.get_figure(figure_id)
@@ -382,7 +387,7 @@ def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
     Warns
     -----
     ComparabilityWarning
-        When the frame holds a pair of figures that are not comparable.
+        When the frame holds a pair of figures that are not comparable, or not shown to be.
 
     Examples
     --------
@@ -412,17 +417,17 @@ def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
         for pair, (rows, deciding) in sorted(pairs.items())
         if pair[0] in wanted and pair[1] in wanted
     ]
-    bad = [c for c in found if c.verdict == "not_comparable"]
+    bad = [c for c in found if c.verdict in ("not_comparable", "not_shown_comparable")]
     if bad:
         names = [
             n
             for n in DIMENSIONS
-            if any(d.name == n and d.effect == "not_comparable" for c in bad for d in c.dimensions)
+            if any(d.name == n and d.effect in ("not_comparable", "not_shown") for c in bad for d in c.dimensions)
         ]
         first = bad[0]
         warnings.warn(
             f"the frame mixes figures that may not be added, ranked or plotted on one axis: {len(bad)} of "
-            f"{len(found)} pairs are not comparable, differing in {', '.join(names)}; for example "
+            f"{len(found)} pairs are not (or not shown to be) comparable, differing in {', '.join(names)}; for example "
             f"{first.figure_a} and {first.figure_b} ({first.reason}). ist.compare(a, b) says why for each pair.",
             ComparabilityWarning,
             stacklevel=stacklevel,
