@@ -128,10 +128,10 @@ def test_inconsistent_tables_are_reported(copy: Path) -> None:
 def test_a_link_to_a_missing_caveat_names_the_right_file(copy: Path) -> None:
     path = copy / "data" / "processed" / "caveats.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    kept = [line for line in lines if not line.startswith("secondary-citation,")]
+    kept = [line for line in lines if not line.startswith("checked-against-nca-release,")]
     assert len(kept) == len(lines) - 1
     write_pinned(copy, "caveats", ("\n".join(kept) + "\n").encode())
-    with pytest.raises(ist.DataFileError, match=r"caveats\.csv: no caveat 'secondary-citation', which figure_caveats"):
+    with pytest.raises(ist.DataFileError, match=r"caveats\.csv: no caveat 'checked-against-nca-release', which figure_caveats"):
         ist.list_figures()
 
 

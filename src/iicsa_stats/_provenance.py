@@ -121,7 +121,11 @@ class SourceStep:
     def line(self) -> str:
         """The step in words, e.g. ``compiled by NSPCC (through Freedom of Information requests)``."""
         note = f" ({self.note})" if self.note else ""
-        how = {"source": "", "public_reference": f" [public reference <{self.reference_url}>]", "inferred": " [inferred]"}
+        how = {
+            "source": "",
+            "public_reference": f" [public reference <{self.reference_url}>]",
+            "inferred": " [inferred]",
+        }
         return f"{self.role} by {self.body_name}{note}{how[self.basis]}"
 
 

@@ -16,7 +16,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["PERIOD_TYPES", "PRECISIONS", "QUALIFIERS", "SHAPE_KEYS", "RANGE_QUALIFIERS", "UNITS", "ShapeError", "figure_shape"]
+__all__ = [
+    "PERIOD_TYPES",
+    "PRECISIONS",
+    "QUALIFIERS",
+    "RANGE_QUALIFIERS",
+    "SHAPE_KEYS",
+    "UNITS",
+    "ShapeError",
+    "figure_shape",
+]
 
 #: How the text qualifies a value.
 QUALIFIERS = (
@@ -159,7 +168,10 @@ def figure_shape(
         errors.append(
             ShapeError(field="period_start", message=f"a {period_type} period needs period_start and period_end")
         )
-    for which, day, precision in (("start", period_start, period_start_precision), ("end", period_end, period_end_precision)):
+    for which, day, precision in (
+        ("start", period_start, period_start_precision),
+        ("end", period_end, period_end_precision),
+    ):
         if (day is None) != (precision is None):
             errors.append(
                 ShapeError(
@@ -168,7 +180,11 @@ def figure_shape(
                 )
             )
         elif precision == "year" and day is not None and (day.month, day.day) != (1, 1):
-            errors.append(ShapeError(field=f"period_{which}", message=f"a period_{which} known to its year is 1 January"))
+            errors.append(
+                ShapeError(field=f"period_{which}", message=f"a period_{which} known to its year is 1 January")
+            )
         elif precision == "month" and day is not None and day.day != 1:
-            errors.append(ShapeError(field=f"period_{which}", message=f"a period_{which} known to its month is the 1st"))
+            errors.append(
+                ShapeError(field=f"period_{which}", message=f"a period_{which} known to its month is the 1st")
+            )
     return errors

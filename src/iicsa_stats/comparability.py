@@ -375,7 +375,11 @@ def load_overrides(root: Path) -> list[Override]:
             raise CurationError(
                 str(path), f"expected the keys {list(_OVERRIDE_KEYS)} (unknown: {extra}, missing: {missing})", label
             )
-        bad = [k for k in (*_OVERRIDE_KEYS, *_OVERRIDE_OPTIONAL) if k in item and not (isinstance(item[k], str) and item[k].strip())]
+        bad = [
+            k
+            for k in (*_OVERRIDE_KEYS, *_OVERRIDE_OPTIONAL)
+            if k in item and not (isinstance(item[k], str) and item[k].strip())
+        ]
         if bad:
             raise CurationError(str(path), f"{bad} must be non-empty strings", label)
         first, second = sorted((item["figure_a"], item["figure_b"]))

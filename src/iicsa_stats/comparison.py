@@ -115,7 +115,9 @@ class Comparison:
     @property
     def verdict_text(self) -> str:
         """The verdict in words, e.g. ``not shown to be comparable``."""
-        return "not shown to be comparable" if self.verdict == "not_shown_comparable" else self.verdict.replace("_", " ")
+        return (
+            "not shown to be comparable" if self.verdict == "not_shown_comparable" else self.verdict.replace("_", " ")
+        )
 
     @property
     def comparable(self) -> bool:

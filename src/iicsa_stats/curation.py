@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ._provenance import PAGE_DATE, page_url_problem
-from ._shape import SHAPE_KEYS as _SHAPE_KEYS, figure_shape
+from ._shape import SHAPE_KEYS as _SHAPE_KEYS
+from ._shape import figure_shape
 from .errors import CurationError
 from .tables import load_schema
 
@@ -262,7 +263,9 @@ def _check_figure(fig: dict[str, Any], enums: dict[str, list[str]], path: Path) 
     if not fig["caveats"]:
         raise CurationError(str(path), "a figure needs at least one caveat", fid)
     if not fig["sources"]:
-        raise CurationError(str(path), "a figure needs its provenance chain (sources), ending with the citing body", fid)
+        raise CurationError(
+            str(path), "a figure needs its provenance chain (sources), ending with the citing body", fid
+        )
     for number, step in enumerate(fig["sources"], start=1):
         label = f"sources #{number} of {fid}"
         _check_keys(step, _STEP_KEYS, {"reference", "note"}, path, label)

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ..._shape import SHAPE_KEYS as _SHAPE_KEYS, figure_shape
+from ..._shape import SHAPE_KEYS as _SHAPE_KEYS
+from ..._shape import figure_shape
 from ...tables import TABLES, Row, csv_path, field_names
 from .. import _served
 from .._problem import Problem, problem

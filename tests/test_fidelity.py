@@ -1,0 +1,154 @@
+"""Issue 14: curator claims rest on specific pages that say what they support; chains, qualifiers and dates as data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+import iicsa_stats as ist
+from conftest import read_rows, write_pinned
+from iicsa_stats import cli
+from iicsa_stats._provenance import Reference, SourceStep
+from iicsa_stats._shape import figure_shape
+from iicsa_stats.build import build_tables
+from iicsa_stats.errors import CurationError
+from iicsa_stats.validation import validate
+
+NSPCC_PAGE = "https://www.nspcc.org.uk/what-we-do/news-opinion/rise-in-child-sex-offences-involving-the-internet/"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("caveats.toml", NSPCC_PAGE, "https://www.nspcc.org.uk/", "home page"),
+        ("caveats.toml", NSPCC_PAGE, NSPCC_PAGE.replace("https", "http"), r"not an https:// address"),
+        ("caveats.toml", 'supports = "Gives 5,653', 'support = "Gives 5,653', r"unknown key 'support'"),
+        ("caveats.toml", 'published = "2016-11-08"', 'published = "8 November 2016"', "is not YYYY"),
+        ("documents.toml", 'url = "https://www.iicsa', 'url = "javascript:alert(1)" # ', "not an https://"),
+        ("caveats.toml", "Arrests count people", "Arrests\\u001b[31m count people", "control character"),
+        (
+            "iicsa-internet-report-b1.toml",
+            '{ body = "iicsa", role = "cited", basis = "source" },\n]',
+            "]",
+            "role 'cited'",
+        ),
+        (
+            "iicsa-internet-report-b1.toml",
+            'basis = "public_reference", reference = "https://news',
+            'basis = "source", reference = "https://news',
+            "exactly when basis",
+        ),
+        (
+            "iicsa-internet-report-b1.toml",
+            'period_start = 2016-01-01\nperiod_start_precision = "year"',
+            'period_start = 2016-03-01\nperiod_start_precision = "year"',
+            "known to its year is 1 January",
+        ),
+    ],
+    ids=[
+        "home-page",
+        "http",
+        "no-supports",
+        "page-date",
+        "javascript-url",
+        "control-character",
+        "chain-end",
+        "step-reference",
+        "date-precision",
+    ],
+)
+def test_the_build_refuses_a_claim_without_its_page(
+    checkout_copy: Path, file: str, old: str, new: str, message: str
+) -> None:
+    _edit(checkout_copy / "data" / "curation" / file, old, new)
+    with pytest.raises(CurationError, match=message):
+        build_tables(checkout_copy)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [("url", "https://www.nspcc.org.uk/", "pattern"), ("supports", "", "required")],
+)
+def test_validate_refuses_a_reference_that_is_a_home_page_or_says_nothing(
+    checkout_copy: Path, column: str, value: str, message: str
+) -> None:
+    header, rows = read_rows(checkout_copy / "data" / "processed" / "caveat_references.csv")
+    rows[0][column] = value
+    lines = [",".join(header)] + [",".join(f'"{row[h]}"' if "," in row[h] else row[h] for h in header) for row in rows]
+    write_pinned(checkout_copy, "caveat_references", ("\n".join(lines) + "\n").encode())
+    found = [p for p in validate(checkout_copy, rebuild=False) if p.table == "caveat_references"]
+    assert any(p.field == column and re.search(message, p.message) for p in found), found
+
+
+def test_every_figure_has_a_chain_ending_with_the_citing_body_and_every_page_says_what_it_supports() -> None:
+    for figure_id in ist.list_figures():
+        fig = ist.figure(figure_id)
+        assert fig.sources and fig.sources[-1].role == "cited", figure_id
+        for caveat in fig.caveats:
+            assert all(ref.supports and ref.url.startswith("https://") for ref in caveat.references)
+    chain = ist.figure("police-recorded-online-csa-incidents-2016-17").provenance.chain_line
+    assert (
+        chain.startswith("collected by Police forces in England and Wales") and "compiled by National Society" in chain
+    )
+
+
+def test_cli_show_lists_the_chain_and_what_each_page_supports(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["show", "police-recorded-online-csa-incidents-2016-17"]) == 0
+    out = capsys.readouterr().out
+    assert "chain, first step first:\n    1. collected by Police forces in England and Wales" in out
+    assert "2. compiled by National Society for the Prevention of Cruelty to Children (Freedom of Information" in out
+    assert "(NSPCC) <" + NSPCC_PAGE + ">: Gives 5,653" in out
+
+
+def test_dates_and_amounts_say_what_the_source_says() -> None:
+    week = ist.figure("nca-police-joint-operation-arrests-2018")
+    assert (week.period_type, week.period_start, week.period_end) == ("ending_by", None, dt.date(2018, 9, 3))
+    assert week.period_dates == "ending on or before 3 September 2018, start not stated"
+    since = ist.figure("people-arrested-online-csa-per-month")
+    assert (since.period_start_precision, since.period_dates) == ("year", "from 2016, no end date")
+    assert ist.figure("home-office-centre-of-expertise-funding").qualifier == "rounded"
+    assert ist.figure("rea-adults-online-sexualised-conversations-lower-bound").geography.endswith(
+        "(not measured there)"
+    )
+    rows = read_rows(Path(ist.__file__).resolve().parents[2] / "data" / "processed" / "ledger.csv")[1]
+    year = next(r for r in rows if r["text"] == "2015")
+    assert year["caveat_id"] == "report-dates-nspcc-work-2015"
+
+
+def test_the_model_refuses_what_the_build_refuses() -> None:
+    with pytest.raises(ValueError, match="home page"):
+        Reference(
+            title="t", publisher="p", published=None, url="https://www.nspcc.org.uk/", supports="s", confirmed=True
+        )
+    with pytest.raises(ValueError, match="does not say what it supports"):
+        Reference(title="t", publisher="p", published=None, url=NSPCC_PAGE, supports=" ", confirmed=True)
+    with pytest.raises(ValueError, match="exactly when its basis is public_reference"):
+        SourceStep(body_id="nspcc", body_name="NSPCC", role="compiled", basis="public_reference")
+    shape = {"qualifier": "exact", "value": 1.0, "value_lower": None, "value_upper": None, "period_type": "ending_by"}
+    assert (
+        figure_shape(
+            **shape,
+            period_start=None,
+            period_end=dt.date(2018, 9, 3),
+            period_start_precision=None,
+            period_end_precision="day",
+        )
+        == []
+    )
+    broken = figure_shape(
+        **shape,
+        period_start=dt.date(2018, 9, 1),
+        period_end=dt.date(2018, 9, 3),
+        period_start_precision="day",
+        period_end_precision="day",
+    )
+    assert [e.message for e in broken] == ["an ending_by period needs period_end and no period_start"]
