@@ -345,7 +345,7 @@ def _parser(only: str | None = None) -> _Parser:
         "--period-type",
         dest="period_type",
         action="append",
-        help="financial_year, single_date, open_ended or not_stated",
+        help="financial_year, single_date, ending_by, open_ended or not_stated",
     )
     p.add_argument("--qualifier", action="append", help="exact, more_than, range, approximate_range, lower_bound, ...")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
