@@ -55,11 +55,11 @@ def test_the_police_counts_are_not_shown_comparable_by_producer_and_recording() 
     names = {d.name: d for d in c.differences}
     assert names["unit"].effect == "caveats" and "the NSPCC, counted offences" in names["unit"].note
     producer = names["producer"]
-    assert producer.basis == "curated" and producer.caveat_id == "incidents-vs-offences-not-like-for-like"
+    assert producer.basis == "curated" and producer.caveat_id == "police-counts-not-shown-comparable"
     assert producer.effect == "not_shown" and "not identified" in producer.note
     assert names["population"].caveat_id == "police-online-flag-recording"
     deciding = [cv.id for cv in c.caveats]
-    assert deciding[:2] == ["incidents-vs-offences-not-like-for-like", "police-online-flag-recording"]
+    assert deciding[:2] == ["police-counts-not-shown-comparable", "police-online-flag-recording"]
     assert not c.comparable
 
 
@@ -133,11 +133,11 @@ def test_an_override_must_rest_on_a_caveat_both_figures_carry() -> None:
 def test_a_bad_override_fails_the_build_naming_the_file(checkout_copy: Path) -> None:
     path = checkout_copy / "data" / "curation" / "comparisons.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('caveat = "incidents-vs-offences-not-like-for-like"', 'caveat = "financial-year"'))
+    path.write_text(text.replace('caveat = "police-counts-not-shown-comparable"', 'caveat = "financial-year"'))
     # financial-year is carried by both police counts: accepted
     assert load_overrides(checkout_copy)[0].caveat_id == "financial-year"
     only_offences = 'caveat = "geography-inferred-from-context"'
-    path.write_text(text.replace('caveat = "incidents-vs-offences-not-like-for-like"', only_offences))
+    path.write_text(text.replace('caveat = "police-counts-not-shown-comparable"', only_offences))
     with pytest.raises(CurationError, match=r"comparisons\.toml.*is not among the caveats of"):
         build_tables(checkout_copy)
     path.write_text(text.replace('dimension = "producer"', 'dimension = "colour"'))
@@ -194,7 +194,7 @@ def test_comparison_text_html_and_dict() -> None:
     text = str(c)
     assert text.startswith(f"{INCIDENTS} and {OFFENCES}: not shown to be comparable\n")
     assert "  - producer (leaves it not shown to be valid; curated, based on caveat incidents-vs" in text
-    assert "Deciding caveats:\n  - incidents-vs-offences-not-like-for-like: [comparability]" in text
+    assert "Deciding caveats:\n  - police-counts-not-shown-comparable: [comparability]" in text
     html = c._repr_html_()
     assert html.startswith('<div class="iicsa-comparison">') and "not shown to be comparable" in html
     assert "<script" not in html

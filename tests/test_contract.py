@@ -148,7 +148,7 @@ def test_incidents_and_offences_are_never_merged() -> None:
     for figure_id in FIGURE_IDS:
         fig = ist.figure(figure_id)
         if fig.measure_code == "police_recorded_online_csa":
-            assert "incidents-vs-offences-not-like-for-like" in [c.id for c in fig.caveats]
+            assert "police-counts-not-shown-comparable" in [c.id for c in fig.caveats]
 
 
 def test_case_details_are_left_out() -> None:

@@ -242,7 +242,7 @@ def _override_without_basis(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _drop_deciding_caveat(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [row for row in rows if not (_police(row) and row["caveat_id"] == "incidents-vs-offences-not-like-for-like")]
+    return [row for row in rows if not (_police(row) and row["caveat_id"] == "police-counts-not-shown-comparable")]
 
 
 COMPARISON_MUTATIONS: dict[str, tuple[str, Callable[[list[dict[str, str]]], list[dict[str, str]]], str]] = {

@@ -186,7 +186,7 @@ class Figure:
         unit = self.unit
         noun = _NOUNS.get(unit, "" if unit in ("gbp", "proportion", "years_of_age") else self.unit_label)
         if self.value_lower is not None and self.value_upper is not None:
-            joiner = " and " if self.qualifier == "range" else " to "
+            joiner = " and " if self.qualifier in ("range", "confidence_interval") else " to "
             amount = f"{_number(self.value_lower, unit)}{joiner}{_number(self.value_upper, unit)}"
             if unit == "years_of_age":
                 whose = _lower_first(self.population)
@@ -202,6 +202,7 @@ class Figure:
             "at_least": "at least ",
             "lower_bound": "lowest estimate found: ",
             "rounded": "",
+            "confidence_interval": "between ",
             "range": "between " if unit != "years_of_age" else "",
         }[self.qualifier]
         if unit == "proportion":

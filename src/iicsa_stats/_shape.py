@@ -34,6 +34,7 @@ QUALIFIERS = (
     "more_than",
     "at_least",
     "range",
+    "confidence_interval",
     "approximate_range",
     "lower_bound",
     "rounded",
@@ -57,7 +58,7 @@ SHAPE_KEYS = (
     "period_end_precision",
 )
 #: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
-RANGE_QUALIFIERS = frozenset({"range", "approximate_range"})
+RANGE_QUALIFIERS = frozenset({"range", "confidence_interval", "approximate_range"})
 #: Period types that need both a start and an end.
 _BOUNDED_PERIODS = frozenset({"financial_year", "single_date"})
 
