@@ -85,6 +85,7 @@ locator = "para 2"
 footnotes = ["[1]"]
 quote = "In the survey year the made-up helpline received {value:,} reports."
 caveats = ["synthetic-{i}-reports-not-people"]
+sources = [{{ body = "iicsa", role = "cited", basis = "source" }}]
 
 [[caveats]]
 id = "synthetic-{i}-reports-not-people"

@@ -131,7 +131,9 @@ def test_a_link_to_a_missing_caveat_names_the_right_file(copy: Path) -> None:
     kept = [line for line in lines if not line.startswith("checked-against-nca-release,")]
     assert len(kept) == len(lines) - 1
     write_pinned(copy, "caveats", ("\n".join(kept) + "\n").encode())
-    with pytest.raises(ist.DataFileError, match=r"caveats\.csv: no caveat 'checked-against-nca-release', which figure_caveats"):
+    with pytest.raises(
+        ist.DataFileError, match=r"caveats\.csv: no caveat 'checked-against-nca-release', which figure_caveats"
+    ):
         ist.list_figures()
 
 

@@ -277,7 +277,8 @@ CASES: dict[str, Case] = {
         damage=_cell("figures", "value_lower", "1", lambda r: r["figure_id"] == FIGURE), loader="refuses"
     ),
     "figure-period-reversed": Case(
-        damage=_cell("figures", "period_end", "2000-01-01", lambda r: bool(r["period_end"])), loader="refuses"
+        damage=_cell("figures", "period_end", "2000-01-01", lambda r: bool(r["period_start"] and r["period_end"])),
+        loader="refuses",
     ),
     "figure-stated-producer-missing": Case(
         damage=_cell("figures", "producer_id", "", lambda r: r["producer_basis"] == "stated"), loader="refuses"

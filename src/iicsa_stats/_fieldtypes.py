@@ -51,7 +51,7 @@ def check_field_types(obj: object) -> None:
     Examples
     --------
     >>> from iicsa_stats import Reference
-    >>> Reference(title="T", publisher="P", published=None, url=5, supports="s", confirmed=True)  # type: ignore[arg-type]
+    >>> Reference(title="T", publisher="P", published=None, url=5, supports="s", confirmed=True)  # type: ignore
     Traceback (most recent call last):
     ...
     TypeError: Reference.url must be of type str, got int 5
