@@ -32,16 +32,12 @@ estimates, ranges and amounts with their caveats), no case details.""",
     (
         "code",
         """\
-import matplotlib
-
-matplotlib.use("Agg")  # draw to files; the charts are shown below as images
-
+%matplotlib inline
 import tempfile
 import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from IPython.display import Image, display
 from matplotlib.ticker import StrMethodFormatter
 
 import iicsa_stats as ist
@@ -65,16 +61,21 @@ fig = ist.figure("police-recorded-online-csa-offences-2017-18")
 print(fig)""",
     ),
     (
+        "markdown",
+        """\
+Each caveat says what it rests on: the source's own words, or a curator's note with public references
+(those the curators could not confirm in detail are marked). Here is the basis of the key caveat, printed
+first above.""",
+    ),
+    (
         "code",
         """\
-for number, caveat in enumerate(fig.caveats, start=1):
-    print(f"{number}. [{caveat.kind}, basis: {caveat.basis}] {caveat.text}")
-    if caveat.basis == "source":
-        print(f"   stated in the source ({caveat.locator}): {caveat.quote!r}")
-    else:
-        for ref in caveat.references:
-            note = "" if ref.confirmed else " (not confirmed)"
-            print(f"   reference: {ref.title} <{ref.url}>{note}")""",
+key = fig.caveats[0]
+print(f"{key.id}: {key.kind}, basis: {key.basis}")
+if key.basis == "source":
+    print(f"stated in the source ({key.locator}): {key.quote!r}")
+for ref in key.references:
+    print(f"reference: {ref.title} <{ref.url}>" + ("" if ref.confirmed else " (not confirmed)"))""",
     ),
     (
         "markdown",
@@ -104,10 +105,7 @@ print(fig.cite())""",
 The report gives 5,653 *incidents* for 2016/17 and 8,525 *offences* for 2017/18. They share a measure code
 but not a unit, and may come from different producers, so the change between them is not shown to be
 like-for-like. `ist.compare` says so from the data (the `comparisons` table): its verdict and the
-dimensions that limit it title the panels. The chart therefore does not put them on one axis: each count
-has its own panel and its own y-axis, titled with its unit and period, with a different marker and colour
-for each unit and no line between them. The caption under both panels is the figures' key caveat, read
-from the data.""",
+dimensions that limit it title the panels.""",
     ),
     (
         "code",
@@ -116,47 +114,52 @@ police = [
     ist.figure("police-recorded-online-csa-incidents-2016-17"),
     ist.figure("police-recorded-online-csa-offences-2017-18"),
 ]
-units = {f.unit for f in police}
-assert units == {"incidents", "offences"}, units  # two units: never merged
+assert {f.unit for f in police} == {"incidents", "offences"}  # two units: never merged
 comparison = ist.compare(police[0].id, police[1].id)
 print(comparison.reason.split(";")[0])  # the verdict and the first reason
 assert comparison.verdict != "comparable", comparison.verdict
 limits = [d.name for d in comparison.differences if d.effect != "none"]  # e.g. unit, producer
-verdict = comparison.verdict.replace("_", " ")
-# the key caveat is whichever the curation puts first: read it from the data, once if both share it
-key_caveats = {f.unit: f.caveats[0].text for f in police}
-if len(set(key_caveats.values())) == 1:
-    caption = "Key caveat (both figures): " + key_caveats["offences"]
-else:
-    caption = "Key caveats: " + " ".join(f"({unit}) {text}" for unit, text in key_caveats.items())
+verdict = comparison.verdict.replace("_", " ")""",
+    ),
+    (
+        "markdown",
+        """\
+The chart does not put them on one axis: each count has its own panel and its own y-axis, titled with its
+unit and period, with a different marker and colour for each unit and no line between them.""",
+    ),
+    (
+        "code",
+        """\
+STYLES = {"incidents": {"marker": "o", "color": "tab:blue"}, "offences": {"marker": "s", "color": "tab:orange"}}
 
-out = Path(tempfile.mkdtemp(prefix="iicsa-example-"))
-styles = {"incidents": {"marker": "o", "color": "tab:blue"}, "offences": {"marker": "s", "color": "tab:orange"}}
 
+def draw_count(ax, f):
+    \"\"\"One count on its own axis: a point and its value, no line to any other count.\"\"\"
+    ax.plot([0], [f.value], linestyle="none", markersize=11, **STYLES[f.unit])
+    ax.annotate(f.value_text, (0, f.value), textcoords="offset points", xytext=(12, -4))
+    ax.set(xlim=(-0.5, 1), xticks=[], ylim=(0, f.value * 1.3), ylabel=f"count of {f.unit}")
+    ax.set_xlabel(f.geography, fontsize=8)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    other = ist.figure(comparison.other(f.id)).unit  # the other panel's unit
+    ax.set_title(f"{f.unit}, {f.period_text}\\n{verdict} with the {other} count", fontsize=10)""",
+    ),
+    (
+        "code",
+        """\
 chart, axes = plt.subplots(1, len(police), figsize=(9, 5.6))  # separate y-axes: no shared scale
 for ax, f in zip(axes, police, strict=True):
-    ax.plot([0], [f.value], linestyle="none", markersize=11, **styles[f.unit])
-    ax.annotate(f.value_text, (0, f.value), textcoords="offset points", xytext=(12, -4))
-    ax.set_xlim(-0.5, 1)
-    ax.set_xticks([])
-    ax.set_ylim(0, f.value * 1.3)
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.set_ylabel(f"count of {f.unit}")
-    ax.set_xlabel(f.geography, fontsize=8)
-    other = ist.figure(comparison.other(f.id)).unit  # the other panel's unit
-    ax.set_title(f"{f.unit}, {f.period_text}\\n{verdict} with the {other} count", fontsize=10)
+    draw_count(ax, f)
 chart.suptitle(
     "Police-recorded sexual crimes against children with an online element:\\n"
     f"two counts, {verdict} ({' and '.join(limits)} differ), each on its own axis (not a series)",
     fontsize=11,
 )
-wrapped = textwrap.fill(caption, 155, break_on_hyphens=False)
-chart.text(0.01, 0.02, wrapped, fontsize=7, va="bottom", ha="left")
-chart.subplots_adjust(top=0.80, bottom=0.22, wspace=0.4)
-police_png = out / "police-recorded-counts.png"
-chart.savefig(police_png, dpi=100)
-plt.close(chart)
-display(Image(filename=str(police_png)))""",
+keys = {f.caveats[0].id: f.caveats[0].text for f in police}  # printed above if the figure above carries it
+printed = {c.id for c in fig.caveats}
+caption = " ".join(f"Key caveat {k}: " + ("printed above." if k in printed else t) for k, t in keys.items())
+chart.text(0.01, 0.02, textwrap.fill(caption, 155, break_on_hyphens=False), fontsize=7, va="bottom")
+chart.subplots_adjust(top=0.80, bottom=0.16, wspace=0.4)
+plt.show()""",
     ),
     (
         "markdown",
@@ -171,29 +174,30 @@ than an uncertain amount and is left out of this chart.)""",
     (
         "code",
         """\
+def draw_range(ax, number, f):
+    \"\"\"A range as an error bar from its lower to its upper end, with no central point.\"\"\"
+    middle, half = (f.value_lower + f.value_upper) / 2, (f.value_upper - f.value_lower) / 2
+    ax.errorbar([0], [middle], yerr=[[half], [half]], fmt="none", capsize=12, elinewidth=2)
+    ax.set(xticks=[], ylim=(0, f.value_upper * 1.3))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylabel(f.unit_label + (" per month" if f.frequency == "per_month" else ""))
+    ax.set_title(textwrap.fill(f"({number}) {f.value_text}", 32), fontsize=9)
+    ax.set_xlabel(textwrap.fill(f"{f.geography}, {f.period_text}; {f.provenance.locator}", 36), fontsize=8)""",
+    ),
+    (
+        "code",
+        """\
 every = [ist.figure(i) for i in ist.list_figures()]
 ranges = [f for f in every if f.value_lower is not None and f.unit != "years_of_age"]
 panels, axes = plt.subplots(1, len(ranges), figsize=(4.5 * len(ranges), 5.2), squeeze=False)
 for number, (ax, f) in enumerate(zip(axes[0], ranges, strict=True), start=1):
-    middle = (f.value_lower + f.value_upper) / 2
-    half = (f.value_upper - f.value_lower) / 2
-    ax.errorbar([0], [middle], yerr=[[half], [half]], fmt="none", capsize=12, elinewidth=2)
-    ax.set_xticks([])
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.set_ylim(0, f.value_upper * 1.3)
-    ax.set_ylabel(f"{f.unit_label}" + (" per month" if f.frequency == "per_month" else ""))
-    ax.set_title(textwrap.fill(f"({number}) {f.value_text}", 32), fontsize=9)
-    ax.set_xlabel(textwrap.fill(f"{f.geography}, {f.period_text}; {f.provenance.locator}", 36), fontsize=8)
+    draw_range(ax, number, f)
 caption = "Each panel has its own axis and unit: the ranges count different things. Key caveats: " + " ".join(
     f"({number}) {f.caveats[0].text}" for number, f in enumerate(ranges, start=1)
 )
 panels.text(0.01, 0.01, textwrap.fill(caption, 75 * len(ranges)), fontsize=7, va="bottom", ha="left")
 panels.subplots_adjust(bottom=0.32, wspace=0.45)
-ranges_png = out / "range-figures.png"
-panels.savefig(ranges_png, dpi=100)
-plt.close(panels)
-display(Image(filename=str(ranges_png)))
-[(f.id, f.value_lower, f.value_upper, f.caveats[0].kind) for f in ranges]""",
+plt.show()""",
     ),
     (
         "markdown",
@@ -202,8 +206,7 @@ display(Image(filename=str(ranges_png)))
 
 `ist.figures(**filters)` returns the figures table as a DataFrame; filters take a value or a list of
 values, checked against the column's code list. Here: figures for England and Wales, each with its key
-caveat joined on, written as CSV and Parquet to a temporary folder. (`iicsa-stats export` writes the whole
-tables from a terminal.)""",
+caveat joined on.""",
     ),
     (
         "code",
@@ -212,23 +215,25 @@ table = ist.figures(geography="England and Wales")
 links = ist.table("figure_caveats")
 key = links[links["position"] == 1].merge(ist.caveats()[["caveat_id", "text"]], on="caveat_id")
 table = table.merge(key[["figure_id", "text"]].rename(columns={"text": "key_caveat"}), on="figure_id")
-columns = [
-    "figure_id",
-    "value",
-    "value_lower",
-    "value_upper",
-    "qualifier",
-    "unit",
-    "period_label",
-    "geography",
-    "locator",
-    "key_caveat",
-]
-table = table[columns]
-table.to_csv(out / "figures-england-and-wales.csv", index=False)
-table.to_parquet(out / "figures-england-and-wales.parquet", index=False)
-print(sorted(p.name for p in out.iterdir()))
-table""",
+columns = ["figure_id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography"]
+table = table[[*columns, "locator", "key_caveat"]]
+table[columns]  # the key caveats travel in the files written below""",
+    ),
+    (
+        "markdown",
+        """\
+The table is written as CSV and Parquet into a temporary folder, which is removed when the cell ends: the
+notebook writes nothing anywhere else. (`iicsa-stats export` writes the whole tables from a terminal.)""",
+    ),
+    (
+        "code",
+        """\
+with tempfile.TemporaryDirectory(prefix="iicsa-example-") as folder:
+    out = Path(folder)
+    table.to_csv(out / "figures-england-and-wales.csv", index=False)
+    table.to_parquet(out / "figures-england-and-wales.parquet", index=False)
+    print(sorted(p.name for p in out.iterdir()))
+print(f"{out} removed: {not out.exists()}")""",
     ),
     (
         "markdown",

@@ -1,13 +1,17 @@
-"""The zip bundle: deterministic, complete, valid once unzipped, and never half-written."""
+"""The zip bundle: deterministic, complete, valid zipped and unzipped, never half-written or in the wrong place."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import frictionless
 import pytest
 
 import iicsa_stats as ist
@@ -18,7 +22,7 @@ from iicsa_stats.cli import main
 from iicsa_stats.notices import CONTENT_NOTICE
 from iicsa_stats.tables import TABLES
 
-FOLDER = f"{_store.package()['name']}-{_store.package()['version']}"
+FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,7 @@ def unzipped(exported: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("unzipped")
     with zipfile.ZipFile(exported) as archive:
         archive.extractall(folder)
-    return folder / FOLDER
+    return folder
 
 
 def test_exporting_twice_gives_identical_bytes(exported: Path, tmp_path: Path) -> None:
@@ -48,7 +52,7 @@ def test_members_are_sorted_with_fixed_timestamps_and_permissions(exported: Path
         assert archive.testzip() is None
     names = [i.filename for i in infos]
     assert names == sorted(names)
-    assert all(name.startswith(f"{FOLDER}/") for name in names)
+    assert "datapackage.json" in names  # at the top level, where frictionless looks for it
     assert {i.date_time for i in infos} == {bundle.ZIP_TIMESTAMP}
     assert {i.external_attr >> 16 for i in infos} == {0o100644}
     assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
@@ -71,18 +75,25 @@ def test_unzipped_folder_passes_iicsa_stats_validate(unzipped: Path, capsys: pyt
     assert "validate: no problems found" in capsys.readouterr().out
 
 
-def test_unzipped_folder_passes_frictionless_validate(unzipped: Path) -> None:
-    frictionless = Path(sys.executable).with_name("frictionless")
+def test_frictionless_validates_every_resource_of_the_zip(exported: Path) -> None:
     result = subprocess.run(
-        [str(frictionless), "validate", "--json", "datapackage.json"],
-        cwd=unzipped,
+        [str(FRICTIONLESS), "validate", "--json", str(exported)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert '"valid": true' in result.stdout
+    report = json.loads(result.stdout)
+    assert report["valid"] is True
+    assert sorted(task["name"] for task in report["tasks"]) == sorted(r["name"] for r in _store.package()["resources"])
+
+
+def test_frictionless_package_opens_the_zip(exported: Path) -> None:
+    package = frictionless.Package(str(exported))
+    assert package.name == _store.package()["name"]
+    rows = package.get_table_resource("figures").read_rows()
+    assert [row["figure_id"] for row in rows] == ist.list_figures()
 
 
 def test_readme_and_attribution_are_generated_from_the_data(unzipped: Path) -> None:
@@ -144,3 +155,80 @@ def test_damaged_data_is_refused_before_anything_is_written(checkout_copy: Path,
     assert "ledger.parquet: the file differs from its pin" in result.stderr
     assert "Traceback" not in result.stderr
     assert not target.parent.exists()
+
+
+# --------------------------------------------------------------------------- where the zip may go
+
+
+@pytest.fixture
+def data_copy(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the data package that the loader uses for this test."""
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
+    _store.clear_cache()
+    yield checkout_copy
+    _store.clear_cache()
+
+
+def one_line(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("out", ["datapackage.json", "data/processed/figures.csv"])
+def test_a_zip_over_a_file_of_the_data_package_is_refused(
+    data_copy: Path, out: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (data_copy / out).read_bytes()
+    monkeypatch.chdir(data_copy)
+    assert main(["export", "--format", "zip", "--out", out]) == 2
+    assert "inside the data package" in one_line(capsys.readouterr().err)
+    assert (data_copy / out).read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_zip_over_a_device_or_fifo_is_refused(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if kind == "device":
+        target = Path("/dev/full")
+        if not target.is_char_device():
+            pytest.skip("no /dev/full on this system")
+    else:
+        target = tmp_path / "pipe"
+        os.mkfifo(target)
+    assert main(["export", "--format", "zip", "--out", str(target)]) == 2
+    assert "not a regular file or folder" in one_line(capsys.readouterr().err)
+    assert stat.S_ISCHR(target.lstat().st_mode) if kind == "device" else stat.S_ISFIFO(target.lstat().st_mode)
+    assert sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".iicsa-export-")) == []
+
+
+def test_a_zip_name_too_long_for_the_file_system_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "--format", "zip", "--out", str(tmp_path / ("a" * 300 + ".zip"))]) == 2
+    assert "File name too long" in one_line(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_zip_name_of_250_characters_is_written(exported: Path, tmp_path: Path) -> None:
+    target = tmp_path / ("a" * 246 + ".zip")
+    assert main(["export", "--format", "zip", "--out", str(target)]) == 0
+    assert target.read_bytes() == exported.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_a_zip_of_a_folder_holding_only_the_descriptor_names_the_missing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    shutil.copy2(data_root() / "datapackage.json", damaged / "datapackage.json")
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(damaged))
+    _store.clear_cache()
+    try:
+        status = main(["export", "--format", "zip", "--out", str(tmp_path / "out" / "iicsa.zip")])
+    finally:
+        _store.clear_cache()
+    assert status == 1
+    assert "schemas/documents.schema.json: file is missing" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()

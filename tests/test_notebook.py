@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import nbformat
@@ -27,24 +28,32 @@ def _text(cell: nbformat.NotebookNode) -> str:
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     from nbclient import NotebookClient
 
+    import iicsa_stats as ist
+
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    cwd, temporary = tmp_path / "cwd", tmp_path / "tmp"
+    cwd.mkdir()
+    temporary.mkdir()
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=300, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(cwd)}}
     )
-    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+    client.execute(env={**os.environ, "TMPDIR": str(temporary)})  # raises CellExecutionError, naming the cell
 
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
     everything = "\n".join(_text(cell) for cell in code)
     assert "8,525 offences, England and Wales" in everything
     assert "»In 2017/18, the figure had grown to 8,525 offences.«" in everything  # fig.context()
-    assert "Caveats:" in everything
-    assert "not comparable: unit: different units: incidents against offences" in everything  # ist.compare
+    police = ("police-recorded-online-csa-incidents-2016-17", "police-recorded-online-csa-offences-2017-18")
+    assert ist.compare(*police).reason.split(";")[0] in everything
+    for caveat in ist.figure(police[1]).caveats:
+        assert everything.count(caveat.text) == 1, f"caveat {caveat.id} is printed more than once (or not at all)"
     images = [o for cell in code for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) == 2, "the police-recorded chart and the range chart"
+    assert len(images) == 2, "the police-recorded chart and the range chart, drawn inline"
     assert "figures-england-and-wales.csv" in everything
     assert "figures-england-and-wales.parquet" in everything
-    assert not list(tmp_path.iterdir()), "the notebook writes only to its own temporary folder"
+    assert "removed: True" in everything
+    assert not list(cwd.iterdir()) and not list(temporary.iterdir()), "the notebook leaves nothing behind"
 
 
 def test_committed_notebook_has_no_outputs() -> None:
@@ -68,7 +77,10 @@ def test_committed_notebook_is_what_the_script_writes() -> None:
     )
 
 
-def test_notebook_uses_the_agg_backend() -> None:
+def test_notebook_plots_inline_in_short_cells() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
-    assert 'matplotlib.use("Agg")' in first_code.source
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    assert code[0].startswith("%matplotlib inline\n")
+    for source in code:
+        assert "savefig" not in source and "Image(" not in source, "charts are drawn inline, not through a file"
+        assert len(source.splitlines()) <= 15, f"a cell of {len(source.splitlines())} lines: split it"

@@ -1,4 +1,4 @@
-"""The publishing commands of ``iicsa-stats``: ``cite`` (in every format), ``site`` and ``export --format zip``.
+"""The publishing commands of ``iicsa-stats``: ``cite`` (in every format), ``site`` and ``export``.
 
 :mod:`iicsa_stats.cli` wires them in; this module holds their arguments and what
 they run, so that the CLI module stays a table of commands.  Bad input raises
@@ -23,6 +23,19 @@ SITE_HELP = (
     "source document, and the downloads. Plain HTML and CSS that open from the file system."
 )
 SITE_EXAMPLE = "site --out ./iicsa-site"
+EXPORT_HELP = (
+    "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
+    "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt; or all of it as one file: "
+    "a zip of the data package, or a SQLite database."
+)
+EXPORT_EXAMPLE = "export --format parquet --out ./iicsa-data"
+#: What ``export --format zip`` and ``--format sqlite`` say they wrote (``export`` writes them as one file each).
+ONE_FILE = {
+    "zip": "the whole data package in one zip (datapackage.json at its top, README.md, ATTRIBUTION.txt); "
+    "`frictionless validate` reads it as it is",
+    "sqlite": "every table in one SQLite database, with its keys and the view figures_with_key_caveat; "
+    "`datasette FILE` browses it",
+}
 
 
 def _usage(message: str) -> Exception:
@@ -86,20 +99,25 @@ def run_site(args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
-def run_export_zip(value: str, out: Out) -> int:
-    """``iicsa-stats export --format zip --out FILE``: the whole data package in one zip."""
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``iicsa-stats export``."""
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet", "xlsx", "json", "zip", "sqlite"),
+        required=True,
+        help="csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures), zip (the data package, one file) or "
+        "sqlite (one database with keys)",
+    )
+    parser.add_argument(
+        "--out", required=True, help="folder to write into (created if missing); for zip and sqlite, the file"
+    )
+
+
+def exported(fmt: str, value: str, written: list[str]) -> str:
+    """What ``iicsa-stats export`` prints once it has written ``written`` to ``--out value``."""
     from pathlib import Path
 
-    from .bundle import write_zip
-
-    if not value.strip():
-        raise _usage("--out is empty; give the zip file to write")
-    target = Path(value)
-    if target.is_dir():
-        raise _usage(f"--out {str(target)!r} is a folder; give the zip file to write, e.g. iicsa-stats.zip")
-    try:
-        members = write_zip(target)
-    except OSError as exc:
-        raise _usage(f"cannot write to --out {str(target)!r}: {exc.strerror or exc}") from None
-    out.write(f"Wrote {target}: one zip of {len(members)} files (the data package, README.md, ATTRIBUTION.txt)\n")
-    return 0
+    if fmt in ONE_FILE:
+        return f"Wrote {Path(value)}: {ONE_FILE[fmt]}\n"
+    count = len(written)
+    return f"Wrote {count} file{'s' if count != 1 else ''} to {Path(value)}: {', '.join(written)}\n"

@@ -1,19 +1,20 @@
 """The download bundle: the whole data package in one zip that carries its own README.
 
-``iicsa-stats export --format zip --out FILE`` writes it.  The zip holds one
-folder, ``<package name>-<version>/``, laid out like the data package itself
-(``datapackage.json``, ``schemas/``, ``data/processed/`` with every table as
-CSV and Parquet, ``data/raw/``), so that ``frictionless validate`` and
-``iicsa-stats validate --root`` run on it once unzipped, plus a generated
-``README.md`` and ``ATTRIBUTION.txt``.  Every file is checked against its pin
-before it is packed.  The zip is deterministic: members in sorted order, a fixed
+``iicsa-stats export --format zip --out FILE`` writes it.  The zip is laid out
+like the data package itself, ``datapackage.json`` at its top level (no
+folder around it) beside ``schemas/``, ``data/processed/`` with every table as
+CSV and Parquet, ``data/raw/``, a generated ``README.md`` and
+``ATTRIBUTION.txt``.  frictionless reads a zip only in that layout: it unpacks
+the zip into a temporary folder and opens the ``datapackage.json`` at its top,
+so the descriptor's relative paths (``data/processed/figures.csv``) resolve
+inside it; ``frictionless validate FILE`` then checks every resource, and
+``iicsa-stats validate --root`` runs on the folder it is unzipped into.  Every
+file is checked against its pin before it is packed.  The zip is deterministic: members in sorted order, a fixed
 timestamp and fixed permissions, so the same data gives the same bytes.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -21,19 +22,21 @@ from . import _store
 from ._attribution import attribution_text
 from ._paths import data_dir
 from .notices import CONTENT_NOTICE
-from .tables import TABLES, load_schema, schema_path
+from .tables import TABLES, _read_bytes, load_schema, schema_path
 
 # typing is imported for type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["bundle_files", "readme_text", "table_files", "write_zip"]
+__all__ = ["bundle_files", "readme_text", "table_files", "write_archive", "write_zip"]
 
 #: The timestamp of every member (the earliest a zip can hold): the bytes depend on the data alone.
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 #: Permissions of every member (rw-r--r--, a regular file).
 ZIP_MODE = 0o100644
+#: What to do about a bundle file that is missing or unreadable.
+_FIX = "restore it from the release or reinstall"
 
 
 def table_files(fmt: str) -> dict[str, bytes]:
@@ -104,7 +107,9 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         package["description"],
         "",
-        "## What is in this folder",
+        "## What is in this zip",
+        "",
+        "Unzip it into a folder of its own (`unzip FILE -d iicsa-data`): its files are at its top level.",
         "",
         "| file | what it is |",
         "|---|---|",
@@ -148,9 +153,10 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         "## Checking it",
         "",
-        "In this folder, `frictionless validate datapackage.json` checks every table against its schema, size and",
-        "hash, and `iicsa-stats validate --root .` (from the `iicsa-stats` Python package) checks the rest: the",
-        "raw texts' SHA-256, every quote at its offsets, the number ledger, keys, and CSV against Parquet.",
+        "`frictionless validate FILE.zip` checks every table against its schema, size and hash (unzipped, run",
+        "`frictionless validate datapackage.json` in the folder); in the unzipped folder, `iicsa-stats validate",
+        "--root .` (from the `iicsa-stats` Python package) checks the rest: the raw texts' SHA-256, every quote at",
+        "its offsets, the number ledger, keys, and CSV against Parquet.",
         "",
         "## How to cite",
         "",
@@ -174,7 +180,7 @@ def readme_text(package: dict[str, Any]) -> str:
 
 
 def bundle_files() -> dict[str, bytes]:
-    """Every file of the bundle, checked against its pin, keyed by its path inside the bundle's folder.
+    """Every file of the bundle, checked against its pin, keyed by its path inside the zip.
 
     Returns
     -------
@@ -194,12 +200,12 @@ def bundle_files() -> dict[str, bytes]:
     """
     root = Path(data_dir())
     package = _store.package()
-    files: dict[str, bytes] = {"datapackage.json": (root / "datapackage.json").read_bytes()}
-    for table in TABLES:
-        files[f"schemas/{table}.schema.json"] = schema_path(root, table).read_bytes()
-    files.update(table_files("csv"))
+    files: dict[str, bytes] = {"datapackage.json": _read_bytes(root / "datapackage.json", _FIX)}
+    files.update(table_files("csv"))  # each table read by the loader: its CSV and its schema checked by their pins
     files.update(table_files("parquet"))
-    files["data/processed/PARQUET.sha256"] = (root / "data" / "processed" / "PARQUET.sha256").read_bytes()
+    for table in TABLES:
+        files[f"schemas/{table}.schema.json"] = _read_bytes(schema_path(root, table), _FIX)
+    files["data/processed/PARQUET.sha256"] = _read_bytes(root / "data" / "processed" / "PARQUET.sha256", _FIX)
     for document in _store.rows("documents"):
         files[document["raw_path"]] = _store.raw_text(document["raw_path"]).encode("utf-8")  # checked by its pin
     files["README.md"] = readme_text(package).encode("utf-8")
@@ -207,8 +213,32 @@ def bundle_files() -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
+def write_archive(path: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (path in the zip to bytes, in order) as a deterministic zip at ``path``.
+
+    Fixed timestamps and permissions, and the members in the order given, so
+    that the same files give the same bytes.  ``path`` is written directly: use
+    :func:`write_zip` (or ``iicsa-stats export``) to replace a file safely.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_archive(Path(folder) / "a.zip", {"a.txt": b"a"})
+    ...     zipfile.ZipFile(Path(folder) / "a.zip").namelist()
+    ['a.txt']
+    """
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, so that the permissions below are read
+            info.external_attr = ZIP_MODE << 16
+            archive.writestr(info, data, compresslevel=9)
+
+
 def write_zip(target: Path) -> list[str]:
-    """Write the bundle to ``target`` (a new temporary file, renamed into place when complete).
+    """Write the bundle to ``target`` (written beside it, then moved into place when complete).
 
     Parameters
     ----------
@@ -230,27 +260,11 @@ def write_zip(target: Path) -> list[str]:
     >>> import tempfile, zipfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     members = write_zip(Path(folder) / "iicsa.zip")
-    >>> members[0]  # doctest: +ELLIPSIS
-    'iicsa-online-csa-figures-.../ATTRIBUTION.txt'
+    >>> members[:2]
+    ['ATTRIBUTION.txt', 'README.md']
     """
-    package = _store.package()
-    folder = f"{package['name']}-{package['version']}"
+    from .export import write_file
+
     files = bundle_files()  # read and check everything before writing anything
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    members: list[str] = []
-    try:
-        with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
-            for name, data in files.items():
-                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_TIMESTAMP)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3  # unix, so that the permissions below are read
-                info.external_attr = ZIP_MODE << 16
-                archive.writestr(info, data, compresslevel=9)
-                members.append(info.filename)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return members
+    write_file(target, lambda path: write_archive(path, files))
+    return list(files)

@@ -229,16 +229,11 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     from .errors import ExportError
     from .export import export
 
-    if args.format == "zip":
-        return _cli_publish.run_export_zip(args.out, out)
     try:
         written = export(args.format, args.out)
     except ExportError as exc:  # bad --out: a usage error
         raise _UsageError(str(exc)) from None
-    from pathlib import Path
-
-    count = len(written)
-    out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {Path(args.out)}: {', '.join(written)}\n")
+    out.write(_cli_publish.exported(args.format, args.out, written))
     return 0
 
 
@@ -385,19 +380,8 @@ def _parser(only: str | None = None) -> _Parser:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(run=_cmd_compare)
 
-    p = command(
-        "export",
-        "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
-        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt; or all of it as one zip.",
-        "export --format parquet --out ./iicsa-data",
-    )
-    p.add_argument(
-        "--format",
-        choices=("csv", "parquet", "xlsx", "json", "zip"),
-        required=True,
-        help="csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures) or zip (the data package, one file)",
-    )
-    p.add_argument("--out", required=True, help="folder to write into (created if missing); for zip, the file")
+    p = command("export", _cli_publish.EXPORT_HELP, _cli_publish.EXPORT_EXAMPLE)
+    _cli_publish.add_export_arguments(p)
     p.set_defaults(run=_cmd_export)
 
     p = command("site", _cli_publish.SITE_HELP, _cli_publish.SITE_EXAMPLE)

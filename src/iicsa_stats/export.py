@@ -1,17 +1,22 @@
-"""Export the data package's figures into a folder: CSV, Parquet, JSON or an Excel workbook.
+"""Export the data package: CSV, Parquet, JSON or an Excel workbook into a folder; a zip or a SQLite database.
 
 Everything to export is read, and checked against its pin, before anything is
-written; the files are written into a temporary folder inside the target and
-then moved into place, all or nothing (:func:`iicsa_stats._staging.stage_files`):
-a failed export leaves the target as it was (and removes it if it created
-it).  A target inside the data package itself is refused.  ``iicsa-stats export`` calls
-:func:`export` and prints what it wrote.
+written; the files are written into a temporary folder beside them and then
+moved into place, all or nothing (:func:`iicsa_stats._staging.stage_files`):
+a failed export leaves the target as it was (and removes a folder it created).
+The one file of ``zip`` and ``sqlite`` goes the same way, the staging folder
+then being made in the file's folder (:func:`write_file`).  :func:`export`
+checks the target first, for every format alike: a target inside the data
+package, or that is neither a regular file nor a folder (a device, a FIFO, a
+link), is refused.  ``iicsa-stats export`` calls :func:`export` and prints what
+it wrote.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 from . import _store
@@ -23,10 +28,18 @@ from ._staging import reason, stage_files
 from .errors import ExportError
 from .tables import TABLES, csv_path
 
-__all__ = ["FORMATS", "export"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
+__all__ = ["FILE_FORMATS", "FORMATS", "export", "write_file"]
+
+#: The formats written as one file (``out`` names the file); the others write into a folder.
+FILE_FORMATS = ("zip", "sqlite")
 #: The export formats.
-FORMATS = ("csv", "parquet", "json", "xlsx")
+FORMATS = ("csv", "parquet", "json", "xlsx", *FILE_FORMATS)
+#: Prefix of the staging folders of an export (short, so that a long target name still fits beside it).
+STAGING_PREFIX = ".iicsa-export-"
 
 
 def _contents(fmt: str) -> dict[str, bytes]:
@@ -49,46 +62,60 @@ def _contents(fmt: str) -> dict[str, bytes]:
 
 
 def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
-    """Write the data in format ``fmt`` into the folder ``out``; return the names of the files written.
+    """Write the data in format ``fmt`` to ``out``; return the names of the files written.
 
     Parameters
     ----------
-    fmt : {"csv", "parquet", "json", "xlsx"}
+    fmt : {"csv", "parquet", "json", "xlsx", "zip", "sqlite"}
         ``csv`` and ``parquet``: every table; ``json``: every figure with its
-        caveats and provenance; ``xlsx``: one workbook.  Each comes with
-        ``ATTRIBUTION.txt``.
+        caveats and provenance; ``xlsx``: one workbook; each into the folder
+        ``out`` with ``ATTRIBUTION.txt``.  ``zip``: the whole data package as
+        the one file ``out`` (:mod:`iicsa_stats.bundle`); ``sqlite``: every
+        table in the one SQLite database ``out`` (:mod:`iicsa_stats.sqlite`).
     out : path-like
-        The folder to write into; created if missing.
+        The folder to write into (created if missing), or for ``zip`` and
+        ``sqlite`` the file to write (replaced if it exists).
 
     Returns
     -------
     list of str
-        The file names written, in order.
+        The file names written, in order (for ``zip`` and ``sqlite``, the
+        name of ``out``).
 
     Raises
     ------
     ExportError
-        If ``fmt`` is unknown, or ``out`` is empty, a file, inside the data
-        package or cannot be written (nothing in it has then changed).
+        If ``fmt`` is unknown, or ``out`` is empty, of the wrong kind (a file
+        for a folder, a folder for a file, a device or FIFO), inside the data
+        package or cannot be written (nothing has then changed).
     DataFileError
-        If a file to export differs from its pin.
+        If a file to export is missing or differs from its pin.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     export("sqlite", Path(folder) / "iicsa.sqlite")
+    ['iicsa.sqlite']
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    one_file = fmt in FILE_FORMATS
     if not str(out).strip():
-        raise ExportError("--out is empty; give the folder to write into")
+        raise ExportError(f"--out is empty; give the {'file to write' if one_file else 'folder to write into'}")
     target = Path(out)
     shown = _shown(str(out))
-    try:
-        if target.exists() and not target.is_dir():
-            raise ExportError(f"--out {shown} is a file; give a folder")
-        inside = _package_folder(target.resolve(), data_root())
-    except OSError as exc:
-        raise ExportError(f"cannot write to --out {shown}: {exc.strerror or exc}") from None
-    if inside is not None:
-        raise ExportError(
-            f"--out {shown} is inside the data package ({inside}); export into a folder of your own, e.g. ./iicsa-data"
-        )
+    _check_target(target, shown, fmt)
+    if fmt == "zip":
+        from .bundle import bundle_files, write_archive
+
+        members = bundle_files()  # read and check everything before writing anything
+        return _written(lambda: write_file(target, lambda path: write_archive(path, members)), shown)
+    if fmt == "sqlite":
+        from .sqlite import database_contents, write_database
+
+        contents = database_contents()
+        return _written(lambda: write_file(target, lambda path: write_database(path, contents)), shown)
     files = _contents(fmt)
 
     def write(staging: Path) -> list[str]:
@@ -101,21 +128,74 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
             return [*files, "iicsa-stats.xlsx"]
         return list(files)
 
-    try:  # all or nothing (see _staging.stage_files): a failure leaves the folder as it was
-        return stage_files(target, write, prefix=".iicsa-export-")
+    return _written(lambda: stage_files(target, write, prefix=STAGING_PREFIX), shown)
+
+
+def _written(run: Callable[[], list[str]], shown: str) -> list[str]:
+    """Run the staged write; an OSError (nothing has then changed) becomes one :class:`ExportError`."""
+    try:  # all or nothing (see _staging.stage_files): a failure leaves the target as it was
+        return run()
     except OSError as exc:
         raise ExportError(f"cannot write to --out {shown}: {reason(exc)}; nothing was written") from None
 
 
+def write_file(target: Path, write: Callable[[Path], object]) -> list[str]:
+    """Write the one file ``target`` all or nothing: ``write(path)`` writes it beside the target, then it is moved in.
+
+    The staging folder (:func:`~iicsa_stats._staging.stage_files`) is made in
+    ``target``'s folder, and has a short name of its own, so any name the file
+    system allows for ``target`` fits; if ``write`` fails, ``target`` and its
+    folder are left as they were.  The target is not checked here
+    (:func:`export` does that).
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written or moved into place.
+    """
+
+    def staged(staging: Path) -> list[str]:
+        write(staging / target.name)
+        os.chmod(staging / target.name, 0o644)
+        return [target.name]
+
+    return stage_files(target.parent, staged, prefix=STAGING_PREFIX)
+
+
+def _check_target(target: Path, shown: str, fmt: str) -> None:
+    """Refuse a target of the wrong kind, or inside the data package, before anything is read or written."""
+    what = {"zip": "the zip file to write, e.g. iicsa-stats.zip", "sqlite": "the SQLite file to write, e.g. iicsa.db"}
+    try:
+        mode = target.lstat().st_mode if target.exists() or target.is_symlink() else None
+        inside = _package_folder(target.resolve(), data_root())
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise ExportError(f"cannot write to --out {shown}: {exc.strerror or exc}") from None
+    if inside is not None:
+        raise ExportError(
+            f"--out {shown} is inside the data package ({inside}); export to a place of your own, e.g. "
+            f"{'./iicsa-stats.' + fmt if fmt in FILE_FORMATS else './iicsa-data'}"
+        )
+    if mode is None or (stat.S_ISREG(mode) and fmt in FILE_FORMATS) or (stat.S_ISDIR(mode) and fmt not in FILE_FORMATS):
+        return
+    if stat.S_ISDIR(mode):
+        raise ExportError(f"--out {shown} is a folder; give {what[fmt]}")
+    if stat.S_ISREG(mode):
+        raise ExportError(f"--out {shown} is a file; give a folder")
+    raise ExportError(
+        f"--out {shown} is not a regular file or folder (a device, FIFO, socket or link), so it is never "
+        "replaced; give another path"
+    )
+
+
 def _package_folder(target: Path, root: Path) -> str | None:
-    """The folder of the data package (or of the source checkout) that ``target`` is or lies in, if any."""
+    """The part of the data package (or of the source checkout) that ``target`` is or lies in, if any."""
     from ._paths import checkout_root
 
     checkout = checkout_root()
     for base in {root.resolve(), *([checkout.resolve()] if checkout else [])}:
         if target == base:
             return str(base)
-        for name in ("data", "schemas"):
+        for name in ("data", "schemas", "datapackage.json"):
             if target.is_relative_to(base / name):
                 return str(base / name)
     return None
