@@ -294,6 +294,13 @@ def test_pandoc_reads_the_bibtex_as_the_csl_json_says() -> None:
         assert read["type"] == ("report" if item["type"] == "report" else "")  # pandoc reads @misc as no type
 
 
+def test_pandoc_is_required_in_ci() -> None:
+    ci_script = (Path(__file__).parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    assert "IICSA_STATS_REQUIRE_PANDOC=1" in ci_script and "missing+=(pandoc)" in ci_script
+    if REQUIRE_PANDOC:
+        assert PANDOC
+
+
 # -- the command line ----------------------------------------------------------------------------------------------
 
 

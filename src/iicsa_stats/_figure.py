@@ -280,6 +280,8 @@ class Figure:
 
         Raises
         ------
+        InvalidArgumentError
+            If ``style`` is not a str.
         UnknownCitationStyleError
             If ``style`` is none of these; it is a :class:`LookupError`.
 
