@@ -11,7 +11,8 @@ address) with its version and release date (``_version.py``, their one source).
 No access date is given: the package records none, so there is no empty
 ``urldate``, ``Y2`` or ``accessed`` (add one when your style asks for it).
 Every value is written so that it cannot break its format: BibTeX's special
-characters are escaped in every field (and the address percent-encoded), and
+characters are escaped in every field, braces so that a brace-counting
+parser still finds each field whole (and the address percent-encoded), and
 line breaks and other control characters are folded into spaces, so no value
 can start a second RIS record.
 
@@ -205,7 +206,23 @@ def _package_entry() -> _Entry:
 
 
 def _bibtex_text(text: str) -> str:
-    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in _one_line(text))
+    r"""``text`` for a BibTeX field: specials escaped; braces as ``\{ \}`` where they pair up, else as words.
+
+    BibTeX and biber count every brace, even an escaped one: a lone ``}`` would end the field, so it is written
+    ``\textbraceright{}`` (and a lone ``{`` ``\textbraceleft{}``).
+    """
+    text = _one_line(text)
+    paired: set[int] = set()
+    opened: list[int] = []
+    for at, c in enumerate(text):
+        if c == "{":
+            opened.append(at)
+        elif c == "}" and opened:
+            paired.update((opened.pop(), at))
+    lone = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+    return "".join(
+        lone[c] if c in lone and at not in paired else _BIBTEX_SPECIAL.get(c, c) for at, c in enumerate(text)
+    )
 
 
 def _bibtex_literal(text: str) -> str:
