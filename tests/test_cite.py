@@ -1,25 +1,50 @@
-"""Citations that reference managers read: BibTeX parses, CSL-JSON validates and renders, RIS is a data set."""
+"""Citations as reference managers read them: BibTeX parses and fits biblatex's data model, CSL-JSON validates,
+RIS is one record, and pandoc's citeproc renders CSL-JSON and BibTeX in two styles the way a careful person writes.
+
+The rendering tests need Debian's ``pandoc`` (``/usr/bin/pandoc``); without it they are skipped with a reason,
+unless ``IICSA_STATS_REQUIRE_PANDOC=1`` (set by ``.ci/run``), which makes a missing pandoc a failure.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import bibtexparser
 import jsonschema
 import pytest
-from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
-from citeproc.source.json import CiteProcJSON
 
 import iicsa_stats as ist
 from iicsa_stats import _store
-from iicsa_stats.citation import STYLES, cite_figure, cite_package
+from iicsa_stats._version import __release_date__
+from iicsa_stats.citation import STYLES, cite_figure, cite_package, original_producer
 from iicsa_stats.cli import main
-from iicsa_stats.errors import IICSAStatsError, UnknownCitationStyleError
+from iicsa_stats.errors import IICSAStatsError, InvalidArgumentError, UnknownCitationStyleError
 
-CSL_SCHEMA = json.loads((Path(__file__).parent / "csl" / "csl-data.subset.schema.json").read_text(encoding="utf-8"))
+CSL = Path(__file__).parent / "csl"
+CSL_SCHEMA = json.loads((CSL / "csl-data.subset.schema.json").read_text(encoding="utf-8"))
 FIGURES = ist.list_figures()
+PANDOC = shutil.which("pandoc")
+REQUIRE_PANDOC = os.environ.get("IICSA_STATS_REQUIRE_PANDOC") == "1"
+KINDS = {d["document_id"]: d["kind"] for d in _store.rows("documents")}
+#: A figure from the Inquiry's report, one from its web page, one whose producer the source does not name.
+REPORT_FIGURE = "nspcc-males-viewed-csa-images-uk"
+PAGE_FIGURE = "research-with-children-participants"
+UNNAMED_FIGURE = "people-arrested-online-csa-per-month"
+#: The fields of biber's data model (biber-tool.conf) for each entry type written, besides the date and url
+#: that every type has.  A field outside them is a data-model warning.
+BIBER_FIELDS = {
+    "report": {"author", "title", "type", "institution", "note", "number", "version", "location", "subtitle"},
+    "misc": {"author", "title", "type", "organization", "note", "howpublished", "version", "location", "subtitle"},
+    "dataset": {"author", "title", "type", "organization", "publisher", "note", "version", "edition", "subtitle"},
+}
+BIBER_REQUIRED = {"report": {"author", "title", "type", "institution"}, "misc": {"title"}, "dataset": {"title"}}
 
 
 def _bibtex_fields(text: str) -> tuple[Any, dict[str, str]]:
@@ -30,49 +55,51 @@ def _bibtex_fields(text: str) -> tuple[Any, dict[str, str]]:
     return entry, {f.key: f.value for f in entry.fields}
 
 
-def _render_csl(items: list[dict[str, Any]]) -> str:
-    style = CitationStylesStyle("harvard-cite-them-right", validate=False)  # bundled with citeproc-py
-    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
-    bibliography.register(Citation([CitationItem(items[0]["id"])]))
-    return "".join(str(item) for item in bibliography.bibliography())
+def _hostile(figure_id: str, **provenance: Any) -> ist.Figure:
+    fig = ist.figure(figure_id)
+    return dataclasses.replace(fig, provenance=dataclasses.replace(fig.provenance, **provenance))
+
+
+# -- each format on its own --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("figure_id", FIGURES)
-def test_bibtex_parses_and_names_document_producer_and_version(figure_id: str) -> None:
+def test_bibtex_entry_fits_its_type_and_names_document_producer_and_version(figure_id: str) -> None:
     fig = ist.figure(figure_id)
     p = fig.provenance
     entry, fields = _bibtex_fields(fig.cite(style="bibtex"))
-    assert entry.entry_type == "misc"
+    report = "report" in KINDS[p.document_id].lower()
+    assert entry.entry_type == ("report" if report else "misc")
     assert entry.key == f"iicsa-stats:{figure_id}"
-    assert fields["title"] == "{" + p.document_title + "}"
-    assert fields["author"] == "{" + p.publisher + "}"
-    assert fields["url"] == p.url
-    assert fields["urldate"] == ""  # the access date is the reader's to fill in
-    if p.published:
-        assert (fields["year"], fields["date"]) == (str(p.published.year), p.published.isoformat())
-    else:
-        assert "year" not in fields
-        assert "Publication date not stated" in fields["note"]
+    assert set(fields) - {"date", "url"} <= BIBER_FIELDS[entry.entry_type], "a field outside biber's data model"
+    assert BIBER_REQUIRED[entry.entry_type] <= set(fields)
+    assert "howpublished" not in fields and "urldate" not in fields and "year" not in fields
+    assert (fields["title"], fields["author"], fields["url"]) == (
+        "{" + p.document_title + "}",
+        "{" + p.publisher + "}",
+        p.url,
+    )
+    assert fields.get("date") == (p.published.isoformat() if p.published else None)
+    assert fields["institution" if report else "organization"] == p.publisher
+    assert (original_producer(fig) or "producer the source does not name") in fields["type"]
+    assert p.locator in fields["type"]
     note = fields["note"].replace("\\_", "_")
-    assert p.locator in note
     assert f"iicsa_stats {ist.__version__}" in note
     assert (p.producer_name or "does not name the figure's producer") in note
 
 
 @pytest.mark.parametrize("figure_id", FIGURES)
-def test_csl_json_matches_its_schema_and_renders_with_a_standard_style(figure_id: str) -> None:
+def test_csl_json_matches_its_schema_and_the_document_kind(figure_id: str) -> None:
     fig = ist.figure(figure_id)
-    items = json.loads(fig.cite(style="csl-json"))
-    jsonschema.validate(items, CSL_SCHEMA)
-    assert items[0]["type"] == "dataset"
-    assert items[0]["title"] == fig.provenance.document_title
-    rendered = _render_csl(items)
-    assert fig.provenance.document_title in rendered
-    assert fig.provenance.url in rendered
+    (item,) = json.loads(fig.cite(style="csl-json"))
+    jsonschema.validate([item], CSL_SCHEMA)
+    assert item["type"] == ("report" if "report" in KINDS[fig.provenance.document_id].lower() else "webpage")
+    assert (item["title"], item["URL"]) == (fig.provenance.document_title, fig.provenance.url)
+    assert "accessed" not in item
     published = fig.provenance.published
-    if published:
-        assert items[0]["issued"] == {"date-parts": [[published.year, published.month, published.day]]}
-        assert str(published.year) in rendered
+    assert item.get("issued") == (
+        {"date-parts": [[published.year, published.month, published.day]]} if published else None
+    )
 
 
 def test_the_csl_schema_rejects_what_csl_does_not_allow() -> None:
@@ -87,27 +114,44 @@ def test_the_csl_schema_rejects_what_csl_does_not_allow() -> None:
             jsonschema.validate(broken, CSL_SCHEMA)
 
 
-@pytest.mark.parametrize("figure_id", FIGURES)
-def test_ris_is_a_data_record(figure_id: str) -> None:
-    fig = ist.figure(figure_id)
-    lines = fig.cite(style="ris").splitlines()
-    assert lines[0] == "TY  - DATA"
-    assert lines[-1] == "ER  - "
-    tags = {}
+def _ris_tags(text: str) -> dict[str, str]:
+    lines = text.split("\n")
+    assert lines[-1] == "ER  - " and [line[:2] for line in lines].count("TY") == 1 and lines.count("ER  - ") == 1
+    tags: dict[str, str] = {}
     for line in lines:
         tag, sep, value = line.partition("  - ")
-        assert sep and len(tag) == 2, line
+        assert sep and len(tag) == 2 and tag.isalnum(), line
+        assert value.strip() or tag == "ER", f"empty {tag}"
         tags.setdefault(tag, value)
-    assert tags["TI"] == fig.provenance.document_title
-    assert tags["UR"] == fig.provenance.url
-    assert tags["Y2"] == ""
-    assert fig.provenance.locator in tags["N1"]
+    return tags
 
 
-def test_text_style_is_todays_citation() -> None:
+@pytest.mark.parametrize("figure_id", FIGURES)
+def test_ris_is_one_record_of_the_document_kind_without_an_empty_tag(figure_id: str) -> None:
+    fig = ist.figure(figure_id)
+    tags = _ris_tags(fig.cite(style="ris"))
+    assert tags["TY"] == ("RPRT" if "report" in KINDS[fig.provenance.document_id].lower() else "ELEC")
+    assert (tags["TI"], tags["UR"]) == (fig.provenance.document_title, fig.provenance.url)
+    assert "Y2" not in tags
+    assert fig.provenance.locator in tags["M3"]
+
+
+def test_text_style_is_the_figures_citation() -> None:
     fig = ist.figure("police-recorded-online-csa-offences-2017-18")
     assert fig.cite() == fig.cite(style="text") == cite_figure(fig, "text")
     assert fig.cite().startswith("Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation")
+    assert "Original producer: Police forces in England and Wales (inferred from context)" in fig.cite()
+
+
+def test_the_original_producer_is_the_first_step_of_the_provenance_chain() -> None:
+    fig = ist.figure(REPORT_FIGURE)
+    assert original_producer(fig) == fig.provenance.producer_name
+    assert original_producer(ist.figure(UNNAMED_FIGURE)) is None
+    chain = (SimpleNamespace(body_name="A collecting body", role="collected", basis="stated"),)
+    assert original_producer(SimpleNamespace(sources=chain, provenance=fig.provenance)) == "A collecting body"  # type: ignore[arg-type]
+
+
+# -- bad arguments and hostile values ----------------------------------------------------------------------------
 
 
 def test_unknown_style_is_a_lookup_error_with_close_matches() -> None:
@@ -119,26 +163,158 @@ def test_unknown_style_is_a_lookup_error_with_close_matches() -> None:
     assert issubclass(UnknownCitationStyleError, IICSAStatsError)
 
 
+def test_a_non_figure_or_a_non_str_style_is_an_invalid_argument() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"fig must be a Figure .*got NoneType"):
+        cite_figure(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"style must be a str, one of text, bibtex.*; got int"):
+        cite_figure(ist.figure(FIGURES[0]), 5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"style must be a str.*; got bytes"):
+        cite_package(b"ris")  # type: ignore[arg-type]
+
+
+def test_a_newline_in_a_value_cannot_start_a_second_ris_record() -> None:
+    fig = _hostile(REPORT_FIGURE, producer_name="Body\nER  - \n\nTY  - JOUR\nTI  - Injected\r\u2028\x1b[31m")
+    tags = _ris_tags(fig.cite(style="ris"))
+    assert tags["TY"] == "RPRT" and "Injected" in tags["N1"]
+
+
+def _whole_for_brace_counters(entry: str) -> bool:
+    """BibTeX and biber count every brace, escaped or not: the entry must close at its last character only."""
+    depth = 0
+    for at, c in enumerate(entry):
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth == 0 and c == "}":
+            return at == len(entry) - 1
+    return False
+
+
+def test_braces_and_special_characters_in_any_value_give_bibtex_that_parses() -> None:
+    producer = "Body} @misc{x, title={y}} \\ & % $ # _ ~ ^"
+    url = 'https://example.org/a}b{c\\d e"f%20g'
+    fig = _hostile(REPORT_FIGURE, producer_name=producer, url=url, locator="para {1")
+    text = fig.cite(style="bibtex")
+    entry, fields = _bibtex_fields(text)
+    assert _whole_for_brace_counters(text), text
+    assert entry.entry_type == "report" and fields["url"] == "https://example.org/a%7Db%7Bc%5Cd%20e%22f%20g"
+    # ``type`` is read raw by pandoc: it names the producer without LaTeX specials; ``note`` has the exact name
+    assert fields["type"].startswith("Figure produced by Body @misc x, title= y and , cited at para 1,")
+    if PANDOC:  # pandoc reads the same entry back: the exact producer's name and locator, and the address
+        (item,) = json.loads(_pandoc(["-f", "biblatex", "-t", "csljson"], text))
+        assert f"para {{1, footnote [2]. Original producer: {producer};" in item["note"]
+        assert item["genre"] == fields["type"]
+        assert item["URL"] == fields["url"]
+
+
+# -- the package ----------------------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("style", STYLES)
-def test_package_citation_comes_from_the_descriptor(style: str) -> None:
+def test_package_citation_gives_version_release_date_and_address(style: str) -> None:
     package = _store.package()
     text = cite_package(style)
-    assert package["title"] in text
-    assert package["version"] in text
+    assert package["title"] in text and package["homepage"] in text
+    assert f"version {package['version']}" in text
     for source in package["sources"]:
         assert source["path"] in text
     if style == "bibtex":
         entry, fields = _bibtex_fields(text)
-        assert fields["version"] == package["version"]
-        assert entry.key == f"{package['name']}-{package['version']}"
+        assert entry.entry_type == "dataset" and entry.key == f"{package['name']}-{package['version']}"
+        assert set(fields) - {"date", "url"} <= BIBER_FIELDS["dataset"]
+        assert (fields["date"], fields["url"]) == (__release_date__, package["homepage"])
     elif style == "csl-json":
-        items = json.loads(text)
-        jsonschema.validate(items, CSL_SCHEMA)
-        assert items[0]["version"] == package["version"]
-        assert package["title"] in _render_csl(items)
+        (item,) = json.loads(text)
+        jsonschema.validate([item], CSL_SCHEMA)
+        assert item["type"] == "dataset"
+        assert item["issued"] == {"date-parts": [[int(part) for part in __release_date__.split("-")]]}
     elif style == "ris":
-        assert text.splitlines()[0] == "TY  - DATA"
-        assert f"ET  - {package['version']}" in text.splitlines()
+        tags = _ris_tags(text)
+        assert (tags["TY"], tags["ET"], tags["DA"]) == ("DATA", package["version"], __release_date__.replace("-", "/"))
+    else:
+        assert text.startswith(f"iicsa_stats project ({__release_date__[:4]}). {package['title']} (version")
+
+
+# -- rendered by pandoc's citeproc, as a reader sees the reference list ---------------------------------------------
+
+
+def _pandoc(args: list[str], stdin: str) -> str:
+    assert PANDOC
+    done = subprocess.run([PANDOC, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "[WARNING]" not in done.stderr, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def pandoc() -> None:
+    if not PANDOC:
+        if REQUIRE_PANDOC:
+            pytest.fail("pandoc is required here (IICSA_STATS_REQUIRE_PANDOC=1); apt-get install pandoc")
+        pytest.skip("pandoc is not installed (apt-get install pandoc)")
+
+
+def _rendered(tmp_path: Path, key: str, citation: str, fmt: str, style: str | None) -> str:
+    """The reference-list entry pandoc writes for ``key``, as plain text on one line."""
+    bibliography = tmp_path / ("refs.json" if fmt == "csl-json" else "refs.bib")
+    bibliography.write_text(citation, encoding="utf-8")
+    args = ["--citeproc", "--bibliography", str(bibliography), "-f", "markdown", "-t", "plain", "--wrap=none"]
+    if style:
+        args += ["--csl", str(CSL / style)]
+    text = _pandoc(args, f"Cited: [@{key}].\n")
+    cited, _, entry = text.partition("\n\n")
+    assert cited.startswith("Cited: (") and entry.strip(), text
+    return entry.strip()
+
+
+SUBJECTS = [REPORT_FIGURE, PAGE_FIGURE, UNNAMED_FIGURE, "package"]
+
+
+@pytest.mark.usefixtures("pandoc")
+@pytest.mark.parametrize("style", [None, "apa.csl"], ids=["chicago-author-date", "apa"])
+@pytest.mark.parametrize("fmt", ["csl-json", "bibtex"])
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_pandoc_renders_the_citation_as_a_careful_reader_would(
+    tmp_path: Path, subject: str, fmt: str, style: str | None
+) -> None:
+    if subject == "package":
+        package = _store.package()
+        key, citation, url = f"{package['name']}-{package['version']}", cite_package(fmt), package["homepage"]
+        expected = [package["title"], f"version {package['version']}", __release_date__[:4], "Data package"]
+    else:
+        fig = ist.figure(subject)
+        p = fig.provenance
+        key, citation, url = f"iicsa-stats:{subject}", cite_figure(fig, fmt), p.url
+        producer = original_producer(fig)
+        expected = [p.document_title, p.locator, producer or "producer the source does not name"]
+        expected.append(str(p.published.year) if p.published else "n.d.")
+    entry = _rendered(tmp_path, key, citation, fmt, style)
+    for words in expected:  # Chicago puts titles in headline case
+        assert words.casefold() in entry.casefold(), f"{words!r} not in {entry!r}"
+    assert entry.count(url) == 1, f"the address is not given exactly once: {entry!r}"
+    assert entry.count("https://") == 1, entry
+    for bare in ("Accessed", "Retrieved", "urldate"):
+        assert bare not in entry, entry
+    assert "Data set" not in entry, f"APA's bare '[Data set]' label: {entry!r}"
+
+
+@pytest.mark.usefixtures("pandoc")
+def test_pandoc_reads_the_bibtex_as_the_csl_json_says() -> None:
+    for figure_id in (REPORT_FIGURE, PAGE_FIGURE):
+        fig = ist.figure(figure_id)
+        (read,) = json.loads(_pandoc(["-f", "biblatex", "-t", "csljson"], fig.cite(style="bibtex")))
+        (item,) = json.loads(fig.cite(style="csl-json"))
+        for name in ("title", "author", "publisher", "issued", "URL", "genre", "note"):
+            assert read.get(name) == item.get(name), (figure_id, name)
+        assert read["type"] == ("report" if item["type"] == "report" else "")  # pandoc reads @misc as no type
+
+
+def test_pandoc_is_required_in_ci() -> None:
+    ci_script = (Path(__file__).parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    assert "IICSA_STATS_REQUIRE_PANDOC=1" in ci_script and "missing+=(pandoc)" in ci_script
+    if REQUIRE_PANDOC:
+        assert PANDOC
+
+
+# -- the command line ----------------------------------------------------------------------------------------------
 
 
 def test_cli_cite_formats(capsys: pytest.CaptureFixture[str]) -> None:

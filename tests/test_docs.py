@@ -389,6 +389,7 @@ CFF_SUBSET = {
         "type": {"enum": ["dataset", "software"]},
         "title": {"type": "string", "minLength": 1},
         "version": {"type": "string", "minLength": 1},
+        "date-released": _DATE,
         "abstract": {"type": "string", "minLength": 1},
         "authors": {"type": "array", "minItems": 1, "items": _ENTITY},
         "keywords": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string"}},
@@ -403,8 +404,10 @@ def _citation() -> dict[str, object]:
     return data
 
 
-def test_citation_version_is_the_package_version() -> None:
-    assert _citation()["version"] == ist.__version__
+def test_citation_version_and_release_date_are_the_packages() -> None:
+    from iicsa_stats._version import __release_date__
+
+    assert (_citation()["version"], _citation()["date-released"]) == (ist.__version__, __release_date__)
 
 
 def test_citation_is_valid_cff() -> None:

@@ -22,7 +22,9 @@ import pytest
 import iicsa_stats as ist
 from iicsa_stats import _store
 from iicsa_stats._paths import data_root
+from iicsa_stats.citation import cite_package, original_producer
 from iicsa_stats.cli import main
+from iicsa_stats.errors import InvalidArgumentError
 from iicsa_stats.site import MARKER, SiteError, build_site
 from iicsa_stats.site import _figure_excerpt as figure_excerpt
 from iicsa_stats.site.excerpt import excerpt
@@ -50,6 +52,16 @@ FIGURE_SHOT = "police-recorded-online-csa-offences-2017-18"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
     build_site(out)
+    return out
+
+
+BASE = "https://example.org/iicsa/"
+
+
+@pytest.fixture(scope="module")
+def site_with_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site(out, base_url=BASE.rstrip("/"))
     return out
 
 
@@ -189,44 +201,51 @@ def test_index_jsonld_describes_the_package(site: Path) -> None:
     assert len(items) == 1
     ld = items[0]
     assert ld["@type"] == "Dataset"
-    assert ld["name"] == package["title"]
+    assert (ld["name"], ld["identifier"], ld["url"]) == (package["title"], package["name"], "index.html")
     assert ld["description"] == package["description"]
     assert 50 <= len(ld["description"]) <= 5000  # Google's Dataset guidance
-    assert ld["license"]["name"] == package["licenses"][0]["title"]
-    assert [c["name"] for c in ld["creator"]] == ["iicsa_stats project"]
+    assert ld["license"] == "index.html"  # the licence has no address: the page whose footer states it
+    assert ld["copyrightNotice"] == package["licenses"][0]["title"]
+    assert ld["creator"] == [{"@type": "Organization", "name": "iicsa_stats project", "url": "index.html"}]
+    assert ld["citation"] == cite_package("text")
+    assert ld["isAccessibleForFree"] is True
     assert ld["isBasedOn"] == [s["path"] for s in package["sources"]]
-    assert "citation" not in ld
+    figures = list(_store.all_figures().values())
+    starts = [f.period_start for f in figures if f.period_start]
+    assert ld["temporalCoverage"] == f"{min(starts).isoformat()}/.."  # one figure's period has no end
+    places = {f.geography for f in figures} - {"not_stated"}
+    assert sorted(p["name"] for p in ld["spatialCoverage"]) == sorted(places)
     formats = {d["encodingFormat"] for d in ld["distribution"]}
     assert formats == {"application/zip", "text/csv", "application/vnd.apache.parquet"}
     for download in ld["distribution"]:
         assert (site / download["contentUrl"]).is_file(), download
     assert len(ld["distribution"]) == 1 + 2 * len(ist.TABLES)
-    figures = list(_store.all_figures().values())
     assert [v["name"] for v in ld["variableMeasured"]] == [f.measure_code for f in figures]
-    assert [v.get("value") for v in ld["variableMeasured"]] == [f.value for f in figures]
+    assert ld["variableMeasured"] == [_expected_variable(f) for f in figures]
 
 
-def _expected_figure_ld(fig: ist.Figure) -> dict[str, Any]:
-    expected: dict[str, Any] = {
-        "name": fig.headline,
-        "identifier": fig.id,
-        "isBasedOn.url": fig.provenance.url,
-        "variableMeasured.name": fig.measure_code,
-        "variableMeasured.unitText": fig.unit,
+def _expected_variable(fig: ist.Figure) -> dict[str, Any]:
+    """A value, a range (both bounds) or a bound ("more than 260", "at least 1 in 10": minValue only)."""
+    variable: dict[str, Any] = {
+        "@type": "PropertyValue",
+        "name": fig.measure_code,
+        "description": f"{fig.measure} (qualifier: {fig.qualifier.replace('_', ' ')})",
+        "unitText": fig.unit,
     }
-    if fig.value is not None:
-        expected["variableMeasured.value"] = fig.value
-    else:
-        expected["variableMeasured.minValue"] = fig.value_lower
-        expected["variableMeasured.maxValue"] = fig.value_upper
-    return expected
+    if fig.value is None:
+        return {**variable, "minValue": fig.value_lower, "maxValue": fig.value_upper}
+    if fig.qualifier in ("more_than", "at_least", "lower_bound"):
+        return {**variable, "minValue": fig.value}
+    return {**variable, "value": fig.value}
 
 
-def _dig(data: dict[str, Any], dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        value = value[part]
-    return value
+def test_a_bound_is_a_min_value_not_a_value(site: Path) -> None:
+    (ld,) = _jsonld(site / "figures" / "rea-adults-online-sexualised-conversations-lower-bound.html")
+    assert ld["variableMeasured"]["minValue"] == 0.1 and "value" not in ld["variableMeasured"]
+    (ld,) = _jsonld(site / "figures" / "research-with-children-participants.html")
+    assert ld["variableMeasured"]["minValue"] == 260 and "value" not in ld["variableMeasured"]
+    (ld,) = _jsonld(site / "figures" / "nspcc-males-viewed-csa-images-uk.html")
+    assert (ld["variableMeasured"]["minValue"], ld["variableMeasured"]["maxValue"]) == (450_000, 590_000)
 
 
 @pytest.mark.parametrize("figure_id", FIGURES)
@@ -234,15 +253,20 @@ def test_figure_jsonld_equals_the_data(site: Path, figure_id: str) -> None:
     fig = ist.figure(figure_id)
     (ld,) = _jsonld(site / "figures" / f"{figure_id}.html")
     assert ld["@type"] == "Dataset"
-    for key, value in _expected_figure_ld(fig).items():
-        assert _dig(ld, key) == value, key
+    assert (ld["name"], ld["identifier"], ld["url"]) == (fig.headline, fig.id, f"../figures/{fig.id}.html")
+    assert ld["isBasedOn"]["url"] == fig.provenance.url
+    assert ld["variableMeasured"] == _expected_variable(fig)
     assert ld.get("temporalCoverage") == temporal_coverage(fig)
     if fig.period_start:
         assert ld["temporalCoverage"].startswith(fig.period_start.isoformat())
     assert ld.get("spatialCoverage", {}).get("name") == (None if fig.geography == "not_stated" else fig.geography)
     assert ld["description"].startswith(fig.measure)
     assert fig.caveats[0].text in ld["description"]
-    assert "citation" not in ld
+    assert ld["citation"] == fig.cite()
+    assert ld["isAccessibleForFree"] is True
+    assert (ld["license"], ld["isPartOf"]["url"]) == ("../index.html", "../index.html")
+    assert ld["creator"] == [{"@type": "Organization", "name": "iicsa_stats project", "url": "../index.html"}]
+    assert ld.get("sourceOrganization", {}).get("name") == original_producer(fig)
     for download in ld["distribution"]:
         assert (site / "figures" / download["contentUrl"]).resolve().is_file()
 
@@ -374,16 +398,46 @@ def test_rebuild_replaces_an_earlier_site_and_refuses_other_folders(
     assert [p.name for p in other.iterdir()] == ["mine.txt"]
     assert main(["site", "--out", str(other / "mine.txt")]) == 2
     assert "is a file" in capsys.readouterr().err
-    assert main(["site", "--out", str(out), "--base-url", "example.org"]) == 2
-    assert "--base-url must be a web address" in capsys.readouterr().err
 
 
-def test_base_url_gives_absolute_addresses(tmp_path: Path) -> None:
-    build_site(tmp_path / "site", base_url="https://example.org/iicsa")
-    (ld,) = _jsonld(tmp_path / "site" / "index.html")
-    assert all(d["contentUrl"].startswith("https://example.org/iicsa/downloads/") for d in ld["distribution"])
-    (ld,) = _jsonld(tmp_path / "site" / "figures" / f"{FIGURE_SHOT}.html")
-    assert ld["url"] == f"https://example.org/iicsa/figures/{FIGURE_SHOT}.html"
+def test_base_url_gives_absolute_addresses_and_canonical_links(site: Path, site_with_base: Path) -> None:
+    (ld,) = _jsonld(site_with_base / "index.html")
+    assert (ld["url"], ld["license"]) == (f"{BASE}index.html", f"{BASE}index.html")
+    assert all(d["contentUrl"].startswith(f"{BASE}downloads/") for d in ld["distribution"])
+    (ld,) = _jsonld(site_with_base / "figures" / f"{FIGURE_SHOT}.html")
+    assert ld["url"] == f"{BASE}figures/{FIGURE_SHOT}.html"
+    assert ld["creator"][0]["url"] == ld["isPartOf"]["url"] == f"{BASE}index.html"
+    for path in _pages(site_with_base):
+        page = path.relative_to(site_with_base).as_posix()
+        links = [href for tag, href in _parse(path).resources if tag == "link" and href.startswith("https://")]
+        assert links == [f"{BASE}{page}"], page
+        assert f'<link rel="canonical" href="{BASE}{page}">' in path.read_text(encoding="utf-8")
+    assert all("canonical" not in path.read_text(encoding="utf-8") for path in _pages(site))
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://",
+        "https:/example.org",
+        "example.org",
+        "ftp://example.org/",
+        "https://exa mple.org/",
+        'https://example.org/"x',
+        "https://example.org/?q=1",
+        "https://user@example.org/",
+        "https://example.org:0/",
+    ],
+)
+def test_a_base_url_that_is_not_an_absolute_web_address_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    assert main(["site", "--out", str(tmp_path / "site"), "--base-url", base_url]) == 2
+    err = capsys.readouterr().err
+    assert "--base-url must be an absolute https:// (or http://) address with a host" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(InvalidArgumentError, match="base_url must be a str"):
+        build_site(tmp_path / "site", base_url=5)  # type: ignore[arg-type]
 
 
 def test_a_failure_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -477,8 +531,8 @@ def test_figure_page_in_the_browser_shows_the_data(browser: Any, site: Path, fig
                 assert ("(not confirmed)" in link.locator("xpath=..").inner_text()) == (not ref.confirmed)
         assert page.locator("mark").all_inner_texts() == [" ".join(fig.provenance.quote.split())]
         ld = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "")
-        for key, value in _expected_figure_ld(fig).items():
-            assert _dig(ld, key) == value, key
+        assert (ld["name"], ld["identifier"]) == (fig.headline, fig.id)
+        assert ld["variableMeasured"] == _expected_variable(fig)
         assert visit.fits(), f"{figure_id} scrolls sideways at 375 px"
         assert visit.errors == []
         assert visit.remote == []

@@ -12,7 +12,6 @@ from ._caveat import Caveat
 from ._fieldtypes import check_field_types
 from ._provenance import Provenance, SourceStep
 from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, SHAPE_KEYS, UNITS, figure_shape
-from ._version import __version__
 from .errors import InvalidArgumentError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -329,6 +328,8 @@ class Figure:
 
         Raises
         ------
+        InvalidArgumentError
+            If ``style`` is not a str.
         UnknownCitationStyleError
             If ``style`` is none of these; it is a :class:`LookupError`.
 
@@ -338,27 +339,11 @@ class Figure:
         >>> print(ist.figure("research-with-children-participants").cite())  # doctest: +ELLIPSIS
         Independent Inquiry into Child Sexual Abuse (IICSA). Child sexual abuse facilitated online. ...
         >>> print(ist.figure("research-with-children-participants").cite(style="ris").splitlines()[0])
-        TY  - DATA
+        TY  - ELEC
         """
-        if style != "text":
-            from .citation import cite_figure
+        from .citation import cite_figure
 
-            return cite_figure(self, style)
-        p = self.provenance
-        date = f"Published {_date(p.published)}" if p.published else "Publication date not stated on the page"
-        plural = "s" if len(p.footnote_markers) > 1 else ""
-        notes = f", footnote{plural} {' '.join(p.footnote_markers)}" if p.footnote_markers else ""
-        if p.producer_name is None:
-            origin = "The source does not name the figure's producer."
-        else:
-            inferred = " (inferred from context)" if p.producer_basis == "inferred" else ""
-            origin = f"Original producer: {p.producer_name}{inferred}; work cited: {p.cited_work}."
-        if p.sources:
-            origin += f" Chain: {'; '.join(step.line for step in p.sources)}."
-        return (
-            f"{p.publisher}. {p.document_title}. {p.locator}{notes}. {date}. {p.url}. {origin} "
-            f"Figure {self.id!r} as compiled in iicsa_stats {__version__}."
-        )
+        return cite_figure(self, style)
 
     def context(self, chars: int = 200, *, mark: tuple[str, str] = ("\u00bb", "\u00ab")) -> str:
         r"""The quote within its surrounding raw text, the quote between ``mark``.

@@ -1,37 +1,44 @@
 """Citations in the formats reference managers read: plain text, BibTeX, CSL-JSON and RIS.
 
-A figure's citation names the Inquiry document that states it (title,
-publisher, place in it, date, address), the body that originally produced the
-figure, and the version of iicsa_stats it was compiled in, exactly as
-:meth:`Figure.cite` does in plain text.  The whole package is cited from its
-``datapackage.json`` (title, version, creator, the two source documents).
+A figure's citation names the Inquiry document that states it (a report is
+cited as a report, a web page as a web page: title, publisher, date, address),
+the figure's original producer and its place in the document (in the
+description every style prints: CSL ``genre``, BibTeX ``type``, RIS ``M3``),
+and, in the note, the version of iicsa_stats it was compiled in.  The whole
+package is cited as a data set from its ``datapackage.json`` (title, creator,
+address) with its version and release date (``_version.py``, their one source).
 
-Every format leaves the access date to the reader: BibTeX has an empty
-``urldate``, RIS an empty ``Y2`` (access date) tag, and CSL-JSON no
-``accessed`` (add it when your style asks for one).
+No access date is given: the package records none, so there is no empty
+``urldate``, ``Y2`` or ``accessed`` (add one when your style asks for it).
+Every value is written so that it cannot break its format: BibTeX's special
+characters are escaped in every field, braces so that a brace-counting
+parser still finds each field whole (and the address percent-encoded), and
+line breaks and other control characters are folded into spaces, so no value
+can start a second RIS record.
 
 Standard library only, like the rest of the lookup path.
 
 >>> import iicsa_stats as ist
->>> print(ist.figure("rea-perpetrator-age-band").cite(style="ris").splitlines()[0])
-TY  - DATA
+>>> print(ist.figure("nspcc-males-viewed-csa-images-uk").cite(style="ris").splitlines()[0])
+TY  - RPRT
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
-from ._version import __version__
-from .errors import UnknownCitationStyleError
+from ._version import __release_date__, __version__
+from .errors import InvalidArgumentError, UnknownCitationStyleError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from ._figure import Figure
+    from ._provenance import SourceStep
 
-__all__ = ["STYLES", "cite_figure", "cite_package"]
+__all__ = ["STYLES", "cite_figure", "cite_package", "original_producer"]
 
 #: The citation formats, for a figure and for the package.
 STYLES = ("text", "bibtex", "csl-json", "ris")
@@ -48,12 +55,65 @@ _BIBTEX_SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+#: Characters kept as they are in a BibTeX ``url``; any other (braces, backslash, spaces ...) is percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+#: Line breaks and other control characters (C0, DEL, C1, and the Unicode line and paragraph separators).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_DOCUMENT_TYPES = {"report": ("report", "report", "RPRT"), "webpage": ("webpage", "misc", "ELEC")}
+_PACKAGE_TYPE = ("dataset", "dataset", "DATA")
 
 
-def _check_style(style: str) -> None:
-    if style not in STYLES:
-        raise UnknownCitationStyleError(style, STYLES)
+def _date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` with every run of line breaks and control characters folded into one space."""
+    return _CONTROL.sub(" ", text).strip()
+
+
+def original_producer(fig: Figure) -> str | None:
+    """The name of the body that originally produced a figure, or None when the source names none.
+
+    It is the body of the first step of the figure's provenance chain
+    (``fig.sources``) where the figure has one, else the figure's producer.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+
+    Returns
+    -------
+    str or None
+        The body's name.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> original_producer(ist.figure("research-with-children-participants"))
+    'University of Bedfordshire'
+    """
+    step = _producing_step(fig)
+    return None if step is None else step.body_name
+
+
+def _producing_step(fig: Figure) -> SourceStep | None:
+    """The step of the chain that made the number a figure: who estimated, compiled or reviewed it, else who
+    first collected or reported it; None when the chain names nobody but the citing document."""
+    steps = [step for step in fig.sources if step.role != "cited"]
+    made = [step for step in steps if step.role in ("estimated", "compiled", "reviewed")]
+    return (made or steps or [None])[0]
+
+
+def _chain(fig: Figure) -> str | None:
+    """The chain before the citing document, in words: ``collected by A, compiled by B``."""
+    steps = [step for step in fig.sources if step.role != "cited"]
+    if not steps:
+        return None
+    return ", ".join(
+        f"{step.role} by {step.body_name}" + (" (inferred)" if step.basis == "inferred" else "") for step in steps
+    )
 
 
 def _footnotes(markers: tuple[str, ...]) -> str:
@@ -63,129 +123,192 @@ def _footnotes(markers: tuple[str, ...]) -> str:
 
 
 def _origin(fig: Figure) -> str:
-    p = fig.provenance
-    if p.producer_name is None:
+    chain = _chain(fig)
+    if chain is None:
         return "The source does not name the figure's producer."
-    inferred = " (inferred from context)" if p.producer_basis == "inferred" else ""
-    return f"Original producer: {p.producer_name}{inferred}; work cited: {p.cited_work}."
+    return f"Original producer: {chain}; work cited: {fig.provenance.cited_work}."
 
 
-def _figure_note(fig: Figure) -> str:
-    """The part of a figure's citation that no bibliographic field holds: place, producer, compilation."""
+def _description(fig: Figure) -> str:
+    """What every style prints after the title: who produced the figure and where the document gives it."""
+    chain = _chain(fig)
+    place = f"{fig.provenance.locator}{_footnotes(fig.provenance.footnote_markers)}"
+    if chain is None:
+        return f"Figure whose producer the source does not name, cited at {place}"
+    return f"Figure {chain}, cited at {place}"
+
+
+def _text(fig: Figure) -> str:
     p = fig.provenance
-    date = "" if p.published else " Publication date not stated on the page."
+    date = f"Published {_date(p.published)}" if p.published else "Publication date not stated on the page"
     return (
-        f"{p.locator}{_footnotes(p.footnote_markers)}.{date} {_origin(fig)} "
-        f"Figure {fig.id!r} ({fig.headline}) as compiled in iicsa_stats {__version__}."
+        f"{p.publisher}. {p.document_title}. {p.locator}{_footnotes(p.footnote_markers)}. {date}. {p.url}. "
+        f"{_origin(fig)} Figure {fig.id!r} as compiled in iicsa_stats {__version__}."
     )
 
 
-# -- the record both figure and package citations are written from ---------------------------------------------
+# -- the entry every format is written from ----------------------------------------------------------------------
 
 
-def _figure_record(fig: Figure) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Entry:
+    key: str
+    types: tuple[str, str, str]  # CSL, BibTeX and RIS type
+    author: str  # a body, not a person
+    title: str
+    publisher: str | None  # BibTeX institution (report) or organization (web page); the package has none
+    date: dt.date | None
+    url: str
+    description: str  # CSL genre, BibTeX type, RIS M3: printed by every style
+    version: str | None
+    note: str
+
+
+def _document_kind(fig: Figure) -> str:
+    """``report`` when the documents table calls the citing document a report, else ``webpage``."""
+    from . import _store
+
+    kinds = {r["document_id"]: str(r["kind"]) for r in _store.rows("documents")}
+    return "report" if "report" in kinds.get(fig.provenance.document_id, "").lower() else "webpage"
+
+
+def _figure_entry(fig: Figure) -> _Entry:
     p = fig.provenance
-    return {
-        "key": f"iicsa-stats:{fig.id}",
-        "author": p.publisher,
-        "title": p.document_title,
-        "publisher": p.publisher,
-        "date": p.published,
-        "url": p.url,
-        "version": None,
-        "note": _figure_note(fig),
-    }
+    date = "" if p.published else " Publication date not stated on the page."
+    return _Entry(
+        key=f"iicsa-stats:{fig.id}",
+        types=_DOCUMENT_TYPES[_document_kind(fig)],
+        author=p.publisher,
+        title=p.document_title,
+        publisher=p.publisher,
+        date=p.published,
+        url=p.url,
+        description=_description(fig),
+        version=None,
+        note=f"{p.locator}{_footnotes(p.footnote_markers)}.{date} {_origin(fig)} "
+        f"Figure {fig.id} ({fig.headline}) as compiled in iicsa_stats {__version__}.",
+    )
 
 
-def _package_record() -> dict[str, Any]:
+def _package_entry() -> _Entry:
     from . import _store
 
     package = _store.package()
     creators = [c["title"] for c in package.get("contributors", []) if "creator" in c.get("roles", [])]
     sources = "; ".join(f"{s['title']} <{s['path']}>" for s in package.get("sources", []))
-    return {
-        "key": f"{package['name']}-{package['version']}",
-        "author": creators[0] if creators else "iicsa_stats project",
-        "title": package["title"],
-        "publisher": None,  # the project compiles the data; the Inquiry published the sources, not the package
-        "date": None,
-        "url": None,
-        "version": package["version"],
-        "note": f"Data package {package['name']}, version {package['version']}. Based on: {sources}. "
-        f"{package.get('attribution', '')}".strip(),
-    }
+    version = str(package["version"])
+    return _Entry(
+        key=f"{package['name']}-{version}",
+        types=_PACKAGE_TYPE,
+        author=creators[0] if creators else "iicsa_stats project",
+        title=package["title"],
+        publisher=None,  # the project compiles the data; the Inquiry published the sources, not the package
+        date=dt.date.fromisoformat(__release_date__),
+        url=package["homepage"],
+        description=f"Data package, version {version}",  # in the description: not every style prints "version"
+        version=version,
+        note=f"Data package {package['name']}, version {version}, released {__release_date__}. "
+        f"Based on: {sources}. {package.get('attribution', '')}".strip(),
+    )
 
 
 # -- formats ---------------------------------------------------------------------------------------------------
 
 
 def _bibtex_text(text: str) -> str:
-    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in text)
+    r"""``text`` for a BibTeX field: specials escaped; braces as ``\{ \}`` where they pair up, else as words.
+
+    BibTeX and biber count every brace, even an escaped one: a lone ``}`` would end the field, so it is written
+    ``\textbraceright{}`` (and a lone ``{`` ``\textbraceleft{}``).
+    """
+    text = _one_line(text)
+    paired: set[int] = set()
+    opened: list[int] = []
+    for at, c in enumerate(text):
+        if c == "{":
+            opened.append(at)
+        elif c == "}" and opened:
+            paired.update((opened.pop(), at))
+    lone = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+    return "".join(
+        lone[c] if c in lone and at not in paired else _BIBTEX_SPECIAL.get(c, c) for at, c in enumerate(text)
+    )
 
 
-def _bibtex(record: dict[str, Any]) -> str:
-    fields: list[tuple[str, str]] = [
-        ("author", "{" + _bibtex_text(record["author"]) + "}"),  # a body, not a person: braces keep it whole
-        ("title", "{" + _bibtex_text(record["title"]) + "}"),
+def _bibtex_literal(text: str) -> str:
+    """A value for BibTeX's ``type``, which pandoc reads raw: "and" for "&", no other LaTeX special (see ``note``)."""
+    plain = _one_line(text).replace("&", "and")
+    return " ".join("".join(" " if c in _BIBTEX_SPECIAL else c for c in plain).split())
+
+
+def _bibtex_url(url: str) -> str:
+    from urllib.parse import quote
+
+    return quote(_one_line(url), safe=_URL_SAFE)
+
+
+def _bibtex(entry: _Entry) -> str:
+    """In biblatex's data model: ``@report`` with ``institution``, ``@misc`` with ``organization``, ``@dataset``."""
+    kind = entry.types[1]
+    fields = [
+        ("author", "{" + _bibtex_text(entry.author) + "}"),  # a body, not a person: braces keep it whole
+        ("title", "{" + _bibtex_text(entry.title) + "}"),  # braces keep its capitals as published
+        ("type", _bibtex_literal(entry.description)),
     ]
-    if record["publisher"]:
-        fields.append(("publisher", _bibtex_text(record["publisher"])))
-    date: dt.date | None = record["date"]
-    if date is not None:
-        fields += [("year", str(date.year)), ("month", _MONTHS[date.month - 1]), ("date", date.isoformat())]
-    if record["version"]:
-        fields.append(("version", _bibtex_text(record["version"])))
-    if record["url"]:
-        fields += [("url", record["url"]), ("howpublished", r"\url{" + record["url"] + "}"), ("urldate", "")]
-    fields.append(("note", _bibtex_text(record["note"])))
-    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{record['key']},\n{body}\n}}"
+    if entry.publisher:
+        fields.append(("institution" if kind == "report" else "organization", _bibtex_text(entry.publisher)))
+    if entry.date is not None:
+        fields.append(("date", entry.date.isoformat()))
+    fields += [("url", _bibtex_url(entry.url)), ("note", _bibtex_text(entry.note))]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{kind}{{{entry.key},\n{body}\n}}"
 
 
-def _csl(record: dict[str, Any]) -> list[dict[str, Any]]:
-    item: dict[str, Any] = {
-        "id": record["key"],
-        "type": "dataset",
-        "title": record["title"],
-        "author": [{"literal": record["author"]}],
+def _csl(entry: _Entry) -> list[dict[str, object]]:
+    item: dict[str, object] = {
+        "id": entry.key,
+        "type": entry.types[0],
+        "title": entry.title,
+        "author": [{"literal": entry.author}],
+        "genre": entry.description,
     }
-    if record["publisher"]:
-        item["publisher"] = record["publisher"]
-    date: dt.date | None = record["date"]
-    if date is not None:
-        item["issued"] = {"date-parts": [[date.year, date.month, date.day]]}
-    if record["version"]:
-        item["version"] = record["version"]
-    if record["url"]:
-        item["URL"] = record["url"]
-    item["note"] = record["note"]
-    item["source"] = f"iicsa_stats {__version__}"
+    if entry.publisher:
+        item["publisher"] = entry.publisher
+    if entry.date is not None:
+        item["issued"] = {"date-parts": [[entry.date.year, entry.date.month, entry.date.day]]}
+    item["URL"] = entry.url
+    item["note"] = entry.note
     return [item]
 
 
-def _ris(record: dict[str, Any]) -> str:
-    lines = ["TY  - DATA", f"AU  - {record['author']}", f"TI  - {record['title']}"]
-    if record["publisher"]:
-        lines.append(f"PB  - {record['publisher']}")
-    date: dt.date | None = record["date"]
-    if date is not None:
-        lines += [f"PY  - {date.year}", f"DA  - {date:%Y/%m/%d}"]
-    if record["version"]:
-        lines.append(f"ET  - {record['version']}")
-    if record["url"]:
-        lines += [f"UR  - {record['url']}", "Y2  - "]
-    lines += [f"N1  - {record['note']}", f"ID  - {record['key']}", "ER  - "]
-    return "\n".join(lines)
+def _ris(entry: _Entry) -> str:
+    tags = [("TY", entry.types[2]), ("AU", entry.author), ("TI", entry.title), ("M3", entry.description)]
+    if entry.publisher:
+        tags.append(("PB", entry.publisher))
+    if entry.date is not None:
+        tags += [("PY", str(entry.date.year)), ("DA", f"{entry.date:%Y/%m/%d}")]
+    if entry.version:
+        tags.append(("ET", entry.version))
+    tags += [("UR", entry.url), ("N1", entry.note), ("ID", entry.key)]
+    return "\n".join(f"{tag}  - {_one_line(value)}" for tag, value in tags) + "\nER  - "
 
 
-def _render(record: dict[str, Any], style: str) -> str:
+def _render(entry: _Entry, style: str) -> str:
     if style == "bibtex":
-        return _bibtex(record)
+        return _bibtex(entry)
     if style == "csl-json":
         import json
 
-        return json.dumps(_csl(record), indent=2, ensure_ascii=False)
-    return _ris(record)
+        return json.dumps(_csl(entry), indent=2, ensure_ascii=False)
+    return _ris(entry)
+
+
+def _check_style(style: object) -> str:
+    if not isinstance(style, str):
+        raise InvalidArgumentError(f"style must be a str, one of {', '.join(STYLES)}; got {type(style).__name__}")
+    if style not in STYLES:
+        raise UnknownCitationStyleError(style, STYLES)
+    return style
 
 
 def cite_figure(fig: Figure, style: str = "text") -> str:
@@ -196,7 +319,7 @@ def cite_figure(fig: Figure, style: str = "text") -> str:
     fig : Figure
         The figure to cite.
     style : str, default "text"
-        ``text`` (as :meth:`Figure.cite` has always given it), ``bibtex``,
+        ``text`` (one paragraph, as :meth:`Figure.cite` gives it), ``bibtex``,
         ``csl-json`` or ``ris``.
 
     Returns
@@ -206,6 +329,8 @@ def cite_figure(fig: Figure, style: str = "text") -> str:
 
     Raises
     ------
+    InvalidArgumentError
+        If ``fig`` is not a Figure or ``style`` is not a str.
     UnknownCitationStyleError
         If ``style`` is none of :data:`STYLES`.
 
@@ -216,14 +341,20 @@ def cite_figure(fig: Figure, style: str = "text") -> str:
     >>> print(cite_figure(ist.figure("rea-perpetrator-age-band"), "bibtex").splitlines()[0])
     @misc{iicsa-stats:rea-perpetrator-age-band,
     """
-    _check_style(style)
-    if style == "text":
-        return fig.cite()
-    return _render(_figure_record(fig), style)
+    from ._figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise InvalidArgumentError(
+            f"fig must be a Figure (e.g. iicsa_stats.figure(ID)), got {type(fig).__name__}; "
+            "iicsa_stats.list_figures() lists the ids"
+        )
+    if _check_style(style) == "text":
+        return _text(fig)
+    return _render(_figure_entry(fig), style)
 
 
 def cite_package(style: str = "text") -> str:
-    """The citation of the whole data package, from its ``datapackage.json``.
+    """The citation of the whole data package: its title, creator, version, release date and address.
 
     Parameters
     ----------
@@ -237,6 +368,8 @@ def cite_package(style: str = "text") -> str:
 
     Raises
     ------
+    InvalidArgumentError
+        If ``style`` is not a str.
     UnknownCitationStyleError
         If ``style`` is none of :data:`STYLES`.
 
@@ -244,10 +377,13 @@ def cite_package(style: str = "text") -> str:
     --------
     >>> from iicsa_stats.citation import cite_package
     >>> print(cite_package())  # doctest: +ELLIPSIS
-    iicsa_stats project. IICSA figures on online-facilitated child sexual abuse, ... (version ...) [Data set]. ...
+    iicsa_stats project (2026). IICSA figures on online-facilitated ... (version ..., released ...) [Data set]. ...
     """
-    _check_style(style)
-    record = _package_record()
-    if style == "text":
-        return f"{record['author']}. {record['title']} (version {record['version']}) [Data set]. {record['note']}"
-    return _render(record, style)
+    entry = _package_entry()
+    if _check_style(style) == "text":
+        assert entry.date is not None  # a package entry always has its release date
+        return (
+            f"{entry.author} ({entry.date.year}). {entry.title} (version {entry.version}, released "
+            f"{_date(entry.date)}) [Data set]. {entry.url}. {entry.note}"
+        )
+    return _render(entry, style)

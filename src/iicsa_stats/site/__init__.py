@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import _store
 from .._figure import Figure
 from .._paths import data_root
 from .._staging import reason, swap_into
 from ..citation import cite_figure, cite_package
-from ..errors import IICSAStatsError
+from ..errors import IICSAStatsError, InvalidArgumentError
 from ..notices import CONTENT_NOTICE
 from ..tables import TABLES, format_cell, load_schema
 from .excerpt import Excerpt, excerpt
@@ -56,6 +58,28 @@ def _json_script(data: Any) -> str:
     """JSON for a ``<script type="application/ld+json">`` element: no "</" can close it early."""
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+#: What a URL may hold (RFC 3986's unreserved and reserved characters and percent-escapes), less quotes.
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+
+
+def _base(base_url: object) -> str:
+    """The site's address, ending in ``/``; a :class:`SiteError` unless it is an absolute http(s) address."""
+    if not isinstance(base_url, str):
+        raise InvalidArgumentError(f"base_url must be a str (the site's address), got {type(base_url).__name__}")
+    shown = repr(base_url) if len(repr(base_url)) <= 80 else f"{repr(base_url)[:77]}..."
+    try:
+        parts = urlsplit(base_url)
+        sound = parts.scheme in ("https", "http") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # a bad port or IPv6 address
+        sound = False
+    if not sound or not _URL_CHARACTERS.fullmatch(base_url) or "?" in base_url or "#" in base_url or "@" in base_url:
+        raise SiteError(
+            "--base-url must be an absolute https:// (or http://) address with a host and no query, fragment or "
+            f"user name, such as https://example.org/iicsa/; got {shown}"
+        )
+    return base_url.rstrip("/") + "/"
 
 
 def _size(data_bytes: int) -> str:
@@ -224,6 +248,9 @@ def _render_pages(
     def absolute(path: str, depth: int) -> str:
         return f"{base}{path}" if base else "../" * depth + path
 
+    def canonical(path: str) -> str | None:
+        return f"{base}{path}" if base else None
+
     def ld_downloads(depth: int, which: list[dict[str, Any]]) -> list[dict[str, str]]:
         return [
             {"name": d["name"], "encodingFormat": d["encodingFormat"], "contentUrl": absolute(d["path"], depth)}
@@ -241,20 +268,25 @@ def _render_pages(
     pages["index.html"] = env.get_template("index.html.j2").render(
         **common,
         root="",
+        canonical=canonical("index.html"),
         figures=list(figures.values()),
         scale=scale,
         package_citation=cite_package("text"),
         package_bibtex=cite_package("bibtex"),
-        jsonld=_json_script(package_jsonld(package, list(figures.values()), ld_downloads(0, downloads))),
+        jsonld=_json_script(
+            package_jsonld(package, list(figures.values()), ld_downloads(0, downloads), absolute("index.html", 0))
+        ),
     )
     figure_downloads = [downloads[0], *(d for d in downloads[1:] if d["table"] in ("figures", "figure_caveats"))]
     for fig in figures.values():
+        path = f"figures/{fig.id}.html"
         ld = figure_jsonld(
-            fig, package, ld_downloads(1, figure_downloads), f"{base}figures/{fig.id}.html" if base else None
+            fig, package, ld_downloads(1, figure_downloads), absolute(path, 1), absolute("index.html", 1)
         )
-        pages[f"figures/{fig.id}.html"] = env.get_template("figure.html.j2").render(
+        pages[path] = env.get_template("figure.html.j2").render(
             **common,
             root="../",
+            canonical=canonical(path),
             fig=fig,
             value_line=_value_line(fig),
             period_dates=_period_dates(fig),
@@ -271,9 +303,11 @@ def _render_pages(
         for r in rows:
             key = (r["status"], r["reason"] or "")
             counts[key] = counts.get(key, 0) + 1
-        pages[f"documents/{document['document_id']}.html"] = env.get_template("document.html.j2").render(
+        path = f"documents/{document['document_id']}.html"
+        pages[path] = env.get_template("document.html.j2").render(
             **common,
             root="../",
+            canonical=canonical(path),
             document=document,
             doc_figures=[f for f in figures.values() if f.provenance.document_id == document["document_id"]],
             ledger=rows,
@@ -318,9 +352,7 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     >>> "index.html" in files and "figures/rea-perpetrator-age-band.html" in files
     True
     """
-    if base_url is not None and not base_url.startswith(("https://", "http://")):
-        raise SiteError(f"--base-url must be a web address starting https:// or http://, got {base_url!r}")
-    base = None if base_url is None else base_url.rstrip("/") + "/"
+    base = None if base_url is None else _base(base_url)
     package = _store.package()
     figures = _store.all_figures()
     documents = list(_store.rows("documents"))
