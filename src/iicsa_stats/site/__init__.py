@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,7 +27,7 @@ from .._paths import data_root
 from .._staging import reason, swap_into
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError
-from ..notices import CONTENT_NOTICE
+from ..notices import SITE_NOTICE
 from ..tables import TABLES, format_cell, load_schema
 from .excerpt import Excerpt, excerpt
 from .jsonld import document_jsonld, figure_jsonld, package_jsonld
@@ -38,6 +40,17 @@ MARKER = ".iicsa-stats-site"
 SCALE_CAVEAT = "four-measures-differ"
 _TEMPLATES = Path(__file__).parent / "templates"
 _MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "zip": "application/zip"}
+#: A page's <title> is at most this long, the site's name included.
+TITLE_LIMIT = 70
+_SITE_NAME = " · IICSA figures"
+#: The citation files written for each figure: (style, file suffix, what a reader is told it is).
+_CITATION_FILES = (
+    ("bibtex", "bib", "BibTeX"),
+    ("ris", "ris", "RIS (EndNote, Zotero, Mendeley)"),
+    ("csl-json", "json", "CSL-JSON (Zotero, pandoc)"),
+)
+# C0 and C1 control characters other than tab and line feed: never written raw into a page.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class SiteError(IICSAStatsError):
@@ -65,14 +78,85 @@ def _size(data_bytes: int) -> str:
 # -- what the pages show ---------------------------------------------------------------------------------------
 
 
-def _value_line(fig: Figure) -> str:
-    """The stored value(s) and qualifier, as in the figures table's columns."""
-    number = {"type": "number"}
-    qualifier = f"qualifier {fig.qualifier}"
-    if fig.value is not None:
-        return f"value {format_cell(fig.value, number)}, {qualifier}"
-    lower, upper = format_cell(fig.value_lower, number), format_cell(fig.value_upper, number)
-    return f"value_lower {lower}, value_upper {upper}, {qualifier}"
+def _period_dates(fig: Figure) -> str | None:
+    if fig.period_start is None:
+        return None
+    if fig.period_end is None:
+        return f"from {_date(fig.period_start)}, no end date"
+    if fig.period_end == fig.period_start:
+        return _date(fig.period_start)
+    return f"{_date(fig.period_start)} to {_date(fig.period_end)}"
+
+
+def visible(value: Any) -> Any:
+    """A value as a page shows it: control characters (other than tab and line feed) as U+FFFD, never raw.
+
+    Every ``{{ ... }}`` of the site's templates passes through it (the Jinja
+    environment's ``finalize``), before HTML escaping.
+
+    Examples
+    --------
+    >>> visible("a\x1b[31mb\x07")
+    'a\ufffd[31mb\ufffd'
+    """
+    if not isinstance(value, str) or not _CONTROL.search(value):
+        return value
+    shown = _CONTROL.sub("\ufffd", value)
+    return type(value)(shown) if hasattr(value, "__html__") else shown  # markup stays markup
+
+
+def title(fig: Figure) -> str:
+    """What the figure counts, as a page's heading: its measure without asides in brackets or after a colon.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> title(ist.figure("rea-adults-online-sexualised-conversations-lower-bound"))
+    'Proportion of adults holding online sexualised conversations with young people'
+    """
+    head = re.sub(r"\s*\([^)]*\)", "", fig.measure).split(":")[0].strip()
+    return head or fig.measure
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, an ellipsis marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit - 1].rstrip(" ,;:") + "\u2026"
+
+
+def page_title(text: str) -> str:
+    """A page's <title>, at most :data:`TITLE_LIMIT` characters: ``text`` and the site's name where both fit.
+
+    Examples
+    --------
+    >>> page_title("Child sexual abuse facilitated online")
+    'Child sexual abuse facilitated online · IICSA figures'
+    """
+    if len(text) + len(_SITE_NAME) <= TITLE_LIMIT:
+        return text + _SITE_NAME
+    return clip(text, TITLE_LIMIT)
+
+
+def lead(fig: Figure) -> str:
+    """The line under the number: the population counted, then the measure's own aside in brackets, if any.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> lead(ist.figure("rea-perpetrator-age-band"))
+    'Population: Perpetrators in the studies reviewed by the REA. A finding, not a measured distribution.'
+    """
+    asides = [a.strip() for a in re.findall(r"\(([^)]*)\)", fig.measure) if len(a.split()) > 3]
+    line = f"Population: {fig.population}."
+    return " ".join([line, *(f"{a[:1].upper()}{a[1:]}." for a in asides)])
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (its end: a full stop, question or exclamation mark, then a space)."""
+    match = re.search(r"[.?!](?=\s+[A-Z'\u2018\u201c(])", text)
+    return text[: match.end()] if match else text
 
 
 def _period_dates(fig: Figure) -> str | None:
@@ -85,30 +169,136 @@ def _period_dates(fig: Figure) -> str | None:
     return f"{_date(fig.period_start)} to {_date(fig.period_end)}"
 
 
+# -- the picture of a value ------------------------------------------------------------------------------------
+
+#: How each qualifier is drawn: a point, an interval, or an open bound (a point with an arrow: no upper end stated).
+SHAPES = {
+    "exact": "point",
+    "approximately": "point",
+    "range": "interval",
+    "approximate_range": "interval",
+    "more_than": "open bound",
+    "at_least": "open bound",
+    "lower_bound": "open bound",
+}
+_WIDTH, _LEFT, _RIGHT = 320, 16, 304
+
+
+def _axis_end(unit: str, top: float) -> float:
+    """The axis's far end: 1 for a proportion, else the next round number (1, 2 or 5 times a power of ten) past ``top`` (with room to spare)."""
+    if unit == "proportion":
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
+    return float(next(step * power for step in (1, 2, 5, 10, 20) if step * power >= top * 1.1))
+
+
+def picture(fig: Figure) -> dict[str, Any]:
+    """What the figure's SVG draws, computed from its value fields and qualifier.
+
+    Returns
+    -------
+    dict
+        ``shape`` (point, interval or open bound), ``title`` (the SVG's text
+        alternative), ``x``/``x1``/``x2`` (positions on a 0-to-``end`` axis in
+        SVG units), ``open`` (whether the point itself is excluded, as in
+        "over 260"), and the axis's ``ticks`` (position, label).
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> p = picture(ist.figure("research-with-children-participants"))
+    >>> p["shape"], p["open"], p["ticks"][-1]
+    ('open bound', True, (304.0, '500'))
+    """
+    from .._figure import _number
+
+    shape = SHAPES[fig.qualifier]
+    low = fig.value if fig.value is not None else fig.value_lower
+    high = fig.value if fig.value is not None else fig.value_upper
+    assert low is not None and high is not None  # a figure's shape is checked when it is made
+    end = _axis_end(fig.unit, high)
+
+    def at(value: float) -> float:
+        return round(_LEFT + (_RIGHT - _LEFT) * value / end, 1)
+
+    def label(value: float) -> str:
+        if fig.unit == "proportion":
+            return "none" if value == 0 else "all"
+        return "0" if value == 0 else _number(value, "people" if fig.unit == "years_of_age" else fig.unit)
+
+    what = {
+        "point": "a single value",
+        "interval": f"a range from {label(low)} to {label(high)}",
+        "open bound": "a lower bound with no upper end stated",
+    }[shape]
+    scale = f"on a scale from {label(0)} to {label(end)}"
+    if fig.unit == "years_of_age":
+        scale = f"on a scale of age from 0 to {label(end)} years"
+    return {
+        "shape": shape,
+        "title": f"{fig.value_text}: {what}, {scale}",
+        "x": at(low),
+        "x1": at(low),
+        "x2": at(high),
+        "open": fig.qualifier == "more_than",
+        "ticks": [(at(0), label(0)), (at(end), label(end))],
+        "width": _WIDTH,
+        "right": _RIGHT,
+    }
+
+
+# -- comparisons, in words -------------------------------------------------------------------------------------
+
 _VERDICTS = {
     "not_comparable": ("Not comparable", "not_comparable"),
-    "comparable_with_caveats": ("Comparable only with caveats", "caveats"),
+    "comparable_with_caveats": ("Comparable only with care", "caveats"),
     "comparable": ("Comparable", "caveats"),
+}
+#: A computed difference between two figures, in words (the comparisons table's notes name codes and ids).
+_DIFFERENCES = {
+    "measure": "they measure different things",
+    "scale_measure": "they belong to different ways of measuring scale",
+    "unit": "they count in different units",
+    "frequency": "one is a rate and the other is not",
+    "producer": "their producers differ or are not known to be the same",
+    "geography": "they cover different areas, or one area is not stated",
+    "period_type": "their periods are of different kinds",
+    "period": "they cover different periods",
+    "population": "they count different populations",
+    "qualifier": "one is exact and the other is not",
 }
 
 
-def _not_comparable(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
-    """Every other figure by verdict (from the comparisons table), with the differences that decide it."""
+def _reasons(differences: Any, effect: str) -> tuple[str, ...]:
+    """The differences with ``effect``, each in plain words; a curated difference in its curators' own note."""
+    return tuple(d.note if d.basis == "curated" else _DIFFERENCES[d.name] for d in differences if d.effect == effect)
+
+
+def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
+    """Every other figure by verdict, figures with the same reasons in one line.
+
+    Returns
+    -------
+    list of dict
+        One per verdict that has figures: ``verdict``, ``label`` and ``lines``;
+        each line has ``figures`` (in the package's order), ``reasons`` (plain
+        words, no codes) and ``caveats`` (the caveats that decide it).
+    """
     from ..comparison import comparable_with
 
+    order = {fid: n for n, fid in enumerate(figures)}
     groups = []
-    for verdict, comparisons in comparable_with(fig.id).items():
+    for verdict, found in comparable_with(fig.id).items():
         label, effect = _VERDICTS[verdict]
-        items = [
-            {
-                "figure": figures[c.other(fig.id)],
-                "reasons": [f"{_label(d.name)}: {d.note}" for d in c.differences if d.effect == effect],
-                "caveats": list(c.caveats),
-            }
-            for c in comparisons
-        ]
-        if items:
-            groups.append({"verdict": verdict, "label": label, "items": items})
+        lines: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for c in sorted(found, key=lambda c: order[c.other(fig.id)]):
+            reasons = _reasons(c.differences, effect)
+            key = (reasons, tuple(k.id for k in c.caveats))
+            line = lines.setdefault(key, {"figures": [], "reasons": list(reasons), "caveats": list(c.caveats)})
+            line["figures"].append(figures[c.other(fig.id)])
+        if lines:
+            ordered = sorted(lines.values(), key=lambda line: len(line["reasons"]))  # the closest figures first
+            groups.append({"verdict": verdict, "label": label, "lines": ordered})
     return groups
 
 
@@ -191,9 +381,13 @@ def _environment() -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=visible,
     )
     env.filters["label"] = _label
     env.filters["date"] = _date
+    env.filters["first_sentence"] = first_sentence
+    env.filters["page_title"] = page_title
+    env.filters["clip"] = clip
     return env
 
 
@@ -222,7 +416,7 @@ def _render_pages(
     downloads: list[dict[str, Any]],
     base: str | None,
 ) -> dict[str, str]:
-    """Every page's HTML, by its path in the site."""
+    """Every page's HTML, and each figure's citation files, by their paths in the site."""
     scale = _scale_passage(figures)
     env = _environment()
 
@@ -237,16 +431,18 @@ def _render_pages(
 
     common = {
         "package": package,
-        "content_notice": CONTENT_NOTICE,
+        "content_notice": SITE_NOTICE,
         "downloads": downloads,
         "documents": documents,
         "version": package["version"],
     }
+    titles = {fid: title(f) for fid, f in figures.items()}
     pages: dict[str, str] = {}
     pages["index.html"] = env.get_template("index.html.j2").render(
         **common,
         root="",
         figures=list(figures.values()),
+        titles=titles,
         scale=scale,
         package_citation=cite_package("text"),
         package_bibtex=cite_package("bibtex"),
@@ -257,23 +453,34 @@ def _render_pages(
         ld = figure_jsonld(
             fig, package, ld_downloads(1, figure_downloads), f"{base}figures/{fig.id}.html" if base else None
         )
+        citations = {style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")}
+        citation_files = []
+        for style, suffix, name in _CITATION_FILES:
+            path = f"cite/{fig.id}.{suffix}"
+            pages[path] = citations[style] if citations[style].endswith("\n") else citations[style] + "\n"
+            citation_files.append({"path": path, "name": name})
         pages[f"figures/{fig.id}.html"] = env.get_template("figure.html.j2").render(
             **common,
             root="../",
             fig=fig,
-            value_line=_value_line(fig),
+            title=titles[fig.id],
+            lead=lead(fig),
+            titles=titles,
+            picture=picture(fig),
             period_dates=_period_dates(fig),
             excerpt=_figure_excerpt(fig),
             raw_sha256=next(d["sha256"] for d in documents if d["document_id"] == fig.provenance.document_id),
-            not_comparable=_not_comparable(fig, figures),
-            citations={style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")},
-            figure_downloads=figure_downloads,
+            comparisons=comparisons(fig, figures),
+            citations=citations,
+            citation_files=citation_files,
             jsonld=_json_script(ld),
         )
     for document in documents:
         rows = [r for r in ledger if r["document_id"] == document["document_id"]]
+        # a case detail is withheld from the page (the ledger CSV keeps it): only how many were left out
+        shown = [r for r in rows if r["reason"] != "case_detail"]
         counts: dict[tuple[str, str], int] = {}
-        for r in rows:
+        for r in shown:
             key = (r["status"], r["reason"] or "")
             counts[key] = counts.get(key, 0) + 1
         pages[f"documents/{document['document_id']}.html"] = env.get_template("document.html.j2").render(
@@ -281,7 +488,9 @@ def _render_pages(
             root="../",
             document=document,
             doc_figures=[f for f in figures.values() if f.provenance.document_id == document["document_id"]],
-            ledger=rows,
+            titles=titles,
+            ledger=shown,
+            case_details=len(rows) - len(shown),
             ledger_counts=sorted(counts.items()),
             figure_ids=set(figures),
             jsonld=_json_script(document_jsonld(document)),
