@@ -21,6 +21,5 @@ CONTENT_NOTICE = (
 
 #: The content notice of the static site: short and plain, as its pages withhold every detail of a case.
 SITE_NOTICE = (
-    "This site is about child sexual abuse. It gives aggregate figures only, with no images and no details "
-    "of individual cases."
+    "This site is about child sexual abuse. It gives aggregate figures only: no images, no details of individual cases."
 )

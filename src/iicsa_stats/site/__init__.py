@@ -28,7 +28,7 @@ from .._staging import reason, swap_into
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError
 from ..notices import SITE_NOTICE
-from ..tables import TABLES, format_cell, load_schema
+from ..tables import TABLES, load_schema
 from .excerpt import Excerpt, excerpt
 from .jsonld import document_jsonld, figure_jsonld, package_jsonld
 
@@ -46,8 +46,8 @@ _SITE_NAME = " · IICSA figures"
 #: The citation files written for each figure: (style, file suffix, what a reader is told it is).
 _CITATION_FILES = (
     ("bibtex", "bib", "BibTeX"),
-    ("ris", "ris", "RIS (EndNote, Zotero, Mendeley)"),
-    ("csl-json", "json", "CSL-JSON (Zotero, pandoc)"),
+    ("ris", "ris", "RIS"),
+    ("csl-json", "json", "CSL-JSON"),
 )
 # C0 and C1 control characters other than tab and line feed: never written raw into a page.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -89,7 +89,7 @@ def _period_dates(fig: Figure) -> str | None:
 
 
 def visible(value: Any) -> Any:
-    """A value as a page shows it: control characters (other than tab and line feed) as U+FFFD, never raw.
+    r"""A value as a page shows it: control characters (other than tab and line feed) as U+FFFD, never raw.
 
     Every ``{{ ... }}`` of the site's templates passes through it (the Jinja
     environment's ``finalize``), before HTML escaping.
@@ -153,6 +153,13 @@ def lead(fig: Figure) -> str:
     return " ".join([line, *(f"{a[:1].upper()}{a[1:]}." for a in asides)])
 
 
+def _value_parts(fig: Figure) -> dict[str, str]:
+    """The value in words, split into the number and its trailing aside in brackets (shown smaller)."""
+    text = fig.value_text
+    match = re.search(r" (\([^()]*\))$", text)
+    return {"main": text[: match.start()], "note": match.group(1)} if match else {"main": text, "note": ""}
+
+
 def first_sentence(text: str) -> str:
     """The first sentence of ``text`` (its end: a full stop, question or exclamation mark, then a space)."""
     match = re.search(r"[.?!](?=\s+[A-Z'\u2018\u201c(])", text)
@@ -185,7 +192,10 @@ _WIDTH, _LEFT, _RIGHT = 320, 16, 304
 
 
 def _axis_end(unit: str, top: float) -> float:
-    """The axis's far end: 1 for a proportion, else the next round number (1, 2 or 5 times a power of ten) past ``top`` (with room to spare)."""
+    """The axis's far end: 1 for a proportion, else the next round number (1, 2 or 5 times a power of ten).
+
+    The round number lies at least a tenth beyond ``top``, so a mark never sits on the axis's end.
+    """
     if unit == "proportion":
         return 1.0
     power = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
@@ -215,7 +225,8 @@ def picture(fig: Figure) -> dict[str, Any]:
     shape = SHAPES[fig.qualifier]
     low = fig.value if fig.value is not None else fig.value_lower
     high = fig.value if fig.value is not None else fig.value_upper
-    assert low is not None and high is not None  # a figure's shape is checked when it is made
+    assert low is not None  # a figure's shape is checked when it is made
+    assert high is not None
     end = _axis_end(fig.unit, high)
 
     def at(value: float) -> float:
@@ -256,16 +267,16 @@ _VERDICTS = {
 }
 #: A computed difference between two figures, in words (the comparisons table's notes name codes and ids).
 _DIFFERENCES = {
-    "measure": "they measure different things",
-    "scale_measure": "they belong to different ways of measuring scale",
-    "unit": "they count in different units",
-    "frequency": "one is a rate and the other is not",
-    "producer": "their producers differ or are not known to be the same",
-    "geography": "they cover different areas, or one area is not stated",
-    "period_type": "their periods are of different kinds",
-    "period": "they cover different periods",
-    "population": "they count different populations",
-    "qualifier": "one is exact and the other is not",
+    "measure": "a different measure",
+    "scale_measure": "a different way of measuring scale",
+    "unit": "a different unit",
+    "frequency": "a rate against a count",
+    "producer": "a producer not known to be the same",
+    "geography": "a different or unstated area",
+    "period_type": "a different kind of period",
+    "period": "a different period",
+    "population": "a different population",
+    "qualifier": "a different kind of number (exact, range or bound)",
 }
 
 
@@ -465,6 +476,7 @@ def _render_pages(
             fig=fig,
             title=titles[fig.id],
             lead=lead(fig),
+            value=_value_parts(fig),
             titles=titles,
             picture=picture(fig),
             period_dates=_period_dates(fig),
