@@ -303,8 +303,8 @@ def test_can_it_be_compared_names_every_other_figure_once_in_words(site: Path, f
     for code in codes:  # no machine codes: "gbp against offences", "centre_of_expertise_funding against ..."
         assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", words), code
     assert "_" not in words
-    for comparison in ist.comparable_with(figure_id).values():
-        for c in comparison:  # the comparisons table's computed notes name codes; the page words them plainly
+    for found in ist.comparable_with(figure_id).values():
+        for c in found:  # the comparisons table's computed notes name codes; the page words them plainly
             assert not [d.note for d in c.differences if d.basis != "curated" and d.note in words]
 
 

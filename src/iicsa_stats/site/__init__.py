@@ -166,16 +166,6 @@ def first_sentence(text: str) -> str:
     return text[: match.end()] if match else text
 
 
-def _period_dates(fig: Figure) -> str | None:
-    if fig.period_start is None:
-        return None
-    if fig.period_end is None:
-        return f"from {_date(fig.period_start)}, no end date"
-    if fig.period_end == fig.period_start:
-        return _date(fig.period_start)
-    return f"{_date(fig.period_start)} to {_date(fig.period_end)}"
-
-
 # -- the picture of a value ------------------------------------------------------------------------------------
 
 #: How each qualifier is drawn: a point, an interval, or an open bound (a point with an arrow: no upper end stated).
