@@ -298,6 +298,8 @@ def test_can_it_be_compared_names_every_other_figure_once_in_words(site: Path, f
             end = section.find("<h3", start + 1)
             group = section[start : end if end != -1 else len(section)]
             assert group.count(f'<a href="{other.id}.html">{title(other)}</a>') == 1
+            reasons = re.findall(r"<strong>([^<]*)</strong>", group)
+            assert len(reasons) == len(set(reasons)), f"figures with the same reasons are not grouped: {reasons}"
     assert sum(section.count(f'<a href="{f}.html">') for f in FIGURES) == len(FIGURES) - 1
     codes = {f.measure_code for f in figures.values()} | set(FIGURES) | {"gbp", "years_of_age"}
     for code in codes:  # no machine codes: "gbp against offences", "centre_of_expertise_funding against ..."

@@ -282,8 +282,9 @@ def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]
     -------
     list of dict
         One per verdict that has figures: ``verdict``, ``label`` and ``lines``;
-        each line has ``figures`` (in the package's order), ``reasons`` (plain
-        words, no codes) and ``caveats`` (the caveats that decide it).
+        each line has ``reasons`` (plain words, no codes), ``caveats`` (the
+        deciding caveats its figures share) and ``figures`` (in the package's
+        order, each with ``figure`` and its own further deciding ``caveats``).
     """
     from ..comparison import comparable_with
 
@@ -291,12 +292,16 @@ def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]
     groups = []
     for verdict, found in comparable_with(fig.id).items():
         label, effect = _VERDICTS[verdict]
-        lines: dict[tuple[Any, ...], dict[str, Any]] = {}
+        lines: dict[tuple[str, ...], dict[str, Any]] = {}
         for c in sorted(found, key=lambda c: order[c.other(fig.id)]):
             reasons = _reasons(c.differences, effect)
-            key = (reasons, tuple(k.id for k in c.caveats))
-            line = lines.setdefault(key, {"figures": [], "reasons": list(reasons), "caveats": list(c.caveats)})
-            line["figures"].append(figures[c.other(fig.id)])
+            line = lines.setdefault(reasons, {"figures": [], "reasons": list(reasons), "caveats": None})
+            line["figures"].append({"figure": figures[c.other(fig.id)], "caveats": list(c.caveats)})
+        for line in lines.values():  # the caveats every figure of the line shares; each figure keeps the rest
+            shared = [k for k in line["figures"][0]["caveats"] if all(k in f["caveats"] for f in line["figures"])]
+            line["caveats"] = shared
+            for item in line["figures"]:
+                item["caveats"] = [k for k in item["caveats"] if k not in shared]
         if lines:
             ordered = sorted(lines.values(), key=lambda line: len(line["reasons"]))  # the closest figures first
             groups.append({"verdict": verdict, "label": label, "lines": ordered})
