@@ -25,7 +25,8 @@ from iicsa_stats._paths import data_root
 from iicsa_stats.citation import cite_package, original_producer
 from iicsa_stats.cli import main
 from iicsa_stats.errors import InvalidArgumentError
-from iicsa_stats.site import MARKER, SiteError, build_site
+from iicsa_stats.site import MARKER, TITLE_LIMIT, SiteError, build_site, first_sentence, page_title, title
+from iicsa_stats.site import _environment as site_environment
 from iicsa_stats.site import _figure_excerpt as figure_excerpt
 from iicsa_stats.site.excerpt import excerpt
 from iicsa_stats.site.jsonld import temporal_coverage
@@ -46,6 +47,11 @@ BROWSER_ARGS = [
     "--disable-sync",
 ]
 FIGURE_SHOT = "police-recorded-online-csa-offences-2017-18"
+#: The figure pages photographed: a single value, and a range.
+FIGURE_SHOTS = (FIGURE_SHOT, "nspcc-males-viewed-csa-images-uk")
+WIDTHS = (375, 1280)
+#: The most visible text a figure page may hold outside code blocks (a reader takes it in at a glance).
+TEXT_LIMIT = 6000
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +88,15 @@ class _Page(HTMLParser):
         self.resources: list[tuple[str, str]] = []
         self.first_link: str | None = None
         self._in_title = False
+        self._in_svg = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "html":
             self.lang = a.get("lang")
-        if tag == "title":
+        if tag == "svg":
+            self._in_svg = True
+        if tag == "title" and not self._in_svg:  # the page's title, not a picture's
             self._in_title = True
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.headings.append(int(tag[1]))
@@ -97,8 +106,10 @@ class _Page(HTMLParser):
             self.links.append(str(a["href"]))
             if self.first_link is None:
                 self.first_link = str(a["href"])
-        if tag in ("img", "iframe", "video", "audio", "object", "embed", "picture", "svg"):
+        if tag in ("img", "iframe", "video", "audio", "object", "embed", "picture", "image", "use", "foreignobject"):
             self.resources.append((tag, "imagery or embedded content"))
+        if tag == "svg" and (a.get("role") != "img" or not a.get("aria-labelledby")):
+            self.resources.append((tag, "an SVG that is not a labelled picture of a value"))
         if tag == "script" and (a.get("src") or a.get("type") != "application/ld+json"):
             self.resources.append((tag, "a script other than JSON-LD"))
         if tag == "link" and a.get("href"):
@@ -107,6 +118,8 @@ class _Page(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
+        if tag == "svg":
+            self._in_svg = False
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -169,15 +182,36 @@ def test_every_internal_link_resolves(site: Path) -> None:
                 assert parts.fragment in _parse(target).ids, f"{path}: link {href} has no such anchor"
 
 
-def test_index_lists_every_figure_with_its_key_caveat(site: Path) -> None:
-    html = (site / "index.html").read_text(encoding="utf-8")
+def test_index_lists_what_each_figure_counts_with_its_number_producer_and_key_caveat(site: Path) -> None:
     import html as html_lib
 
-    text = html_lib.unescape(html)
+    text = html_lib.unescape((site / "index.html").read_text(encoding="utf-8"))
+    table = text[text.index('<table class="stack figures-table">') : text.index("</table>")]
     for fig in _store.all_figures().values():
-        assert f'href="figures/{fig.id}.html">{fig.headline}</a>' in text
-        assert fig.caveats[0].text in text
-    assert "Content notice." in text
+        row = table[table.index(f'href="figures/{fig.id}.html"') :].split("</tr>")[0]
+        assert f'href="figures/{fig.id}.html">{title(fig)}</a>' in row
+        assert fig.value_text in row and fig.period_text in row
+        assert (fig.provenance.producer_name or "not named in the source") in row
+        key = first_sentence(fig.caveats[0].text)
+        assert f'data-label="Key caveat">{key}</td>' in row and fig.caveats[0].text.startswith(key)
+
+
+def test_titles_say_what_was_counted_and_page_titles_are_short(site: Path) -> None:
+    for fig in _store.all_figures().values():
+        assert title(fig) and title(fig) != fig.value_text and not title(fig).startswith(fig.value_text)
+    for path in _pages(site):
+        assert len(_parse(path).title) <= TITLE_LIMIT, path
+    assert first_sentence("Over 260. The rest is longer. Yes") == "Over 260."
+
+
+def test_the_content_notice_is_short_and_plain(site: Path) -> None:
+    import html as html_lib
+
+    for path in _pages(site):
+        text = html_lib.unescape(path.read_text(encoding="utf-8"))
+        notice = text[text.index('<aside class="notice"') : text.index("</aside>")]
+        assert "child sexual abuse" in notice and len(notice) < 300, path
+        assert "case_detail" not in notice and "data/raw" not in notice, path
 
 
 def test_index_quotes_the_four_ways_of_measuring_scale_from_the_raw_text(site: Path) -> None:
@@ -272,44 +306,85 @@ def test_figure_jsonld_equals_the_data(site: Path, figure_id: str) -> None:
 
 
 @pytest.mark.parametrize("figure_id", FIGURES)
-def test_not_comparable_with_lists_every_other_figure_by_verdict(site: Path, figure_id: str) -> None:
+def test_can_it_be_compared_names_every_other_figure_once_in_words(site: Path, figure_id: str) -> None:
     import html as html_lib
+    import re
 
     text = html_lib.unescape((site / "figures" / f"{figure_id}.html").read_text(encoding="utf-8"))
-    section = text[text.index('<h2 id="not-comparable">') : text.index('<h2 id="cite">')]
-    listed = 0
+    section = text[text.index('<h2 id="compared">') : text.index('<h2 id="cite">')]
+    words = re.sub(r"<[^>]+>", " ", section)
+    figures = _store.all_figures()
     for verdict, comparisons in ist.comparable_with(figure_id).items():
-        if not comparisons:
-            assert f'<h3 id="{verdict}">' not in section
-            continue
-        start = section.index(f'<h3 id="{verdict}">')
-        end = section.find("<h3", start + 1)
-        group = section[start : end if end != -1 else len(section)]
+        assert (f'<h3 id="{verdict}">' in section) == bool(comparisons)
         for comparison in comparisons:
-            other = ist.figure(comparison.other(figure_id))
-            assert f'<a href="{other.id}.html">{other.headline}</a>' in group
-            decisive = [d for d in comparison.differences if d.effect == "not_comparable"]
-            if verdict == "not_comparable":
-                assert decisive
-            for difference in decisive:
-                assert f"<li>{difference.name.replace('_', ' ')}: {difference.note}</li>" in group
-            listed += 1
-    assert listed == len(FIGURES) - 1
+            other = figures[comparison.other(figure_id)]
+            start = section.index(f'<h3 id="{verdict}">')
+            end = section.find("<h3", start + 1)
+            group = section[start : end if end != -1 else len(section)]
+            assert group.count(f'<a href="{other.id}.html">{title(other)}</a>') == 1
+            reasons = re.findall(r"<strong>([^<]*)</strong>", group)
+            assert len(reasons) == len(set(reasons)), f"figures with the same reasons are not grouped: {reasons}"
+    assert sum(section.count(f'<a href="{f}.html">') for f in FIGURES) == len(FIGURES) - 1
+    codes = {f.measure_code for f in figures.values()} | set(FIGURES) | {"gbp", "years_of_age"}
+    for code in codes:  # no machine codes: "gbp against offences", "centre_of_expertise_funding against ..."
+        assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", words), code
+    assert "_" not in words
+    for found in ist.comparable_with(figure_id).values():
+        for c in found:  # the comparisons table's computed notes name codes; the page words them plainly
+            assert not [d.note for d in c.differences if d.basis != "curated" and d.note in words]
 
 
 @pytest.mark.parametrize("document_id", DOCUMENTS)
-def test_document_page_lists_its_figures_and_whole_ledger(site: Path, document_id: str) -> None:
+def test_document_page_lists_its_figures_and_its_ledger_without_case_details(site: Path, document_id: str) -> None:
+    import html as html_lib
+
     path = site / "documents" / f"{document_id}.html"
-    text = path.read_text(encoding="utf-8")
+    text = html_lib.unescape(path.read_text(encoding="utf-8"))
     rows = [r for r in _store.rows("ledger") if r["document_id"] == document_id]
-    assert f"<caption>{len(rows)} numeric mentions</caption>" in text
-    for row in rows:
+    details = [r for r in rows if r["reason"] == "case_detail"]
+    shown = [r for r in rows if r["reason"] != "case_detail"]
+    assert text.count('<td data-label="Characters">') == len(shown)
+    for row in shown:
         assert f'<td data-label="Characters">{row["start"]} to {row["end"]}</td>' in text
+    for row in details:  # neither its position nor its note; only how many were left out
+        assert f"{row['start']} to {row['end']}" not in text
+        assert not row["note"] or row["note"] not in text
+    if details:
+        assert f"{len(details)} withheld as case details" in text
+    assert "case detail" not in text.replace("withheld as case details", "") or details
     for fig in _store.all_figures().values():
         assert (f'href="../figures/{fig.id}.html"' in text) == (fig.provenance.document_id == document_id)
     (ld,) = _jsonld(path)
     document = next(d for d in _store.rows("documents") if d["document_id"] == document_id)
     assert (ld["name"], ld["url"]) == (document["title"], document["url"])
+
+
+def test_the_ledger_csv_keeps_its_case_details(site: Path) -> None:
+    csv = (site / "downloads" / "ledger.csv").read_text(encoding="utf-8")
+    details = [r for r in _store.rows("ledger") if r["reason"] == "case_detail"]
+    assert details and csv.count(",case_detail,") == len(details)
+
+
+@pytest.mark.parametrize("figure_id", FIGURES)
+def test_citation_files_equal_the_citations(site: Path, figure_id: str) -> None:
+    from iicsa_stats.citation import cite_figure
+
+    fig = ist.figure(figure_id)
+    page = (site / "figures" / f"{figure_id}.html").read_text(encoding="utf-8")
+    for style, suffix in (("bibtex", "bib"), ("ris", "ris"), ("csl-json", "json")):
+        assert (site / "cite" / f"{figure_id}.{suffix}").read_text(encoding="utf-8").rstrip("\n") == cite_figure(
+            fig, style
+        ).rstrip("\n")
+        assert f'href="../cite/{figure_id}.{suffix}"' in page
+    json.loads((site / "cite" / f"{figure_id}.json").read_text(encoding="utf-8"))
+
+
+def test_control_characters_never_reach_a_page_raw() -> None:
+    env = site_environment()
+    damaged = "a caveat\x1b[31m with ESC, BEL\x07, NUL\x00 and C1\x85 in it\nand a second line\tafter a tab"
+    html = env.from_string('<p title="{{ x }}">{{ x }}</p>{{ y | safe }}').render(x=damaged, y="<b>\x1b</b>")
+    assert not any((0 <= ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in html), repr(html)
+    assert html.count("\ufffd") == 9 and "<b>\ufffd</b>" in html and "\n" in html and "\t" in html
 
 
 # -- the case-detail policy ----------------------------------------------------------------------------------------
@@ -477,10 +552,10 @@ def browser() -> Iterator[Any]:
 class _Visit:
     """A page opened in the browser, with its console errors and every request that left the file system."""
 
-    def __init__(self, browser: Any, url: str, width: int) -> None:
+    def __init__(self, browser: Any, url: str, width: int, height: int = 900) -> None:
         self.errors: list[str] = []
         self.remote: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -510,21 +585,46 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_VISIBLE_TEXT = """() => {
+    let length = document.body.innerText.length;
+    for (const block of document.querySelectorAll("pre, code")) {
+        if (block.tagName === "PRE" || !block.closest("pre")) length -= block.innerText.length;
+    }
+    return length;
+}"""
+
+
 @pytest.mark.parametrize("figure_id", FIGURES)
-def test_figure_page_in_the_browser_shows_the_data(browser: Any, site: Path, figure_id: str) -> None:
+def test_figure_page_in_the_browser_shows_the_data_in_a_readers_order(browser: Any, site: Path, figure_id: str) -> None:
     fig = ist.figure(figure_id)
-    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 375)
+    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 1280, 800)
     try:
         page = visit.page
-        assert page.inner_text("h1") == fig.headline
-        assert page.title() == f"{fig.headline} · IICSA figures"
-        texts = page.locator(".caveat-text").all_inner_texts()
-        assert texts == [c.text for c in fig.caveats]
-        assert "Key caveat" in page.locator(".caveat").first.inner_text()
-        for caveat, item in zip(fig.caveats, page.locator(".caveat").all(), strict=True):
-            shown = item.inner_text()
+        assert page.inner_text("h1") == title(fig)
+        assert page.title() == page_title(title(fig)) and len(page.title()) <= TITLE_LIMIT
+        assert page.inner_text(".value") == fig.value_text
+        order = page.eval_on_selector_all(
+            "h1, .value, .lead, .key-facts, #know, .caveat.key, #source, #compared, #cite",
+            "nodes => nodes.map(n => n.getBoundingClientRect().top + window.scrollY)",
+        )
+        assert order == sorted(order) and len(order) == 9, "the page's parts are out of order"
+        facts = page.locator(".key-facts")
+        assert facts.bounding_box()["y"] + facts.bounding_box()["height"] <= 800, "key facts below the first screen"
+        for label in ("Produced by", "Reported by", "Period", "Geography", "Unit", "Source"):
+            assert label in facts.locator("dt").all_inner_texts()
+        assert fig.provenance.locator in facts.inner_text()
+        key = page.locator(".caveat.key")
+        assert key.locator(".caveat-text").inner_text() == fig.caveats[0].text and key.is_visible()
+        others = page.locator("ul.caveats > li")
+        assert others.count() == len(fig.caveats) - 1
+        for caveat, item in zip(fig.caveats[1:], others.all(), strict=True):
+            assert item.locator("details > summary").inner_text().endswith(first_sentence(caveat.text))
+            assert not item.locator(".caveat-text").is_visible(), "a caveat's details are shown before asked for"
+            item.locator("summary").click()
+            assert item.locator(".caveat-text").inner_text() == caveat.text
             if caveat.basis == "source":
-                assert caveat.quote is not None and " ".join(caveat.quote.split()) in " ".join(shown.split())
+                assert caveat.quote is not None
+                assert " ".join(caveat.quote.split()) in " ".join(item.inner_text().split())
             for ref in caveat.references:
                 link = item.locator(f'a[href="{ref.url}"]')
                 assert link.count() == 1
@@ -533,32 +633,98 @@ def test_figure_page_in_the_browser_shows_the_data(browser: Any, site: Path, fig
         ld = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "")
         assert (ld["name"], ld["identifier"]) == (fig.headline, fig.id)
         assert ld["variableMeasured"] == _expected_variable(fig)
-        assert visit.fits(), f"{figure_id} scrolls sideways at 375 px"
-        assert visit.errors == []
-        assert visit.remote == []
+        assert visit.errors == [] and visit.remote == []
     finally:
         visit.close()
 
 
-@pytest.mark.parametrize("width", [375, 1280])
-def test_every_page_fits_and_every_link_resolves_in_the_browser(browser: Any, site: Path, width: int) -> None:
-    for path in _pages(site):
-        visit = _Visit(browser, path.as_uri(), width)
-        try:
-            assert visit.fits(), f"{path} scrolls sideways at {width} px"
-            assert visit.errors == [], path
-            assert visit.remote == [], path
-            hrefs = visit.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
-            for href in hrefs:
-                parts = urlsplit(href)
-                if parts.scheme != "file":
-                    continue
-                target = Path(unquote(parts.path))
-                assert target.is_file(), f"{path}: {href}"
-                if parts.fragment:
-                    assert parts.fragment in _parse(target).ids, f"{path}: {href}"
-        finally:
-            visit.close()
+@pytest.mark.parametrize("figure_id", FIGURES)
+def test_figure_page_holds_at_most_6000_characters_and_its_title_is_in_a_phones_first_screen(
+    browser: Any, site: Path, figure_id: str
+) -> None:
+    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 375, 667)
+    try:
+        length = visit.page.evaluate(_VISIBLE_TEXT)
+        assert length <= TEXT_LIMIT, f"{figure_id}: {length} characters of visible text"
+        box = visit.page.locator("h1").bounding_box()
+        assert box["y"] + box["height"] <= 667, f"{figure_id}: the title is below a phone's first screen"
+    finally:
+        visit.close()
+
+
+def _svg_marks(svg: Any) -> dict[str, int]:
+    return {
+        "dot": svg.locator("circle.dot").count(),
+        "hollow": svg.locator("circle.hollow").count(),
+        "bar": svg.locator("line.mark").count(),
+        "arrow": svg.locator("polyline.mark").count(),
+    }
+
+
+@pytest.mark.parametrize("figure_id", FIGURES)
+def test_the_picture_shows_the_kind_of_number(browser: Any, site: Path, figure_id: str) -> None:
+    from iicsa_stats.site import SHAPES
+
+    fig = ist.figure(figure_id)
+    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 375)
+    try:
+        svg = visit.page.locator("svg")
+        assert svg.count() == 1, "one figure per picture, one picture per page"
+        assert svg.get_attribute("role") == "img"
+        label = svg.get_attribute("aria-labelledby")
+        assert visit.page.locator(f"svg #{label}").evaluate("e => e.tagName") == "title"
+        name = visit.page.locator(f"svg #{label}").text_content() or ""
+        assert name.startswith(fig.value_text)
+        marks = _svg_marks(svg)
+        shape = SHAPES[fig.qualifier]
+        if shape == "point":
+            assert marks == {"dot": 1, "hollow": 0, "bar": 0, "arrow": 0}
+        elif shape == "interval":
+            assert marks == {"dot": 0, "hollow": 0, "bar": 3, "arrow": 0} and "a range from" in name
+        else:
+            hollow = fig.qualifier == "more_than"
+            assert marks == {"dot": int(not hollow), "hollow": int(hollow), "bar": 1, "arrow": 1}
+            assert "no upper end" in name
+        box = svg.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    finally:
+        visit.close()
+
+
+def _page_names() -> list[str]:
+    return ["index.html"] + [f"figures/{f}.html" for f in FIGURES] + [f"documents/{d}.html" for d in DOCUMENTS]
+
+
+#: axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", _page_names())
+def test_every_page_fits_passes_axe_and_every_link_resolves_in_the_browser(
+    browser: Any, site: Path, name: str, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    path = site / name
+    visit = _Visit(browser, path.as_uri(), width)
+    try:
+        assert visit.fits(), f"{path} scrolls sideways at {width} px"
+        assert visit.errors == [], path
+        assert visit.remote == [], path
+        hrefs = visit.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        for href in hrefs:
+            parts = urlsplit(href)
+            if parts.scheme != "file":
+                continue
+            target = Path(unquote(parts.path))
+            assert target.is_file(), f"{path}: {href}"
+            if parts.fragment:
+                assert parts.fragment in _parse(target).ids, f"{path}: {href}"
+        results = Axe().run(visit.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        visit.close()
 
 
 def test_skip_link_is_the_first_stop_and_moves_to_main(browser: Any, site: Path) -> None:
@@ -572,14 +738,16 @@ def test_skip_link_is_the_first_stop_and_moves_to_main(browser: Any, site: Path)
         visit.close()
 
 
-@pytest.mark.parametrize("width", [375, 1280])
-def test_screenshots_of_index_and_a_figure_page(browser: Any, site: Path, screenshots: Path, width: int) -> None:
-    for name, path in (("index", site / "index.html"), ("figure", site / "figures" / f"{FIGURE_SHOT}.html")):
-        visit = _Visit(browser, path.as_uri(), width)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_screenshots_of_index_and_two_figure_pages(browser: Any, site: Path, screenshots: Path, width: int) -> None:
+    shots = [("index", site / "index.html")] + [(f, site / "figures" / f"{f}.html") for f in FIGURE_SHOTS]
+    for name, path in shots:
+        visit = _Visit(browser, path.as_uri(), width, 800 if width > 375 else 667)
         try:
-            shot = screenshots / f"{name}-{width}.png"
-            visit.page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
+            for part, full in (("first-screen", False), ("full", True)):
+                shot = screenshots / f"{name}-{width}-{part}.png"
+                visit.page.screenshot(path=str(shot), full_page=full)
+                assert shot.stat().st_size > 10_000
         finally:
             visit.close()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -27,8 +28,8 @@ from .._paths import data_root
 from .._staging import reason, swap_into
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError, InvalidArgumentError
-from ..notices import CONTENT_NOTICE
-from ..tables import TABLES, format_cell, load_schema
+from ..notices import SITE_NOTICE
+from ..tables import TABLES, load_schema
 from .excerpt import Excerpt, excerpt
 from .jsonld import document_jsonld, figure_jsonld, package_jsonld
 
@@ -40,6 +41,17 @@ MARKER = ".iicsa-stats-site"
 SCALE_CAVEAT = "four-measures-differ"
 _TEMPLATES = Path(__file__).parent / "templates"
 _MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "zip": "application/zip"}
+#: A page's <title> is at most this long, the site's name included.
+TITLE_LIMIT = 70
+_SITE_NAME = " · IICSA figures"
+#: The citation files written for each figure: (style, file suffix, what a reader is told it is).
+_CITATION_FILES = (
+    ("bibtex", "bib", "BibTeX"),
+    ("ris", "ris", "RIS"),
+    ("csl-json", "json", "CSL-JSON"),
+)
+# C0 and C1 control characters other than tab and line feed: never written raw into a page.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class SiteError(IICSAStatsError):
@@ -89,45 +101,228 @@ def _size(data_bytes: int) -> str:
 # -- what the pages show ---------------------------------------------------------------------------------------
 
 
-def _value_line(fig: Figure) -> str:
-    """The stored value(s) and qualifier, as in the figures table's columns."""
-    number = {"type": "number"}
-    qualifier = f"qualifier {fig.qualifier}"
-    if fig.value is not None:
-        return f"value {format_cell(fig.value, number)}, {qualifier}"
-    lower, upper = format_cell(fig.value_lower, number), format_cell(fig.value_upper, number)
-    return f"value_lower {lower}, value_upper {upper}, {qualifier}"
-
-
 def _period_dates(fig: Figure) -> str | None:
     return fig.period_dates
 
 
+def visible(value: Any) -> Any:
+    r"""A value as a page shows it: control characters (other than tab and line feed) as U+FFFD, never raw.
+
+    Every ``{{ ... }}`` of the site's templates passes through it (the Jinja
+    environment's ``finalize``), before HTML escaping.
+
+    Examples
+    --------
+    >>> visible("a\x1b[31mb\x07")
+    'a\ufffd[31mb\ufffd'
+    """
+    if not isinstance(value, str) or not _CONTROL.search(value):
+        return value
+    shown = _CONTROL.sub("\ufffd", value)
+    return type(value)(shown) if hasattr(value, "__html__") else shown  # markup stays markup
+
+
+def title(fig: Figure) -> str:
+    """What the figure counts, as a page's heading: its measure without asides in brackets or after a colon.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> title(ist.figure("rea-adults-online-sexualised-conversations-lower-bound"))
+    'Proportion of adults holding online sexualised conversations with young people'
+    """
+    head = re.sub(r"\s*\([^)]*\)", "", fig.measure).split(":")[0].strip()
+    return head or fig.measure
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, an ellipsis marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit - 1].rstrip(" ,;:") + "\u2026"
+
+
+def page_title(text: str) -> str:
+    """A page's <title>, at most :data:`TITLE_LIMIT` characters: ``text`` and the site's name where both fit.
+
+    Examples
+    --------
+    >>> page_title("Child sexual abuse facilitated online")
+    'Child sexual abuse facilitated online · IICSA figures'
+    """
+    if len(text) + len(_SITE_NAME) <= TITLE_LIMIT:
+        return text + _SITE_NAME
+    return clip(text, TITLE_LIMIT)
+
+
+def lead(fig: Figure) -> str:
+    """The line under the number: the population counted, then the measure's own aside in brackets, if any.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> lead(ist.figure("rea-perpetrator-age-band"))
+    'Population: Perpetrators in the studies reviewed by the REA. A finding, not a measured distribution.'
+    """
+    asides = [a.strip() for a in re.findall(r"\(([^)]*)\)", fig.measure) if len(a.split()) > 3]
+    line = f"Population: {fig.population}."
+    return " ".join([line, *(f"{a[:1].upper()}{a[1:]}." for a in asides)])
+
+
+def _value_parts(fig: Figure) -> dict[str, str]:
+    """The value in words, split into the number and its trailing aside in brackets (shown smaller)."""
+    text = fig.value_text
+    match = re.search(r" (\([^()]*\))$", text)
+    return {"main": text[: match.start()], "note": match.group(1)} if match else {"main": text, "note": ""}
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (its end: a full stop, question or exclamation mark, then a space)."""
+    match = re.search(r"[.?!](?=\s+[A-Z'\u2018\u201c(])", text)
+    return text[: match.end()] if match else text
+
+
+# -- the picture of a value ------------------------------------------------------------------------------------
+
+#: How each qualifier is drawn: a point, an interval, or an open bound (a point with an arrow: no upper end stated).
+SHAPES = {
+    "exact": "point",
+    "approximately": "point",
+    "range": "interval",
+    "approximate_range": "interval",
+    "more_than": "open bound",
+    "at_least": "open bound",
+    "lower_bound": "open bound",
+}
+_WIDTH, _LEFT, _RIGHT = 320, 16, 304
+
+
+def _axis_end(unit: str, top: float) -> float:
+    """The axis's far end: 1 for a proportion, else the next round number (1, 2 or 5 times a power of ten).
+
+    The round number lies at least a tenth beyond ``top``, so a mark never sits on the axis's end.
+    """
+    if unit == "proportion":
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
+    return float(next(step * power for step in (1, 2, 5, 10, 20) if step * power >= top * 1.1))
+
+
+def picture(fig: Figure) -> dict[str, Any]:
+    """What the figure's SVG draws, computed from its value fields and qualifier.
+
+    Returns
+    -------
+    dict
+        ``shape`` (point, interval or open bound), ``title`` (the SVG's text
+        alternative), ``x``/``x1``/``x2`` (positions on a 0-to-``end`` axis in
+        SVG units), ``open`` (whether the point itself is excluded, as in
+        "over 260"), and the axis's ``ticks`` (position, label).
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> p = picture(ist.figure("research-with-children-participants"))
+    >>> p["shape"], p["open"], p["ticks"][-1]
+    ('open bound', True, (304.0, '500'))
+    """
+    from .._figure import _number
+
+    shape = SHAPES[fig.qualifier]
+    low = fig.value if fig.value is not None else fig.value_lower
+    high = fig.value if fig.value is not None else fig.value_upper
+    assert low is not None  # a figure's shape is checked when it is made
+    assert high is not None
+    end = _axis_end(fig.unit, high)
+
+    def at(value: float) -> float:
+        return round(_LEFT + (_RIGHT - _LEFT) * value / end, 1)
+
+    def label(value: float) -> str:
+        if fig.unit == "proportion":
+            return "none" if value == 0 else "all"
+        return "0" if value == 0 else _number(value, "people" if fig.unit == "years_of_age" else fig.unit)
+
+    what = {
+        "point": "a single value",
+        "interval": f"a range from {label(low)} to {label(high)}",
+        "open bound": "a lower bound with no upper end stated",
+    }[shape]
+    scale = f"on a scale from {label(0)} to {label(end)}"
+    if fig.unit == "years_of_age":
+        scale = f"on a scale of age from 0 to {label(end)} years"
+    return {
+        "shape": shape,
+        "title": f"{fig.value_text}: {what}, {scale}",
+        "x": at(low),
+        "x1": at(low),
+        "x2": at(high),
+        "open": fig.qualifier == "more_than",
+        "ticks": [(at(0), label(0)), (at(end), label(end))],
+        "width": _WIDTH,
+        "right": _RIGHT,
+    }
+
+
+# -- comparisons, in words -------------------------------------------------------------------------------------
+
 _VERDICTS = {
     "not_comparable": ("Not comparable", "not_comparable"),
     "not_shown_comparable": ("Not shown to be comparable", "not_shown"),
-    "comparable_with_caveats": ("Comparable only with caveats", "caveats"),
+    "comparable_with_caveats": ("Comparable only with care", "caveats"),
     "comparable": ("Comparable", "caveats"),
+}
+#: A computed difference between two figures, in words (the comparisons table's notes name codes and ids).
+_DIFFERENCES = {
+    "measure": "a different measure",
+    "scale_measure": "a different way of measuring scale",
+    "unit": "a different unit",
+    "frequency": "a rate against a count",
+    "producer": "a producer not known to be the same",
+    "geography": "a different or unstated area",
+    "period_type": "a different kind of period",
+    "period": "a different period",
+    "population": "a different population",
+    "qualifier": "a different kind of number (exact, range or bound)",
 }
 
 
-def _not_comparable(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
-    """Every other figure by verdict (from the comparisons table), with the differences that decide it."""
+def _reasons(differences: Any, effect: str) -> tuple[str, ...]:
+    """The differences with ``effect``, each in plain words; a curated difference in its curators' own note."""
+    return tuple(d.note if d.basis == "curated" else _DIFFERENCES[d.name] for d in differences if d.effect == effect)
+
+
+def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
+    """Every other figure by verdict, figures with the same reasons in one line.
+
+    Returns
+    -------
+    list of dict
+        One per verdict that has figures: ``verdict``, ``label`` and ``lines``;
+        each line has ``reasons`` (plain words, no codes), ``caveats`` (the
+        deciding caveats its figures share) and ``figures`` (in the package's
+        order, each with ``figure`` and its own further deciding ``caveats``).
+    """
     from ..comparison import comparable_with
 
+    order = {fid: n for n, fid in enumerate(figures)}
     groups = []
-    for verdict, comparisons in comparable_with(fig.id).items():
+    for verdict, found in comparable_with(fig.id).items():
         label, effect = _VERDICTS[verdict]
-        items = [
-            {
-                "figure": figures[c.other(fig.id)],
-                "reasons": [f"{_label(d.name)}: {d.note}" for d in c.differences if d.effect == effect],
-                "caveats": list(c.caveats),
-            }
-            for c in comparisons
-        ]
-        if items:
-            groups.append({"verdict": verdict, "label": label, "items": items})
+        lines: dict[tuple[str, ...], dict[str, Any]] = {}
+        for c in sorted(found, key=lambda c: order[c.other(fig.id)]):
+            reasons = _reasons(c.differences, effect)
+            line = lines.setdefault(reasons, {"figures": [], "reasons": list(reasons), "caveats": None})
+            line["figures"].append({"figure": figures[c.other(fig.id)], "caveats": list(c.caveats)})
+        for line in lines.values():  # the caveats every figure of the line shares; each figure keeps the rest
+            shared = [k for k in line["figures"][0]["caveats"] if all(k in f["caveats"] for f in line["figures"])]
+            line["caveats"] = shared
+            for item in line["figures"]:
+                item["caveats"] = [k for k in item["caveats"] if k not in shared]
+        if lines:
+            ordered = sorted(lines.values(), key=lambda line: len(line["reasons"]))  # the closest figures first
+            groups.append({"verdict": verdict, "label": label, "lines": ordered})
     return groups
 
 
@@ -210,9 +405,13 @@ def _environment() -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=visible,
     )
     env.filters["label"] = _label
     env.filters["date"] = _date
+    env.filters["first_sentence"] = first_sentence
+    env.filters["page_title"] = page_title
+    env.filters["clip"] = clip
     return env
 
 
@@ -241,7 +440,7 @@ def _render_pages(
     downloads: list[dict[str, Any]],
     base: str | None,
 ) -> dict[str, str]:
-    """Every page's HTML, by its path in the site."""
+    """Every page's HTML, and each figure's citation files, by their paths in the site."""
     scale = _scale_passage(figures)
     env = _environment()
 
@@ -259,17 +458,19 @@ def _render_pages(
 
     common = {
         "package": package,
-        "content_notice": CONTENT_NOTICE,
+        "content_notice": SITE_NOTICE,
         "downloads": downloads,
         "documents": documents,
         "version": package["version"],
     }
+    titles = {fid: title(f) for fid, f in figures.items()}
     pages: dict[str, str] = {}
     pages["index.html"] = env.get_template("index.html.j2").render(
         **common,
         root="",
         canonical=canonical("index.html"),
         figures=list(figures.values()),
+        titles=titles,
         scale=scale,
         package_citation=cite_package("text"),
         package_bibtex=cite_package("bibtex"),
@@ -283,24 +484,36 @@ def _render_pages(
         ld = figure_jsonld(
             fig, package, ld_downloads(1, figure_downloads), absolute(path, 1), absolute("index.html", 1)
         )
+        citations = {style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")}
+        citation_files = []
+        for style, suffix, name in _CITATION_FILES:
+            cite_path = f"cite/{fig.id}.{suffix}"
+            pages[cite_path] = citations[style] if citations[style].endswith("\n") else citations[style] + "\n"
+            citation_files.append({"path": cite_path, "name": name})
         pages[path] = env.get_template("figure.html.j2").render(
             **common,
             root="../",
             canonical=canonical(path),
             fig=fig,
-            value_line=_value_line(fig),
+            title=titles[fig.id],
+            lead=lead(fig),
+            value=_value_parts(fig),
+            titles=titles,
+            picture=picture(fig),
             period_dates=_period_dates(fig),
             excerpt=_figure_excerpt(fig),
             raw_sha256=next(d["sha256"] for d in documents if d["document_id"] == fig.provenance.document_id),
-            not_comparable=_not_comparable(fig, figures),
-            citations={style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")},
-            figure_downloads=figure_downloads,
+            comparisons=comparisons(fig, figures),
+            citations=citations,
+            citation_files=citation_files,
             jsonld=_json_script(ld),
         )
     for document in documents:
         rows = [r for r in ledger if r["document_id"] == document["document_id"]]
+        # a case detail is withheld from the page (the ledger CSV keeps it): only how many were left out
+        shown = [r for r in rows if r["reason"] != "case_detail"]
         counts: dict[tuple[str, str], int] = {}
-        for r in rows:
+        for r in shown:
             key = (r["status"], r["reason"] or "")
             counts[key] = counts.get(key, 0) + 1
         path = f"documents/{document['document_id']}.html"
@@ -310,7 +523,9 @@ def _render_pages(
             canonical=canonical(path),
             document=document,
             doc_figures=[f for f in figures.values() if f.provenance.document_id == document["document_id"]],
-            ledger=rows,
+            titles=titles,
+            ledger=shown,
+            case_details=len(rows) - len(shown),
             ledger_counts=sorted(counts.items()),
             figure_ids=set(figures),
             jsonld=_json_script(document_jsonld(document)),
