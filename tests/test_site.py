@@ -610,7 +610,7 @@ def test_figure_page_in_the_browser_shows_the_data_in_a_readers_order(browser: A
         assert order == sorted(order) and len(order) == 9, "the page's parts are out of order"
         facts = page.locator(".key-facts")
         assert facts.bounding_box()["y"] + facts.bounding_box()["height"] <= 800, "key facts below the first screen"
-        for label in ("Produced by", "Reported by", "Period", "Geography", "Unit", "Source"):
+        for label in ("Produced by", "Through whom", "Period", "Geography", "Unit", "Source"):
             assert label in facts.locator("dt").all_inner_texts()
         assert fig.provenance.locator in facts.inner_text()
         key = page.locator(".caveat.key")
@@ -618,9 +618,11 @@ def test_figure_page_in_the_browser_shows_the_data_in_a_readers_order(browser: A
         others = page.locator("ul.caveats > li")
         assert others.count() == len(fig.caveats) - 1
         for caveat, item in zip(fig.caveats[1:], others.all(), strict=True):
-            assert item.locator("details > summary").inner_text().endswith(first_sentence(caveat.text))
+            assert item.locator(":scope > details > summary").inner_text().endswith(first_sentence(caveat.text))
             assert not item.locator(".caveat-text").is_visible(), "a caveat's details are shown before asked for"
-            item.locator("summary").click()
+            item.locator(":scope > details > summary").click()
+            if caveat.references:
+                item.locator("details.basis > summary").click()
             assert item.locator(".caveat-text").inner_text() == caveat.text
             if caveat.basis == "source":
                 assert caveat.quote is not None
@@ -629,6 +631,8 @@ def test_figure_page_in_the_browser_shows_the_data_in_a_readers_order(browser: A
                 link = item.locator(f'a[href="{ref.url}"]')
                 assert link.count() == 1
                 assert ("(not confirmed)" in link.locator("xpath=..").inner_text()) == (not ref.confirmed)
+                assert f"({ref.publisher}" in link.locator("xpath=..").inner_text()
+                assert ref.supports in link.locator("xpath=..").inner_text()
         assert page.locator("mark").all_inner_texts() == [" ".join(fig.provenance.quote.split())]
         ld = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "")
         assert (ld["name"], ld["identifier"]) == (fig.headline, fig.id)

@@ -23,6 +23,7 @@ __all__ = ["PERIOD_TYPES", "QUALIFIERS", "RANGE_QUALIFIERS", "TABLE_FIELDS", "UN
 
 #: The attributes of a Figure that are columns of the figures table under the same name.
 TABLE_FIELDS = (
+    "title",
     "measure",
     "measure_code",
     "value",
@@ -85,6 +86,8 @@ class Figure:
     ----------
     id : str
         Stable identifier (slug).
+    title : str
+        What the figure counts, in at most 70 characters (a heading).
     measure : str
         What the figure measures, in words.
     measure_code : str
@@ -130,6 +133,7 @@ class Figure:
     """
 
     id: str
+    title: str
     measure: str
     measure_code: str
     value: float | None

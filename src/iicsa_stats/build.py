@@ -102,6 +102,7 @@ def _figure_row(fig: Mapping[str, Any], doc_id: str, start: int, end: int) -> Ro
     return {
         "figure_id": fig["id"],
         "document_id": doc_id,
+        "title": fig["title"],
         "measure": fig["measure"],
         "measure_code": fig["measure_code"],
         "value": fig.get("value"),

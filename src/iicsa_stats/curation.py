@@ -49,6 +49,7 @@ _PRODUCER_OPTIONAL = {"abbreviation"}
 
 _FIGURE_KEYS: dict[str, Any] = {
     "id": str,
+    "title": str,
     "measure": str,
     "measure_code": str,
     "value": (int, float),
@@ -237,6 +238,8 @@ class _Ids:
 
 def _check_figure(fig: dict[str, Any], enums: dict[str, list[str]], path: Path) -> None:
     fid = fig["id"]
+    if len(fig["title"]) > 70:
+        raise CurationError(str(path), f"title has {len(fig['title'])} characters; keep it to 70", fid)
     for which in ("start", "end"):  # a date is to the day unless the curation says otherwise
         if f"period_{which}" in fig:
             fig.setdefault(f"period_{which}_precision", "day")

@@ -123,16 +123,15 @@ def visible(value: Any) -> Any:
 
 
 def title(fig: Figure) -> str:
-    """What the figure counts, as a page's heading: its measure without asides in brackets or after a colon.
+    """What the figure counts, as a page's heading: its curated title (at most 70 characters).
 
     Examples
     --------
     >>> import iicsa_stats as ist
     >>> title(ist.figure("rea-adults-online-sexualised-conversations-lower-bound"))
-    'Proportion of adults holding online sexualised conversations with young people'
+    'Judged floor for adults holding online sexualised conversations'
     """
-    head = re.sub(r"\s*\([^)]*\)", "", fig.measure).split(":")[0].strip()
-    return head or fig.measure
+    return fig.title
 
 
 def clip(text: str, limit: int) -> str:
@@ -163,7 +162,7 @@ def lead(fig: Figure) -> str:
     --------
     >>> import iicsa_stats as ist
     >>> lead(ist.figure("rea-perpetrator-age-band"))
-    'Population: Perpetrators in the studies reviewed by the REA. A finding, not a measured distribution.'
+    'Population: Perpetrators in the studies reviewed by the REA. A qualitative finding, not a measured distribution.'
     """
     asides = [a.strip() for a in re.findall(r"\(([^)]*)\)", fig.measure) if len(a.split()) > 3]
     line = f"Population: {fig.population}."
@@ -189,7 +188,9 @@ def first_sentence(text: str) -> str:
 SHAPES = {
     "exact": "point",
     "approximately": "point",
+    "rounded": "point",
     "range": "interval",
+    "confidence_interval": "interval",
     "approximate_range": "interval",
     "more_than": "open bound",
     "at_least": "open bound",
