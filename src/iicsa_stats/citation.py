@@ -99,8 +99,10 @@ def original_producer(fig: Figure) -> str | None:
 
 
 def _producing_step(fig: Figure) -> SourceStep | None:
-    """The step of the chain that made the number a figure: who estimated, compiled or reviewed it, else who
-    first collected or reported it; None when the chain names nobody but the citing document."""
+    """The step of the chain that made the number a figure, or None when it names only the citing document.
+
+    That is who estimated, compiled or reviewed it, else who first collected or reported it.
+    """
     steps = [step for step in fig.sources if step.role != "cited"]
     made = [step for step in steps if step.role in ("estimated", "compiled", "reviewed")]
     return (made or steps or [None])[0]
