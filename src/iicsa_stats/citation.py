@@ -105,7 +105,8 @@ def _producing_step(fig: Figure) -> SourceStep | None:
     """
     steps = [step for step in fig.sources if step.role != "cited"]
     made = [step for step in steps if step.role in ("estimated", "compiled", "reviewed")]
-    return (made or steps or [None])[0]
+    chosen = made or steps
+    return chosen[0] if chosen else None
 
 
 def _chain(fig: Figure) -> str | None:
