@@ -12,14 +12,13 @@ timestamp and fixed permissions, so the same data gives the same bytes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 from . import _store
 from ._attribution import attribution_text
 from ._paths import data_dir
+from ._staging import reading, write_file
 from .notices import CONTENT_NOTICE
 from .tables import TABLES, load_schema, schema_path
 
@@ -223,7 +222,8 @@ def write_zip(target: Path) -> list[str]:
     Raises
     ------
     OSError
-        If the file cannot be written; nothing is left behind.
+        If ``target`` is refused (inside the data package, not a regular file) or cannot be
+        written; nothing is left behind.
 
     Examples
     --------
@@ -233,14 +233,14 @@ def write_zip(target: Path) -> list[str]:
     >>> members[0]  # doctest: +ELLIPSIS
     'iicsa-online-csa-figures-.../ATTRIBUTION.txt'
     """
-    package = _store.package()
-    folder = f"{package['name']}-{package['version']}"
-    files = bundle_files()  # read and check everything before writing anything
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    with reading(Path(data_dir())):  # read and check everything before writing anything, from one build
+        package = _store.package()
+        folder = f"{package['name']}-{package['version']}"
+        files = bundle_files()
     members: list[str] = []
-    try:
-        with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
             for name, data in files.items():
                 info = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_TIMESTAMP)
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -248,9 +248,6 @@ def write_zip(target: Path) -> list[str]:
                 info.external_attr = ZIP_MODE << 16
                 archive.writestr(info, data, compresslevel=9)
                 members.append(info.filename)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_file(target, write)  # beside the target, then in its place
     return members
