@@ -45,11 +45,9 @@ def signature(root: str) -> tuple[object, ...]:
 
 def _reading(root: str) -> AbstractContextManager[None]:
     """Hold the root's shared lock while reading: no build commits meanwhile (see _staging.py)."""
-    from pathlib import Path
-
     from ._staging import reading
 
-    return reading(Path(root))
+    return reading(root)
 
 
 @lru_cache(maxsize=2)

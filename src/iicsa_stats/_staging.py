@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-from pathlib import Path
 
 from .errors import BuildError, DataFileError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pathlib and shutil are imported where used: readers (the loader) need neither
     from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
     from typing import TypeVar
 
     T = TypeVar("T")
@@ -93,6 +92,8 @@ def _dead(name: str, prefix: str) -> bool:
 
 
 def _remove(path: Path | None) -> None:
+    import shutil
+
     if path is not None and path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     elif path is not None:
@@ -121,6 +122,7 @@ def guard(target: Path) -> Path:
         device, FIFO or socket; a path without a name.
     """
     import stat
+    from pathlib import Path
 
     from ._paths import checkout_root, data_root
 
@@ -176,11 +178,15 @@ def write_file(target: Path, write: Callable[[Path], T]) -> T:
 
 def _entries(folder: Path) -> set[str]:
     """Every file and folder below ``folder``, as relative POSIX paths (links not followed)."""
+    from pathlib import Path
+
     return {Path(top, n).relative_to(folder).as_posix() for top, dirs, files in os.walk(folder) for n in dirs + files}
 
 
 def _check_ours(target: Path) -> None:
     """Refuse a non-empty folder unless its :data:`MARKER` lists every file in it."""
+    from pathlib import Path
+
     if not target.is_dir() or not any(target.iterdir()):
         return
     try:
@@ -288,16 +294,18 @@ def _exchange(a: Path, b: Path) -> None:
 # --------------------------------------------------------------------------- the build's commit
 
 
-def _flock(path: Path, *, exclusive: bool, block: bool = True, create: bool = False) -> int | None:
+def _flock(path: str | os.PathLike[str], *, exclusive: bool, block: bool = True, create: bool = False) -> int | None:
     """An open descriptor of ``path`` holding its ``flock``; None if busy (not ``block``) or it cannot be opened."""
-    import fcntl
-
     try:
         fd = os.open(path, (os.O_RDWR | os.O_CREAT) if create else os.O_RDONLY, 0o644)
     except OSError:
         if create:
             raise
         return None
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no advisory locks, one build at a time is up to the user
+        return fd
     try:
         fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if block else fcntl.LOCK_NB))
     except OSError:
@@ -323,7 +331,7 @@ def _unlock(fd: int | None) -> None:
 
 
 @contextlib.contextmanager
-def reading(root: Path, *, repair: bool = True) -> Iterator[None]:
+def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[None]:
     """Hold ``root``'s shared lock for the block: no build commits into it meanwhile (first :func:`settle` it)."""
     if repair:
         settle(root)
@@ -371,17 +379,18 @@ def _recover(root: Path, staging: Path) -> None:
         pass  # stopped before its swap: nothing was moved
     except (ValueError, KeyError, TypeError) as exc:
         raise DataFileError(f"{staging / JOURNAL}: not a journal of `iicsa-stats build` ({exc}); delete it") from None
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)
 
 
-def _staging_folders(root: Path) -> list[Path]:
+def _staging_folders(root: str | os.PathLike[str]) -> list[str]:
+    """The build staging folders in ``root`` (real folders, never links), by name."""
     with contextlib.suppress(OSError):
-        found = [root / n for n in sorted(os.listdir(root)) if n.startswith(STAGING_PREFIX) and n != LOCK_NAME]
-        return [path for path in found if path.is_dir() and not path.is_symlink()]
+        found = [n for n in sorted(os.listdir(root)) if n.startswith(STAGING_PREFIX)]
+        return [n for n in found if os.path.isdir(p := os.path.join(root, n)) and not os.path.islink(p)]
     return []
 
 
-def settle(root: Path) -> None:
+def settle(root: str | os.PathLike[str]) -> None:
     """Commit or roll back what a killed build left in ``root``, unless a build or a reader holds it now.
 
     Raises
@@ -389,20 +398,23 @@ def settle(root: Path) -> None:
     DataFileError
         If a killed build's commit is pending and the folder is read-only.
     """
-    if not (pending := [s for s in _staging_folders(root) if (s / JOURNAL).exists()]):
+    if not (pending := [n for n in _staging_folders(root) if os.path.exists(os.path.join(root, n, JOURNAL))]):
         return
+    from pathlib import Path
+
+    root = Path(root)
     try:
         lock = _build_lock(root)
     except OSError:
         raise DataFileError(
-            f"{root}: a build was killed before it finished replacing the data files ({pending[0].name}), and this "
+            f"{root}: a build was killed before it finished replacing the data files ({pending[0]}), and this "
             "folder is read-only; run `iicsa-stats build` there with write access"
         ) from None
     try:
         if lock is not None and (fd := _flock(root, exclusive=True, block=False)) is not None:
             try:
-                for staging in pending:
-                    _recover(root, staging)
+                for name in pending:
+                    _recover(root, root / name)
             finally:
                 os.close(fd)
     except OSError as exc:
@@ -457,8 +469,8 @@ def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[
         )
     staging = temporary(root, STAGING_PREFIX)
     try:
-        for stale in _staging_folders(root):  # under the lock, every staging folder is a stopped build's
-            _recover(root, stale)
+        for name in _staging_folders(root):  # under the lock, every staging folder is a stopped build's
+            _recover(root, root / name)
         staging.mkdir()
         write(staging)
         exclusive = _flock(root, exclusive=True)  # readers finish first, and wait
@@ -472,5 +484,5 @@ def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[
         raise BuildError(f"could not write the build output below {root}: {why}; nothing was changed") from None
     finally:
         if not (staging / JOURNAL).exists() or not (staging / commit).exists():  # else the next build or read ends it
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
         _unlock(lock)
