@@ -61,7 +61,7 @@ def write_new(folder: Path) -> None:
 
 
 def commit(root: Path) -> None:
-    staging.replace_in_place(root, write_new, ["data/processed"], commit="datapackage.json")
+    staging.replace_in_place(root, write_new)
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -145,7 +145,7 @@ def test_a_build_killed_while_writing_leaves_staging_the_next_build_removes(
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         try:
-            staging.replace_in_place(root, write_then_die, ["data/processed"], commit="datapackage.json")
+            staging.replace_in_place(root, write_then_die)
         finally:
             os._exit(3)
     os.waitpid(pid, 0)

@@ -30,25 +30,11 @@ from .errors import BuildError, DataFileError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pathlib and shutil are imported where used: readers (the loader) need neither
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator
     from pathlib import Path
     from typing import TypeVar
 
     T = TypeVar("T")
-
-__all__ = [
-    "MARKER",
-    "clean_stale",
-    "guard",
-    "reading",
-    "reason",
-    "replace_in_place",
-    "settle",
-    "stage_files",
-    "temporary",
-    "write_file",
-    "write_folder",
-]
 
 #: Prefix of the temporary names of an output; the owner's pid and a random part follow.
 PREFIX = ".iicsa-tmp-"
@@ -56,8 +42,10 @@ PREFIX = ".iicsa-tmp-"
 STAGING_PREFIX = ".iicsa-build-"
 #: The build lock in the root: one build at a time; it holds the pid of the build that owns it.
 LOCK_NAME = ".iicsa-build.lock"
-#: In a build's staging folder: what its swap moves, written before the first move.
-JOURNAL = ".swap.json"
+#: The folder and the file a build replaces in the root, the file last: the commit point.
+FOLDER, COMMIT = "data/processed", "datapackage.json"
+#: In a build's staging folder, written before its first move: the inode of the new ``data/processed``.
+JOURNAL = ".swap"
 #: In a folder written by :func:`write_folder`: the files written there, so a later run may replace it.
 MARKER = ".iicsa-stats-output"
 _MARKER_HEAD = "Written by iicsa-stats, which may replace this folder while it holds only these files:\n"
@@ -112,14 +100,10 @@ def clean_stale(parent: Path, prefix: str = PREFIX) -> None:
 
 
 def guard(target: Path) -> Path:
-    """The resolved ``target``, after refusing one inside the data package or that is not a file or folder.
+    """The resolved ``target``; an OSError saying why if it is in the data package or not a file or folder.
 
-    Raises
-    ------
-    OSError
-        Saying what is wrong: inside ``datapackage.json``, ``data/`` or
-        ``schemas/`` of the data root or the checkout (or the root itself); a
-        device, FIFO or socket; a path without a name.
+    Refused: the data root or the checkout itself, anything in their ``datapackage.json``, ``data/`` or
+    ``schemas/``, a device, FIFO or socket, and a path without a name.
     """
     import stat
     from pathlib import Path
@@ -158,11 +142,7 @@ def _prepare(target: Path, *, folder: bool) -> tuple[Path, Path | None]:
 def write_file(target: Path, write: Callable[[Path], T]) -> T:
     """Write one file: ``write(tmp)`` writes it at a temporary name beside ``target``, which it then replaces.
 
-    Raises
-    ------
-    OSError
-        If ``target`` is refused (see :func:`guard`) or a folder, or writing
-        fails; ``target`` is then as it was.
+    An OSError (``target`` refused by :func:`guard` or a folder, or writing failed) leaves ``target`` as it was.
     """
     target, created = _prepare(target, folder=False)
     tmp = temporary(target.parent)
@@ -205,14 +185,9 @@ def _check_ours(target: Path) -> None:
 def write_folder(target: Path, write: Callable[[Path], T]) -> T:
     """Write one folder: ``write(tmp)`` fills a new folder beside ``target``, which then replaces ``target``.
 
-    The new folder gets a :data:`MARKER` listing its files; an existing
-    ``target`` must be empty or hold only files such a listing names.
-
-    Raises
-    ------
-    OSError
-        If ``target`` is refused (see :func:`guard`), is a file, holds other
-        files, or writing fails; ``target`` is then as it was.
+    The new folder gets a :data:`MARKER` listing its files; an existing ``target`` must be empty or hold only
+    files such a listing names.  An OSError (``target`` refused, a file, holding other files, or writing
+    failed) leaves ``target`` as it was.
     """
     target, created = _prepare(target, folder=True)
     _check_ours(target)
@@ -237,16 +212,9 @@ def write_folder(target: Path, write: Callable[[Path], T]) -> T:
 def stage_files(target: Path, write: Callable[[Path], list[str]], *, prefix: str = PREFIX) -> list[str]:
     """Write files into the folder ``target``: ``write(tmp)`` writes them all, then each replaces its namesake.
 
-    Other files in ``target`` are left alone.  If writing fails, ``target`` is
-    as it was (a ``target`` this call created is removed); a later replace
-    that fails leaves each file whole, old or new.  ``write(tmp)`` returns the
-    names it wrote, returned here.
-
-    Raises
-    ------
-    OSError
-        If ``target`` is refused (see :func:`guard`), a name to replace is not
-        a regular file, or writing fails.
+    ``write(tmp)`` returns the names it wrote, returned here; other files in ``target`` are left alone.  An
+    OSError (``target`` refused, a name to replace not a regular file, or writing failed) leaves ``target`` as
+    it was (removed if this call created it); a rename that fails after others leaves each file whole.
     """
     target, created = _prepare(target, folder=True)
     target.mkdir(exist_ok=True)
@@ -349,36 +317,30 @@ def _inode(path: Path) -> int | None:
     return None
 
 
-def _undo(root: Path, staging: Path, items: Sequence[str], inodes: dict[str, int]) -> None:
-    """Put back every item whose new copy (known by its inode) is in place, last first."""
-    for item in reversed(items):
-        if not os.path.lexists(root / item) and os.path.lexists(aside := staging / f"{item}~"):
-            _move(aside, root / item)  # stopped inside a three-rename exchange
-        if _inode(root / item) == inodes[item] and os.path.lexists(staging / item):
-            _exchange(staging / item, root / item)
-        elif _inode(root / item) == inodes[item]:
-            _move(root / item, staging / item)
+def _undo(root: Path, staging: Path, inode: int | None) -> None:
+    """Put the old ``data/processed`` back if the new one (known by its inode) is in place."""
+    new, old = root / FOLDER, staging / FOLDER
+    if not os.path.lexists(new) and os.path.lexists(aside := staging / f"{FOLDER}~"):
+        _move(aside, new)  # stopped inside a three-rename exchange
+    if _inode(new) == inode and os.path.lexists(old):
+        _exchange(old, new)
+    elif _inode(new) == inode:
+        _move(new, old)
 
 
 def _recover(root: Path, staging: Path) -> None:
-    """End what a stopped build left in ``staging``: commit if its new items are all in place, else roll back."""
-    import json
-
+    """End what a stopped build left in ``staging``: commit if its new folder is in place, else roll back."""
     try:
-        record = json.loads((staging / JOURNAL).read_text(encoding="utf-8"))
-        items, inodes, commit = record["items"], record["inodes"], record["commit"]
-        names = [*items, commit]
-        if not all(isinstance(n, str) and not n.startswith("/") and ".." not in n.split("/") for n in names):
-            raise ValueError("a path in it leaves the root")
-        if os.path.lexists(staging / commit):
-            if all(_inode(root / item) == inodes[item] for item in items):
-                _move(staging / commit, root / commit)
-            else:
-                _undo(root, staging, items, inodes)
+        inode: int | None = int((staging / JOURNAL).read_text(encoding="ascii"))
     except FileNotFoundError:
-        pass  # stopped before its swap: nothing was moved
-    except (ValueError, KeyError, TypeError) as exc:
+        inode = None  # stopped before its swap: nothing was moved
+    except (OSError, ValueError) as exc:
         raise DataFileError(f"{staging / JOURNAL}: not a journal of `iicsa-stats build` ({exc}); delete it") from None
+    if inode is not None and os.path.lexists(staging / COMMIT):
+        if _inode(root / FOLDER) == inode:
+            _move(staging / COMMIT, root / COMMIT)
+        else:
+            _undo(root, staging, inode)
     _remove(staging)
 
 
@@ -393,10 +355,7 @@ def _staging_folders(root: str | os.PathLike[str]) -> list[str]:
 def settle(root: str | os.PathLike[str]) -> None:
     """Commit or roll back what a killed build left in ``root``, unless a build or a reader holds it now.
 
-    Raises
-    ------
-    DataFileError
-        If a killed build's commit is pending and the folder is read-only.
+    A DataFileError says so if the folder is read-only.
     """
     if not (pending := [n for n in _staging_folders(root) if os.path.exists(os.path.join(root, n, JOURNAL))]):
         return
@@ -423,39 +382,30 @@ def settle(root: str | os.PathLike[str]) -> None:
         _unlock(lock)
 
 
-def _swap(root: Path, staging: Path, items: Sequence[str], commit: str) -> None:
-    """Exchange each of ``items`` with its old copy in ``root``, then replace ``commit``: the commit point."""
-    import json
-
-    inodes = {item: _inode(staging / item) for item in items}
-    with open(staging / JOURNAL, "w", encoding="utf-8") as handle:
-        json.dump({"items": list(items), "inodes": inodes, "commit": commit}, handle)
+def _swap(root: Path, staging: Path) -> None:
+    """Exchange ``data/processed`` with its old copy, then replace ``datapackage.json``: the commit point."""
+    inode = _inode(staging / FOLDER)
+    with open(staging / JOURNAL, "w", encoding="ascii") as handle:
+        handle.write(str(inode))
         handle.flush()
         os.fsync(handle.fileno())
-    done: list[str] = []
     try:
-        for item in items:
-            if os.path.lexists(root / item):
-                _exchange(staging / item, root / item)
-            else:
-                _move(staging / item, root / item)
-            done.append(item)
-        _move(staging / commit, root / commit)
+        if os.path.lexists(root / FOLDER):
+            _exchange(staging / FOLDER, root / FOLDER)
+        else:
+            _move(staging / FOLDER, root / FOLDER)
+        _move(staging / COMMIT, root / COMMIT)
     except BaseException:
-        if os.path.lexists(staging / commit):  # not committed: put the old items back
-            _undo(root, staging, done, {k: v for k, v in inodes.items() if v is not None})
+        if os.path.lexists(staging / COMMIT):  # not committed: put the old folder back
+            _undo(root, staging, inode)
         (staging / JOURNAL).unlink()  # not reached if the undo stops: the next build or read ends it
         raise
 
 
-def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[str], *, commit: str) -> None:
-    """Replace the folders ``items`` and then the file ``commit`` in ``root`` by what ``write(staging)`` writes.
+def replace_in_place(root: Path, write: Callable[[Path], None]) -> None:
+    """Replace ``data/processed`` and then ``datapackage.json`` in ``root`` by what ``write(staging)`` writes there.
 
-    Raises
-    ------
-    BuildError
-        If another build holds the lock, or writing or moving fails (the
-        previous files are then in place).
+    A BuildError if another build holds the lock, or writing or moving failed (the old files are then in place).
     """
     try:
         lock = _build_lock(root)
@@ -475,7 +425,7 @@ def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[
         write(staging)
         exclusive = _flock(root, exclusive=True)  # readers finish first, and wait
         try:
-            _swap(root, staging, items, commit)
+            _swap(root, staging)
         finally:
             if exclusive is not None:
                 os.close(exclusive)
@@ -483,6 +433,6 @@ def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[
         why = reason(exc) if isinstance(exc, OSError) else str(exc)
         raise BuildError(f"could not write the build output below {root}: {why}; nothing was changed") from None
     finally:
-        if not (staging / JOURNAL).exists() or not (staging / commit).exists():  # else the next build or read ends it
+        if not (staging / JOURNAL).exists() or not (staging / COMMIT).exists():  # else the next build or read ends it
             _remove(staging)
         _unlock(lock)

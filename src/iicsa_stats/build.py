@@ -420,9 +420,7 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     result = build_tables(root)
     if out is not None:
         return _build_into(result, root, out)
-    _staging.replace_in_place(
-        root, lambda staging: write_package(result, root, staging), ["data/processed"], commit="datapackage.json"
-    )
+    _staging.replace_in_place(root, lambda staging: write_package(result, root, staging))
     return root
 
 
