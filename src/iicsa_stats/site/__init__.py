@@ -307,29 +307,33 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     if base_url is not None and not base_url.startswith(("https://", "http://")):
         raise SiteError(f"--base-url must be a web address starting https:// or http://, got {base_url!r}")
     base = None if base_url is None else base_url.rstrip("/") + "/"
-    target = Path(out)
     with reading(data_root()):  # the files of one build throughout, even while a build runs
-        package = _store.package()
-        figures = _store.all_figures()
-        documents = list(_store.rows("documents"))
-        ledger = list(_store.rows("ledger"))
-        downloads = _downloads(package)
+        return _write_site(Path(out), base)
 
-        def write(staging: Path) -> list[str]:
-            (staging / "downloads").mkdir(parents=True)
-            for item in downloads:
-                item["write"](staging / item["path"])
-                item["size"] = _size((staging / item["path"]).stat().st_size)
-            for name, html in _render_pages(
-                package=package, figures=figures, documents=documents, ledger=ledger, downloads=downloads, base=base
-            ).items():
-                path = staging / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(html, encoding="utf-8", newline="\n")
-            shutil.copyfile(_TEMPLATES / "site.css", staging / "site.css")
-            return sorted([MARKER, *(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())])
 
-        try:  # written beside the target, which an earlier site only may be, then put in its place
-            return write_folder(target, write)
-        except OSError as exc:
-            raise SiteError(f"cannot write the site to {target}: {reason(exc)}") from None
+def _write_site(target: Path, base: str | None) -> list[str]:
+    """Read the data, then write the site beside ``target`` and put it in its place (see :func:`build_site`)."""
+    package = _store.package()
+    figures = _store.all_figures()
+    documents = list(_store.rows("documents"))
+    ledger = list(_store.rows("ledger"))
+    downloads = _downloads(package)
+
+    def write(staging: Path) -> list[str]:
+        (staging / "downloads").mkdir(parents=True)
+        for item in downloads:
+            item["write"](staging / item["path"])
+            item["size"] = _size((staging / item["path"]).stat().st_size)
+        for name, html in _render_pages(
+            package=package, figures=figures, documents=documents, ledger=ledger, downloads=downloads, base=base
+        ).items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(html, encoding="utf-8", newline="\n")
+        shutil.copyfile(_TEMPLATES / "site.css", staging / "site.css")
+        return sorted([MARKER, *(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())])
+
+    try:  # an earlier site is replaced only while it holds nothing but what its marker lists
+        return write_folder(target, write)
+    except OSError as exc:
+        raise SiteError(f"cannot write the site to {target}: {reason(exc)}") from None
