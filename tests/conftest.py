@@ -69,19 +69,3 @@ def write_pinned(copy: Path, table: str, data: bytes) -> None:
             resource["bytes"] = len(data)
             resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
     descriptor.write_text(json.dumps(package), encoding="utf-8")
-
-
-def fail_move(monkeypatch: pytest.MonkeyPatch, call: int, error: OSError) -> None:
-    """Make the ``call``-th move of a swap (``_staging._move``, counted from 1) raise ``error``; the others move."""
-    import iicsa_stats._staging as staging
-
-    calls = 0
-
-    def move(src: Path, dst: Path) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == call:
-            raise error
-        os.replace(src, dst)
-
-    monkeypatch.setattr(staging, "_move", move)

@@ -454,25 +454,6 @@ def test_the_same_data_gives_the_same_site(site: Path, tmp_path: Path) -> None:
         assert (again / path.relative_to(site)).read_bytes() == path.read_bytes(), path
 
 
-def test_rebuild_replaces_an_earlier_site_and_refuses_other_folders(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "site"
-    assert main(["site", "--out", str(out)]) == 0
-    assert "Wrote the site to" in capsys.readouterr().out
-    (out / "stale.html").write_text("from an earlier build", encoding="utf-8")
-    assert main(["site", "--out", str(out)]) == 0
-    assert not (out / "stale.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging or old folder left behind
-    other = tmp_path / "notes"
-    other.mkdir()
-    (other / "mine.txt").write_text("keep me", encoding="utf-8")
-    assert main(["site", "--out", str(other)]) == 2
-    err = capsys.readouterr().err
-    assert "holds other files" in err and err.count("\n") == 1
-    assert [p.name for p in other.iterdir()] == ["mine.txt"]
-    assert main(["site", "--out", str(other / "mine.txt")]) == 2
-    assert "is a file" in capsys.readouterr().err
 
 
 def test_base_url_gives_absolute_addresses_and_canonical_links(site: Path, site_with_base: Path) -> None:

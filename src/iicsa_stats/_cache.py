@@ -23,18 +23,17 @@ from .tables import RAW_PATH, Row, load_json, read_csv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from typing import Any
 
 VALIDATE_HINT = "run `iicsa-stats validate` to see every problem"
-#: The build's swap journal (see _staging.py): present only while a build swaps files in, or after it was killed.
-JOURNAL = ".iicsa-build.journal"
 #: Per data root, the state of its files when the cached descriptor was read (see :func:`signature`).
 SIGNATURES: dict[str, tuple[object, ...]] = {}
 
 
 def signature(root: str) -> tuple[object, ...]:
-    """Whether a swap is under way, and which copy of ``datapackage.json`` and ``data/processed`` is in place."""
-    found: list[object] = [os.path.exists(os.path.join(root, JOURNAL))]
+    """Which copy of ``datapackage.json`` and ``data/processed`` is in place (a build replaces both)."""
+    found: list[object] = []
     for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
         try:
             st = os.stat(path)
@@ -44,23 +43,20 @@ def signature(root: str) -> tuple[object, ...]:
     return tuple(found)
 
 
-def _settle(root: str) -> None:
-    """Finish or wait for a build's swap into ``root`` before reading it (only when its journal is there)."""
-    if os.path.exists(os.path.join(root, JOURNAL)):
-        from pathlib import Path
+def _reading(root: str) -> AbstractContextManager[None]:
+    """Hold the root's shared lock while reading: no build commits meanwhile (see _staging.py)."""
+    from ._staging import reading
 
-        from ._staging import settle
-
-        settle(Path(root))
+    return reading(root)
 
 
 @lru_cache(maxsize=2)
 def package(root: str) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor of the data package at ``root``."""
-    _settle(root)
-    SIGNATURES[root] = signature(root)
     path = os.path.join(root, "datapackage.json")
-    descriptor = load_json(path)
+    with _reading(root):
+        SIGNATURES[root] = signature(root)
+        descriptor = load_json(path)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise DataFileError.at(str(path), "not a data package descriptor", "reinstall or rebuild")
     return descriptor
@@ -70,7 +66,8 @@ def package(root: str) -> dict[str, Any]:
 def rows(root: str, table: str) -> tuple[Row, ...]:
     """Typed rows of a table of the data package at ``root``, its file and its schema checked against their pins."""
     pin, schema_pin = resource_pins(package(root), table, os.path.join(root, "datapackage.json"))
-    return tuple(read_csv(root, table, sha256=pin, schema_sha256=schema_pin))
+    with _reading(root):
+        return tuple(read_csv(root, table, sha256=pin, schema_sha256=schema_pin))
 
 
 def inconsistent(root: str, table: str, message: str) -> DataFileError:

@@ -1,164 +1,54 @@
-"""Write into a temporary folder beside the target, then swap it into place: locked, journalled, self-cleaning.
+"""The one output primitive: write beside the target, then replace it; and the build's commit point.
 
-The build and ``iicsa-stats export`` both write everything into a staging folder
-first and only then move the finished files into place (:func:`swap_into`).
+``build``, ``export`` and ``site`` write into a new temporary name beside their
+target and only then replace it, so no target is ever half written.  Before
+anything is written, :func:`guard` refuses a target inside the data package
+(``datapackage.json``, ``data/``, ``schemas/``) and one that is not a regular
+file or folder (a device, a FIFO); :func:`write_folder` replaces a non-empty
+folder only if the :data:`MARKER` it left there lists every file in it.
+Temporary names carry the owner's pid (``.iicsa-tmp-<pid>-<random>``), and
+:func:`clean_stale` removes those of runs no longer alive.  A folder is
+replaced by exchanging it with the new one in one step (Linux's
+``renameat2(RENAME_EXCHANGE)``; three renames elsewhere).
 
-For the build, the swap is crash-safe.  Before the first move, a journal
-(:data:`JOURNAL_NAME`, beside the target) names the staging folder; it is
-removed after the last move.  The moves are ordered so that the last one, a
-single atomic :func:`os.replace` of ``datapackage.json``, is the commit point.
-If the swap stops for any reason (an exception of any kind, Ctrl-C, or a kill),
-:func:`recover` finds the journal and puts the folder back in a consistent
-state: the old files if the commit point was not reached, the new ones if it
-was.  Every step of the recovery can itself be interrupted and run again.  The
-loader runs :func:`settle` when it finds a journal, and the next build runs
-:func:`recover` under its lock.
-
-Only one build writes into a folder at a time: :class:`BuildLock` holds an
-exclusive lock on :data:`LOCK_NAME` (which records the owner's pid) for the
-whole build.  Staging folders carry their owner's pid in their name
-(``.iicsa-build-<pid>-<random>``); :func:`clean_stale` removes those whose
-owner is no longer running (left by a killed build).
+The build (:func:`replace_in_place`, one at a time under :data:`LOCK_NAME`)
+writes ``data/processed`` and ``datapackage.json`` into a staging folder in the
+root, then, holding the root's exclusive lock, exchanges ``data/processed``
+and replaces ``datapackage.json`` last: the commit point.  The staging folder's
+:data:`JOURNAL`, written before the first move, knows the new folder by its
+inode, so after a kill the next build or read (:func:`settle`) commits (the new
+folder is in place) or rolls back.  Readers hold the root's shared lock while
+they read (:func:`reading`): they never see one build's files with another's pins.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import shutil
-import tempfile
-import time
-from pathlib import Path
 
 from .errors import BuildError, DataFileError
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-    from types import TracebackType
+if TYPE_CHECKING:  # pathlib and shutil are imported where used: readers (the loader) need neither
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+    from typing import TypeVar
 
-__all__ = [
-    "JOURNAL_NAME",
-    "LOCK_NAME",
-    "STAGING_PREFIX",
-    "BuildLock",
-    "clean_stale",
-    "make_staging",
-    "pid_running",
-    "reason",
-    "recover",
-    "replace_in_place",
-    "settle",
-    "stage_files",
-    "swap_into",
-]
+    T = TypeVar("T")
 
-#: Prefix of the build's staging folders; the owner's pid follows it.
+#: Prefix of the temporary names of an output; the owner's pid and a random part follow.
+PREFIX = ".iicsa-tmp-"
+#: Prefix of the build's staging folders in the root; the owner's pid follows.
 STAGING_PREFIX = ".iicsa-build-"
-#: The build lock, beside the target; it holds the pid of the build that owns it.
+#: The build lock in the root: one build at a time; it holds the pid of the build that owns it.
 LOCK_NAME = ".iicsa-build.lock"
-#: The swap journal, beside the target, present only while a swap is under way (or was interrupted).
-JOURNAL_NAME = ".iicsa-build.journal"
-#: Inside a staging folder: where the files being replaced are kept until the swap is complete.
-PREVIOUS = ".previous"
-#: How long a reader waits for a running build to finish its swap.
-SETTLE_SECONDS = 30.0
-
-
-def pid_running(pid: int) -> bool:
-    """Whether a process with this pid exists (a pid we may not signal counts as running)."""
-    try:
-        os.kill(pid, 0) if pid > 0 else None
-    except PermissionError:
-        return True
-    except OSError:  # ProcessLookupError: no such process
-        return False
-    return pid > 0
-
-
-def _owner(path: Path) -> int | None:
-    """The pid in a staging folder's name, or None if the name carries none."""
-    rest = path.name[len(STAGING_PREFIX) :]
-    pid, _, _ = rest.partition("-")
-    return int(pid) if pid.isdigit() else None
-
-
-class BuildLock:
-    """An exclusive lock on building into ``root``: one build at a time, never two writing at once.
-
-    The lock is an advisory lock (``flock``) on ``root / LOCK_NAME``, which
-    the kernel releases when its owner exits, even if it is killed; the file
-    records the owner's pid so that a refused build can say which build holds
-    it.
-
-    Parameters
-    ----------
-    root : pathlib.Path
-        The folder the build writes into.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.path = root / LOCK_NAME
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        """Take the lock if no one holds it; True if taken, False if another build holds it.
-
-        Raises
-        ------
-        BuildError
-            If the lock file cannot be created or opened (e.g. a read-only folder).
-        """
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise BuildError(
-                f"cannot create the build lock {self.path}: {exc.strerror or exc}; the folder must be writable "
-                "by the build; nothing was changed"
-            ) from None
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no advisory locks, one build at a time is up to the user
-            self._fd = fd
-            return True
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
-
-    def holder(self) -> str:
-        """The pid recorded in the lock file, as text ("unknown" if it cannot be read)."""
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            if (text := self.path.read_text(encoding="ascii").strip()).isdigit():
-                return text
-        return "unknown"
-
-    def release(self) -> None:
-        """Release the lock (the file stays, empty, for the next build)."""
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-        os.close(fd)  # closing releases the flock
-
-    def __enter__(self) -> BuildLock:
-        if not self.acquire():
-            raise BuildError(
-                f"another build is running in {self.root} (pid {self.holder()}, lock file {self.path.name}); "
-                "wait for it to finish, then run the build again; nothing was changed"
-            )
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.release()
+#: The folder and the file a build replaces in the root, the file last: the commit point.
+FOLDER, COMMIT = "data/processed", "datapackage.json"
+#: In a build's staging folder, written before its first move: the inode of the new ``data/processed``.
+JOURNAL = ".swap"
+#: In a folder written by :func:`write_folder`: the files written there, so a later run may replace it.
+MARKER = ".iicsa-stats-output"
+_MARKER_HEAD = "Written by iicsa-stats, which may replace this folder while it holds only these files:\n"
 
 
 def reason(exc: OSError) -> str:
@@ -167,317 +57,382 @@ def reason(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
-def make_staging(parent: Path) -> Path:
-    """A fresh staging folder in ``parent``, named after this process (see :func:`clean_stale`).
+def _refused(path: Path, why: str) -> OSError:
+    return OSError(1, why, str(path))  # EPERM: callers report it like any other failure to write
 
-    Raises
-    ------
-    BuildError
-        If it cannot be made (a read-only folder, a name too long).
-    """
+
+def temporary(parent: Path, prefix: str = PREFIX) -> Path:
+    """A new name in ``parent`` for this process's temporary output (not created; short whatever the target)."""
+    return parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def _dead(name: str, prefix: str) -> bool:
+    pid = name[len(prefix) :].partition("-")[0] if name.startswith(prefix) else ""
+    if not pid.isdigit():
+        return False
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
-    except OSError as exc:
-        raise BuildError(
-            f"could not write the build output below {parent}: {reason(exc)}; nothing was changed"
-        ) from None
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # e.g. not ours to signal: it runs
+        pass
+    return False
 
 
-def replace_in_place(root: Path, write: Callable[[Path], None], items: Sequence[str], *, commit: str) -> None:
-    """Replace ``items`` and ``commit`` in ``root`` with what ``write(staging)`` writes: locked and journalled.
+def _remove(path: Path | None) -> None:
+    import shutil
 
-    Under the :class:`BuildLock`: finish or undo an earlier interrupted swap,
-    remove stale staging folders, write into a fresh staging folder, then
-    :func:`swap_into` with a journal.
-
-    Raises
-    ------
-    BuildError
-        If another build holds the lock, or writing or moving fails (the
-        previous files are then in place).
-    """
-    with BuildLock(root):
-        try:
-            recover(root)
-            clean_stale(root)
-        except (OSError, DataFileError) as exc:
-            raise BuildError(f"cannot clean up after an earlier build in {root}: {exc}; nothing was changed") from None
-        staging = make_staging(root)
-        try:
-            write(staging)
-            swap_into(staging, root, items, commit=commit, journal=True)
-        except OSError as exc:
-            raise BuildError(
-                f"could not write the build output below {root}: {reason(exc)}; nothing was changed"
-            ) from None
-        finally:
-            if not (root / JOURNAL_NAME).exists():  # else an undone swap still needs it: recover() removes it
-                shutil.rmtree(staging, ignore_errors=True)
-
-
-def clean_stale(parent: Path) -> list[Path]:
-    """Remove staging folders in ``parent`` left by builds that are no longer running.
-
-    A folder is stale when the pid in its name is not a running process, or
-    carries no pid (a folder from an older version).  Folders of running
-    builds, this one included, are left alone.  Run it while holding the
-    :class:`BuildLock`.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The folders removed.
-    """
-    removed: list[Path] = []
-    try:
-        entries = list(parent.iterdir())
-    except OSError:
-        return removed
-    for path in entries:
-        if not path.name.startswith(STAGING_PREFIX) or path.name in (LOCK_NAME, JOURNAL_NAME):
-            continue
-        pid = _owner(path)
-        if pid is not None and pid_running(pid):
-            continue
-        if _journal_staging(parent) == path.name:
-            continue  # an interrupted swap still needs it: recover() removes it when done
+    if path is not None and path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-        if not path.exists():
-            removed.append(path)
-    return removed
+    elif path is not None:
+        path.unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------- the swap
-
-
-def _write_journal(root: Path, record: dict[str, object]) -> None:
-    """Write the journal atomically (a temporary file, synced, then renamed) and sync the folder."""
-    path = root / JOURNAL_NAME
-    tmp = root / f"{JOURNAL_NAME}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _sync_dir(root)
-
-
-def _sync_dir(path: Path) -> None:
-    """Flush a folder's entries to disk, where the system allows it (a rename survives a power cut)."""
+def clean_stale(parent: Path, prefix: str = PREFIX) -> None:
+    """Remove the temporary outputs in ``parent`` whose owner (the pid in the name) is no longer running."""
     with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        for name in os.listdir(parent):
+            if _dead(name, prefix):
+                _remove(parent / name)
 
 
-def _read_journal(root: Path) -> dict[str, object] | None:
+# --------------------------------------------------------------------------- writing an output
+
+
+def guard(target: Path) -> Path:
+    """The resolved ``target``; an OSError saying why if it is in the data package or not a file or folder.
+
+    Refused: the data root or the checkout itself, anything in their ``datapackage.json``, ``data/`` or
+    ``schemas/``, a device, FIFO or socket, and a path without a name.
+    """
+    import stat
+    from pathlib import Path
+
+    from ._paths import checkout_root, data_root
+
+    resolved = Path(target).resolve()
+    if not resolved.name:
+        raise _refused(resolved, "not a path that can be written to; give a file or folder with a name")
+    bases = [checkout_root()]
+    with contextlib.suppress(DataFileError):
+        bases.append(data_root())
+    for base in {b.resolve() for b in bases if b is not None}:
+        for inside in (base / "datapackage.json", base / "data", base / "schemas", base):
+            if resolved == inside or (inside != base and resolved.is_relative_to(inside)):
+                raise _refused(Path(target), f"inside the data package ({inside}); write to a place of your own")
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(mode := resolved.stat().st_mode) and not stat.S_ISDIR(mode):
+            raise _refused(Path(target), "not a regular file or folder (a device, FIFO or socket)")
+    return resolved
+
+
+def _prepare(target: Path, *, folder: bool) -> tuple[Path, Path | None]:
+    """Check ``target``, create its parent folders; the resolved target, and the topmost folder missing before."""
+    target = guard(target)
+    if folder and target.exists() and not target.is_dir():
+        raise NotADirectoryError(20, "a file; give a folder", str(target))
+    if not folder and target.is_dir():
+        raise IsADirectoryError(21, "a folder; give a file name", str(target))
+    created = next((p for p in [*reversed(target.parents), target] if not p.exists()), None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(target.parent)
+    return target, created
+
+
+def write_file(target: Path, write: Callable[[Path], T]) -> T:
+    """Write one file: ``write(tmp)`` writes it at a temporary name beside ``target``, which it then replaces.
+
+    An OSError (``target`` refused by :func:`guard` or a folder, or writing failed) leaves ``target`` as it was.
+    """
+    target, created = _prepare(target, folder=False)
+    tmp = temporary(target.parent)
     try:
-        with open(root / JOURNAL_NAME, encoding="utf-8") as handle:
-            record = json.load(handle)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise DataFileError(
-            f"{root / JOURNAL_NAME}: the journal of an interrupted build cannot be read ({exc}); delete it, then "
-            "run `iicsa-stats build` and `iicsa-stats validate`"
-        ) from None
-    return record if isinstance(record, dict) else {}
+        result = write(tmp)
+        _move(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        _remove(created)
+        raise
+    return result
 
 
-def _journal_staging(root: Path) -> str | None:
+def _entries(folder: Path) -> set[str]:
+    """Every file and folder below ``folder``, as relative POSIX paths (links not followed)."""
+    from pathlib import Path
+
+    return {Path(top, n).relative_to(folder).as_posix() for top, dirs, files in os.walk(folder) for n in dirs + files}
+
+
+def _check_ours(target: Path) -> None:
+    """Refuse a non-empty folder unless its :data:`MARKER` lists every file in it."""
+    from pathlib import Path
+
+    if not target.is_dir() or not any(target.iterdir()):
+        return
     try:
-        record = _read_journal(root)
-    except DataFileError:
-        return None
-    staging = record.get("staging") if record else None
-    return staging if isinstance(staging, str) else None
+        text = (target / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if not text.startswith(_MARKER_HEAD):
+        raise _refused(target, "a folder that holds other files (not written by iicsa-stats); give a new or empty one")
+    listed = {MARKER, *text[len(_MARKER_HEAD) :].splitlines()}
+    extra = sorted(_entries(target) - listed - {p.as_posix() for n in listed for p in Path(n).parents})
+    if extra:
+        shown = ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else "")
+        raise _refused(target, f"a folder holding files iicsa-stats did not write ({shown}); move them away first")
 
 
-def _checked(root: Path, record: dict[str, object]) -> tuple[Path, list[str], str | None]:
-    """The staging folder, items and commit item a journal names, refusing anything outside ``root``."""
-    staging, items, commit = record.get("staging"), record.get("items"), record.get("commit")
-    bad = DataFileError(
-        f"{root / JOURNAL_NAME}: not a journal written by `iicsa-stats build`; delete it, then run "
-        "`iicsa-stats build` and `iicsa-stats validate`"
-    )
-    if not (isinstance(staging, str) and staging.startswith(STAGING_PREFIX) and "/" not in staging):
-        raise bad
-    if not (isinstance(items, list) and all(isinstance(i, str) for i in items)):
-        raise bad
-    if commit is not None and not isinstance(commit, str):
-        raise bad
-    for item in [*items, *([commit] if commit else [])]:
-        parts = item.split("/")
-        if item.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise bad
-    return root / staging, list(items), commit
+def write_folder(target: Path, write: Callable[[Path], T]) -> T:
+    """Write one folder: ``write(tmp)`` fills a new folder beside ``target``, which then replaces ``target``.
+
+    The new folder gets a :data:`MARKER` listing its files; an existing ``target`` must be empty or hold only
+    files such a listing names.  An OSError (``target`` refused, a file, holding other files, or writing
+    failed) leaves ``target`` as it was.
+    """
+    target, created = _prepare(target, folder=True)
+    _check_ours(target)
+    tmp = temporary(target.parent)
+    try:
+        tmp.mkdir()
+        result = write(tmp)
+        files = sorted(n for n in _entries(tmp) if (tmp / n).is_file())
+        (tmp / MARKER).write_text(_MARKER_HEAD + "".join(f"{n}\n" for n in files), encoding="utf-8")
+        if target.is_dir():
+            _exchange(tmp, target)  # tmp now holds the old folder
+        else:
+            _move(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        _remove(created)
+        raise
+    _remove(tmp)
+    return result
+
+
+def stage_files(target: Path, write: Callable[[Path], list[str]], *, prefix: str = PREFIX) -> list[str]:
+    """Write files into the folder ``target``: ``write(tmp)`` writes them all, then each replaces its namesake.
+
+    ``write(tmp)`` returns the names it wrote, returned here; other files in ``target`` are left alone.  An
+    OSError (``target`` refused, a name to replace not a regular file, or writing failed) leaves ``target`` as
+    it was (removed if this call created it); a rename that fails after others leaves each file whole.
+    """
+    target, created = _prepare(target, folder=True)
+    target.mkdir(exist_ok=True)
+    clean_stale(target, prefix)
+    tmp = temporary(target, prefix)
+    try:
+        tmp.mkdir()
+        names = write(tmp)
+        for name in names:
+            if (dest := target / name).is_symlink() or (dest.exists() and not dest.is_file()):
+                raise IsADirectoryError(21, "not a file, so it cannot be replaced; move it away", str(dest))
+        for name in names:
+            _move(tmp / name, target / name)
+    except BaseException:
+        _remove(tmp)
+        _remove(created)
+        raise
+    _remove(tmp)
+    return names
 
 
 def _move(src: Path, dst: Path) -> None:
-    os.replace(src, dst)  # one function for every move of a swap, so that tests can interrupt it
+    """Replace ``dst`` by ``src`` (one atomic rename; tests interrupt it here)."""
+    os.replace(src, dst)
 
 
-def _roll_back(root: Path, staging: Path, items: Sequence[str]) -> None:
-    """Undo the moves of ``items`` (in reverse), from whatever step they stopped at."""
-    previous = staging / PREVIOUS
-    for item in reversed(items):
-        staged, target, kept = staging / item, root / item, previous / item
-        if not staged.exists() and target.exists():  # the new copy was moved in: take it out again
-            _move(target, staged)
-        if kept.exists() or kept.is_symlink():  # the old copy was set aside: put it back
-            _move(kept, target)
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders: atomically where the system can (Linux), else by three renames."""
+    try:
+        import ctypes
 
-
-def recover(root: Path) -> str | None:
-    """Finish or undo a swap that was interrupted, as its journal says; None if there was none.
-
-    If the commit item was moved into place, the swap is complete and only the
-    clean-up is left; otherwise every move is undone, restoring the previous
-    files.  Call it while holding the :class:`BuildLock`.
-
-    Returns
-    -------
-    str or None
-        ``"completed"`` or ``"rolled back"``, or None when no swap was pending.
-    """
-    record = _read_journal(root)
-    if record is None:
-        return None
-    staging, items, commit = _checked(root, record)
-    committed = commit is not None and not (staging / commit).exists()
-    if not committed:
-        _roll_back(root, staging, items)
-        _sync_dir(root)
-    (root / JOURNAL_NAME).unlink()
-    _sync_dir(root)
-    shutil.rmtree(staging, ignore_errors=True)
-    return "completed" if committed else "rolled back"
-
-
-def settle(root: Path) -> None:
-    """Make sure no interrupted swap is pending in ``root`` before reading from it (used by the loader).
-
-    If a build is running, wait (up to :data:`SETTLE_SECONDS`) for its swap to
-    end; if none is, recover the interrupted swap it left.
-
-    Raises
-    ------
-    DataFileError
-        If the swap cannot be recovered (e.g. a read-only folder) or a build
-        holds the folder for too long.
-    """
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while (root / JOURNAL_NAME).exists():
-        lock = BuildLock(root)
-        try:
-            taken = lock.acquire()
-        except BuildError:
-            taken = False
-            if not os.access(root, os.W_OK):
-                raise DataFileError(
-                    f"{root}: an interrupted build left its swap unfinished ({JOURNAL_NAME}), and this folder is "
-                    "read-only; run `iicsa-stats build` there with write access"
-                ) from None
-        if taken:
-            try:
-                recover(root)
-            except OSError as exc:
-                raise DataFileError(
-                    f"{root}: cannot finish the swap of an interrupted build ({exc.strerror or exc}); run "
-                    "`iicsa-stats build` there"
-                ) from None
-            finally:
-                lock.release()
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
             return
-        if time.monotonic() > deadline:
-            raise DataFileError(
-                f"{root}: a build (pid {lock.holder()}) is replacing the data files and has not finished; "
-                "try again when it is done"
-            )
-        time.sleep(0.02)
+        if (errno := ctypes.get_errno()) not in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: rename instead
+            raise OSError(errno, os.strerror(errno), str(b))
+    except (AttributeError, ImportError):  # no renameat2 in this C library
+        pass
+    aside = a.with_name(a.name + "~")
+    _move(b, aside)
+    _move(a, b)
+    _move(aside, a)
 
 
-def swap_into(
-    staging: Path, root: Path, items: Sequence[str], *, commit: str | None = None, journal: bool = False
-) -> None:
-    """Move ``items`` (then ``commit``) from ``staging`` into ``root``, all or nothing.
+# --------------------------------------------------------------------------- the build's commit
 
-    Each item's previous copy in ``root`` is first set aside in
-    ``staging/.previous``, then the new one moved in; ``commit``, if given, is
-    moved last with one atomic replace, and once it is in place the swap counts
-    as done.  If anything stops the swap (any exception, including
-    :class:`KeyboardInterrupt`), every move is undone before the exception
-    propagates, unless the commit was reached.  With ``journal``, a journal
-    beside the target lets :func:`recover` do the same after a kill.
 
-    Parameters
-    ----------
-    staging : pathlib.Path
-        The staging folder holding every item (relative paths as in ``items``).
-    root : pathlib.Path
-        The folder the items go into; the folders holding them must exist.
-    items : sequence of str
-        Relative POSIX paths of the files or folders to move in.
-    commit : str, optional
-        The item whose move completes the swap (a file; moved last).
-    journal : bool
-        Write a journal first (for the build's swap into a checkout).
-    """
-    previous = staging / PREVIOUS
-    for item in items:
-        (previous / item).parent.mkdir(parents=True, exist_ok=True)
-    if journal:
-        _write_journal(root, {"staging": staging.name, "items": list(items), "commit": commit})
+def _flock(path: str | os.PathLike[str], *, exclusive: bool, block: bool = True, create: bool = False) -> int | None:
+    """An open descriptor of ``path`` holding its ``flock``; None if busy (not ``block``) or it cannot be opened."""
     try:
-        for item in items:
-            target = root / item
-            if target.exists() or target.is_symlink():
-                _move(target, previous / item)
-            _move(staging / item, target)
-        if commit is not None:
-            _move(staging / commit, root / commit)
-    except BaseException:
-        if commit is None or (staging / commit).exists():
-            _roll_back(root, staging, items)
-        if journal:
-            (root / JOURNAL_NAME).unlink(missing_ok=True)
-        raise
-    if journal:
-        (root / JOURNAL_NAME).unlink()
-        _sync_dir(root)
-
-
-def stage_files(target: Path, write: Callable[[Path], list[str]], *, prefix: str) -> list[str]:
-    """Write files into ``target`` all or nothing: ``write(staging)`` writes them, then they are swapped in.
-
-    The staging folder is made inside ``target`` (created if missing).  Before
-    anything in ``target`` is replaced, each name is checked: a folder (or
-    anything but a file) in the way is refused with :class:`IsADirectoryError`.
-    If writing or moving fails, or anything else stops it (Ctrl-C included),
-    ``target`` is left as it was; a ``target`` this call created is removed.
-
-    ``write(staging)`` returns the names it wrote, returned here in that order.
-    An :class:`OSError` means that nothing in ``target`` has changed.
-    """
-    created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
-    staging: Path | None = None
+        fd = os.open(path, (os.O_RDWR | os.O_CREAT) if create else os.O_RDONLY, 0o644)
+    except OSError:
+        if create:
+            raise
+        return None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=target))
-        names = write(staging)
-        for name in names:
-            dest = target / name
-            if (dest.exists() or dest.is_symlink()) and (dest.is_symlink() or not dest.is_file()):
-                raise IsADirectoryError(21, "not a file, so it cannot be replaced; move it away", str(dest))
-        swap_into(staging, target, names)
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no advisory locks, one build at a time is up to the user
+        return fd
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if block else fcntl.LOCK_NB))
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _build_lock(root: Path) -> int | None:
+    """Take the build lock if it is free (the lock file then records this pid): its descriptor, or None."""
+    fd = _flock(root / LOCK_NAME, exclusive=True, block=False, create=True)
+    if fd is not None:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[None]:
+    """Hold ``root``'s shared lock for the block: no build commits into it meanwhile (first :func:`settle` it)."""
+    if repair:
+        settle(root)
+    fd = _flock(root, exclusive=False)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _inode(path: Path) -> int | None:
+    with contextlib.suppress(OSError):
+        return path.lstat().st_ino
+    return None
+
+
+def _undo(root: Path, staging: Path, inode: int | None) -> None:
+    """Put the old ``data/processed`` back if the new one (known by its inode) is in place."""
+    new, old = root / FOLDER, staging / FOLDER
+    if not os.path.lexists(new) and os.path.lexists(aside := staging / f"{FOLDER}~"):
+        _move(aside, new)  # stopped inside a three-rename exchange
+    if _inode(new) == inode and os.path.lexists(old):
+        _exchange(old, new)
+    elif _inode(new) == inode:
+        _move(new, old)
+
+
+def _recover(root: Path, staging: Path) -> None:
+    """End what a stopped build left in ``staging``: commit if its new folder is in place, else roll back."""
+    try:
+        inode: int | None = int((staging / JOURNAL).read_text(encoding="ascii"))
+    except FileNotFoundError:
+        inode = None  # stopped before its swap: nothing was moved
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{staging / JOURNAL}: not a journal of `iicsa-stats build` ({exc}); delete it") from None
+    if inode is not None and os.path.lexists(staging / COMMIT):
+        if _inode(root / FOLDER) == inode:
+            _move(staging / COMMIT, root / COMMIT)
+        else:
+            _undo(root, staging, inode)
+    _remove(staging)
+
+
+def _staging_folders(root: str | os.PathLike[str]) -> list[str]:
+    """The build staging folders in ``root`` (real folders, never links), by name."""
+    with contextlib.suppress(OSError):
+        found = [n for n in sorted(os.listdir(root)) if n.startswith(STAGING_PREFIX)]
+        return [n for n in found if os.path.isdir(p := os.path.join(root, n)) and not os.path.islink(p)]
+    return []
+
+
+def settle(root: str | os.PathLike[str]) -> None:
+    """Commit or roll back what a killed build left in ``root``, unless a build or a reader holds it now.
+
+    A DataFileError says so if the folder is read-only.
+    """
+    if not (pending := [n for n in _staging_folders(root) if os.path.exists(os.path.join(root, n, JOURNAL))]):
+        return
+    from pathlib import Path
+
+    root = Path(root)
+    try:
+        lock = _build_lock(root)
+    except OSError:
+        raise DataFileError(
+            f"{root}: a build was killed before it finished replacing the data files ({pending[0]}), and this "
+            "folder is read-only; run `iicsa-stats build` there with write access"
+        ) from None
+    try:
+        if lock is not None and (fd := _flock(root, exclusive=True, block=False)) is not None:
+            try:
+                for name in pending:
+                    _recover(root, root / name)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise DataFileError(f"{root}: cannot finish a killed build ({reason(exc)}); run `iicsa-stats build`") from None
+    finally:
+        _unlock(lock)
+
+
+def _swap(root: Path, staging: Path) -> None:
+    """Exchange ``data/processed`` with its old copy, then replace ``datapackage.json``: the commit point."""
+    inode = _inode(staging / FOLDER)
+    with open(staging / JOURNAL, "w", encoding="ascii") as handle:
+        handle.write(str(inode))
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        if os.path.lexists(root / FOLDER):
+            _exchange(staging / FOLDER, root / FOLDER)
+        else:
+            _move(staging / FOLDER, root / FOLDER)
+        _move(staging / COMMIT, root / COMMIT)
     except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
+        if os.path.lexists(staging / COMMIT):  # not committed: put the old folder back
+            _undo(root, staging, inode)
+        (staging / JOURNAL).unlink()  # not reached if the undo stops: the next build or read ends it
         raise
-    shutil.rmtree(staging, ignore_errors=True)
-    return names
+
+
+def replace_in_place(root: Path, write: Callable[[Path], None]) -> None:
+    """Replace ``data/processed`` and then ``datapackage.json`` in ``root`` by what ``write(staging)`` writes there.
+
+    A BuildError if another build holds the lock, or writing or moving failed (the old files are then in place).
+    """
+    try:
+        lock = _build_lock(root)
+    except OSError as exc:
+        raise BuildError(f"cannot create the build lock in {root}: {reason(exc)}; nothing was changed") from None
+    if lock is None:
+        holder = (root / LOCK_NAME).read_text(encoding="ascii", errors="replace").strip() or "unknown"
+        raise BuildError(
+            f"another build is running in {root} (pid {holder}, lock file {LOCK_NAME}); wait for it to "
+            "finish, then run the build again; nothing was changed"
+        )
+    staging = temporary(root, STAGING_PREFIX)
+    try:
+        for name in _staging_folders(root):  # under the lock, every staging folder is a stopped build's
+            _recover(root, root / name)
+        staging.mkdir()
+        write(staging)
+        exclusive = _flock(root, exclusive=True)  # readers finish first, and wait
+        try:
+            _swap(root, staging)
+        finally:
+            if exclusive is not None:
+                os.close(exclusive)
+    except (OSError, DataFileError) as exc:
+        why = reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise BuildError(f"could not write the build output below {root}: {why}; nothing was changed") from None
+    finally:
+        if not (staging / JOURNAL).exists() or not (staging / COMMIT).exists():  # else the next build or read ends it
+            _remove(staging)
+        _unlock(lock)

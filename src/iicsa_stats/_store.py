@@ -34,8 +34,8 @@ def consistent(read: Callable[[str], T]) -> T:
     A build replaces ``data/processed`` and then ``datapackage.json``; a reader
     that reads the pins before a build and a file after it would see a file
     that differs from its pin.  When a read fails and the files changed since
-    the cached descriptor was read, or during the read, or a build is swapping
-    them in, the caches are dropped and the read is tried again on the new copy.
+    the cached descriptor was read, or during the read, the caches are dropped
+    and the read is tried again on the new copy.
     """
     root = data_dir()
     for _ in range(3):
@@ -44,7 +44,7 @@ def consistent(read: Callable[[str], T]) -> T:
             return read(root)
         except DataFileError:
             after = _cache.signature(root)
-            if after == before == _cache.SIGNATURES.get(root, before) and not after[0]:  # [0]: a swap under way
+            if after == before == _cache.SIGNATURES.get(root, before):
                 raise  # the files did not change: the error is real
             clear_cache()
     return read(root)

@@ -412,8 +412,9 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     Everything is written into a temporary folder first; only when all of it
     is written are ``data/processed/`` and ``datapackage.json`` replaced.  If
     anything fails, the previous files are left exactly as they were.  The
-    swap is journalled (see :mod:`iicsa_stats._staging`): if it is interrupted,
-    even by a kill, the next build or load finishes or undoes it.  One build
+    new ``datapackage.json`` replaces the old one last, as the commit point
+    (see :mod:`iicsa_stats._staging`): if the build is interrupted, even by a
+    kill, the next build or load finishes or undoes it.  One build
     at a time: a second build into the same checkout fails with "another
     build is running".
 
@@ -438,21 +439,21 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     result = build_tables(root)
     if out is not None:
         return _build_into(result, root, out)
-    _staging.replace_in_place(
-        root, lambda staging: write_package(result, root, staging), ["data/processed"], commit="datapackage.json"
-    )
+    _staging.replace_in_place(root, lambda staging: write_package(result, root, staging))
     return root
 
 
 def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
     """Build a complete data package (raw texts and schemas beside the tables) into a new folder ``out``."""
-    staging = _staging.make_staging(out.parent)
+    staging = _staging.temporary(out.parent)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         _staging.clean_stale(out.parent)
+        staging.mkdir()
         write_package(result, root, staging)
         shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
         shutil.copytree(root / "schemas", staging / "schemas")
-        os.replace(staging, out)
+        os.rename(staging, out)  # refused if ``out`` holds anything
         return out
     except OSError as exc:
         raise BuildError(

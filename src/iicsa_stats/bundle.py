@@ -21,6 +21,7 @@ from pathlib import Path
 from . import _store
 from ._attribution import attribution_text
 from ._paths import data_dir
+from ._staging import reading, write_file
 from .notices import CONTENT_NOTICE
 from .tables import TABLES, _read_bytes, load_schema, schema_path
 
@@ -253,7 +254,8 @@ def write_zip(target: Path) -> list[str]:
     Raises
     ------
     OSError
-        If the file cannot be written; nothing is left behind.
+        If ``target`` is refused (inside the data package, not a regular file) or cannot be
+        written; nothing is left behind.
 
     Examples
     --------
@@ -263,8 +265,7 @@ def write_zip(target: Path) -> list[str]:
     >>> members[:2]
     ['ATTRIBUTION.txt', 'README.md']
     """
-    from .export import write_file
-
-    files = bundle_files()  # read and check everything before writing anything
-    write_file(target, lambda path: write_archive(path, files))
+    with reading(Path(data_dir())):  # read and check everything before writing anything, from one build
+        files = bundle_files()
+    write_file(target, lambda path: write_archive(path, files))  # beside the target, then in its place
     return list(files)

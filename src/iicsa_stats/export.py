@@ -24,7 +24,7 @@ from ._attribution import attribution_text
 from ._output import shown as _shown
 from ._paths import data_root
 from ._pins import check_parquet_pin
-from ._staging import reason, stage_files
+from ._staging import reason, stage_files, write_file
 from .errors import ExportError
 from .tables import TABLES, csv_path
 
@@ -32,7 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FILE_FORMATS", "FORMATS", "export", "write_file"]
+__all__ = ["FILE_FORMATS", "FORMATS", "export"]
 
 #: The formats written as one file (``out`` names the file); the others write into a folder.
 FILE_FORMATS = ("zip", "sqlite")
@@ -110,12 +110,12 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
         from .bundle import bundle_files, write_archive
 
         members = bundle_files()  # read and check everything before writing anything
-        return _written(lambda: write_file(target, lambda path: write_archive(path, members)), shown)
+        return _written(lambda: _one_file(target, lambda path: write_archive(path, members)), shown)
     if fmt == "sqlite":
         from .sqlite import database_contents, write_database
 
         contents = database_contents()
-        return _written(lambda: write_file(target, lambda path: write_database(path, contents)), shown)
+        return _written(lambda: _one_file(target, lambda path: write_database(path, contents)), shown)
     files = _contents(fmt)
 
     def write(staging: Path) -> list[str]:
@@ -131,35 +131,18 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     return _written(lambda: stage_files(target, write, prefix=STAGING_PREFIX), shown)
 
 
+def _one_file(target: Path, write: Callable[[Path], object]) -> list[str]:
+    """Write the one file ``target`` beside itself, then in its place (:func:`~iicsa_stats._staging.write_file`)."""
+    write_file(target, write)
+    return [target.name]
+
+
 def _written(run: Callable[[], list[str]], shown: str) -> list[str]:
     """Run the staged write; an OSError (nothing has then changed) becomes one :class:`ExportError`."""
     try:  # all or nothing (see _staging.stage_files): a failure leaves the target as it was
         return run()
     except OSError as exc:
         raise ExportError(f"cannot write to --out {shown}: {reason(exc)}; nothing was written") from None
-
-
-def write_file(target: Path, write: Callable[[Path], object]) -> list[str]:
-    """Write the one file ``target`` all or nothing: ``write(path)`` writes it beside the target, then it is moved in.
-
-    The staging folder (:func:`~iicsa_stats._staging.stage_files`) is made in
-    ``target``'s folder, and has a short name of its own, so any name the file
-    system allows for ``target`` fits; if ``write`` fails, ``target`` and its
-    folder are left as they were.  The target is not checked here
-    (:func:`export` does that).
-
-    Raises
-    ------
-    OSError
-        If the file cannot be written or moved into place.
-    """
-
-    def staged(staging: Path) -> list[str]:
-        write(staging / target.name)
-        os.chmod(staging / target.name, 0o644)
-        return [target.name]
-
-    return stage_files(target.parent, staged, prefix=STAGING_PREFIX)
 
 
 def _check_target(target: Path, shown: str, fmt: str) -> None:

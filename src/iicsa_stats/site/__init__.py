@@ -5,9 +5,9 @@ Jinja2 templates shipped in the package, with relative links: it opens from
 the file system and from any static host, and needs no JavaScript.  Every
 value on it comes from the data package, so it cannot drift from the numbers.
 
-The site is written to a temporary folder beside ``DIR`` and moved into place
-only when complete; a ``DIR`` that holds anything other than an earlier site is
-left alone.
+The site is written to a temporary folder beside ``DIR`` and put in its place
+only when complete; a ``DIR`` that holds anything but an earlier site (its
+files as its :data:`MARKER` lists them) is left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import math
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 from .. import _store
 from .._figure import Figure
 from .._paths import data_root
-from .._staging import reason, swap_into
+from .._staging import MARKER, reading, reason, write_folder
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError, InvalidArgumentError
 from ..notices import SITE_NOTICE
@@ -35,8 +34,6 @@ from .jsonld import document_jsonld, figure_jsonld, package_jsonld
 
 __all__ = ["MARKER", "SCALE_CAVEAT", "SiteError", "build_site"]
 
-#: A file every site carries, so that a rebuild may replace a folder holding an earlier site, and nothing else.
-MARKER = ".iicsa-stats-site"
 #: The caveat stated in the research page about the four ways of measuring scale (the index quotes its passage).
 SCALE_CAVEAT = "four-measures-differ"
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -416,22 +413,6 @@ def _environment() -> Any:
     return env
 
 
-def _prepare(target: Path) -> Path:
-    """Check where the site goes; returns a new staging folder beside it (the site is written into a folder in it)."""
-    if target.exists() and not target.is_dir():
-        raise SiteError(f"{target} is a file; give a folder for the site")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise SiteError(
-            f"{target} is a folder that holds other files (no earlier site in it); give a new or empty folder"
-        )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".site", dir=target.parent))
-    except OSError as exc:
-        raise SiteError(f"cannot write beside {target}: {reason(exc)}") from None
-    return staging
-
-
 def _render_pages(
     *,
     package: dict[str, Any],
@@ -569,15 +550,19 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     True
     """
     base = None if base_url is None else _base(base_url)
+    with reading(data_root()):  # the files of one build throughout, even while a build runs
+        return _write_site(Path(out), base)
+
+
+def _write_site(target: Path, base: str | None) -> list[str]:
+    """Read the data, then write the site beside ``target`` and put it in its place (see :func:`build_site`)."""
     package = _store.package()
     figures = _store.all_figures()
     documents = list(_store.rows("documents"))
     ledger = list(_store.rows("ledger"))
     downloads = _downloads(package)
-    target = Path(out)
-    outer = _prepare(target)
-    staging = outer / target.name
-    try:
+
+    def write(staging: Path) -> list[str]:
         (staging / "downloads").mkdir(parents=True)
         for item in downloads:
             item["write"](staging / item["path"])
@@ -589,16 +574,9 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(html, encoding="utf-8", newline="\n")
         shutil.copyfile(_TEMPLATES / "site.css", staging / "site.css")
-        (staging / MARKER).write_text(
-            f"A static site written by `iicsa-stats site` (iicsa_stats {package['version']}); "
-            "`iicsa-stats site --out` may replace this folder.\n",
-            encoding="utf-8",
-        )
-        written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-        # all or nothing: an earlier site is set aside in the staging folder, and put back if the move fails
-        swap_into(outer, target.parent, [target.name])
+        return sorted([MARKER, *(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())])
+
+    try:  # an earlier site is replaced only while it holds nothing but what its marker lists
+        return write_folder(target, write)
     except OSError as exc:
         raise SiteError(f"cannot write the site to {target}: {reason(exc)}") from None
-    finally:
-        shutil.rmtree(outer, ignore_errors=True)
-    return written

@@ -57,6 +57,7 @@ import os
 from pathlib import Path
 
 from .. import _paths
+from .._staging import reading
 from ..errors import DataFileError
 from ._problem import CHECKS, Problem, format_report
 from ._state import PackageState, is_dir, is_file, load
@@ -145,10 +146,11 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
                 "use the folder that `iicsa-stats build` writes, or a source checkout",
             )
         ]
-    state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
     problems: list[Problem] = []
-    for check in REGISTRY:
-        problems.extend(_run(check, state))
+    with reading(root, repair=False):  # one build's files throughout, even while a build runs
+        state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
+        for check in REGISTRY:
+            problems.extend(_run(check, state))
     return problems
 
 
