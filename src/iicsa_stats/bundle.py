@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import _store
 from ._attribution import attribution_text
-from ._paths import data_dir
+from ._paths import data_dir, root_argument
 from .notices import CONTENT_NOTICE
 from .tables import TABLES, load_schema, schema_path
 
@@ -207,12 +207,12 @@ def bundle_files() -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def write_zip(target: Path) -> list[str]:
+def write_zip(target: str | os.PathLike[str]) -> list[str]:
     """Write the bundle to ``target`` (a new temporary file, renamed into place when complete).
 
     Parameters
     ----------
-    target : pathlib.Path
+    target : str or pathlib.Path
         The zip file to write; its folder is created if missing.
 
     Returns
@@ -233,6 +233,7 @@ def write_zip(target: Path) -> list[str]:
     >>> members[0]  # doctest: +ELLIPSIS
     'iicsa-online-csa-figures-.../ATTRIBUTION.txt'
     """
+    target = root_argument(target, "target")
     package = _store.package()
     folder = f"{package['name']}-{package['version']}"
     files = bundle_files()  # read and check everything before writing anything

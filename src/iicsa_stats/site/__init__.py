@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import _store
 from .._figure import Figure
-from .._paths import data_root
+from .._paths import data_root, root_argument
 from .._staging import reason, swap_into
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError
@@ -323,6 +323,7 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     >>> "index.html" in files and "figures/rea-perpetrator-age-band.html" in files
     True
     """
+    out = root_argument(out, "out")
     if base_url is not None and not base_url.startswith(("https://", "http://")):
         raise SiteError(f"--base-url must be a web address starting https:// or http://, got {base_url!r}")
     base = None if base_url is None else base_url.rstrip("/") + "/"

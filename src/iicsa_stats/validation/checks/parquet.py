@@ -12,10 +12,11 @@ import math
 from collections.abc import Generator, Iterator
 from typing import Any
 
+from ..._guard import is_dir, is_file
 from ...tables import TABLES, Row, arrow_types, field_names, parquet_path
 from .. import _footer
 from .._problem import Problem, problem
-from .._state import REBUILD_FIX, PackageState, is_dir, is_file
+from .._state import REBUILD_FIX, PackageState
 
 NAME = "parquet"
 

@@ -13,11 +13,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..._guard import is_file, refusal
 from ...errors import CurationError, IICSAStatsError
 from ...tables import TABLES, parquet_path
-from .. import _refs
 from .._problem import Problem, problem
-from .._state import CAP, PackageState, is_file, read_error
+from .._state import CAP, PackageState, read_error
 
 NAME = "rebuild"
 
@@ -73,13 +73,13 @@ def _refused_sources(pkg: PackageState) -> list[str]:
     found = []
     for folder in ("data/curation", "data/raw", "schemas"):
         base = pkg.root / folder
-        if _refs.refusal(pkg.root, base) is not None:
+        if refusal(pkg.root, base) is not None:
             found.append(folder)
             continue
         for dirpath, dirnames, filenames in os.walk(base):
             for name in dirnames + filenames:
                 path = Path(dirpath) / name
-                if _refs.refusal(pkg.root, path) is not None:
+                if refusal(pkg.root, path) is not None:
                     found.append(pkg.rel(path))
     return sorted(found)
 
