@@ -11,11 +11,13 @@ Checks, by their stable ``check`` name:
 ``files``
     every schema, table, raw document and ``datapackage.json`` can be read.
 ``package``
-    ``frictionless`` validates ``datapackage.json`` and every resource with
-    zero errors (types, constraints, foreign keys, sizes and hashes).
+    ``frictionless`` validates ``datapackage.json`` and every CSV and text resource with
+    zero errors (types, constraints and code lists, primary and foreign keys,
+    every resource's ``bytes`` and ``hash``).
 ``checksums``
-    every resource's ``bytes`` and ``hash`` in ``datapackage.json``, and every
-    Parquet file against ``data/processed/PARQUET.sha256``.
+    the resources at the package's paths with the pins the loader requires,
+    every schema against its pin, and every Parquet file against
+    ``data/processed/PARQUET.sha256`` (frictionless cannot check its bytes).
 ``raw``
     every raw document's SHA-256, size and character count against the
     ``documents`` table.
@@ -27,8 +29,8 @@ Checks, by their stable ``check`` name:
     ledger row its mention, inside the quote of the figure or caveat it is
     attributed to.
 ``keys``
-    primary keys unique, foreign keys resolve, coded columns within their
-    code lists, bounds and periods in order, every figure has a caveat.
+    rows in primary-key order, bounds and periods in order, every figure has a
+    caveat, and the loader's own join accepts the rows.
 ``comparisons``
     the ``comparisons`` and ``comparison_caveats`` tables equal a fresh
     computation from the figures and the curated overrides they record.
@@ -46,7 +48,9 @@ file, by ``parquet``).  The checks then leave out whatever depends on it rather
 than report its absence again row by row; a check that left something out for
 that reason adds one problem saying so and naming the file.
 
-Layout: :mod:`._problem` (the :class:`Problem` type and the report),
+Every file is read through :mod:`iicsa_stats._guard` below the resolved root,
+and JSON through :mod:`iicsa_stats._json`; :func:`run_checks` runs only some
+checks.  Layout: :mod:`._problem` (the :class:`Problem` type and the report),
 :mod:`._state` (the loaded package every check reads), :mod:`.checks` (one
 module per check) and :mod:`.registry` (the checks in the order they run).
 """

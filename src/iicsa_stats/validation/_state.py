@@ -32,7 +32,6 @@ __all__ = [
     "PackageState",
     "as_csv_number",
     "load",
-    "read_error",
 ]
 
 VALUE_FIELDS = ("value", "value_lower", "value_upper")
@@ -44,17 +43,6 @@ RESTORE_FIX = "restore it from the release or rebuild it with `iicsa-stats build
 CAP = 10
 #: The folders of a data package; one that is a symbolic link leaving the root is refused with all it holds.
 PACKAGE_FOLDERS = ("data", "data/processed", "data/raw", "schemas")
-
-
-def read_error(path: Path, exc: OSError) -> str:
-    """Why a file could not be read, in words and without its (absolute) path."""
-    if isinstance(exc, FileNotFoundError):
-        return "file is missing"
-    if isinstance(exc, IsADirectoryError) or _guard.is_dir(path):
-        return "is a folder, not a file"
-    if isinstance(exc, NotADirectoryError):
-        return "file is missing (a part of its path is a file, not a folder)"
-    return f"cannot be read ({exc.strerror or type(exc).__name__})"
 
 
 def _names(items: Iterable[str]) -> str:
@@ -96,6 +84,9 @@ class PackageState:
     refused : dict
         The files and folders (relative POSIX paths) that validate does not read, with the reason: outside
         the root (a symbolic link leaving it), not a regular file, or far larger than their pinned size.
+    files : dict
+        The Parquet files and ``PARQUET.sha256`` by relative path: their bytes, read once while loading, or
+        why they could not be read (a ``str``; reported by the check that uses the file).
     descriptor_stamp : tuple or None
         The identity (device, inode, modification time, size) of ``datapackage.json`` when it was read:
         :func:`changed` tells whether another copy has replaced it since.
@@ -117,6 +108,7 @@ class PackageState:
     schema_bytes: dict[str, bytes] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     descriptor_stamp: tuple[int, ...] | None = None
+    files: dict[str, bytes | str] = field(default_factory=dict)
 
     def pinned_bytes(self, rel: str) -> Any:
         """The size ``datapackage.json`` pins for the file at ``rel``, if any."""
@@ -161,10 +153,6 @@ class PackageState:
                 message = message[len(prefix) :].lstrip(",: ")
                 break
         self.add(check="files", file=rel, table=table, message=message)
-
-    def read_failed(self, path: Path, exc: OSError, fix: str, table: str | None = None) -> None:
-        """Report a file that :func:`open` refused (missing, a folder, no permission)."""
-        self.unreadable_file(path, DataFileError(f"{read_error(path, exc)}; {fix}"), table)
 
     def table_source(self, table: str) -> str | None:
         """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
@@ -211,6 +199,12 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
     _load_descriptor(pkg)
     _refuse_unsafe(pkg)
     _load_tables(pkg)
+    for rel in [*(f"data/processed/{table}.parquet" for table in TABLES), f"data/processed/{PARQUET_CHECKSUMS}"]:
+        if rel not in pkg.refused:
+            try:
+                pkg.files[rel] = _guard.read_file(root, rel, fix=REBUILD_FIX)
+            except DataFileError as exc:
+                pkg.files[rel] = str(exc).removeprefix(f"{root / rel}: ")
     for doc_id, raw_path in _raw_sources(pkg).items():
         _load_raw(pkg, doc_id, raw_path)
     return pkg

@@ -14,7 +14,7 @@ from ..._pins import PARQUET_CHECKSUMS, parse_listing, sha256_hex
 from ...tables import TABLES, parquet_path
 from .. import _meta
 from .._problem import Problem, problem
-from .._state import REBUILD_FIX, PackageState, read_error
+from .._state import REBUILD_FIX, PackageState
 
 NAME = "checksums"
 
@@ -38,11 +38,12 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
     listing_rel = pkg.rel(listing)
     if listing_rel in pkg.refused:
         return  # reported by `files`
-    try:
-        text = listing.read_text(encoding="utf-8")
-    except OSError as exc:
-        yield problem(check="checksums", file=listing_rel, message=f"{read_error(listing, exc)}; {REBUILD_FIX}")
+    data = pkg.files[listing_rel]
+    if isinstance(data, str):
+        yield problem(check="checksums", file=listing_rel, message=data)
         return
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         yield problem(
             check="checksums",
@@ -72,12 +73,10 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
                 check="checksums", file=listing_rel, table=table, message=f"has no SHA-256 for {name}; {REBUILD_FIX}"
             )
             continue
-        if rel in pkg.refused:
-            continue  # reported by `files`
-        try:
-            digest = sha256_hex(path.read_bytes())
-        except OSError:
-            continue  # reported by `parquet`
+        content = pkg.files.get(rel)
+        if not isinstance(content, bytes):
+            continue  # refused (reported by `files`) or unreadable (reported by `parquet`)
+        digest = sha256_hex(content)
         if digest != listed[name]:
             yield problem(
                 check="checksums",

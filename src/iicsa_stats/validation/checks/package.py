@@ -1,8 +1,9 @@
 """The ``package`` check.
 
-Frictionless validates ``datapackage.json`` and every resource with zero errors: types, constraints, primary and
-foreign keys, and every resource's ``bytes`` and ``hash``.  It is given the descriptor as validate read it, with the
-schemas it read inlined, so it reads only the data files (and none that validate refused).
+Frictionless validates ``datapackage.json`` and every resource but the Parquet ones with zero errors: types,
+constraints, primary and foreign keys, and every resource's ``bytes`` and ``hash``.  It is given the descriptor as
+validate read it, with the schemas it read inlined, so it reads only the data files (and none that validate refused).
+The ``parquet`` check compares each Parquet file with its CSV file.
 """
 
 from __future__ import annotations
@@ -103,12 +104,15 @@ def _source(pkg: PackageState) -> dict[str, Any]:
     """``datapackage.json`` as read, each table's schema inlined as read.
 
     Left out: resources naming a file validate refused, and resources whose schema file could not be read (both
-    reported by ``files``).
+    reported by ``files``); and the Parquet resources: frictionless cannot check their bytes, and the ``parquet``
+    check compares each Parquet file, column types and rows, with its CSV file, which frictionless validates.
     """
     assert pkg.descriptor is not None
     by_path = {pkg.rel(schema_path(pkg.root, table)): schema for table, schema in pkg.schemas.items()}
     resources = []
     for resource in pkg.descriptor["resources"]:
+        if isinstance(resource, dict) and resource.get("format") == "parquet":
+            continue
         schema = resource.get("schema") if isinstance(resource, dict) else None
         if isinstance(resource, dict) and isinstance(schema, str):
             if _refers_to(resource, set(pkg.refused)) or schema in pkg.unreadable:
