@@ -63,7 +63,7 @@ def path_problem(value: Any) -> str | None:
     return None
 
 
-def _inside(root: str | Path, path: str | Path) -> bool:
+def _inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
@@ -92,7 +92,7 @@ def _too_large(size: int, pinned_bytes: Any) -> str | None:
     return f"is {size} bytes, far larger than it should be ({pinned}; at most {limit} bytes are read): it was not read"
 
 
-def refusal(root: str | Path, path: str | Path, *, pinned_bytes: Any = None) -> str | None:
+def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinned_bytes: Any = None) -> str | None:
     """Why ``path`` (below ``root``) must not be read, or None when it may.
 
     A missing file or a folder is not refused here (its reader reports it in
@@ -114,7 +114,7 @@ def refusal(root: str | Path, path: str | Path, *, pinned_bytes: Any = None) -> 
     return _too_large(info.st_size, pinned_bytes)
 
 
-def read_file(root: str | Path, rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
+def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
     """The bytes of the file at ``rel`` below ``root``, refused as :func:`path_problem` and :func:`refusal` say.
 
     Raises
