@@ -174,8 +174,6 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     []
     """
     from ._paths import root_argument
-    from .errors import check_argument
     from .validation import validate as _validate
 
-    check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
     return _validate(None if root is None else root_argument(root, "root"), rebuild=rebuild)

@@ -63,7 +63,7 @@ from pathlib import Path
 
 from .. import _paths
 from .._guard import is_dir, is_file
-from ..errors import DataFileError
+from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
 from ._state import PackageState, changed, load
 from .registry import REGISTRY, Check
@@ -132,6 +132,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
         file is a problem too, and so is a ``root`` that is not a folder.
     """
+    check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
     if root is None:
         try:
             root = _paths.data_root()
