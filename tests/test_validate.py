@@ -414,6 +414,7 @@ def test_sizes_and_hashes_are_frictionless_problems_with_relative_paths(package:
     problems = run_checks(package, ["package", "checksums"])
     report = format_report(problems)
     assert sorted(p.message.split(" ")[0] for p in problems if p.file == rel) == ["byte-count", "hash-count"], report
+    assert all("changed after the build: rebuild with" in p.message for p in problems if p.file == rel), report
     assert not [p for p in problems if p.check == "checksums"], report
     assert not [p for p in problems if str(package) in str(p) or str(package.resolve()) in str(p)], report
 

@@ -21,6 +21,8 @@ from .._state import CAP, REBUILD_FIX, PackageState
 
 NAME = "package"
 
+#: What to do about a file that differs from its size or hash in ``datapackage.json``.
+_PIN_FIX = f"; the file changed after the build: {REBUILD_FIX}"
 #: frictionless errors that a resource gets when a resource its foreign keys point to cannot be loaded.
 _LOAD_ERRORS = frozenset(
     {"resource-error", "source-error", "scheme-error", "format-error", "encoding-error", "compression-error"}
@@ -165,7 +167,8 @@ def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
             row=str(row_number) if row_number else None,
             field=field_name or None,
             figure_id=figure_id,
-            message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}",
+            message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}"
+            + (_PIN_FIX if error.type in ("hash-count", "byte-count") else ""),
         )
     for kind, count in counts.items():
         if count > CAP:
