@@ -69,3 +69,32 @@ def write_pinned(copy: Path, table: str, data: bytes) -> None:
             resource["bytes"] = len(data)
             resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
     descriptor.write_text(json.dumps(package), encoding="utf-8")
+
+
+def hostile_json(copy: Path, case: str) -> None:
+    """Damage ``datapackage.json`` (or a schema, re-pinned) in a way Python's json module cannot take safely."""
+    descriptor = copy / "datapackage.json"
+    text = descriptor.read_text(encoding="utf-8")
+    if case == "deep-nesting":
+        descriptor.write_text("[" * 1000 + "]" * 1000, encoding="utf-8")
+    elif case == "huge-integer":
+        descriptor.write_text(text.replace('"bytes": ', '"bytes": ' + "9" * 4301 + "0", 1), encoding="utf-8")
+    elif case == "duplicate-key":  # a wrong hash first, the right one last: json would keep the last
+        wrong = '"hash": "sha256:' + "0" * 64 + '", '
+        descriptor.write_text(text.replace('"name": "figures",', '"name": "figures", ' + wrong, 1), encoding="utf-8")
+    else:  # a huge integer inside a schema, its pin updated so that only the JSON is wrong
+        schema = copy / "schemas" / "figures.schema.json"
+        schema.write_bytes(schema.read_bytes().replace(b'"fields"', b'"x": ' + b"9" * 4301 + b', "fields"', 1))
+        package = json.loads(text)
+        for resource in package["resources"]:
+            if resource.get("schema") == "schemas/figures.schema.json":
+                resource["schemaHash"] = "sha256:" + hashlib.sha256(schema.read_bytes()).hexdigest()
+        descriptor.write_text(json.dumps(package), encoding="utf-8")
+
+
+JSON_DAMAGE = {
+    "deep-nesting": r"datapackage\.json: not valid UTF-8 JSON: nested more than 64 levels deep",
+    "huge-integer": r"datapackage\.json: not valid UTF-8 JSON: a number of \d+ characters",
+    "duplicate-key": r"datapackage\.json: not valid UTF-8 JSON: the key 'hash' appears twice",
+    "schema-huge-integer": r"figures\.schema\.json(, table figures)?: not valid UTF-8 JSON: a number of 4301 ",
+}

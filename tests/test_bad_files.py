@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import iicsa_stats as ist
-from conftest import write_pinned
+from conftest import JSON_DAMAGE, hostile_json, write_pinned
 from iicsa_stats import _store
 from iicsa_stats._paths import ENV_VAR, data_root
+from iicsa_stats.cli import main
 
 
 @pytest.fixture
@@ -149,7 +151,7 @@ def test_a_directory_in_place_of_a_file(copy: Path) -> None:
     path = copy / "data" / "processed" / "producers.csv"
     path.unlink()
     path.mkdir()
-    with pytest.raises(ist.DataFileError, match=r"producers\.csv: cannot be read"):
+    with pytest.raises(ist.DataFileError, match=r"producers\.csv: is a folder, not a file"):
         ist.list_figures()
 
 
@@ -172,3 +174,14 @@ def test_the_lookup_hash_is_sha256() -> None:
         assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
 
     same()
+
+
+@pytest.mark.parametrize("case", sorted(JSON_DAMAGE))
+def test_hostile_json_is_one_clear_error(copy: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    hostile_json(copy, case)
+    with pytest.raises(ist.DataFileError, match=JSON_DAMAGE[case]):
+        ist.figure("police-recorded-online-csa-offences-2017-18")
+    _store.clear_cache()
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and re.search(JSON_DAMAGE[case], err), err

@@ -454,8 +454,6 @@ def test_the_same_data_gives_the_same_site(site: Path, tmp_path: Path) -> None:
         assert (again / path.relative_to(site)).read_bytes() == path.read_bytes(), path
 
 
-
-
 def test_base_url_gives_absolute_addresses_and_canonical_links(site: Path, site_with_base: Path) -> None:
     (ld,) = _jsonld(site_with_base / "index.html")
     assert (ld["url"], ld["license"]) == (f"{BASE}index.html", f"{BASE}index.html")

@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -22,13 +23,13 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, read_rows, write_rows
+from conftest import JSON_DAMAGE, REPO, hostile_json, read_rows, write_rows
 from iicsa_stats import _store
 from iicsa_stats._paths import ENV_VAR
 from iicsa_stats.build import build
 from iicsa_stats.errors import DataFileError
 from iicsa_stats.tables import TABLES
-from iicsa_stats.validation import Problem, format_report, validate
+from iicsa_stats.validation import Problem, format_report, run_checks, validate
 
 PROCESSED = "data/processed"
 
@@ -278,7 +279,7 @@ def test_a_pipe_in_place_of_a_table_is_refused_not_read(package: Path) -> None:
     path = package / PROCESSED / "producers.csv"
     path.unlink()
     os.mkfifo(path)  # opening it for reading would block for ever
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["files"])
     assert any(
         p.check == "files" and p.file == f"{PROCESSED}/producers.csv" and "not a regular file" in p.message
         for p in problems
@@ -308,7 +309,7 @@ def test_missing_or_malformed_package_metadata_is_a_problem(package: Path, key: 
     else:
         data[key] = value
     write_descriptor(package, data)
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["package"])
     assert any(p.check == "package" and p.file == "datapackage.json" and p.field == key for p in problems), (
         format_report(problems)
     )
@@ -321,7 +322,7 @@ def test_missing_or_malformed_package_metadata_is_a_problem(package: Path, key: 
 def test_rows_out_of_order_are_a_problem(package: Path, table: str) -> None:
     edit_rows(package, table, lambda rows: list(reversed(rows)))
     repin(package)
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["keys"])
     order = [p for p in problems if p.check == "keys" and "order of their primary key" in p.message]
     assert [p.file for p in order] == [f"{PROCESSED}/{table}.csv"], format_report(problems)
     assert order[0].row == "line 3"
@@ -359,7 +360,7 @@ def test_a_changed_schema_is_refused_by_the_loader_and_reported_by_validate(
     _retype_value(package)
     with pytest.raises(DataFileError, match=r"figures\.schema\.json: the schema differs from its pin"):
         load_everything(package, monkeypatch)
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["checksums"])
     assert any(
         p.check == "checksums" and p.file == "schemas/figures.schema.json" and p.field == "schemaHash" for p in problems
     ), format_report(problems)
@@ -381,7 +382,7 @@ def test_a_missing_schema_pin_is_refused_by_the_loader_and_reported(
     write_descriptor(package, data)
     with pytest.raises(DataFileError, match="no sha256 pin for the schema of the caveats table"):
         load_everything(package, monkeypatch)
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["checksums"])
     assert any(p.check == "checksums" and p.table == "caveats" and "loader refuses" in p.message for p in problems)
 
 
@@ -404,13 +405,13 @@ def test_extra_files_in_the_package_folders_are_a_problem(package: Path, rel: st
         path.mkdir()
     else:
         path.write_text("x\n", encoding="utf-8")
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["files"])
     assert [p.file for p in problems if p.check == "files"] == [rel], format_report(problems)
 
 
 def test_files_outside_the_package_folders_are_not_extra(checkout_copy: Path) -> None:
     (checkout_copy / "notes.txt").write_text("a checkout has other files\n", encoding="utf-8")
-    assert validate(checkout_copy, rebuild=False) == []
+    assert run_checks(checkout_copy, ["files"]) == []
 
 
 # --------------------------------------------------------------------------- 13: bounded on large damaged input
@@ -470,7 +471,7 @@ def test_a_flipped_byte_in_the_footer_licence_metadata_is_a_problem(package: Pat
 
     shown = dict(duckdb.sql(f"SELECT key, value FROM parquet_kv_metadata('{path}')").fetchall())
     assert b"Crown copyright material" not in shown[b"licenses"]  # what a DuckDB user sees changed
-    problems = validate(package, rebuild=False)
+    problems = run_checks(package, ["parquet"])
     assert any(
         p.check == "parquet" and p.file == f"{PROCESSED}/figures.parquet" and "'licenses'" in p.message
         for p in problems
@@ -532,8 +533,8 @@ def test_a_flipped_parquet_byte_is_always_reported(package: Path) -> None:
         path.write_bytes(pristine)
         _flip(path, offset)
         _repin_parquet(package)
-        problems = validate(package, rebuild=False)
-        if not any(p.check == "parquet" and p.file == f"{PROCESSED}/figures.parquet" for p in problems):
+        problems = run_checks(package, ["parquet"])
+        if not any(p.file == f"{PROCESSED}/figures.parquet" for p in problems):
             missed.append((offset, format_report(problems)))
     assert missed == []
 
@@ -571,3 +572,82 @@ def test_a_flipped_byte_in_the_writer_name_is_harmless_and_why(package: Path) ->
     _repin_parquet(package)
     assert _what_readers_see(path) == before
     assert validate(package, rebuild=False) == []
+
+
+# --------------------------------------------------------------------------- 7: hostile files, one guard
+
+
+@pytest.mark.parametrize("case", sorted(JSON_DAMAGE))
+def test_hostile_json_is_a_files_problem_not_a_traceback(package: Path, case: str) -> None:
+    hostile_json(package, case)
+    problems = run_checks(package, ["files"])
+    assert any(re.search(JSON_DAMAGE[case], str(p)) for p in problems), format_report(problems)
+
+
+def test_a_relative_root_is_resolved_before_frictionless_runs(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(package.parent.parent)
+    relative = Path(package.parent.name) / package.name
+    assert run_checks(relative, ["files", "package"]) == []
+
+
+@pytest.mark.parametrize("folder", ["data/processed", "data/raw", "schemas"])
+def test_a_package_folder_linked_outside_the_root_is_refused_once(package: Path, tmp_path: Path, folder: str) -> None:
+    elsewhere = Path(shutil.copytree(package / folder, tmp_path / "elsewhere"))
+    (elsewhere / "other.txt").write_text("not part of the package\n", encoding="utf-8")
+    shutil.rmtree(package / folder)
+    (package / folder).symlink_to(elsewhere, target_is_directory=True)
+    problems = run_checks(package, ["files"])
+    assert [(p.file, "outside the package root" in p.message) for p in problems] == [(folder, True)], format_report(
+        problems
+    )
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "pipe"])
+def test_a_raw_path_leaving_the_root_or_a_pipe_is_not_opened_by_the_rebuild(checkout_copy: Path, kind: str) -> None:
+    import signal
+
+    outside = checkout_copy.parent / "outside.txt"
+    outside.write_text("not part of the package\n", encoding="utf-8")
+    if kind == "dotdot":
+        raw_path = "../outside.txt"
+    else:
+        raw_path = "data/raw/pipe.txt"
+        os.mkfifo(checkout_copy / raw_path)  # opening it for reading would block for ever
+    documents = checkout_copy / "data" / "curation" / "documents.toml"
+    text = documents.read_text(encoding="utf-8")
+    documents.write_text(text.replace('"data/raw/iicsa-internet-report-b1.txt"', f'"{raw_path}"', 1), encoding="utf-8")
+    signal.alarm(60)  # a hang fails the test instead of the run
+    try:
+        problems = run_checks(checkout_copy, ["rebuild"], rebuild=True)
+    finally:
+        signal.alarm(0)
+    report = format_report(problems)
+    assert problems and sha(outside.read_bytes()) not in report, report
+    assert re.search(r"leaves the package root|not a regular file", report), report
+
+
+def test_validate_reads_again_once_when_a_build_replaced_the_package_meanwhile(
+    package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import iicsa_stats.validation as validation
+
+    real_load = validation.load
+    figures = package / PROCESSED / "figures.csv"
+    good = figures.read_bytes()
+    calls: list[int] = []
+
+    def load_during_a_build(root: Path, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            return real_load(root, **kwargs)
+        figures.write_bytes(good.replace(b"8525", b"8526"))  # a file of the next build, before its descriptor
+        state = real_load(root, **kwargs)
+        figures.write_bytes(good)  # the build finishes: its files and a new datapackage.json in place
+        descriptor = package / "datapackage.json"
+        shutil.copy2(descriptor, package / "next.json")
+        os.replace(package / "next.json", descriptor)
+        return state
+
+    monkeypatch.setattr(validation, "load", load_during_a_build)
+    assert validate(package, rebuild=False) == []
+    assert len(calls) == 2

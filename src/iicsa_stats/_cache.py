@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
+from ._guard import read_file
 from ._paths import data_dir
 from ._pins import resource_pins, sha256_hex
 from .errors import DataFileError, RawDocumentError
@@ -56,7 +57,7 @@ def package(root: str) -> dict[str, Any]:
     path = os.path.join(root, "datapackage.json")
     with _reading(root):
         SIGNATURES[root] = signature(root)
-        descriptor = load_json(path)
+        descriptor = load_json(root, "datapackage.json")
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise DataFileError.at(str(path), "not a data package descriptor", "reinstall or rebuild")
     return descriptor
@@ -92,11 +93,10 @@ def raw_text(root: str, raw_path: str) -> str:
         raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
     path = os.path.join(root, raw_path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise RawDocumentError.at(str(path), f"raw document unreadable ({reason})", "reinstall or restore it") from None
+        data = read_file(root, raw_path, fix="reinstall or restore it", pinned_bytes=doc.get("bytes"))
+    except DataFileError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise RawDocumentError(f"{path}: raw document unreadable ({reason})", path=path, fix=exc.fix) from None
     if sha256_hex(data) != doc["sha256"]:
         raise RawDocumentError(
             f"{path}: the raw document differs from its SHA-256 pin in the documents table: it was changed or "

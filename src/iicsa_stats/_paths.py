@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import DataFileError, InvalidArgumentError
+from .errors import DataFileError, InvalidArgumentError, check_argument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def data_root() -> Path:
 
 
 def root_argument(value: object, name: str = "root") -> Path:
-    """A folder argument (``root``, ``out``) as a Path, or :class:`InvalidArgumentError` naming the argument.
+    """A path argument (``root``, ``out``, ``target``) as a Path, or :class:`InvalidArgumentError` naming it.
 
     Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses
     other types (bytes, numbers), an empty path and a path with a NUL
@@ -86,28 +86,10 @@ def root_argument(value: object, name: str = "root") -> Path:
     from pathlib import Path
 
     text = os.fspath(value) if isinstance(value, os.PathLike) else value
-    if not isinstance(text, str):
-        raise InvalidArgumentError(
-            f"{name} must be a folder path (str or pathlib.Path), got {type(value).__name__} {value!r:.80}"
-        )
+    check_argument(isinstance(text, str), name, value, "a folder path (str or pathlib.Path)")
+    assert isinstance(text, str)
     if not text.strip():
         raise InvalidArgumentError(f"{name} is empty; give the folder (e.g. '.' for the current one)")
     if "\0" in text:
         raise InvalidArgumentError(f"{name} {text!r:.80} contains a NUL character, which no path can hold")
     return Path(text)
-
-
-def is_dir(path: Path) -> bool:
-    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
-def is_file(path: Path) -> bool:
-    """Whether ``path`` is a file; False also when it cannot be looked at (a name too long, no permission)."""
-    try:
-        return path.is_file()
-    except OSError:
-        return False

@@ -114,18 +114,15 @@ def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
     DataFileError
         If the file or the listing is missing or unreadable, or the file differs from its pin.
     """
-    processed = os.path.join(root, "data", "processed")
-    listing = os.path.join(processed, PARQUET_CHECKSUMS)
-    path = os.path.join(processed, f"{table}.parquet")
+    from ._guard import read_file
+
+    listing = os.path.join(root, "data", "processed", PARQUET_CHECKSUMS)
+    path = os.path.join(root, "data", "processed", f"{table}.parquet")
     try:
-        with open(listing, encoding="utf-8") as handle:
-            text = handle.read()
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError as exc:
-        raise DataFileError.at(str(exc.filename), "file is missing", _FIX) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError.at(str(listing), f"cannot be read ({exc})", "reinstall or rebuild") from None
+        text = read_file(root, f"data/processed/{PARQUET_CHECKSUMS}", fix=_FIX).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFileError.at(listing, f"cannot be read ({exc})", "reinstall or rebuild") from None
+    data = read_file(root, f"data/processed/{table}.parquet", fix=_FIX)
     pins, _ = parse_listing(text)
     name = os.path.basename(path)
     found = sha256_hex(data)

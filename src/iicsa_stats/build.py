@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _staging
+from . import _guard, _staging
 from ._parquet import parquet_metadata, write_parquet
 from ._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, RawDocumentError, UnaccountedNumbersError
+from .errors import BuildError, CurationError, DataFileError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
 from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path, schema_path
 
@@ -77,12 +77,13 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
         "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
         "in data/curation/documents.toml and re-curate its figures"
     )
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
-    except OSError as exc:
-        raise RawDocumentError(f"{path}: raw document {doc['id']!r} cannot be read ({_staging.reason(exc)})") from None
+    try:  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
+        data = _guard.read_file(root, doc["raw_path"], fix=fix, pinned_bytes=doc["bytes"])
+    except DataFileError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        if reason.startswith("file is missing"):
+            raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
+        raise RawDocumentError(f"{path}: raw document {doc['id']!r} {reason}") from None
     digest = sha256_hex(data)
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
         raise RawDocumentError(

@@ -15,15 +15,17 @@ timestamp and fixed permissions, so the same data gives the same bytes.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
 from . import _store
 from ._attribution import attribution_text
-from ._paths import data_dir
+from ._guard import read_file
+from ._paths import data_dir, root_argument
 from ._staging import reading, write_file
 from .notices import CONTENT_NOTICE
-from .tables import TABLES, _read_bytes, load_schema, schema_path
+from .tables import TABLES, load_schema
 
 # typing is imported for type checkers only.
 TYPE_CHECKING = False
@@ -201,12 +203,12 @@ def bundle_files() -> dict[str, bytes]:
     """
     root = Path(data_dir())
     package = _store.package()
-    files: dict[str, bytes] = {"datapackage.json": _read_bytes(root / "datapackage.json", _FIX)}
+    files: dict[str, bytes] = {"datapackage.json": read_file(root, "datapackage.json", fix=_FIX)}
     files.update(table_files("csv"))  # each table read by the loader: its CSV and its schema checked by their pins
     files.update(table_files("parquet"))
     for table in TABLES:
-        files[f"schemas/{table}.schema.json"] = _read_bytes(schema_path(root, table), _FIX)
-    files["data/processed/PARQUET.sha256"] = _read_bytes(root / "data" / "processed" / "PARQUET.sha256", _FIX)
+        files[f"schemas/{table}.schema.json"] = read_file(root, f"schemas/{table}.schema.json", fix=_FIX)
+    files["data/processed/PARQUET.sha256"] = read_file(root, "data/processed/PARQUET.sha256", fix=_FIX)
     for document in _store.rows("documents"):
         files[document["raw_path"]] = _store.raw_text(document["raw_path"]).encode("utf-8")  # checked by its pin
     files["README.md"] = readme_text(package).encode("utf-8")
@@ -238,12 +240,12 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
             archive.writestr(info, data, compresslevel=9)
 
 
-def write_zip(target: Path) -> list[str]:
+def write_zip(target: str | os.PathLike[str]) -> list[str]:
     """Write the bundle to ``target`` (written beside it, then moved into place when complete).
 
     Parameters
     ----------
-    target : pathlib.Path
+    target : str or pathlib.Path
         The zip file to write; its folder is created if missing.
 
     Returns
@@ -265,6 +267,7 @@ def write_zip(target: Path) -> list[str]:
     >>> members[:2]
     ['ATTRIBUTION.txt', 'README.md']
     """
+    target = root_argument(target, "target")
     with reading(Path(data_dir())):  # read and check everything before writing anything, from one build
         files = bundle_files()
     write_file(target, lambda path: write_archive(path, files))  # beside the target, then in its place

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from . import _cli_publish, _paths, _store
+from . import _cli_publish, _guard, _paths, _store
 from ._figure import Figure
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
@@ -244,7 +244,7 @@ def _source_root(value: str | None) -> Path:
 
     if value is not None:
         given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean the default
-        if not _paths.is_dir(given / "data" / "curation"):
+        if not _guard.is_dir(given / "data" / "curation"):
             raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
@@ -279,7 +279,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     from .validation import format_report, validate
 
     root = _paths.root_argument(args.root, "--root") if args.root is not None else None
-    if root is not None and not _paths.is_file(root / "datapackage.json"):
+    if root is not None and not _guard.is_file(root / "datapackage.json"):
         raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)

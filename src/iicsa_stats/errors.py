@@ -189,6 +189,22 @@ class InvalidArgumentError(IICSAStatsError, TypeError, ValueError):
     """
 
 
+def check_argument(ok: bool, name: str, value: object, accepts: str) -> None:
+    """Raise :class:`InvalidArgumentError` unless ``ok``: ``"<name> must be <accepts>, got <type> <value>"``.
+
+    The one check of the public functions' arguments, so that every one is refused in the same words.
+
+    Examples
+    --------
+    >>> check_argument(isinstance("yes", bool), "rebuild", "yes", "True, False or None")
+    Traceback (most recent call last):
+    ...
+    iicsa_stats.errors.InvalidArgumentError: rebuild must be True, False or None, got str 'yes'
+    """
+    if not ok:
+        raise InvalidArgumentError(f"{name} must be {accepts}, got {type(value).__name__} {value!r:.80}")
+
+
 class UnknownCitationStyleError(_UnknownKeyError):
     """No citation format has the given name (see ``iicsa_stats.citation.STYLES``)."""
 

@@ -25,7 +25,7 @@ from ._output import shown as _shown
 from ._paths import data_root
 from ._pins import check_parquet_pin
 from ._staging import reason, stage_files, write_file
-from .errors import ExportError
+from .errors import ExportError, check_argument
 from .tables import TABLES, csv_path
 
 TYPE_CHECKING = False
@@ -98,6 +98,8 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     ...     export("sqlite", Path(folder) / "iicsa.sqlite")
     ['iicsa.sqlite']
     """
+    check_argument(isinstance(fmt, str), "fmt", fmt, f"one of {', '.join(FORMATS)}")
+    check_argument(isinstance(out, (str, os.PathLike)), "out", out, "a folder path (str or pathlib.Path)")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     one_file = fmt in FILE_FORMATS

@@ -15,7 +15,14 @@ from ._attribution import attribution, licence_titles, objects
 from ._paths import data_root
 from ._pins import check_parquet_pin
 from ._version import __version__
-from .errors import DataFileError, InvalidArgumentError, InvalidFilterError, UnknownFilterError, UnknownTableError
+from .errors import (
+    DataFileError,
+    InvalidArgumentError,
+    InvalidFilterError,
+    UnknownFilterError,
+    UnknownTableError,
+    check_argument,
+)
 from .tables import TABLES, load_schema, parquet_path
 
 TYPE_CHECKING = False
@@ -160,6 +167,8 @@ def figures(**filters: Any) -> pd.DataFrame:
             raise UnknownFilterError(
                 f"figures() has no column {column!r} to filter on.{hint} Columns: {', '.join(frame.columns)}"
             )
+        accepts = "a value or a list of values (str, number, bool or date)"
+        check_argument(not isinstance(wanted, (bytes, bytearray)), f"filter {column}", wanted, accepts)
         if isinstance(wanted, _SCALARS):
             values: list[Any] = [wanted]
         elif isinstance(wanted, Collection) and all(isinstance(v, _SCALARS) for v in wanted):

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
+from . import _guard
 from ._pins import resource_pin
 from .errors import DataFileError
 
@@ -96,33 +97,26 @@ def parquet_path(root: P, table: str) -> P:
 _REBUILD = "rebuild with `iicsa-stats build` or reinstall"
 
 
-def load_json(path: str | Path) -> Any:
-    """Read a JSON file, turning every failure into a :class:`DataFileError`."""
-    return _parse_json(path, _read_bytes(path, _REBUILD))
+def load_json(root: str | Path, rel: str, *, fix: str = _REBUILD) -> Any:
+    """Read the JSON file at ``rel`` below ``root`` through the path guard and the JSON reader with limits.
+
+    Raises
+    ------
+    DataFileError
+        For every failure: missing, refused by :mod:`._guard`, or refused by :func:`._json.parse`.
+    """
+    return parse_json(os.path.join(root, rel), _guard.read_file(root, rel, fix=fix))
 
 
-def _read_bytes(path: str | Path, missing_fix: str) -> bytes:
-    """A package file's bytes; a missing or unreadable file is a :class:`DataFileError` saying what to do."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise DataFileError.at(str(path), "file is missing", missing_fix) from None
-    except OSError as exc:
-        raise DataFileError.at(
-            str(path), f"cannot be read ({exc.strerror or exc})", "restore it or reinstall"
-        ) from None
-
-
-def _parse_json(path: str | Path, data: bytes) -> Any:
-    """``data`` (read from ``path``) parsed as UTF-8 JSON, or a :class:`DataFileError`."""
-    import json
+def parse_json(path: str | Path, data: bytes) -> Any:
+    """``data`` (read from ``path``) parsed by :func:`._json.parse`, or a :class:`DataFileError`."""
+    from ._json import JSONLimitError, parse
 
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse(data)
+    except JSONLimitError as exc:
         raise DataFileError.at(
-            str(path), f"not valid UTF-8 JSON ({exc})", "restore it from the release or rebuild"
+            str(path), f"not valid UTF-8 JSON: {exc}", "restore it from the release or rebuild"
         ) from None
 
 
@@ -134,7 +128,8 @@ def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, 
     """
     path = schema_path(root, table)
     # The loader (which passes the pin) and the other readers have always said different things about a missing file.
-    data = _read_bytes(path, _REBUILD if sha256 is None else "restore it from the release or reinstall")
+    fix = _REBUILD if sha256 is None else "restore it from the release or reinstall"
+    data = _guard.read_file(root, f"schemas/{table}.schema.json", fix=fix)
     if sha256 is not None:
         found = resource_pin(data)
         if found != sha256:
@@ -143,7 +138,12 @@ def load_schema(root: P, table: str, *, sha256: str | None = None) -> dict[str, 
                 "it was changed or damaged; restore it from the release or reinstall; `iicsa-stats validate` "
                 "lists every problem"
             )
-    schema: dict[str, Any] = _parse_json(path, data)
+    return schema_from_bytes(path, data)
+
+
+def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
+    """The Table Schema in ``data`` (read from ``path``), refused unless it has a list of named fields."""
+    schema: dict[str, Any] = parse_json(path, data)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
         raise DataFileError.at(
@@ -225,12 +225,14 @@ def read_csv(
     *,
     sha256: str | None = None,
     schema_sha256: str | None = None,
+    pinned_bytes: Any = None,
 ) -> list[Row]:
     """Read a processed CSV table into typed rows.
 
     With ``sha256`` (``"sha256:<hex>"``, as ``datapackage.json`` pins it), a
     file whose bytes differ is refused before anything in it is used; with
-    ``schema_sha256``, so is a schema file that differs from its pin.
+    ``schema_sha256``, so is a schema file that differs from its pin.  The file
+    is read through :mod:`._guard` (``pinned_bytes`` bounds its size).
 
     Raises
     ------
@@ -243,21 +245,16 @@ def read_csv(
     path = csv_path(root, table)
     names = field_names(schema)
     fix = "restore it from the release or rebuild it with `iicsa-stats build`"
+    data = _guard.read_file(root, f"data/processed/{table}.csv", fix=fix, pinned_bytes=pinned_bytes)
+    if sha256 is not None:
+        found = resource_pin(data)
+        if found != sha256:
+            raise DataFileError(
+                f"{path}: the file differs from its pin in datapackage.json (expected {sha256}, found {found}): "
+                f"it was changed or damaged; {fix}; `iicsa-stats validate` lists every problem"
+            )
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        if sha256 is not None:
-            found = resource_pin(data)
-            if found != sha256:
-                raise DataFileError(
-                    f"{path}: the file differs from its pin in datapackage.json (expected {sha256}, found {found}): "
-                    f"it was changed or damaged; {fix}; `iicsa-stats validate` lists every problem"
-                )
         text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise DataFileError.at(str(path), "file is missing", fix) from None
-    except OSError as exc:
-        raise DataFileError.at(str(path), f"cannot be read ({exc.strerror or exc})", fix) from None
     except UnicodeDecodeError as exc:
         raise DataFileError.at(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", fix) from None
     try:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from .. import _store
 from .._figure import Figure
-from .._paths import data_root
+from .._paths import data_root, root_argument
 from .._staging import MARKER, reading, reason, write_folder
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError, InvalidArgumentError
@@ -549,6 +549,7 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     >>> "index.html" in files and "figures/rea-perpetrator-age-band.html" in files
     True
     """
+    out = root_argument(out, "out")
     base = None if base_url is None else _base(base_url)
     with reading(data_root()):  # the files of one build throughout, even while a build runs
         return _write_site(Path(out), base)

@@ -11,11 +11,13 @@ Checks, by their stable ``check`` name:
 ``files``
     every schema, table, raw document and ``datapackage.json`` can be read.
 ``package``
-    ``frictionless`` validates ``datapackage.json`` and every resource with
-    zero errors (types, constraints, foreign keys, sizes and hashes).
+    ``frictionless`` validates ``datapackage.json`` and every CSV and text resource with
+    zero errors (types, constraints and code lists, primary and foreign keys,
+    every resource's ``bytes`` and ``hash``).
 ``checksums``
-    every resource's ``bytes`` and ``hash`` in ``datapackage.json``, and every
-    Parquet file against ``data/processed/PARQUET.sha256``.
+    the resources at the package's paths with the pins the loader requires,
+    every schema against its pin, and every Parquet file against
+    ``data/processed/PARQUET.sha256`` (frictionless cannot check its bytes).
 ``raw``
     every raw document's SHA-256, size and character count against the
     ``documents`` table.
@@ -27,8 +29,8 @@ Checks, by their stable ``check`` name:
     ledger row its mention, inside the quote of the figure or caveat it is
     attributed to.
 ``keys``
-    primary keys unique, foreign keys resolve, coded columns within their
-    code lists, bounds and periods in order, every figure has a caveat.
+    rows in primary-key order, bounds and periods in order, every figure has a
+    caveat, and the loader's own join accepts the rows.
 ``comparisons``
     the ``comparisons`` and ``comparison_caveats`` tables equal a fresh
     computation from the figures and the curated overrides they record.
@@ -46,7 +48,9 @@ file, by ``parquet``).  The checks then leave out whatever depends on it rather
 than report its absence again row by row; a check that left something out for
 that reason adds one problem saying so and naming the file.
 
-Layout: :mod:`._problem` (the :class:`Problem` type and the report),
+Every file is read through :mod:`iicsa_stats._guard` below the resolved root,
+and JSON through :mod:`iicsa_stats._json`; :func:`run_checks` runs only some
+checks.  Layout: :mod:`._problem` (the :class:`Problem` type and the report),
 :mod:`._state` (the loaded package every check reads), :mod:`.checks` (one
 module per check) and :mod:`.registry` (the checks in the order they run).
 """
@@ -54,16 +58,18 @@ module per check) and :mod:`.registry` (the checks in the order they run).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import _paths
+from .._guard import is_dir, is_file
 from .._staging import reading
-from ..errors import DataFileError
+from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
-from ._state import PackageState, is_dir, is_file, load
+from ._state import PackageState, changed, load
 from .registry import REGISTRY, Check
 
-__all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "validate", "will_rebuild"]
+__all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "validate", "will_rebuild"]
 
 
 def _is_source_checkout(root: Path) -> bool:
@@ -127,6 +133,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
         file is a problem too, and so is a ``root`` that is not a folder.
     """
+    check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
     if root is None:
         try:
             root = _paths.data_root()
@@ -146,12 +153,36 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
                 "use the folder that `iicsa-stats build` writes, or a source checkout",
             )
         ]
-    problems: list[Problem] = []
+    root = Path(os.path.realpath(root))  # resolved first: every path below is checked against the real root
     with reading(root, repair=False):  # one build's files throughout, even while a build runs
-        state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
-        for check in REGISTRY:
-            problems.extend(_run(check, state))
+        for attempt in range(2):
+            state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
+            problems = [p for check in REGISTRY for p in _run(check, state)]
+            # A build that replaced the files while they were read gives problems of a mixed state: read it
+            # again, once, when datapackage.json is not the copy that was read.
+            if not problems or attempt or not changed(state):
+                break
     return problems
+
+
+def run_checks(root: Path, checks: Iterable[str], *, rebuild: bool = False) -> list[Problem]:
+    """The problems of the named checks only (a subset of :data:`CHECKS`), on the package at ``root``.
+
+    It reads the package as :func:`validate` does, then runs only ``checks``:
+    a quick way to see one kind of problem (the ``files`` check reports what
+    could not be read).
+
+    Examples
+    --------
+    >>> run_checks(_paths.data_root(), ["raw", "quotes"])
+    []
+    """
+    wanted = set(checks)
+    if unknown := wanted - set(CHECKS):
+        raise ValueError(f"unknown checks {sorted(unknown)}; choose among {CHECKS}")
+    root = Path(os.path.realpath(root))
+    state = load(root, rebuild=rebuild and _is_source_checkout(root), rebuild_requested=rebuild)
+    return [p for check in REGISTRY if check.name in wanted for p in _run(check, state)]
 
 
 def _run(check: Check, state: PackageState) -> list[Problem]:

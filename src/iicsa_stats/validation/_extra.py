@@ -29,14 +29,18 @@ def expected_files(raw_paths: Iterable[str]) -> dict[str, set[str]]:
     }
 
 
-def extra_problems(root: Path, raw_paths: Iterable[str], *, raw_known: bool) -> Iterator[dict[str, Any]]:
+def extra_problems(
+    root: Path, raw_paths: Iterable[str], *, raw_known: bool, refused: Iterable[str] = ()
+) -> Iterator[dict[str, Any]]:
     """One problem per entry of a package folder that is not one of its files.
 
     ``raw_known`` is False when the list of raw documents could not be read;
-    ``data/raw`` is then not checked.
+    ``data/raw`` is then not checked, and neither is a folder in ``refused``
+    (a symbolic link leaving the root: what it holds is not the package's).
     """
+    skip = set(refused)
     for folder, names in expected_files(raw_paths).items():
-        if folder == "data/raw" and not raw_known:
+        if (folder == "data/raw" and not raw_known) or folder in skip or folder.split("/")[0] in skip:
             continue
         try:
             entries = sorted(os.listdir(root / folder))

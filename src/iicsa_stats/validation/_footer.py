@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 _FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
@@ -77,7 +76,7 @@ def schema_problems(arrow_schema: Any, expected: Any) -> Iterator[dict[str, Any]
             }
 
 
-def footer_problems(path: Path, expected: Any, read: Any) -> Iterator[dict[str, Any]]:
+def footer_problems(data: bytes, expected: Any, read: Any) -> Iterator[dict[str, Any]]:
     """The footer as every reader sees it: key-value metadata, the stored Arrow schema and the Parquet schema.
 
     ``read`` is the schema as pyarrow read it; what differs there is reported by
@@ -87,7 +86,7 @@ def footer_problems(path: Path, expected: Any, read: Any) -> Iterator[dict[str, 
     import pyarrow.parquet as pq
 
     try:
-        metadata = pq.read_metadata(path)
+        metadata = pq.read_metadata(pa.BufferReader(data))
     except Exception as exc:  # a damaged footer: pyarrow raises several kinds of error
         yield {"message": f"the Parquet footer cannot be read ({type(exc).__name__}: {exc}); {_FIX}"}
         return
@@ -124,13 +123,14 @@ def footer_problems(path: Path, expected: Any, read: Any) -> Iterator[dict[str, 
         }
 
 
-def statistics_problems(path: Path) -> Iterator[dict[str, Any]]:
+def statistics_problems(data: bytes) -> Iterator[dict[str, Any]]:
     """Every column chunk's statistics against its values: readers that filter skip row groups by them."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        handle = pq.ParquetFile(path)
+        handle = pq.ParquetFile(pa.BufferReader(data))
         metadata = handle.metadata
     except Exception as exc:
         yield {"message": f"the Parquet footer cannot be read ({type(exc).__name__}: {exc}); {_FIX}"}
@@ -178,7 +178,7 @@ def statistics_problems(path: Path) -> Iterator[dict[str, Any]]:
                     }
 
 
-def writer_problems(path: Path, arrow_table: Any, expected: Any) -> Iterator[dict[str, Any]]:
+def writer_problems(data: bytes, arrow_table: Any, expected: Any) -> Iterator[dict[str, Any]]:
     """The file's bytes against what the build's writer makes of the same values and schema.
 
     Parquet bytes depend on the writer's version, so this runs only when the
@@ -196,8 +196,7 @@ def writer_problems(path: Path, arrow_table: Any, expected: Any) -> Iterator[dic
     from .._parquet import write_arrow
 
     try:
-        written_by = pq.read_metadata(path).created_by
-        data = path.read_bytes()
+        written_by = pq.read_metadata(pa.BufferReader(data)).created_by
     except Exception:
         return  # reported by the footer check
     if written_by != f"parquet-cpp-arrow version {pa.__version__}" or not arrow_table.schema.equals(

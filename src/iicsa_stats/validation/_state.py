@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import _guard
 from .._pins import PARQUET_CHECKSUMS
 from ..errors import DataFileError
 from ..tables import (
@@ -16,13 +17,12 @@ from ..tables import (
     Row,
     csv_path,
     format_cell,
-    load_json,
-    load_schema,
     parquet_path,
+    parse_json,
     read_csv,
+    schema_from_bytes,
     schema_path,
 )
-from . import _refs
 from ._problem import Problem
 
 __all__ = [
@@ -31,10 +31,7 @@ __all__ = [
     "VALUE_FIELDS",
     "PackageState",
     "as_csv_number",
-    "is_dir",
-    "is_file",
     "load",
-    "read_error",
 ]
 
 VALUE_FIELDS = ("value", "value_lower", "value_upper")
@@ -44,25 +41,8 @@ RESTORE_FIX = "restore it from the release or rebuild it with `iicsa-stats build
 #: row), and a rebuild that differs may differ on every line: at most this many of one kind per file are
 #: listed, then one problem says how many more there are.  Every other check lists every problem.
 CAP = 10
-
-
-def read_error(path: Path, exc: OSError) -> str:
-    """Why a file could not be read, in words and without its (absolute) path."""
-    if isinstance(exc, FileNotFoundError):
-        return "file is missing"
-    if isinstance(exc, IsADirectoryError) or is_dir(path):
-        return "is a folder, not a file"
-    if isinstance(exc, NotADirectoryError):
-        return "file is missing (a part of its path is a file, not a folder)"
-    return f"cannot be read ({exc.strerror or type(exc).__name__})"
-
-
-def is_dir(path: Path) -> bool:
-    return os.path.isdir(path)  # unlike Path.is_dir, never raises (no permission to look, for one)
-
-
-def is_file(path: Path) -> bool:
-    return os.path.isfile(path)
+#: The folders of a data package; one that is a symbolic link leaving the root is refused with all it holds.
+PACKAGE_FOLDERS = ("data", "data/processed", "data/raw", "schemas")
 
 
 def _names(items: Iterable[str]) -> str:
@@ -102,8 +82,14 @@ class PackageState:
     schema_bytes : dict
         The bytes of every schema file that could be read, by table (checked against its pin).
     refused : dict
-        The files (relative POSIX paths) that validate does not read, with the reason: outside the
-        root (a symbolic link leaving it), not a regular file, or far larger than their pinned size.
+        The files and folders (relative POSIX paths) that validate does not read, with the reason: outside
+        the root (a symbolic link leaving it), not a regular file, or far larger than their pinned size.
+    files : dict
+        The Parquet files and ``PARQUET.sha256`` by relative path: their bytes, read once while loading, or
+        why they could not be read (a ``str``; reported by the check that uses the file).
+    descriptor_stamp : tuple or None
+        The identity (device, inode, modification time, size) of ``datapackage.json`` when it was read:
+        :func:`changed` tells whether another copy has replaced it since.
     """
 
     root: Path
@@ -121,6 +107,8 @@ class PackageState:
     text_failures: dict[str, str] = field(default_factory=dict)
     schema_bytes: dict[str, bytes] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
+    descriptor_stamp: tuple[int, ...] | None = None
+    files: dict[str, bytes | str] = field(default_factory=dict)
 
     def pinned_bytes(self, rel: str) -> Any:
         """The size ``datapackage.json`` pins for the file at ``rel``, if any."""
@@ -130,11 +118,16 @@ class PackageState:
         return None
 
     def refuse(self, path: Path, *, pinned_bytes: Any = None, table: str | None = None) -> bool:
-        """Whether ``path`` must not be read (see :func:`._refs.refusal`); reported once, as a ``files`` problem."""
+        """Whether ``path`` must not be read (see :func:`.._guard.refusal`); reported once, as a ``files`` problem."""
         rel = self.rel(path)
         if rel in self.refused:
             return True
-        why = _refs.refusal(self.root, path, pinned_bytes=pinned_bytes)
+        folder = next((f for f in self.refused if rel.startswith(f + "/")), None)
+        if folder is not None:  # below a refused folder: that folder's problem says it
+            self.refused[rel] = f"lies below {folder}, which is not read"
+            self.unreadable.add(rel)
+            return True
+        why = _guard.refusal(self.root, path, pinned_bytes=pinned_bytes)
         if why is None:
             return False
         self.refused[rel] = why
@@ -160,10 +153,6 @@ class PackageState:
                 message = message[len(prefix) :].lstrip(",: ")
                 break
         self.add(check="files", file=rel, table=table, message=message)
-
-    def read_failed(self, path: Path, exc: OSError, fix: str, table: str | None = None) -> None:
-        """Report a file that :func:`open` refused (missing, a folder, no permission)."""
-        self.unreadable_file(path, DataFileError(f"{read_error(path, exc)}; {fix}"), table)
 
     def table_source(self, table: str) -> str | None:
         """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
@@ -205,9 +194,17 @@ class PackageState:
 def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) -> PackageState:
     """Read what can be read of the data package at ``root``; what cannot is a ``files`` problem."""
     pkg = PackageState(root=root, rebuild=rebuild, rebuild_requested=rebuild_requested)
+    for folder in PACKAGE_FOLDERS:  # a folder that leads outside the root is refused once, with all below it
+        pkg.refuse(root / folder)
     _load_descriptor(pkg)
     _refuse_unsafe(pkg)
     _load_tables(pkg)
+    for rel in [*(f"data/processed/{table}.parquet" for table in TABLES), f"data/processed/{PARQUET_CHECKSUMS}"]:
+        if rel not in pkg.refused:
+            try:
+                pkg.files[rel] = _guard.read_file(root, rel, fix=REBUILD_FIX)
+            except DataFileError as exc:
+                pkg.files[rel] = str(exc).removeprefix(f"{root / rel}: ")
     for doc_id, raw_path in _raw_sources(pkg).items():
         _load_raw(pkg, doc_id, raw_path)
     return pkg
@@ -231,53 +228,79 @@ def _refuse_unsafe(pkg: PackageState) -> None:
         for key in ("path", "extrapaths", "schema", "dialect"):
             value = resource.get(key)
             for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, str) and _refs.local_path_problem(item) is None:
+                if isinstance(item, str) and _guard.path_problem(item) is None:
                     pinned = resource.get("bytes") if key == "path" and item == value else None
                     pkg.refuse(root / item, pinned_bytes=pinned)
 
 
+def stamp(path: Path) -> tuple[int, ...] | None:
+    """The identity of the file at ``path`` (device, inode, modification time, size), or None when missing."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def changed(pkg: PackageState) -> bool:
+    """Whether ``datapackage.json`` was replaced or changed since :func:`load` read it (a build ran meanwhile)."""
+    return stamp(pkg.root / "datapackage.json") != pkg.descriptor_stamp
+
+
+def _read(pkg: PackageState, path: Path, fix: str, table: str | None = None) -> bytes | None:
+    """The bytes of a package file through :mod:`.._guard`, or None after a ``files`` problem saying why not."""
+    try:
+        return _guard.read_file(pkg.root, pkg.rel(path), fix=fix)
+    except DataFileError as exc:
+        pkg.unreadable_file(path, exc, table)
+        return None
+
+
 def _load_descriptor(pkg: PackageState) -> None:
-    root = pkg.root
-    descriptor_path = root / "datapackage.json"
+    descriptor_path = pkg.root / "datapackage.json"
     if pkg.refuse(descriptor_path):
         return
+    pkg.descriptor_stamp = stamp(descriptor_path)
+    data = _read(pkg, descriptor_path, REBUILD_FIX)
+    if data is None:
+        return
     try:
-        descriptor = load_json(descriptor_path)
-    except DataFileError as exc:  # missing, a folder in its place, unreadable or not JSON
+        descriptor = parse_json(descriptor_path, data)
+    except DataFileError as exc:  # not JSON, or beyond the JSON reader's limits
         pkg.unreadable_file(descriptor_path, exc)
+        return
+    if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
+        pkg.descriptor = descriptor
     else:
-        if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
-            pkg.descriptor = descriptor
-        else:
-            pkg.unreadable.add("datapackage.json")
-            pkg.add(
-                check="files",
-                file="datapackage.json",
-                message=f"not a data package descriptor (no list of resources); {REBUILD_FIX}",
-            )
+        pkg.unreadable.add("datapackage.json")
+        pkg.add(
+            check="files",
+            file="datapackage.json",
+            message=f"not a data package descriptor (no list of resources); {REBUILD_FIX}",
+        )
 
 
 def _load_tables(pkg: PackageState) -> None:
     root = pkg.root
     for table in TABLES:
-        if pkg.rel(schema_path(root, table)) in pkg.refused:
+        path = schema_path(root, table)
+        if pkg.rel(path) in pkg.unreadable:
+            continue
+        data = _read(pkg, path, RESTORE_FIX, table)
+        if data is None:
             continue
         try:
-            pkg.schemas[table] = load_schema(root, table)
-            pkg.schema_bytes[table] = schema_path(root, table).read_bytes()
+            pkg.schemas[table] = schema_from_bytes(path, data)
+            pkg.schema_bytes[table] = data
         except DataFileError as exc:
-            pkg.unreadable_file(schema_path(root, table), exc, table)
-        except OSError as exc:
-            pkg.read_failed(schema_path(root, table), exc, RESTORE_FIX, table)
+            pkg.unreadable_file(path, exc, table)
     for table, schema in pkg.schemas.items():
-        if pkg.rel(csv_path(root, table)) in pkg.refused:
+        if pkg.rel(csv_path(root, table)) in pkg.unreadable:
             continue
         try:
             pkg.tables[table] = read_csv(root, table, schema)
         except DataFileError as exc:
             pkg.unreadable_file(csv_path(root, table), exc, table)
-        except OSError as exc:
-            pkg.read_failed(csv_path(root, table), exc, RESTORE_FIX, table)
 
 
 def _raw_sources(pkg: PackageState) -> dict[str, Any]:
@@ -322,9 +345,10 @@ def _load_raw(pkg: PackageState, doc_id: str, raw_path: Any) -> None:
         pkg.text_failures[doc_id] = raw_path
         return
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        pkg.unreadable_file(path, DataFileError(f"raw document {doc_id!r}: {read_error(path, exc)}; {fix}"))
+        data = _guard.read_file(root, raw_path, fix=fix)
+    except DataFileError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        pkg.unreadable_file(path, DataFileError(f"raw document {doc_id!r}: {reason}"))
         pkg.text_failures[doc_id] = raw_path
         return
     pkg.raw_bytes[doc_id] = data

@@ -1,32 +1,22 @@
 """The ``checksums`` check.
 
-Every resource's ``bytes`` and ``hash`` in ``datapackage.json``, and every Parquet file against
-``data/processed/PARQUET.sha256``; every table's resources at the package's paths, with the pins the loader
-requires (``hash`` and ``schemaHash`` as ``sha256:<hex>``), and every schema file against its pin.
+Every Parquet file against ``data/processed/PARQUET.sha256`` (frictionless cannot check the bytes of a Parquet
+resource); every table's resources at the package's paths, with the pins the loader requires (``hash`` and
+``schemaHash`` as ``sha256:<hex>``), and every schema file against its pin.  The ``bytes`` and ``hash`` of the
+other resources are frictionless's to check (the ``package`` check).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator, Mapping
-from pathlib import Path, PurePosixPath
-from typing import Any
+from collections.abc import Iterator
 
 from ..._pins import PARQUET_CHECKSUMS, parse_listing, sha256_hex
 from ...tables import TABLES, parquet_path
 from .. import _meta
 from .._problem import Problem, problem
-from .._state import REBUILD_FIX, PackageState, read_error
-from .package import _resource_table
+from .._state import REBUILD_FIX, PackageState
 
 NAME = "checksums"
-
-
-def _safe_relative(path: Any) -> bool:
-    if not isinstance(path, str) or "://" in path:
-        return False
-    pure = PurePosixPath(path)
-    return not pure.is_absolute() and ".." not in pure.parts
 
 
 def run(pkg: PackageState) -> Iterator[Problem]:
@@ -39,25 +29,7 @@ def run(pkg: PackageState) -> Iterator[Problem]:
             yield problem(check="checksums", **fields)
         for fields in _meta.pin_problems(pkg.root, pkg.descriptor, pkg.schema_bytes):
             yield problem(check="checksums", **fields)
-    yield from _resources(pkg)
     yield from _parquet_listing(pkg)
-
-
-def _resources(pkg: PackageState) -> Iterator[Problem]:
-    """Every resource's file against the ``bytes`` and ``hash`` that ``datapackage.json`` declares."""
-    if pkg.descriptor is not None:
-        for resource in pkg.descriptor["resources"]:
-            if not isinstance(resource, dict) or ("bytes" not in resource and "hash" not in resource):
-                continue
-            rel, name = resource.get("path"), resource.get("name")
-            if not _safe_relative(rel):
-                yield problem(
-                    check="checksums",
-                    file="datapackage.json",
-                    message=f"resource {name!r} has path {rel!r}, which is not a relative path inside the package",
-                )
-                continue
-            yield from _check_file_digest(pkg, pkg.root / str(rel), resource, _resource_table(name))
 
 
 def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
@@ -66,11 +38,12 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
     listing_rel = pkg.rel(listing)
     if listing_rel in pkg.refused:
         return  # reported by `files`
-    try:
-        text = listing.read_text(encoding="utf-8")
-    except OSError as exc:
-        yield problem(check="checksums", file=listing_rel, message=f"{read_error(listing, exc)}; {REBUILD_FIX}")
+    data = pkg.files[listing_rel]
+    if isinstance(data, str):
+        yield problem(check="checksums", file=listing_rel, message=data)
         return
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         yield problem(
             check="checksums",
@@ -100,12 +73,10 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
                 check="checksums", file=listing_rel, table=table, message=f"has no SHA-256 for {name}; {REBUILD_FIX}"
             )
             continue
-        if rel in pkg.refused:
-            continue  # reported by `files`
-        try:
-            digest = sha256_hex(path.read_bytes())
-        except OSError:
-            continue  # reported by `parquet`
+        content = pkg.files.get(rel)
+        if not isinstance(content, bytes):
+            continue  # refused (reported by `files`) or unreadable (reported by `parquet`)
+        digest = sha256_hex(content)
         if digest != listed[name]:
             yield problem(
                 check="checksums",
@@ -114,60 +85,5 @@ def _parquet_listing(pkg: PackageState) -> Iterator[Problem]:
                 expected=listed[name],
                 found=digest,
                 message=f"SHA-256 differs from the one in {listing_rel}: the file changed after the build; "
-                f"{REBUILD_FIX}",
-            )
-
-
-def _check_file_digest(
-    pkg: PackageState, path: Path, resource: Mapping[str, Any], table: str | None
-) -> Iterator[Problem]:
-    rel = pkg.rel(path)
-    if rel in pkg.unreadable:
-        return
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield problem(
-            check="checksums",
-            file=rel,
-            table=table,
-            message=f"listed in datapackage.json but {read_error(path, exc)}; {REBUILD_FIX}",
-        )
-        return
-    if "bytes" in resource and resource["bytes"] != len(data):
-        yield problem(
-            check="checksums",
-            file=rel,
-            table=table,
-            field="bytes",
-            expected=str(resource["bytes"]),
-            found=str(len(data)),
-            message=f"size differs from the one in datapackage.json: the file changed after the build; {REBUILD_FIX}",
-        )
-    if "hash" in resource:
-        declared = str(resource["hash"])
-        algorithm, _, expected = declared.rpartition(":")
-        algorithm = algorithm or "md5"  # the Data Package default when no algorithm is named
-        try:
-            digest = hashlib.new(algorithm, data).hexdigest()
-        except ValueError:
-            yield problem(
-                check="checksums",
-                file="datapackage.json",
-                table=table,
-                field="hash",
-                found=declared,
-                message=f"unknown hash algorithm {algorithm!r}",
-            )
-            return
-        if digest != expected.lower():
-            yield problem(
-                check="checksums",
-                file=rel,
-                table=table,
-                field="hash",
-                expected=f"{algorithm}:{expected}",
-                found=f"{algorithm}:{digest}",
-                message="hash differs from the one in datapackage.json: the file changed after the build; "
                 f"{REBUILD_FIX}",
             )

@@ -20,5 +20,5 @@ def run(pkg: PackageState) -> Iterator[Problem]:
     """The problems found while loading (files missing, unreadable, malformed or refused), and extra files."""
     yield from pkg.problems
     raw_known = "documents" in pkg.tables or pkg.descriptor is not None
-    for fields in _extra.extra_problems(pkg.root, pkg.raw_paths.values(), raw_known=raw_known):
+    for fields in _extra.extra_problems(pkg.root, pkg.raw_paths.values(), raw_known=raw_known, refused=pkg.refused):
         yield problem(check=NAME, **fields)

@@ -1,8 +1,8 @@
 """The ``keys`` check.
 
-Primary keys unique, foreign keys resolve, coded columns within their code lists, bounds and periods in order,
-every figure has a caveat, rows in primary-key order (as the build writes them), and the loader's own join of
-the rows into figures accepts them.
+Bounds and periods in order, every figure has a caveat, rows in primary-key order (as the build writes them),
+and the loader's own join of the rows into figures accepts them.  Primary keys, foreign keys and code lists are
+frictionless's to check (the ``package`` check).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from ..._shape import SHAPE_KEYS as _SHAPE_KEYS
 from ..._shape import figure_shape
-from ...tables import TABLES, Row, csv_path, field_names
+from ...tables import Row, csv_path, field_names
 from .. import _served
 from .._problem import Problem, problem
 from .._state import PackageState, as_csv_number
@@ -49,9 +49,6 @@ def _keys(pkg: PackageState) -> Iterator[Problem]:
         primary = at.schema.get("primaryKey") or []
         for fields in _served.order_problems(table, rows, primary, at.rel):
             yield problem(check=NAME, **fields)
-        yield from _primary_key(at, rows)
-        yield from _codes(at, rows)
-        yield from _foreign_keys(at, rows, skipped)
     figures = pkg.figures()
     links = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
     where = _Where(pkg, "figures") if figures else None  # figures were read, so their schema was too
@@ -60,6 +57,8 @@ def _keys(pkg: PackageState) -> Iterator[Problem]:
         yield from _figure(where, fig, linked="figure_caveats" not in pkg.tables or bool(links[fig["figure_id"]]))
     if figures and "figure_caveats" not in pkg.tables:
         skipped.add(pkg.table_source("figure_caveats"))
+    if "figures" not in pkg.tables:  # the figure rules and the loader's join need it
+        skipped.add(pkg.table_source("figures"))
     yield from pkg.skipped("keys", skipped)
 
 
@@ -80,57 +79,6 @@ class _Where:
             "row": self.pkg.key(self.table, row),
             "figure_id": row.get("figure_id") if self.has_figure else None,
         }
-
-
-def _primary_key(at: _Where, rows: list[Row]) -> Iterator[Problem]:
-    primary = at.schema.get("primaryKey") or []
-    seen: set[tuple[Any, ...]] = set()
-    for row in rows:
-        key = tuple(row.get(k) for k in primary)
-        if primary and key in seen:
-            yield problem(**at(row), field=", ".join(primary), message="duplicate primary key")
-        seen.add(key)
-
-
-def _codes(at: _Where, rows: list[Row]) -> Iterator[Problem]:
-    for spec in at.schema["fields"]:
-        allowed = spec.get("constraints", {}).get("enum")
-        if not allowed:
-            continue
-        for row in rows:
-            value = row.get(spec["name"])
-            if value is not None and value not in allowed:
-                yield problem(
-                    **at(row),
-                    field=spec["name"],
-                    expected=f"one of {allowed}",
-                    found=str(value),
-                    message=f"{spec['name']} is not one of its codes",
-                )
-
-
-def _foreign_keys(at: _Where, rows: list[Row], skipped: set[str | None]) -> Iterator[Problem]:
-    pkg = at.pkg
-    for fk in at.schema.get("foreignKeys", []):
-        fields, ref = fk["fields"], fk["reference"]
-        fields = [fields] if isinstance(fields, str) else fields
-        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
-        target = ref.get("resource") or at.table
-        if target not in pkg.tables:
-            if target in TABLES:
-                skipped.add(pkg.table_source(target))  # the file itself is reported by `files`
-            continue
-        targets = {tuple(r.get(k) for k in ref_fields) for r in pkg.tables[target]}
-        for row in rows:
-            value = tuple(row.get(k) for k in fields)
-            if any(v is None for v in value) or value in targets:
-                continue
-            yield problem(
-                **at(row),
-                field=", ".join(fields),
-                found=", ".join(str(v) for v in value),
-                message=f"{', '.join(fields)} names no row of the {target} table",
-            )
 
 
 def _figure(at: _Where, fig: Row, *, linked: bool) -> Iterator[Problem]:

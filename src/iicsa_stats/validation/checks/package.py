@@ -1,23 +1,28 @@
 """The ``package`` check.
 
-Frictionless validates ``datapackage.json`` and every resource with zero errors.
+Frictionless validates ``datapackage.json`` and every resource but the Parquet ones with zero errors: types,
+constraints, primary and foreign keys, and every resource's ``bytes`` and ``hash``.  It is given the descriptor as
+validate read it, with the schemas it read inlined, so it reads only the data files (and none that validate refused).
+The ``parquet`` check compares each Parquet file with its CSV file.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from ..._guard import is_file
 from ...tables import TABLES, schema_path
 from .. import _meta, _refs
 from .._problem import Problem, problem
-from .._state import CAP, REBUILD_FIX, PackageState, is_file
+from .._state import CAP, REBUILD_FIX, PackageState
 
 NAME = "package"
 
-#: frictionless errors left out: ``checksums`` checks the same sizes and hashes and names the file relatively.
-_DROPPED_ERRORS = frozenset({"hash-count", "byte-count"})
+#: What to do about a file that differs from its size or hash in ``datapackage.json``.
+_PIN_FIX = f"; the file changed after the build: {REBUILD_FIX}"
 #: frictionless errors that a resource gets when a resource its foreign keys point to cannot be loaded.
 _LOAD_ERRORS = frozenset(
     {"resource-error", "source-error", "scheme-error", "format-error", "encoding-error", "compression-error"}
@@ -57,10 +62,8 @@ def run(pkg: PackageState) -> Iterator[Problem]:
         return
     import frictionless
 
-    from .._pandas_rows import registered
-
     try:
-        with _refs.offline(), registered():  # Parquet resources read in time linear in their cells
+        with _refs.offline():
             report = frictionless.validate(_source(pkg), basepath=str(pkg.root))
     except Exception as exc:  # frictionless raises its own errors for descriptors it cannot use
         yield problem(
@@ -99,19 +102,30 @@ def _gate(pkg: PackageState) -> Iterator[Problem]:
         )
 
 
-def _source(pkg: PackageState) -> Any:
-    """``datapackage.json`` for frictionless, without the resources whose files validate refused to read."""
-    path = str(pkg.root / "datapackage.json")
-    if not pkg.refused or pkg.descriptor is None:
-        return path
-    descriptor = dict(pkg.descriptor)
-    descriptor["resources"] = [
-        r for r in descriptor["resources"] if not (isinstance(r, dict) and _refers_to(r, pkg.refused))
-    ]
-    return descriptor
+def _source(pkg: PackageState) -> dict[str, Any]:
+    """``datapackage.json`` as read, each table's schema inlined as read.
+
+    Left out: resources naming a file validate refused, and resources whose schema file could not be read (both
+    reported by ``files``); and the Parquet resources: frictionless cannot check their bytes, and the ``parquet``
+    check compares each Parquet file, column types and rows, with its CSV file, which frictionless validates.
+    """
+    assert pkg.descriptor is not None
+    by_path = {pkg.rel(schema_path(pkg.root, table)): schema for table, schema in pkg.schemas.items()}
+    resources = []
+    for resource in pkg.descriptor["resources"]:
+        if isinstance(resource, dict) and resource.get("format") == "parquet":
+            continue
+        schema = resource.get("schema") if isinstance(resource, dict) else None
+        if isinstance(resource, dict) and isinstance(schema, str):
+            if _refers_to(resource, set(pkg.refused)) or schema in pkg.unreadable:
+                continue  # refused, or its schema could not be read (frictionless would read it on its own)
+            resources.append({**resource, "schema": copy.deepcopy(by_path.get(schema, schema))})
+        elif not (isinstance(resource, dict) and _refers_to(resource, set(pkg.refused))):
+            resources.append(resource)
+    return {**pkg.descriptor, "resources": resources}
 
 
-def _refers_to(resource: dict[str, Any], refused: dict[str, str]) -> bool:
+def _refers_to(resource: dict[str, Any], refused: set[str]) -> bool:
     """Whether a resource names a refused file as its path (or one of them), its schema or its dialect."""
     for key in ("path", "extrapaths", "schema", "dialect"):
         value = resource.get(key)
@@ -130,8 +144,6 @@ def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
     follow_on = bool(broken) and place not in pkg.unreadable
     counts: Counter[str] = Counter()
     for error in task.errors:
-        if error.type in _DROPPED_ERRORS:
-            continue  # the `checksums` check reports sizes and hashes
         if follow_on and error.type in _LOAD_ERRORS:
             skipped.update(broken.values())
             continue
@@ -155,7 +167,8 @@ def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
             row=str(row_number) if row_number else None,
             field=field_name or None,
             figure_id=figure_id,
-            message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}",
+            message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}"
+            + (_PIN_FIX if error.type in ("hash-count", "byte-count") else ""),
         )
     for kind, count in counts.items():
         if count > CAP:

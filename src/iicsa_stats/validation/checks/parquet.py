@@ -15,7 +15,7 @@ from typing import Any
 from ...tables import TABLES, Row, arrow_types, field_names, parquet_path
 from .. import _footer
 from .._problem import Problem, problem
-from .._state import REBUILD_FIX, PackageState, is_dir, is_file
+from .._state import REBUILD_FIX, PackageState
 
 NAME = "parquet"
 
@@ -48,12 +48,14 @@ def run(pkg: PackageState) -> Iterator[Problem]:
 def _what_readers_see(pkg: PackageState, table: str, arrow: Any) -> Iterator[Problem]:
     """The schema and metadata, the footer, the statistics and the bytes against what the build writes."""
     path = parquet_path(pkg.root, table)
+    data = pkg.files[pkg.rel(path)]
+    assert isinstance(data, bytes)  # it was read (see _read)
     expected = _footer.expected_schema(pkg.schemas[table], pkg.descriptor, table)
     found = itertools.chain(
         _footer.schema_problems(arrow.schema, expected) if expected else (),
-        _footer.footer_problems(path, expected, arrow.schema) if expected else (),
-        _footer.statistics_problems(path),
-        _footer.writer_problems(path, arrow, expected) if expected else (),
+        _footer.footer_problems(data, expected, arrow.schema) if expected else (),
+        _footer.statistics_problems(data),
+        _footer.writer_problems(data, arrow, expected) if expected else (),
     )
     for fields in found:
         yield problem(check=NAME, file=pkg.rel(path), table=table, **fields)
@@ -61,18 +63,17 @@ def _what_readers_see(pkg: PackageState, table: str, arrow: Any) -> Iterator[Pro
 
 def _read(pkg: PackageState, table: str) -> Generator[Problem, None, Any]:
     """The Parquet file of ``table`` as an Arrow table, or None after a problem saying why it cannot be read."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = parquet_path(pkg.root, table)
-    rel = pkg.rel(path)
-    if rel in pkg.refused:
-        return None  # reported by `files`
-    if not is_file(path):  # pyarrow would read a folder as a (possibly empty) data set
-        reason = "is a folder, not a file" if is_dir(path) else "file is missing"
-        yield problem(check="parquet", file=rel, table=table, message=f"{reason}; {REBUILD_FIX}")
+    rel = pkg.rel(parquet_path(pkg.root, table))
+    data = pkg.files.get(rel)  # read once, while loading; None when refused (reported by `files`)
+    if isinstance(data, str):
+        yield problem(check="parquet", file=rel, table=table, message=data)
+    if not isinstance(data, bytes):
         return None
     try:
-        return pq.read_table(path)
+        return pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others for a damaged file
         yield problem(
             check="parquet",

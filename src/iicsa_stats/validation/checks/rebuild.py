@@ -13,11 +13,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...errors import CurationError, IICSAStatsError
+from ..._guard import read_file, refusal
+from ...errors import CurationError, DataFileError, IICSAStatsError
 from ...tables import TABLES, parquet_path
-from .. import _refs
 from .._problem import Problem, problem
-from .._state import CAP, PackageState, is_file, read_error
+from .._state import CAP, PackageState
 
 NAME = "rebuild"
 
@@ -73,13 +73,13 @@ def _refused_sources(pkg: PackageState) -> list[str]:
     found = []
     for folder in ("data/curation", "data/raw", "schemas"):
         base = pkg.root / folder
-        if _refs.refusal(pkg.root, base) is not None:
+        if refusal(pkg.root, base) is not None:
             found.append(folder)
             continue
         for dirpath, dirnames, filenames in os.walk(base):
             for name in dirnames + filenames:
                 path = Path(dirpath) / name
-                if _refs.refusal(pkg.root, path) is not None:
+                if refusal(pkg.root, path) is not None:
                     found.append(pkg.rel(path))
     return sorted(found)
 
@@ -91,9 +91,9 @@ def _compare_bytes(pkg: PackageState, name: str, fresh: Path) -> Iterator[Proble
     if name in pkg.unreadable or name in pkg.refused:
         return  # reported by `files`; comparing it line by line would only repeat that
     try:
-        old = committed.read_bytes()
-    except OSError as exc:
-        yield problem(check="rebuild", file=name, table=table, message=f"{read_error(committed, exc)}; {fix}")
+        old = read_file(pkg.root, name, fix=fix)
+    except DataFileError as exc:
+        yield problem(check="rebuild", file=name, table=table, message=str(exc).removeprefix(f"{committed}: "))
         return
     new = fresh.read_bytes()
     if old == new:
@@ -127,16 +127,18 @@ def _compare_bytes(pkg: PackageState, name: str, fresh: Path) -> Iterator[Proble
 
 
 def _compare_parquet(pkg: PackageState, out: Path) -> Iterator[Problem]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     fix = "rebuild with `iicsa-stats build` and commit the result"
     for table in TABLES:
         committed = parquet_path(pkg.root, table)
         rel = pkg.rel(committed)
-        if not is_file(committed) or rel in pkg.refused:
+        data = pkg.files.get(rel)  # read once, while loading
+        if not isinstance(data, bytes):
             continue  # reported by `parquet` or `files`
         try:
-            old = pq.read_table(committed)
+            old = pq.read_table(pa.BufferReader(data))
         except Exception:  # unreadable: reported by `parquet`
             continue
         new = pq.read_table(parquet_path(out, table))
