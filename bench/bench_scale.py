@@ -69,6 +69,7 @@ def _curation(i: int, doc_id: str, value: int) -> str:
 
 [[figures]]
 id = "synthetic-{i}-helpline-reports"
+title = "Reports to a made-up helpline (synthetic {i})"
 measure = "Reports received by a made-up helpline in a made-up survey year (synthetic)"
 measure_code = "synthetic_reports"
 value = {value}

@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 import iicsa_stats as ist
+from iicsa_stats._provenance import SourceStep
 from iicsa_stats import _store
 from iicsa_stats._version import __release_date__
 from iicsa_stats.citation import STYLES, cite_figure, cite_package, original_producer
@@ -56,7 +57,11 @@ def _bibtex_fields(text: str) -> tuple[Any, dict[str, str]]:
 
 
 def _hostile(figure_id: str, **provenance: Any) -> ist.Figure:
+    """The figure with ``provenance`` fields replaced; a ``producer_name`` becomes the chain's producing step too."""
     fig = ist.figure(figure_id)
+    if "producer_name" in provenance:
+        step = SourceStep(body_id="hostile", body_name=provenance["producer_name"], role="estimated", basis="source")
+        provenance["sources"] = (step, fig.sources[-1])
     return dataclasses.replace(fig, provenance=dataclasses.replace(fig.provenance, **provenance))
 
 
@@ -140,7 +145,7 @@ def test_text_style_is_the_figures_citation() -> None:
     fig = ist.figure("police-recorded-online-csa-offences-2017-18")
     assert fig.cite() == fig.cite(style="text") == cite_figure(fig, "text")
     assert fig.cite().startswith("Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation")
-    assert "Original producer: Police forces in England and Wales (inferred from context)" in fig.cite()
+    assert "Provenance: collected by Police forces in England and Wales (inferred); work cited:" in fig.cite()
 
 
 def test_the_original_producer_is_the_first_step_of_the_provenance_chain() -> None:
@@ -197,10 +202,10 @@ def test_braces_and_special_characters_in_any_value_give_bibtex_that_parses() ->
     assert _whole_for_brace_counters(text), text
     assert entry.entry_type == "report" and fields["url"] == "https://example.org/a%7Db%7Bc%5Cd%20e%22f%20g"
     # ``type`` is read raw by pandoc: it names the producer without LaTeX specials; ``note`` has the exact name
-    assert fields["type"].startswith("Figure produced by Body @misc x, title= y and , cited at para 1,")
+    assert fields["type"].startswith("Figure estimated by Body @misc x, title= y and , cited at para 1,")
     if PANDOC:  # pandoc reads the same entry back: the exact producer's name and locator, and the address
         (item,) = json.loads(_pandoc(["-f", "biblatex", "-t", "csljson"], text))
-        assert f"para {{1, footnote [2]. Original producer: {producer};" in item["note"]
+        assert f"para {{1, footnote [2]. Provenance: estimated by {producer};" in item["note"]
         assert item["genre"] == fields["type"]
         assert item["URL"] == fields["url"]
 

@@ -53,7 +53,7 @@ def test_the_police_counts_are_not_shown_comparable_by_producer_and_recording() 
     c = ist.compare(INCIDENTS, OFFENCES)
     assert c.verdict == "not_shown_comparable" and c.verdict_text == "not shown to be comparable"
     names = {d.name: d for d in c.differences}
-    assert names["unit"].effect == "caveats" and "the NSPCC, counted offences" in names["unit"].note
+    assert names["unit"].effect == "caveats" and "the NSPCC's 2016/17 count is of offences" in names["unit"].note
     producer = names["producer"]
     assert producer.basis == "curated" and producer.caveat_id == "police-counts-not-shown-comparable"
     assert producer.effect == "not_shown" and "not identified" in producer.note
@@ -193,7 +193,7 @@ def test_comparison_text_html_and_dict() -> None:
     c = ist.compare(OFFENCES, INCIDENTS)
     text = str(c)
     assert text.startswith(f"{INCIDENTS} and {OFFENCES}: not shown to be comparable\n")
-    assert "  - producer (leaves it not shown to be valid; curated, based on caveat incidents-vs" in text
+    assert "  - producer (leaves it not shown to be valid; curated, based on caveat police-counts-not-shown" in text
     assert "Deciding caveats:\n  - police-counts-not-shown-comparable: [comparability]" in text
     html = c._repr_html_()
     assert html.startswith('<div class="iicsa-comparison">') and "not shown to be comparable" in html

@@ -306,4 +306,4 @@ def test_site_templates_ship_and_the_site_builds_from_the_wheel(installed: Insta
     assert (out / "index.html").is_file()
     assert (out / "figures" / f"{FIGURE_ID}.html").is_file()
     bibtex = _ok(installed.run(installed.scripts / "iicsa-stats", "cite", FIGURE_ID, "--format", "bibtex"))
-    assert bibtex.stdout.startswith(f"@misc{{iicsa-stats:{FIGURE_ID},")
+    assert bibtex.stdout.startswith(f"@report{{iicsa-stats:{FIGURE_ID},")

@@ -129,7 +129,7 @@ def _origin(fig: Figure) -> str:
     chain = _chain(fig)
     if chain is None:
         return "The source does not name the figure's producer."
-    return f"Original producer: {chain}; work cited: {fig.provenance.cited_work}."
+    return f"Provenance: {chain}; work cited: {fig.provenance.cited_work}."
 
 
 def _description(fig: Figure) -> str:
