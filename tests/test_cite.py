@@ -21,8 +21,8 @@ import jsonschema
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats._provenance import SourceStep
 from iicsa_stats import _store
+from iicsa_stats._provenance import SourceStep
 from iicsa_stats._version import __release_date__
 from iicsa_stats.citation import STYLES, cite_figure, cite_package, original_producer
 from iicsa_stats.cli import main

@@ -89,10 +89,10 @@ elif SCENARIO == "cli":
     assert status == 0 and FIGURE_ID in out.getvalue(), (status, out.getvalue())
 elif SCENARIO == "cite":
     from iicsa_stats.cli import main
-    assert iicsa_stats.figure(FIGURE_ID).cite(style="bibtex").startswith("@misc")
+    assert iicsa_stats.figure(FIGURE_ID).cite(style="bibtex").startswith("@report")
     with contextlib.redirect_stdout(io.StringIO()) as out:
         status = main(["cite", FIGURE_ID, "--format", "csl-json"])
-    assert status == 0 and '"dataset"' in out.getvalue(), (status, out.getvalue())
+    assert status == 0 and '"report"' in out.getvalue(), (status, out.getvalue())
 print(json.dumps({{
     "file": iicsa_stats.__file__,
     "heavy": sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r}),
