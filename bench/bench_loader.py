@@ -123,6 +123,9 @@ def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("IICSA_STATS_DATA_DIR", None)  # measure the data the package ships
+    # as users run them: bytecode written (this machine sets PYTHONDONTWRITEBYTECODE=1) and warmed by the
+    # untimed first run of each command
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NO_COLOR"] = "1"
     return env
 
