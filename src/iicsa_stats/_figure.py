@@ -226,7 +226,7 @@ class Figure:
             return f"{self.period_label.lower()} (open-ended: no end date)"
         if self.period_type in ("single_date", "ending_by"):
             # the label says how sure the date is and what is known of the length, so it is shown as written
-            return self.period_label
+            return _lower_first(self.period_label)
         return "period not stated"
 
     @property
