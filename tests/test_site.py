@@ -663,7 +663,10 @@ def test_the_picture_shows_the_kind_of_number(browser: Any, site: Path, figure_i
         if shape == "point":
             assert marks == {"dot": 1, "hollow": 0, "bar": 0, "arrow": 0}
         elif shape == "interval":
-            assert marks == {"dot": 0, "hollow": 0, "bar": 3, "arrow": 0} and "a range from" in name
+            assert (
+                marks == {"dot": 0, "hollow": 0, "bar": 3, "arrow": 0}
+                and ("a confidence interval from" if fig.qualifier == "confidence_interval" else "a range from") in name
+            )
         else:
             hollow = fig.qualifier == "more_than"
             assert marks == {"dot": int(not hollow), "hollow": int(hollow), "bar": 1, "arrow": 1}

@@ -75,8 +75,8 @@ def _one_line(text: str) -> str:
 def original_producer(fig: Figure) -> str | None:
     """The name of the body that originally produced a figure, or None when the source names none.
 
-    It is the body of the first step of the figure's provenance chain
-    (``fig.sources``) where the figure has one, else the figure's producer.
+    It is the body of the step of the figure's provenance chain (``fig.sources``) that made the number a
+    figure: the one that estimated, compiled or reviewed it, else the first that collected or reported it.
 
     Parameters
     ----------

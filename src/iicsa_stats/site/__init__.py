@@ -126,7 +126,7 @@ def title(fig: Figure) -> str:
     --------
     >>> import iicsa_stats as ist
     >>> title(ist.figure("rea-adults-online-sexualised-conversations-lower-bound"))
-    'Judged floor for adults holding online sexualised conversations'
+    'Judged floor: adults in online sexualised chats with young people'
     """
     return fig.title
 
@@ -244,7 +244,8 @@ def picture(fig: Figure) -> dict[str, Any]:
 
     what = {
         "point": "a single value",
-        "interval": f"a range from {label(low)} to {label(high)}",
+        "interval": f"{'a confidence interval' if fig.qualifier == 'confidence_interval' else 'a range'} from "
+        f"{label(low)} to {label(high)}",
         "open bound": "a lower bound with no upper end stated",
     }[shape]
     scale = f"on a scale from {label(0)} to {label(end)}"
