@@ -19,7 +19,6 @@ from .errors import (
     BuildError,
     ComparisonError,
     CurationError,
-    DataFileError,
     IICSAStatsError,
     InvalidArgumentError,
     RawDocumentError,
@@ -112,14 +111,20 @@ def _figure_record(fig: Figure) -> dict[str, object]:
     return record
 
 
-def _cmd_list(args: argparse.Namespace, out: Out) -> int:
+def _json(out: Out, data: object) -> int:
+    """Write ``data`` as indented JSON (non-ASCII kept, anything else as its str) and a newline; return 0."""
     import json
 
+    json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+    out.write("\n")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, out: Out) -> int:
     figures = _selected(args)
     if args.format == "json":
-        json.dump([_figure_record(f) for f in figures], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    elif args.format == "csv":
+        return _json(out, [_figure_record(f) for f in figures])
+    if args.format == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
@@ -178,12 +183,8 @@ def _cmd_show(args: argparse.Namespace, out: Out) -> int:
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
     figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
     if args.format == "json":
-        import json
-
         data = [f.to_dict() for f in figures]
-        json.dump(data if args.all else data[0], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        return 0
+        return _json(out, data if args.all else data[0])
     for number, fig in enumerate(figures):
         if number:
             out.write("\n")
@@ -192,17 +193,13 @@ def _cmd_show(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_search(args: argparse.Namespace, out: Out) -> int:
-    import json
-
     from ._search import search
 
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
     found = search(" ".join(args.words), limit=args.limit)
     if args.format == "json":
-        json.dump([_figure_record(f) for f in found], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        return 0
+        return _json(out, [_figure_record(f) for f in found])
     if not found:
         out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
         return 0
@@ -217,10 +214,7 @@ def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
 
     comparison = compare(args.a, args.b)
     if args.format == "json":
-        import json
-
-        json.dump(comparison.to_dict(), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        _json(out, comparison.to_dict())
     else:
         out.write(f"{comparison}\n")
     return 0 if comparison.comparable else FAILED
@@ -290,8 +284,6 @@ def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
-    import json
-
     from .validation import format_report, validate, will_rebuild
 
     root = _paths.root_argument(args.root, "--root") if args.root is not None else None
@@ -302,8 +294,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     if args.format == "json":
         from dataclasses import asdict
 
-        json.dump([asdict(p) for p in problems], out, indent=2, ensure_ascii=False, default=str)
-        out.write("\n")
+        _json(out, [asdict(p) for p in problems])
     else:
         out.write(format_report(problems) + "\n")
         if not will_rebuild(root, rebuild):
@@ -542,14 +533,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_UsageError, InvalidArgumentError, UnknownFigureError, ComparisonError) as exc:
         say(f"{PROG}: error", exc)
         return USAGE_ERROR
-    except (CurationError, RawDocumentError, BuildError) as exc:
-        if first not in ("build", "todo"):  # a raw text the loader refuses: no build is involved
+    except IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
+        if first in ("build", "todo") and isinstance(exc, CurationError | RawDocumentError | BuildError):
+            print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
+        else:
             say(f"{PROG}: error", exc)
-            return FAILED
-        print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
-        return FAILED
-    except (DataFileError, IICSAStatsError) as exc:
-        say(f"{PROG}: error", exc)
         return FAILED
     except UnicodeEncodeError as exc:
         say(
