@@ -121,3 +121,41 @@ def test_shortcut_loaders_are_the_table_function() -> None:
         shortcut = getattr(ist, name)()
         assert isinstance(shortcut, pd.DataFrame)
         pd.testing.assert_frame_equal(shortcut, ist.table(name))
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """The package's modules that ``path`` imports anywhere: at its top, in a function or for type checkers only."""
+    name = _module(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # from . import x, from ..y import z
+                base = ".".join([*package[: len(package) - node.level + 1], *([base] if base else [])])
+            found.update(f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names)
+    return found & modules - {name}
+
+
+def test_no_import_cycle() -> None:
+    """No module imports one that imports it back, however indirectly, even inside a function."""
+    paths = {_module(path): path for path in SRC.rglob("*.py")}
+    graph = {name: _imports(path, set(paths)) for name, path in paths.items()}
+    cycles = []
+    for start in sorted(graph):  # depth first from each module: a way back to it is a cycle
+        stack, seen = [(start, [start])], set()
+        while stack:
+            module, chain = stack.pop()
+            for imported in sorted(graph[module]):
+                if imported == start:
+                    cycles.append(" -> ".join([*chain, start]))
+                elif imported not in seen:
+                    seen.add(imported)
+                    stack.append((imported, [*chain, imported]))
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)

@@ -23,9 +23,10 @@ from . import _store
 from ._attribution import attribution_text
 from ._guard import read_file
 from ._paths import data_dir, root_argument
+from ._pins import check_parquet_pin
 from ._staging import reading, write_file
 from .notices import CONTENT_NOTICE
-from .tables import TABLES, load_schema
+from .tables import TABLES, csv_path, load_schema
 
 # typing is imported for type checkers only.
 TYPE_CHECKING = False
@@ -66,11 +67,17 @@ def table_files(fmt: str) -> dict[str, bytes]:
     >>> list(table_files("csv"))[:2]
     ['data/processed/documents.csv', 'data/processed/producers.csv']
     """
-    from .export import _contents  # the export's own reading, each file checked against its pin
-
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
-    return {f"data/processed/{name}": data for name, data in _contents(fmt).items() if name.endswith(f".{fmt}")}
+    root = Path(data_dir())
+    files: dict[str, bytes] = {}
+    for table in TABLES:
+        if fmt == "csv":
+            _store.rows(table)  # refuses a file that differs from its pin
+            files[f"data/processed/{table}.csv"] = csv_path(root, table).read_bytes()
+        else:
+            files[f"data/processed/{table}.parquet"] = check_parquet_pin(root, table)
+    return files
 
 
 def _md_cell(text: str) -> str:

@@ -29,14 +29,32 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from . import _cache
+from ._provenance import Provenance
 from ._version import __release_date__, __version__
 from .errors import InvalidArgumentError, UnknownCitationStyleError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._figure import Figure
+    from typing import Protocol
+
     from ._provenance import SourceStep
+
+    class Figure(Protocol):
+        """What a citation reads of a figure (``Figure.cite`` calls this module, which never imports the model)."""
+
+        @property
+        def id(self) -> str: ...
+        @property
+        def headline(self) -> str: ...
+        @property
+        def provenance(self) -> Provenance: ...
+        @property
+        def sources(self) -> tuple[SourceStep, ...]: ...
+        @property
+        def data_root(self) -> str | None: ...
+
 
 __all__ = ["STYLES", "cite_figure", "cite_package", "original_producer"]
 
@@ -169,9 +187,8 @@ class _Entry:
 
 def _document_kind(fig: Figure) -> str:
     """``report`` when the documents table calls the citing document a report, else ``webpage``."""
-    from . import _store
-
-    kinds = {r["document_id"]: str(r["kind"]) for r in _store.rows("documents")}
+    root = _cache.current_root() if fig.data_root is None else fig.data_root  # the root the figure came from
+    kinds = {r["document_id"]: str(r["kind"]) for r in _cache.rows(root, "documents")}
     return "report" if "report" in kinds.get(fig.provenance.document_id, "").lower() else "webpage"
 
 
@@ -194,9 +211,7 @@ def _figure_entry(fig: Figure) -> _Entry:
 
 
 def _package_entry() -> _Entry:
-    from . import _store
-
-    package = _store.package()
+    package = _cache.package(_cache.current_root())
     creators = [c["title"] for c in package.get("contributors", []) if "creator" in c.get("roles", [])]
     sources = "; ".join(f"{s['title']} <{s['path']}>" for s in package.get("sources", []))
     version = str(package["version"])
@@ -344,9 +359,7 @@ def cite_figure(fig: Figure, style: str = "text") -> str:
     >>> print(cite_figure(ist.figure("rea-perpetrator-age-band"), "bibtex").splitlines()[0])
     @misc{iicsa-stats:rea-perpetrator-age-band,
     """
-    from ._figure import Figure
-
-    if not isinstance(fig, Figure):
+    if not isinstance(getattr(fig, "provenance", None), Provenance):  # a Figure holds its Provenance
         raise InvalidArgumentError(
             f"fig must be a Figure (e.g. iicsa_stats.figure(ID)), got {type(fig).__name__}; "
             "iicsa_stats.list_figures() lists the ids"

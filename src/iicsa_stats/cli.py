@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from . import _cli_publish, _guard, _paths, _store
+from . import _guard, _paths, _store
 from ._figure import Figure
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
@@ -19,7 +19,6 @@ from .errors import (
     BuildError,
     ComparisonError,
     CurationError,
-    DataFileError,
     IICSAStatsError,
     InvalidArgumentError,
     RawDocumentError,
@@ -30,9 +29,11 @@ from .tables import format_cell
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
-    from typing import NoReturn
+    from typing import Any, NoReturn
+
+    Arg = tuple[str, str, dict[str, Any]]
 
 __all__ = ["main"]
 
@@ -40,7 +41,6 @@ PROG = "iicsa-stats"
 USAGE_ERROR = 2
 FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COMMANDS = ("list", "show", "search", "cite", "compare", "export", "site", "build", "validate", "todo")
 _LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 
 
@@ -111,14 +111,20 @@ def _figure_record(fig: Figure) -> dict[str, object]:
     return record
 
 
-def _cmd_list(args: argparse.Namespace, out: Out) -> int:
+def _json(out: Out, data: object) -> int:
+    """Write ``data`` as indented JSON (non-ASCII kept, anything else as its str) and a newline; return 0."""
     import json
 
+    json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+    out.write("\n")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, out: Out) -> int:
     figures = _selected(args)
     if args.format == "json":
-        json.dump([_figure_record(f) for f in figures], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    elif args.format == "csv":
+        return _json(out, [_figure_record(f) for f in figures])
+    if args.format == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
@@ -177,12 +183,8 @@ def _cmd_show(args: argparse.Namespace, out: Out) -> int:
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
     figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
     if args.format == "json":
-        import json
-
         data = [f.to_dict() for f in figures]
-        json.dump(data if args.all else data[0], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        return 0
+        return _json(out, data if args.all else data[0])
     for number, fig in enumerate(figures):
         if number:
             out.write("\n")
@@ -191,17 +193,13 @@ def _cmd_show(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_search(args: argparse.Namespace, out: Out) -> int:
-    import json
-
     from ._search import search
 
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
     found = search(" ".join(args.words), limit=args.limit)
     if args.format == "json":
-        json.dump([_figure_record(f) for f in found], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        return 0
+        return _json(out, [_figure_record(f) for f in found])
     if not found:
         out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
         return 0
@@ -216,16 +214,24 @@ def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
 
     comparison = compare(args.a, args.b)
     if args.format == "json":
-        import json
-
-        json.dump(comparison.to_dict(), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        _json(out, comparison.to_dict())
     else:
         out.write(f"{comparison}\n")
     return 0 if comparison.comparable else FAILED
 
 
+#: What ``export --format zip`` and ``--format sqlite`` say they wrote (``export`` writes them as one file each).
+ONE_FILE = {
+    "zip": "the whole data package in one zip (datapackage.json at its top, README.md, ATTRIBUTION.txt); "
+    "`frictionless validate` reads it as it is",
+    "sqlite": "every table in one SQLite database, with its keys and the view figures_with_key_caveat; "
+    "`datasette FILE` browses it",
+}
+
+
 def _cmd_export(args: argparse.Namespace, out: Out) -> int:
+    from pathlib import Path
+
     from .errors import ExportError
     from .export import export
 
@@ -233,7 +239,11 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
         written = export(args.format, args.out)
     except ExportError as exc:  # bad --out: a usage error
         raise _UsageError(str(exc)) from None
-    out.write(_cli_publish.exported(args.format, args.out, written))
+    if args.format in ONE_FILE:
+        out.write(f"Wrote {Path(args.out)}: {ONE_FILE[args.format]}\n")
+    else:
+        count = len(written)
+        out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {Path(args.out)}: {', '.join(written)}\n")
     return 0
 
 
@@ -274,9 +284,7 @@ def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
-    import json
-
-    from .validation import format_report, validate
+    from .validation import format_report, validate, will_rebuild
 
     root = _paths.root_argument(args.root, "--root") if args.root is not None else None
     if root is not None and not _guard.is_file(root / "datapackage.json"):
@@ -286,140 +294,205 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     if args.format == "json":
         from dataclasses import asdict
 
-        json.dump([asdict(p) for p in problems], out, indent=2, ensure_ascii=False, default=str)
-        out.write("\n")
+        _json(out, [asdict(p) for p in problems])
     else:
         out.write(format_report(problems) + "\n")
-        if not _rebuild_ran(root, rebuild):
+        if not will_rebuild(root, rebuild):
             out.write("rebuild check: skipped (not a source checkout, or --no-rebuild)\n")
     return FAILED if problems else 0
 
 
-def _rebuild_ran(root: Path | None, rebuild: bool | None) -> bool:
-    from .validation import will_rebuild
-
-    return will_rebuild(root, rebuild)
+# -- the table of commands ----------------------------------------------------------------------------------
 
 
-# -- parser --------------------------------------------------------------------------------------------------
+def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
+    from .citation import cite_figure, cite_package
+
+    if args.package == bool(args.id):
+        raise _UsageError("give one figure id, or --package to cite the whole data package")
+    text = cite_package(args.format) if args.package else cite_figure(_store.get_figure(args.id), args.format)
+    out.write(text + "\n")
+    return 0
+
+
+def _cmd_site(args: argparse.Namespace, out: Out) -> int:
+    from pathlib import Path
+
+    from .site import SiteError, build_site
+
+    if not args.out.strip():
+        raise _UsageError("--out is empty; give the folder to write the site into")
+    try:
+        written = build_site(Path(args.out), base_url=args.base_url)
+    except SiteError as exc:
+        raise _UsageError(str(exc)) from None
+    pages = sum(name.endswith(".html") for name in written)
+    out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
+    return 0
+
+
+def _styles() -> tuple[str, ...]:
+    from .citation import STYLES  # imported only when `cite` is parsed
+
+    return STYLES
+
+
+def _format(choices: tuple[str, ...], help_: str = "") -> Arg:
+    return "--format", help_ or f"output format (default: {choices[0]})", {"choices": choices, "default": choices[0]}
+
+
+_APPEND: dict[str, Any] = {"action": "append"}
+_FLAG: dict[str, Any] = {"action": "store_true"}
+_MAYBE: dict[str, Any] = {"nargs": "?"}
+_FIGURE_ID = "a figure id (see `iicsa-stats list`)"
+#: Each command: its help (also its description), an example, the function it runs, and its arguments, each
+#: (name, help, the rest of ``add_argument``'s options; ``exclusive``: one of the command's mutually exclusive options).
+TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple[Arg, ...]]] = {
+    "list": (
+        "List the figures, with their key caveat.",
+        "list --unit offences --format csv",
+        _cmd_list,
+        (
+            ("--unit", "only figures counted in this unit (e.g. offences; repeat for several)", _APPEND),
+            ("--geography", "only figures for this area (e.g. 'England and Wales')", _APPEND),
+            ("--document", "only figures from this document id", _APPEND),
+            ("--scale-measure", "reported_offences, victims, perpetrators or images", _APPEND),
+            ("--period-type", "financial_year, single_date, ending_by, open_ended or not_stated", _APPEND),
+            ("--qualifier", "exact, more_than, range, approximate_range, lower_bound, ...", _APPEND),
+            _format(("table", "csv", "json")),
+        ),
+    ),
+    "show": (
+        "Show a figure: value, unit, period, geography, caveats, source and its quote in context.",
+        "show people-arrested-online-csa-per-month",
+        _cmd_show,
+        (
+            ("id", _FIGURE_ID, _MAYBE),
+            ("--all", "show every figure", _FLAG),
+            ("--context", "raw text shown around the quote", {"type": _count, "default": 120, "metavar": "CHARS"}),
+            _format(("text", "json"), "text, or json with caveats and provenance nested"),
+        ),
+    ),
+    "search": (
+        "Find figures by words, best match first.",
+        "search arrests each month",
+        _cmd_search,
+        (
+            ("words", "words to look for", {"nargs": "+"}),
+            ("--limit", "at most this many figures", {"type": _count}),
+            _format(("table", "json")),
+        ),
+    ),
+    "cite": (
+        "Print a full citation for a figure (naming its original producer) or for the whole package.",
+        "cite rea-perpetrator-age-band --format bibtex",
+        _cmd_cite,
+        (
+            ("id", _FIGURE_ID, {**_MAYBE, "metavar": "ID"}),
+            ("--package", "cite the whole data package instead of one figure", _FLAG),
+            (
+                "--format",
+                "text (default), bibtex, csl-json or ris, for reference managers",
+                {"choices": _styles, "default": "text"},
+            ),
+        ),
+    ),
+    "compare": (
+        "Say whether two figures may be set side by side, and why not. Exit status 0 when they are comparable, "
+        "1 when they are not or only with caveats, 2 for bad input.",
+        "compare police-recorded-online-csa-incidents-2016-17 police-recorded-online-csa-offences-2017-18",
+        _cmd_compare,
+        (("a", _FIGURE_ID, {}), ("b", "another figure id", {}), _format(("text", "json"))),
+    ),
+    "export": (
+        "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
+        "with their caveats and provenance (json) to a folder, with an ATTRIBUTION.txt; or all of it as one file: "
+        "a zip of the data package, or a SQLite database.",
+        "export --format parquet --out ./iicsa-data",
+        _cmd_export,
+        (
+            (
+                "--format",
+                "csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures), zip (the data package, one file) "
+                "or sqlite (one database with keys)",
+                {"choices": ("csv", "parquet", "xlsx", "json", "zip", "sqlite"), "required": True},
+            ),
+            ("--out", "folder to write into (created if missing); for zip and sqlite, the file", {"required": True}),
+        ),
+    ),
+    "site": (
+        "Write a static site: an index of every figure, a page per figure (caveats, source, how to cite) and per "
+        "source document, and the downloads. Plain HTML and CSS that open from the file system.",
+        "site --out ./iicsa-site",
+        _cmd_site,
+        (
+            ("--out", "folder to write (an earlier site in it is replaced)", {"required": True, "metavar": "DIR"}),
+            (
+                "--base-url",
+                "address the site will be published at, for absolute links in its JSON-LD",
+                {"metavar": "URL"},
+            ),
+        ),
+    ),
+    "build": (
+        "Rebuild datapackage.json and data/processed/ from data/raw/ and data/curation/ (source checkout).",
+        "build",
+        _cmd_build,
+        (("--root", "the source checkout (default: the one this package runs from, or the current folder)", {}),),
+    ),
+    "validate": (
+        "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
+        "checkout) a fresh rebuild. Exit status 1 lists every problem.",
+        "validate --no-rebuild",
+        _cmd_validate,
+        (
+            ("--root", "a data package folder (default: the data this package uses)", {}),
+            ("--no-rebuild", "skip the rebuild-equals-committed check", {**_FLAG, "exclusive": True}),
+            (
+                "--rebuild",
+                "require it (default: run it whenever --root is a source checkout)",
+                {**_FLAG, "exclusive": True},
+            ),
+            _format(("text", "json"), "report format (default: text)"),
+        ),
+    ),
+    "todo": (
+        "List every number in the raw documents not yet accounted for, with context and a curation stub.",
+        "todo",
+        _cmd_todo,
+        (("--root", "the source checkout", {}),),
+    ),
+}
+_COMMANDS = tuple(TABLE)
 
 
 def _parser(only: str | None = None) -> _Parser:
     """The argument parser; with ``only``, just that command's subparser is built (a faster start)."""
-    fmt = _Formatter
     parser = _Parser(
         prog=PROG,
         description="IICSA figures on online-facilitated child sexual abuse, each with its caveats and source.",
         epilog=f"example:\n  {PROG} show police-recorded-online-csa-offences-2017-18",
-        formatter_class=fmt,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    def command(name: str, help_: str, example: str) -> _Parser:
+    for name, (help_, example, run, arguments) in TABLE.items():
         if only is not None and name != only:
-            return _Parser(add_help=False, formatter_class=fmt)  # not used in this run: never attached
-        p: _Parser = sub.add_parser(
-            name, help=help_, description=help_, epilog=f"example:\n  {PROG} {example}", formatter_class=fmt
+            continue  # not used in this run
+        p = sub.add_parser(
+            name, help=help_, description=help_, epilog=f"example:\n  {PROG} {example}", formatter_class=_Formatter
         )
-        return p
-
-    p = command("list", "List the figures, with their key caveat.", "list --unit offences --format csv")
-    p.add_argument(
-        "--unit", action="append", help="only figures counted in this unit (e.g. offences; repeat for several)"
-    )
-    p.add_argument("--geography", action="append", help="only figures for this area (e.g. 'England and Wales')")
-    p.add_argument("--document", action="append", help="only figures from this document id")
-    p.add_argument(
-        "--scale-measure",
-        dest="scale_measure",
-        action="append",
-        help="reported_offences, victims, perpetrators or images",
-    )
-    p.add_argument(
-        "--period-type",
-        dest="period_type",
-        action="append",
-        help="financial_year, single_date, ending_by, open_ended or not_stated",
-    )
-    p.add_argument("--qualifier", action="append", help="exact, more_than, range, approximate_range, lower_bound, ...")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
-    p.set_defaults(run=_cmd_list)
-
-    p = command(
-        "show",
-        "Show a figure: value, unit, period, geography, caveats, source and its quote in context.",
-        "show people-arrested-online-csa-per-month",
-    )
-    p.add_argument("id", nargs="?", help="a figure id (see `iicsa-stats list`)")
-    p.add_argument("--all", action="store_true", help="show every figure")
-    p.add_argument("--context", type=_count, default=120, metavar="CHARS", help="raw text shown around the quote")
-    p.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text, or json with caveats and provenance nested"
-    )
-    p.set_defaults(run=_cmd_show)
-
-    p = command("search", "Find figures by words, best match first.", "search arrests each month")
-    p.add_argument("words", nargs="+", help="words to look for")
-    p.add_argument("--limit", type=_count, help="at most this many figures")
-    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    p.set_defaults(run=_cmd_search)
-
-    p = command("cite", _cli_publish.CITE_HELP, _cli_publish.CITE_EXAMPLE)
-    _cli_publish.add_cite_arguments(p)
-    p.set_defaults(run=_cli_publish.run_cite)
-
-    p = command(
-        "compare",
-        "Say whether two figures may be set side by side, and why not. Exit status 0 when they are comparable, "
-        "1 when they are not or only with caveats, 2 for bad input.",
-        "compare police-recorded-online-csa-incidents-2016-17 police-recorded-online-csa-offences-2017-18",
-    )
-    p.add_argument("a", help="a figure id (see `iicsa-stats list`)")
-    p.add_argument("b", help="another figure id")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    p.set_defaults(run=_cmd_compare)
-
-    p = command("export", _cli_publish.EXPORT_HELP, _cli_publish.EXPORT_EXAMPLE)
-    _cli_publish.add_export_arguments(p)
-    p.set_defaults(run=_cmd_export)
-
-    p = command("site", _cli_publish.SITE_HELP, _cli_publish.SITE_EXAMPLE)
-    _cli_publish.add_site_arguments(p)
-    p.set_defaults(run=_cli_publish.run_site)
-
-    p = command(
-        "build",
-        "Rebuild datapackage.json and data/processed/ from data/raw/ and data/curation/ (source checkout).",
-        "build",
-    )
-    p.add_argument(
-        "--root", help="the source checkout (default: the one this package runs from, or the current folder)"
-    )
-    p.set_defaults(run=_cmd_build)
-
-    p = command(
-        "validate",
-        "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
-        "checkout) a fresh rebuild. Exit status 1 lists every problem.",
-        "validate --no-rebuild",
-    )
-    p.add_argument("--root", help="a data package folder (default: the data this package uses)")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--no-rebuild", action="store_true", help="skip the rebuild-equals-committed check")
-    which.add_argument(
-        "--rebuild", action="store_true", help="require it (default: run it whenever --root is a source checkout)"
-    )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    p.set_defaults(run=_cmd_validate)
-
-    p = command(
-        "todo",
-        "List every number in the raw documents not yet accounted for, with context and a curation stub.",
-        "todo",
-    )
-    p.add_argument("--root", help="the source checkout")
-    p.set_defaults(run=_cmd_todo)
+        exclusive = None  # the command's one group of mutually exclusive options
+        for flag, help_text, given in arguments:
+            options = {**given, "help": help_text}
+            if callable(options.get("choices")):
+                options["choices"] = options["choices"]()
+            if options.pop("exclusive", False):
+                exclusive = exclusive or p.add_mutually_exclusive_group()
+                exclusive.add_argument(flag, **options)
+            else:
+                p.add_argument(flag, **options)
+        p.set_defaults(run=run)
     return parser
 
 
@@ -457,20 +530,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"{PROG}: error", exc)
         discard_stdout()
         return FAILED
-    except (_UsageError, InvalidArgumentError) as exc:
+    except (_UsageError, InvalidArgumentError, UnknownFigureError, ComparisonError) as exc:
         say(f"{PROG}: error", exc)
         return USAGE_ERROR
-    except (UnknownFigureError, ComparisonError) as exc:
-        say(f"{PROG}: error", exc)
-        return USAGE_ERROR
-    except (CurationError, RawDocumentError, BuildError) as exc:
-        if first not in ("build", "todo"):  # a raw text the loader refuses: no build is involved
+    except IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
+        if first in ("build", "todo") and isinstance(exc, CurationError | RawDocumentError | BuildError):
+            print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
+        else:
             say(f"{PROG}: error", exc)
-            return FAILED
-        print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
-        return FAILED
-    except (DataFileError, IICSAStatsError) as exc:
-        say(f"{PROG}: error", exc)
         return FAILED
     except UnicodeEncodeError as exc:
         say(

@@ -23,10 +23,8 @@ from . import _store
 from ._attribution import attribution_text
 from ._output import shown as _shown
 from ._paths import data_root
-from ._pins import check_parquet_pin
 from ._staging import reason, stage_files, write_file
 from .errors import ExportError, check_argument
-from .tables import TABLES, csv_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,19 +42,14 @@ STAGING_PREFIX = ".iicsa-export-"
 
 def _contents(fmt: str) -> dict[str, bytes]:
     """Every file to write but the workbook, by name, read and checked against its pin."""
-    root = data_root()
     files: dict[str, bytes] = {}
     if fmt == "json":
         figures = [f.to_dict() for f in _store.all_figures().values()]
         files["figures.json"] = json.dumps(figures, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-    elif fmt == "csv":
-        for table in TABLES:
-            _store.rows(table)  # refuses a file that differs from its pin
-            source = csv_path(root, table)
-            files[source.name] = source.read_bytes()
-    elif fmt == "parquet":
-        for table in TABLES:
-            files[f"{table}.parquet"] = check_parquet_pin(root, table)
+    elif fmt in ("csv", "parquet"):  # as the zip reads them, each file checked against its pin
+        from .bundle import table_files
+
+        files.update({path.rpartition("/")[2]: data for path, data in table_files(fmt).items()})
     files["ATTRIBUTION.txt"] = attribution_text(_store.package()).encode("utf-8")
     return files
 
