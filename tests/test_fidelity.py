@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 import iicsa_stats as ist
 from conftest import read_rows, write_pinned
-from iicsa_stats import cli
+from iicsa_stats import _store, cli
 from iicsa_stats._provenance import Reference, SourceStep
 from iicsa_stats._shape import figure_shape
 from iicsa_stats.build import build_tables
@@ -29,10 +31,31 @@ def _edit(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
+        ("caveats.toml", NSPCC_PAGE, "https://www.nspcc.org.uk/index.html?x=1#top", "home page"),
+        ("caveats.toml", 'published = "2016-11-08"', 'published = "2016-13-45"', "not a real"),
+        (
+            "package.toml",
+            "Figures compiled by the iicsa_stats project.",
+            "Figures compiled\\u001b]0;x\\u0007.",
+            "control",
+        ),
+        ("iicsa-internet-report-b1.toml", 'producer = "home-office"', 'producer = "nspcc"', "not a step of the chain"),
+        (
+            "iicsa-internet-report-b1.toml",
+            '{ body = "home-office", role = "reported"',
+            '{ body = "home-office", role = "cited"',
+            "the one document that cites",
+        ),
+        (
+            "iicsa-internet-report-b1.toml",
+            '{ body = "police-forces-england-wales", role = "collected", basis = "source"',
+            '{ body = "police-forces-england-wales", role = "reported", basis = "source"',
+            "out of order",
+        ),
         ("caveats.toml", NSPCC_PAGE, "https://www.nspcc.org.uk/", "home page"),
         ("caveats.toml", NSPCC_PAGE, NSPCC_PAGE.replace("https", "http"), r"not an https:// address"),
         ("caveats.toml", 'supports = "Gives 5,653', 'support = "Gives 5,653', r"unknown key 'support'"),
-        ("caveats.toml", 'published = "2016-11-08"', 'published = "8 November 2016"', "is not YYYY"),
+        ("caveats.toml", 'published = "2016-11-08"', 'published = "8 November 2016"', "not a real YYYY"),
         ("documents.toml", 'url = "https://www.iicsa', 'url = "javascript:alert(1)" # ', "not an https://"),
         ("caveats.toml", "Arrests count people", "Arrests\\u001b[31m count people", "control character"),
         (
@@ -55,6 +78,12 @@ def _edit(path: Path, old: str, new: str) -> None:
         ),
     ],
     ids=[
+        "index-page",
+        "impossible-date",
+        "package-control-character",
+        "producer-not-in-chain",
+        "two-cited-steps",
+        "chain-out-of-order",
         "home-page",
         "http",
         "no-supports",
@@ -75,18 +104,53 @@ def test_the_build_refuses_a_claim_without_its_page(
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "message"),
-    [("url", "https://www.nspcc.org.uk/", "pattern"), ("supports", "", "required")],
+    ("table", "column", "value", "message"),
+    [
+        ("caveat_references", "url", "https://www.nspcc.org.uk/", "pattern"),
+        ("caveat_references", "supports", "", "required"),
+        ("documents", "url", "javascript:alert(1)", "pattern"),
+        ("caveats", "text", "Arrests\x1b[31m count", "pattern"),
+    ],
+    ids=["home-page", "no-supports", "javascript-url", "control-character"],
 )
-def test_validate_refuses_a_reference_that_is_a_home_page_or_says_nothing(
-    checkout_copy: Path, column: str, value: str, message: str
+def test_validate_refuses_what_the_build_refuses_in_a_re_pinned_table(
+    checkout_copy: Path, table: str, column: str, value: str, message: str
 ) -> None:
-    header, rows = read_rows(checkout_copy / "data" / "processed" / "caveat_references.csv")
+    header, rows = read_rows(checkout_copy / "data" / "processed" / f"{table}.csv")
     rows[0][column] = value
-    lines = [",".join(header)] + [",".join(f'"{row[h]}"' if "," in row[h] else row[h] for h in header) for row in rows]
-    write_pinned(checkout_copy, "caveat_references", ("\n".join(lines) + "\n").encode())
-    found = [p for p in validate(checkout_copy, rebuild=False) if p.table == "caveat_references"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_pinned(checkout_copy, table, buffer.getvalue().encode())
+    found = [p for p in validate(checkout_copy, rebuild=False) if p.table == table]
     assert any(p.field == column and re.search(message, p.message) for p in found), found
+
+
+def test_the_loader_refuses_a_control_character_and_a_chain_with_a_gap(
+    checkout_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
+    processed = checkout_copy / "data" / "processed"
+    header, rows = read_rows(processed / "figure_sources.csv")
+    rows = [r for r in rows if not (r["figure_id"] == "nspcc-males-viewed-csa-images-uk" and r["position"] == "2")]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_pinned(checkout_copy, "figure_sources", buffer.getvalue().encode())
+    _store.clear_cache()
+    try:
+        with pytest.raises(ist.DataFileError, match=r"figure_sources\.csv.*positions do not run 1, 2"):
+            ist.figure("nspcc-males-viewed-csa-images-uk")
+        write_pinned(
+            checkout_copy, "caveats", (processed / "caveats.csv").read_bytes().replace(b"Arrests", b"Arr\x1bests")
+        )
+        _store.clear_cache()
+        with pytest.raises(ist.DataFileError, match="control character"):
+            ist.list_figures()
+    finally:
+        _store.clear_cache()
 
 
 def test_every_figure_has_a_chain_ending_with_the_citing_body_and_every_page_says_what_it_supports() -> None:

@@ -18,8 +18,28 @@ PRODUCER_BASES = ("stated", "public_reference", "inferred", "not_stated")
 ROLES = ("collected", "compiled", "estimated", "reviewed", "reported", "cited")
 #: How a step of the chain is known: stated in the source, on a public page, or inferred by the curators.
 STEP_BASES = ("source", "public_reference", "inferred")
+#: The order of roles along a chain: who collected comes before who compiled, estimated or reviewed, then who
+#: reported, and the citing document last.
+ROLE_ORDER = {"collected": 0, "compiled": 1, "estimated": 1, "reviewed": 1, "reported": 2, "cited": 3}
+
+
+def chain_problem(roles: list[str], bodies: list[str], producer: str | None) -> str | None:
+    """Why a provenance chain (its roles and bodies, first step first) does not hold together, or None."""
+    if not roles:
+        return "a figure needs its provenance chain (sources), ending with the citing body"
+    if roles[-1] != "cited" or roles.count("cited") != 1:
+        return "a provenance chain ends with the one document that cites the figure (role 'cited')"
+    ranks = [ROLE_ORDER.get(role, -1) for role in roles]
+    if ranks != sorted(ranks):
+        order = "collected, then compiled, estimated or reviewed, then reported, then cited"
+        return f"the steps are out of order ({', '.join(roles)}): {order}"
+    if producer is not None and producer not in bodies[:-1]:
+        return f"the producer {producer!r} is not a step of the chain before the citing document"
+    return None
+
+
 #: A specific public page: https, a host with a dot, and a path beyond the site's root.
-PAGE_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]+/[^\s]+$")
+PAGE_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]+/[^\s\x00-\x1f\x7f-\x9f]+$")
 #: A page's own date, as precise as the page gives it.
 PAGE_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 
@@ -28,9 +48,23 @@ def page_url_problem(url: str) -> str | None:
     """Why ``url`` is not the address of a specific public page, or None when it is."""
     if not url.startswith("https://"):
         return f"{url!r} is not an https:// address"
-    if not PAGE_URL.match(url) or url.split("/", 3)[3].strip("/") == "":
+    path = url.split("/", 3)[3].split("#", maxsplit=1)[0].split("?", maxsplit=1)[0] if PAGE_URL.match(url) else ""
+    if re.sub(r"(^|/)(index|default|home)\.(html?|php|aspx?)$", "", path).strip("/") == "":
         return f"{url!r} is a site's home page or not a page address; cite the specific page that states the fact"
     return None
+
+
+def page_date_problem(value: str) -> str | None:
+    """Why ``value`` is not a page's date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, a real day), or None."""
+    if PAGE_DATE.match(value):
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        try:
+            dt.date(parts[0], parts[1], parts[2])
+        except ValueError:
+            pass
+        else:
+            return None
+    return f"reference date {value!r} is not a real YYYY, YYYY-MM or YYYY-MM-DD"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -65,8 +99,8 @@ class Reference:
         problem = page_url_problem(self.url)
         if problem:
             raise ValueError(f"reference url {problem}")
-        if self.published is not None and not PAGE_DATE.match(self.published):
-            raise ValueError(f"reference date {self.published!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if self.published is not None and (problem := page_date_problem(self.published)):
+            raise ValueError(problem)
         if not self.supports.strip():
             raise ValueError(f"reference {self.url!r} does not say what it supports")
 
@@ -203,8 +237,9 @@ class Provenance:
             raise ValueError(f"unknown producer_basis {self.producer_basis!r}")
         if (self.producer_id is None) != (self.producer_basis == "not_stated"):
             raise ValueError("producer_id must be given unless producer_basis is 'not_stated'")
-        if self.sources and self.sources[-1].role != "cited":
-            raise ValueError("a provenance chain ends with the document that cites the figure (role 'cited')")
+        problem = chain_problem([s.role for s in self.sources], [s.body_id for s in self.sources], self.producer_id)
+        if problem:
+            raise ValueError(problem)
 
     @property
     def chain_line(self) -> str:

@@ -166,7 +166,7 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
                 producer_name=producer["name"] if producer else None,
                 producer_basis=r["producer_basis"],
                 cited_work=r["cited_work"],
-                sources=tuple(step for _, step in sorted(chains.get(r["figure_id"], []), key=lambda p: p[0])),
+                sources=_chain(root, r["figure_id"], chains.get(r["figure_id"], [])),
             )
             figures[r["figure_id"]] = Figure(
                 id=r["figure_id"],
@@ -178,6 +178,14 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
         except (TypeError, ValueError) as exc:
             raise _cache.inconsistent(root, "figures", f"figure {r['figure_id']!r}: {exc}") from None
     return dict(sorted(figures.items()))
+
+
+def _chain(root: str, figure_id: str, steps: list[tuple[int, SourceStep]]) -> tuple[SourceStep, ...]:
+    """A figure's steps in order; their positions must run 1, 2, ... without a gap."""
+    steps = sorted(steps, key=lambda p: p[0])
+    if [position for position, _ in steps] != list(range(1, len(steps) + 1)):
+        raise _cache.inconsistent(root, "figure_sources", f"figure {figure_id!r}: positions do not run 1, 2, ...")
+    return tuple(step for _, step in steps)
 
 
 def all_figures(root: str | None = None) -> dict[str, Figure]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._provenance import PAGE_DATE, page_url_problem
+from ._provenance import chain_problem, page_date_problem, page_url_problem
 from ._shape import SHAPE_KEYS as _SHAPE_KEYS
 from ._shape import figure_shape
 from .errors import CurationError
@@ -203,6 +203,18 @@ def _check_keys(
     return item
 
 
+def _no_control_characters(value: Any, path: Path, where: str = "") -> None:
+    """Refuse a control character in any string of a nested TOML value, naming the key."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_control_characters(item, path, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _no_control_characters(item, path, where)
+    elif isinstance(value, str) and (bad := _CONTROL.search(value)):
+        raise CurationError(str(path), f"key {where!r} holds the control character {bad.group()!r}; remove it")
+
+
 def _enums(schemas_root: Path, table: str) -> dict[str, list[str]]:
     schema = load_schema(schemas_root, table)
     return {f["name"]: f["constraints"]["enum"] for f in schema["fields"] if "enum" in f.get("constraints", {})}
@@ -280,8 +292,11 @@ def _check_figure(fig: dict[str, Any], enums: dict[str, list[str]], path: Path) 
             raise CurationError(str(path), f"reference {problem}", label)
         if step["basis"] == "inferred" and "note" not in step:
             raise CurationError(str(path), "an inferred step needs a note saying what it rests on", label)
-    if fig["sources"][-1]["role"] != "cited":
-        raise CurationError(str(path), "the last step of sources is the citing body, with role 'cited'", fid)
+    problem = chain_problem(
+        [s["role"] for s in fig["sources"]], [s["body"] for s in fig["sources"]], fig.get("producer")
+    )
+    if problem:
+        raise CurationError(str(path), problem, fid)
     if len(set(fig["caveats"])) != len(fig["caveats"]):
         raise CurationError(str(path), "a caveat is listed twice", fid)
     for marker in fig["footnotes"]:
@@ -318,6 +333,7 @@ def load_curation(root: Path) -> Curation:
     }
 
     cur.package = _read_toml(folder / "package.toml")
+    _no_control_characters(cur.package, folder / "package.toml")
 
     path = folder / "documents.toml"
     for item in _read_toml(path).get("documents", []):
@@ -349,10 +365,8 @@ def load_curation(root: Path) -> Curation:
             _check_keys(ref, _REFERENCE_KEYS, {"published"}, path, f"references of {caveat['id']}")
             if problem := page_url_problem(ref["url"]):
                 raise CurationError(str(path), f"reference {problem}", caveat["id"])
-            if "published" in ref and not PAGE_DATE.match(ref["published"]):
-                raise CurationError(
-                    str(path), f"reference date {ref['published']!r} is not YYYY, YYYY-MM or YYYY-MM-DD", caveat["id"]
-                )
+            if "published" in ref and (problem := page_date_problem(ref["published"])):
+                raise CurationError(str(path), problem, caveat["id"])
         caveat["_file"] = str(path)
         cur.curator_caveats.append(caveat)
 

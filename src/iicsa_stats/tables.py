@@ -38,6 +38,9 @@ __all__ = [
     "read_csv",
 ]
 
+#: A control character (C0, DEL and C1; a line break is allowed): never in a published text (the schemas' pattern).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
 #: Every table of the data package, in the order of ``datapackage.json``.
 TABLES: tuple[str, ...] = (
     "documents",
@@ -185,6 +188,8 @@ def parse_cell(value: str, field: Mapping[str, Any], missing: Iterable[str] = ("
         if value not in ("true", "false"):
             raise ValueError(f"not 'true' or 'false': {value!r}")
         return value == "true"
+    if control := _CONTROL.search(value):
+        raise ValueError(f"holds the control character {control.group()!r}")
     return value
 
 
