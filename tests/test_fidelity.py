@@ -31,6 +31,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
+        ("iicsa-internet-report-b1.toml", 'unit_label = "males (estimate)"', 'unit_label = "nan"', "missing value"),
+        ("caveats.toml", "Arrests count people", "Arrests\\ncount people", "control character"),
+        ("caveats.toml", "Arrests count people", "Arrests\\u202Ecount people", "control character"),
         ("caveats.toml", NSPCC_PAGE, "https://www.nspcc.org.uk/index.html?x=1#top", "home page"),
         ("caveats.toml", 'published = "2016-11-08"', 'published = "2016-13-45"', "not a real"),
         (
@@ -74,10 +77,13 @@ def _edit(path: Path, old: str, new: str) -> None:
             "iicsa-internet-report-b1.toml",
             'period_start = 2016-01-01\nperiod_start_precision = "year"',
             'period_start = 2016-03-01\nperiod_start_precision = "year"',
-            "known to its year is 1 January",
+            "stored as the first day of it",
         ),
     ],
     ids=[
+        "nan-text",
+        "line-break",
+        "bidi-override",
         "index-page",
         "impossible-date",
         "package-control-character",
@@ -149,6 +155,12 @@ def test_the_loader_refuses_a_control_character_and_a_chain_with_a_gap(
         _store.clear_cache()
         with pytest.raises(ist.DataFileError, match="control character"):
             ist.list_figures()
+        descriptor = checkout_copy / "datapackage.json"
+        text = descriptor.read_text(encoding="utf-8")
+        descriptor.write_text(text.replace('"path": "data/processed/ledger.csv"', '"path": "/etc/hostname"'))
+        _store.clear_cache()
+        with pytest.raises(ist.DataFileError, match="resource path '/etc/hostname' is an absolute path"):
+            ist.list_figures()
     finally:
         _store.clear_cache()
 
@@ -171,6 +183,12 @@ def test_cli_show_lists_the_chain_and_what_each_page_supports(capsys: pytest.Cap
     assert "chain, first step first:\n    1. collected by Police forces in England and Wales" in out
     assert "2. compiled by National Society for the Prevention of Cruelty to Children (Freedom of Information" in out
     assert "(NSPCC) <" + NSPCC_PAGE + ">: Gives 5,653" in out
+
+
+def test_a_toml_date_is_a_page_date_to_the_day(checkout_copy: Path) -> None:
+    _edit(checkout_copy / "data" / "curation" / "caveats.toml", 'published = "2016-11-08"', "published = 2016-11-08")
+    rows = build_tables(checkout_copy).tables["caveat_references"]
+    assert "2016-11-08" in {row["published"] for row in rows}
 
 
 def test_dates_and_amounts_say_what_the_source_says() -> None:

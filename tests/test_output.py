@@ -370,3 +370,14 @@ def test_a_failed_export_write_leaves_the_folder_as_before(
     assert main(["export", "--format", "csv", "--out", str(out)]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert state(out) == before
+
+
+def test_a_symbolic_link_is_never_a_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Red-team: ``site --out`` followed a dangling link and created the site at its destination."""
+    from iicsa_stats.cli import main
+
+    link = tmp_path / "dangling"
+    link.symlink_to(tmp_path / "elsewhere")
+    assert main(["site", "--out", str(link)]) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere").exists()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from ._guard import read_file
+from ._guard import path_problem, read_file
 from ._paths import data_dir
 from ._pins import resource_pins, sha256_hex
 from .errors import DataFileError, RawDocumentError
@@ -60,6 +60,11 @@ def package(root: str) -> dict[str, Any]:
         descriptor = load_json(root, "datapackage.json")
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise DataFileError.at(str(path), "not a data package descriptor", "reinstall or rebuild")
+    for resource in descriptor["resources"]:
+        where = resource.get("path") if isinstance(resource, dict) else resource
+        for value in where if isinstance(where, list) else [where]:
+            if problem := path_problem(value):
+                raise DataFileError.at(str(path), f"a resource path {value!r:.80} {problem}", "reinstall or rebuild")
     return descriptor
 
 

@@ -112,7 +112,7 @@ class Figure:
         First and last day of the period (no end for an open-ended period, no start for ``ending_by``).
     period_start_precision, period_end_precision : str or None
         How much of each date the source gives: ``day``, ``month`` or ``year``
-        (a year alone is stored as 1 January); None when there is no date.
+        (a start known to its year is stored as 1 January, an end as 31 December); None when there is no date.
     frequency : str or None
         For a rate, the time unit (``per_month``).
     geography : str

@@ -43,7 +43,7 @@ QUALIFIERS = (
 UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
 #: Kinds of reference period.
 PERIOD_TYPES = ("financial_year", "single_date", "ending_by", "open_ended", "not_stated")
-#: How much of a period's start or end date the source gives (a year alone is stored as 1 January).
+#: How much of a start or end date the source gives (a year: 1 January for a start, 31 December for an end).
 PRECISIONS = ("day", "month", "year")
 #: The fields of a figure that :func:`figure_shape` reads, by name.
 SHAPE_KEYS = (
@@ -90,6 +90,16 @@ class ShapeError:
     def __post_init__(self) -> None:
         if not self.message:
             raise ValueError("a shape error needs a message")
+
+
+def _stored_day(day: dt.date, which: str, precision: str) -> dt.date:
+    """The day that stands for a date known to its year or month: its first day for a start, its last for an end."""
+    import calendar
+    import datetime
+
+    month = (1 if which == "start" else 12) if precision == "year" else day.month
+    last = calendar.monthrange(day.year, month)[1]
+    return datetime.date(day.year, month, 1 if which == "start" else last)
 
 
 def figure_shape(
@@ -180,12 +190,12 @@ def figure_shape(
                     message=f"period_{which}_precision is given exactly when period_{which} is (day, month or year)",
                 )
             )
-        elif precision == "year" and day is not None and (day.month, day.day) != (1, 1):
+        elif precision in ("year", "month") and day is not None and day != _stored_day(day, which, precision):
+            first_or_last = "the first" if which == "start" else "the last"
             errors.append(
-                ShapeError(field=f"period_{which}", message=f"a period_{which} known to its year is 1 January")
-            )
-        elif precision == "month" and day is not None and day.day != 1:
-            errors.append(
-                ShapeError(field=f"period_{which}", message=f"a period_{which} known to its month is the 1st")
+                ShapeError(
+                    field=f"period_{which}",
+                    message=f"a period_{which} known to its {precision} is stored as {first_or_last} day of it",
+                )
             )
     return errors

@@ -110,6 +110,8 @@ def guard(target: Path) -> Path:
 
     from ._paths import checkout_root, data_root
 
+    if Path(target).is_symlink():
+        raise _refused(Path(target), "a symbolic link; give the file or folder itself")
     resolved = Path(target).resolve()
     if not resolved.name:
         raise _refused(resolved, "not a path that can be written to; give a file or folder with a name")

@@ -111,7 +111,10 @@ _REFERENCE_KEYS: dict[str, Any] = {
 }
 _STEP_KEYS: dict[str, Any] = {"body": str, "role": str, "basis": str, "reference": str, "note": str}
 #: Control characters (C0 and C1, and DEL) have no place in curation text; a line break is allowed.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: A line break: a curation text is one line, except a quote or span of the raw text, which is as written.
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+_RAW_KEYS = frozenset({"quote", "span"})
 _EXCLUDED_KEYS: dict[str, Any] = {"span": str, "reason": str, "note": str, "occurrence": int}
 
 
@@ -196,9 +199,16 @@ def _check_keys(
             raise CurationError(str(path), f"key {key!r} is empty", item_id)
         texts = value if isinstance(value, list) else [value]
         for text in texts:
-            if isinstance(text, str) and (bad := _CONTROL.search(text)):
+            if not isinstance(text, str):
+                continue
+            bad = _CONTROL.search(text) or (None if key in _RAW_KEYS else _LINE_BREAK.search(text))
+            if bad:
                 raise CurationError(
                     str(path), f"key {key!r} holds the control character {bad.group()!r}; remove it", item_id
+                )
+            if text == "nan":
+                raise CurationError(
+                    str(path), f"key {key!r} is 'nan', which the tables read as a missing value", item_id
                 )
     return item
 
@@ -362,6 +372,8 @@ def load_curation(root: Path) -> Curation:
         if not caveat["references"]:
             raise CurationError(str(path), "a curator's note needs at least one public reference", caveat["id"])
         for ref in caveat["references"]:
+            if isinstance(ref, dict) and isinstance(ref.get("published"), dt.date):
+                ref["published"] = ref["published"].isoformat()  # a TOML date is a page date to the day
             _check_keys(ref, _REFERENCE_KEYS, {"published"}, path, f"references of {caveat['id']}")
             if problem := page_url_problem(ref["url"]):
                 raise CurationError(str(path), f"reference {problem}", caveat["id"])
