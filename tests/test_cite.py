@@ -60,7 +60,8 @@ def _hostile(figure_id: str, **provenance: Any) -> ist.Figure:
     """The figure with ``provenance`` fields replaced; a ``producer_name`` becomes the chain's producing step too."""
     fig = ist.figure(figure_id)
     if "producer_name" in provenance:
-        step = SourceStep(body_id="hostile", body_name=provenance["producer_name"], role="estimated", basis="source")
+        body = fig.provenance.producer_id or "hostile"
+        step = SourceStep(body_id=body, body_name=provenance["producer_name"], role="estimated", basis="source")
         provenance["sources"] = (step, fig.sources[-1])
     return dataclasses.replace(fig, provenance=dataclasses.replace(fig.provenance, **provenance))
 

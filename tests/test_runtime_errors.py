@@ -331,10 +331,7 @@ def test_escape_sequences_in_tampered_text_never_reach_the_terminal(
     repin(data_copy, "caveats")
     _store.clear_cache()
     for argv in (["show", FIGURE], ["list"], ["search", "offences"], ["list", "--format", "csv"]):
-        assert main(argv) == 0
-        out = capsys.readouterr().out
-        assert not any(c in out for c in "\x1b\x07\x9b\u202e"), argv
-        assert "\\u001b[2J" in out
-    assert main(["show", FIGURE, "--format", "json"]) == 0
-    shown = json.loads(capsys.readouterr().out)
-    assert shown["caveats"][0]["text"].startswith("\x1b[2J")  # JSON keeps the value, as an escape
+        assert main(argv) == 1  # the loader refuses a published text with a control character
+        captured = capsys.readouterr()
+        assert captured.out == "" and "control character" in captured.err and captured.err.count("\n") == 1, argv
+        assert not any(c in captured.err for c in "\x1b\x07\x9b\u202e"), argv

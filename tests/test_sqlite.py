@@ -122,3 +122,17 @@ def test_a_failure_while_writing_keeps_the_earlier_file(tmp_path: Path, monkeypa
     assert main(["export", "--format", "sqlite", "--out", str(target)]) == 2
     assert target.read_bytes() == b"an earlier file, kept as it was"
     assert [p.name for p in tmp_path.iterdir()] == ["iicsa.db"]
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "zip"])
+def test_a_file_the_export_did_not_write_is_never_replaced(tmp_path: Path, fmt: str) -> None:
+    """Red-team: ``export --out thesis.docx`` silently replaced the user's file."""
+    from iicsa_stats import cli
+
+    thesis = tmp_path / "thesis.docx"
+    thesis.write_bytes(b"my thesis")
+    assert cli.main(["export", "--format", fmt, "--out", str(thesis)]) == 2
+    assert thesis.read_bytes() == b"my thesis"
+    ours = tmp_path / f"iicsa.{fmt}"
+    assert cli.main(["export", "--format", fmt, "--out", str(ours)]) == 0
+    assert cli.main(["export", "--format", fmt, "--out", str(ours)]) == 0  # an earlier export is replaced

@@ -153,6 +153,11 @@ def _check_target(target: Path, shown: str, fmt: str) -> None:
             f"--out {shown} is inside the data package ({inside}); export to a place of your own, e.g. "
             f"{'./iicsa-stats.' + fmt if fmt in FILE_FORMATS else './iicsa-data'}"
         )
+    if stat.S_ISREG(mode or 0) and fmt in FILE_FORMATS and not _ours(target, fmt):
+        raise ExportError(
+            f"--out {shown} is a file that iicsa-stats did not write, so it is never replaced; remove it first "
+            "or give a new name"
+        )
     if mode is None or (stat.S_ISREG(mode) and fmt in FILE_FORMATS) or (stat.S_ISDIR(mode) and fmt not in FILE_FORMATS):
         return
     if stat.S_ISDIR(mode):
@@ -163,6 +168,33 @@ def _check_target(target: Path, shown: str, fmt: str) -> None:
         f"--out {shown} is not a regular file or folder (a device, FIFO, socket or link), so it is never "
         "replaced; give another path"
     )
+
+
+def _ours(target: Path, fmt: str) -> bool:
+    """Whether the existing file ``target`` is an earlier export of ``fmt`` (or empty).
+
+    An earlier zip holds a data package with its attribution; an earlier database has the ``about`` table.
+    """
+    import sqlite3
+    import zipfile
+
+    try:
+        if target.stat().st_size == 0:
+            return True
+        if fmt == "zip":
+            with zipfile.ZipFile(target) as archive:
+                return {"datapackage.json", "ATTRIBUTION.txt"} <= set(archive.namelist())
+        with open(target, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                return False
+        connection = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        try:
+            found = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'about'").fetchone()
+        finally:
+            connection.close()
+        return found is not None
+    except (OSError, ValueError, zipfile.BadZipFile, sqlite3.Error):  # not readable as one of ours: not ours
+        return False
 
 
 def _package_folder(target: Path, root: Path) -> str | None:
