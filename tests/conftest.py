@@ -8,7 +8,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,17 @@ def checkout_copy(tmp_path: Path) -> Path:
     for name in ("pyproject.toml", "datapackage.json"):
         shutil.copy2(REPO / name, copy / name)
     return copy
+
+
+@pytest.fixture
+def data_copy(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the data package that the loader uses for this test (``IICSA_STATS_DATA_DIR``)."""
+    from iicsa_stats import _store
+
+    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
+    _store.clear_cache()
+    yield checkout_copy
+    _store.clear_cache()
 
 
 # --------------------------------------------------------------------------- copy/edit helpers

@@ -160,15 +160,6 @@ def test_damaged_data_is_refused_before_anything_is_written(checkout_copy: Path,
 # --------------------------------------------------------------------------- where the zip may go
 
 
-@pytest.fixture
-def data_copy(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the data package that the loader uses for this test."""
-    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
-    _store.clear_cache()
-    yield checkout_copy
-    _store.clear_cache()
-
-
 def one_line(err: str) -> str:
     assert "Traceback" not in err
     lines = err.strip().splitlines()

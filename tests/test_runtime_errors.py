@@ -57,15 +57,6 @@ def repin(root: Path, table: str) -> None:
     package_path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-@pytest.fixture
-def data_copy(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the data package that the loader uses for this test."""
-    monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
-    _store.clear_cache()
-    yield checkout_copy
-    _store.clear_cache()
-
-
 # --------------------------------------------------------------------------- 0d: --root ""
 
 
