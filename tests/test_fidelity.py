@@ -116,8 +116,9 @@ def test_the_build_refuses_a_claim_without_its_page(
         ("caveat_references", "supports", "", "required"),
         ("documents", "url", "javascript:alert(1)", "pattern"),
         ("caveats", "text", "Arrests\x1b[31m count", "pattern"),
+        ("caveats", "text", "Arrests\u202e count", "pattern"),
     ],
-    ids=["home-page", "no-supports", "javascript-url", "control-character"],
+    ids=["home-page", "no-supports", "javascript-url", "control-character", "bidi-override"],
 )
 def test_validate_refuses_what_the_build_refuses_in_a_re_pinned_table(
     checkout_copy: Path, table: str, column: str, value: str, message: str

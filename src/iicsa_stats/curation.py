@@ -21,7 +21,7 @@ from ._provenance import chain_problem, page_date_problem, page_url_problem
 from ._shape import SHAPE_KEYS as _SHAPE_KEYS
 from ._shape import figure_shape
 from .errors import CurationError
-from .tables import load_schema
+from .tables import CONTROL, load_schema
 
 __all__ = ["Curation", "load_curation"]
 
@@ -110,8 +110,6 @@ _REFERENCE_KEYS: dict[str, Any] = {
     "confirmed": bool,
 }
 _STEP_KEYS: dict[str, Any] = {"body": str, "role": str, "basis": str, "reference": str, "note": str}
-#: Control characters (C0 and C1, and DEL) have no place in curation text; a line break is allowed.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: A line break: a curation text is one line, except a quote or span of the raw text, which is as written.
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _RAW_KEYS = frozenset({"quote", "span"})
@@ -201,7 +199,7 @@ def _check_keys(
         for text in texts:
             if not isinstance(text, str):
                 continue
-            bad = _CONTROL.search(text) or (None if key in _RAW_KEYS else _LINE_BREAK.search(text))
+            bad = CONTROL.search(text) or (None if key in _RAW_KEYS else _LINE_BREAK.search(text))
             if bad:
                 raise CurationError(
                     str(path), f"key {key!r} holds the control character {bad.group()!r}; remove it", item_id
@@ -221,7 +219,7 @@ def _no_control_characters(value: Any, path: Path, where: str = "") -> None:
     elif isinstance(value, list):
         for item in value:
             _no_control_characters(item, path, where)
-    elif isinstance(value, str) and (bad := _CONTROL.search(value)):
+    elif isinstance(value, str) and (bad := CONTROL.search(value)):
         raise CurationError(str(path), f"key {where!r} holds the control character {bad.group()!r}; remove it")
 
 

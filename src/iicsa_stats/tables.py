@@ -38,8 +38,9 @@ __all__ = [
     "read_csv",
 ]
 
-#: A control character (C0, DEL and C1; a line break is allowed): never in a published text (the schemas' pattern).
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+#: A control character (C0, DEL and C1; a line break is allowed) or a bidirectional override: never in a published
+#: text. The schemas' pattern for free text says the same, and the curation is checked with it too.
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 #: Every table of the data package, in the order of ``datapackage.json``.
 TABLES: tuple[str, ...] = (
@@ -188,7 +189,7 @@ def parse_cell(value: str, field: Mapping[str, Any], missing: Iterable[str] = ("
         if value not in ("true", "false"):
             raise ValueError(f"not 'true' or 'false': {value!r}")
         return value == "true"
-    if control := _CONTROL.search(value):
+    if control := CONTROL.search(value):
         raise ValueError(f"holds the control character {control.group()!r}")
     return value
 

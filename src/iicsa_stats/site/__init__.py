@@ -98,10 +98,6 @@ def _size(data_bytes: int) -> str:
 # -- what the pages show ---------------------------------------------------------------------------------------
 
 
-def _period_dates(fig: Figure) -> str | None:
-    return fig.period_dates
-
-
 def visible(value: Any) -> Any:
     r"""A value as a page shows it: control characters (other than tab and line feed) as U+FFFD, never raw.
 
@@ -483,7 +479,7 @@ def _render_pages(
             value=_value_parts(fig),
             titles=titles,
             picture=picture(fig),
-            period_dates=_period_dates(fig),
+            period_dates=fig.period_dates,
             excerpt=_figure_excerpt(fig),
             raw_sha256=next(d["sha256"] for d in documents if d["document_id"] == fig.provenance.document_id),
             comparisons=comparisons(fig, figures),
