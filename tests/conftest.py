@@ -37,12 +37,12 @@ def checkout_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def data_copy(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A copy of the data package that the loader uses for this test (``IICSA_STATS_DATA_DIR``)."""
-    from iicsa_stats import _store
+    from iicsa_stats import _loader
 
     monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
-    _store.clear_cache()
+    _loader.clear_cache()
     yield checkout_copy
-    _store.clear_cache()
+    _loader.clear_cache()
 
 
 # --------------------------------------------------------------------------- copy/edit helpers

@@ -154,16 +154,16 @@ def test_to_dict_is_json_ready() -> None:
 
 
 def test_bad_data_root_is_a_clear_error(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from iicsa_stats import _store
+    from iicsa_stats import _loader
 
     monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(tmp_path))
-    _store.clear_cache()
+    _loader.clear_cache()
     try:
         with pytest.raises(ist.DataFileError, match=r"has no datapackage\.json"):
             ist.list_figures()
     finally:
         monkeypatch.delenv("IICSA_STATS_DATA_DIR")
-        _store.clear_cache()
+        _loader.clear_cache()
 
 
 def test_import_and_load_work_without_network() -> None:

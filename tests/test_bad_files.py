@@ -13,7 +13,7 @@ import pytest
 
 import iicsa_stats as ist
 from conftest import JSON_DAMAGE, hostile_json, write_pinned
-from iicsa_stats import _store
+from iicsa_stats import _loader
 from iicsa_stats._paths import ENV_VAR, data_root
 from iicsa_stats.cli import main
 
@@ -25,10 +25,10 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.copytree(data_root() / "schemas", root / "schemas")
     shutil.copy(data_root() / "datapackage.json", root / "datapackage.json")
     monkeypatch.setenv(ENV_VAR, str(root))
-    _store.clear_cache()
+    _loader.clear_cache()
     yield root
     monkeypatch.delenv(ENV_VAR)
-    _store.clear_cache()
+    _loader.clear_cache()
 
 
 @pytest.mark.parametrize("table", ist.TABLES)
@@ -37,7 +37,7 @@ def test_a_changed_file_is_refused_not_served(copy: Path, table: str) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("8525", "8526") if table == "figures" else text + "\n", encoding="utf-8")
     with pytest.raises(ist.DataFileError, match=rf"{table}\.csv: the file differs from its pin in datapackage\.json"):
-        _store.rows(table)  # the reader behind figure(), list_figures(), search() and the CLI
+        _loader.rows(table)  # the reader behind figure(), list_figures(), search() and the CLI
 
 
 def test_a_changed_parquet_file_is_refused(copy: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_changed_parquet_file_is_refused(copy: Path) -> None:
 def test_a_changed_raw_text_is_refused(copy: Path) -> None:
     raw = copy / "data" / "raw" / "iicsa-internet-report-b1.txt"
     raw.write_bytes(raw.read_bytes().replace(b"8,525", b"8,526"))
-    with pytest.raises(ist.DataFileError, match="the raw document differs from its SHA-256 pin"):
+    with pytest.raises(ist.DataFileError, match="the raw document differs from its pin in the documents table"):
         ist.figure("police-recorded-online-csa-offences-2017-18").context()
 
 
@@ -167,7 +167,7 @@ def test_the_lookup_hash_is_sha256() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from iicsa_stats._pins import sha256_hex
+    from iicsa_stats._loader import sha256_hex
 
     @given(st.binary(max_size=4096))
     def same(data: bytes) -> None:
@@ -181,7 +181,7 @@ def test_hostile_json_is_one_clear_error(copy: Path, case: str, capsys: pytest.C
     hostile_json(copy, case)
     with pytest.raises(ist.DataFileError, match=JSON_DAMAGE[case]):
         ist.figure("police-recorded-online-csa-offences-2017-18")
-    _store.clear_cache()
+    _loader.clear_cache()
     assert main(["list"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and re.search(JSON_DAMAGE[case], err), err

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import _store
+from iicsa_stats import _catalog, _loader
 from iicsa_stats._paths import data_dir
 
 FIGURE = "police-recorded-online-csa-offences-2017-18"
@@ -18,9 +18,9 @@ FIGURE = "police-recorded-online-csa-offences-2017-18"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> object:
-    _store.clear_cache()
+    _loader.clear_cache()
     yield
-    _store.clear_cache()
+    _loader.clear_cache()
 
 
 def test_context_reads_the_root_the_figure_was_loaded_from(
@@ -51,7 +51,7 @@ def test_a_figure_loaded_from_another_root_keeps_reading_it(
 
 
 def test_passing_a_root_gives_figures_bound_to_it(checkout_copy: Path) -> None:
-    figures = _store.all_figures(str(checkout_copy))
+    figures = _catalog.all_figures(str(checkout_copy))
     assert {f.data_root for f in figures.values()} == {str(checkout_copy)}
     assert list(figures) == ist.list_figures()
     assert figures[FIGURE] == ist.figure(FIGURE)  # the root is not part of equality
@@ -67,15 +67,16 @@ def test_a_hand_made_figure_reads_the_current_root() -> None:
 
 
 def test_the_model_modules_do_not_import_the_join() -> None:
-    """No import cycle: the model and the cache never import the join that uses them."""
+    """No import cycle: the model and the loader never import the join that uses them."""
     import re
 
     src = Path(ist.__file__).parent
-    for name in ("_figure.py", "_caveat.py", "_provenance.py", "_cache.py"):
+    for name in ("_figure.py", "_caveat.py", "_provenance.py", "_loader.py"):
         text = (src / name).read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(from \S*_store import|import \S*_store)|from \. import _store", text, re.M), name
+        join = r"^\s*(from \S*_catalog import|import \S*_catalog)|from \. import _catalog"
+        assert not re.search(join, text, re.M), name
     result = subprocess.run(
-        [sys.executable, "-c", "import iicsa_stats._cache, iicsa_stats._figure, iicsa_stats._store; print('ok')"],
+        [sys.executable, "-c", "import iicsa_stats._loader, iicsa_stats._figure, iicsa_stats._catalog; print('ok')"],
         capture_output=True,
         text=True,
         check=False,

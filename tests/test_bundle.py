@@ -15,7 +15,7 @@ import frictionless
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import _store, bundle
+from iicsa_stats import _catalog, _loader, bundle
 from iicsa_stats._attribution import attribution_text
 from iicsa_stats._paths import data_root
 from iicsa_stats.cli import main
@@ -63,7 +63,7 @@ def test_the_bundle_holds_the_data_package_byte_for_byte(unzipped: Path) -> None
     expected = ["datapackage.json", "data/processed/PARQUET.sha256"]
     expected += [f"schemas/{t}.schema.json" for t in TABLES]
     expected += [f"data/processed/{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")]
-    expected += [d["raw_path"] for d in _store.rows("documents")]
+    expected += [d["raw_path"] for d in _loader.rows("documents")]
     for name in expected:
         assert (unzipped / name).read_bytes() == (root / name).read_bytes(), name
     found = sorted(p.relative_to(unzipped).as_posix() for p in unzipped.rglob("*") if p.is_file())
@@ -86,18 +86,18 @@ def test_frictionless_validates_every_resource_of_the_zip(exported: Path) -> Non
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(result.stdout)
     assert report["valid"] is True
-    assert sorted(task["name"] for task in report["tasks"]) == sorted(r["name"] for r in _store.package()["resources"])
+    assert sorted(task["name"] for task in report["tasks"]) == sorted(r["name"] for r in _loader.package()["resources"])
 
 
 def test_frictionless_package_opens_the_zip(exported: Path) -> None:
     package = frictionless.Package(str(exported))
-    assert package.name == _store.package()["name"]
+    assert package.name == _loader.package()["name"]
     rows = package.get_table_resource("figures").read_rows()
     assert [row["figure_id"] for row in rows] == ist.list_figures()
 
 
 def test_readme_and_attribution_are_generated_from_the_data(unzipped: Path) -> None:
-    package = _store.package()
+    package = _loader.package()
     readme = (unzipped / "README.md").read_text(encoding="utf-8")
     assert readme.startswith(f"# {package['title']}\n")
     assert CONTENT_NOTICE in readme
@@ -105,7 +105,7 @@ def test_readme_and_attribution_are_generated_from_the_data(unzipped: Path) -> N
         assert f"(`{table}`)" in readme
         for field in ist.table(table).columns:
             assert f"| `{field}` |" in readme
-    for fig in _store.all_figures().values():
+    for fig in _catalog.all_figures().values():
         assert f"| `{fig.id}` | {fig.headline} |" in readme
         assert " ".join(fig.caveats[0].text.split()) in readme
     assert package["attribution"] in readme
@@ -215,11 +215,11 @@ def test_a_zip_of_a_folder_holding_only_the_descriptor_names_the_missing_file(
     damaged.mkdir()
     shutil.copy2(data_root() / "datapackage.json", damaged / "datapackage.json")
     monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(damaged))
-    _store.clear_cache()
+    _loader.clear_cache()
     try:
         status = main(["export", "--format", "zip", "--out", str(tmp_path / "out" / "iicsa.zip")])
     finally:
-        _store.clear_cache()
+        _loader.clear_cache()
     assert status == 1
     assert "schemas/documents.schema.json: file is missing" in one_line(capsys.readouterr().err)
     assert not (tmp_path / "out").exists()

@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import _store
+from iicsa_stats import _loader
 from iicsa_stats._provenance import SourceStep
 from iicsa_stats._version import __release_date__
 from iicsa_stats.citation import STYLES, cite_figure, cite_package, original_producer
@@ -33,7 +33,7 @@ CSL_SCHEMA = json.loads((CSL / "csl-data.subset.schema.json").read_text(encoding
 FIGURES = ist.list_figures()
 PANDOC = shutil.which("pandoc")
 REQUIRE_PANDOC = os.environ.get("IICSA_STATS_REQUIRE_PANDOC") == "1"
-KINDS = {d["document_id"]: d["kind"] for d in _store.rows("documents")}
+KINDS = {d["document_id"]: d["kind"] for d in _loader.rows("documents")}
 #: A figure from the Inquiry's report, one from its web page, one whose producer the source does not name.
 REPORT_FIGURE = "nspcc-males-viewed-csa-images-uk"
 PAGE_FIGURE = "research-with-children-participants"
@@ -216,7 +216,7 @@ def test_braces_and_special_characters_in_any_value_give_bibtex_that_parses() ->
 
 @pytest.mark.parametrize("style", STYLES)
 def test_package_citation_gives_version_release_date_and_address(style: str) -> None:
-    package = _store.package()
+    package = _loader.package()
     text = cite_package(style)
     assert package["title"] in text and package["homepage"] in text
     assert f"version {package['version']}" in text
@@ -282,7 +282,7 @@ def test_pandoc_renders_the_citation_as_a_careful_reader_would(
     tmp_path: Path, subject: str, fmt: str, style: str | None
 ) -> None:
     if subject == "package":
-        package = _store.package()
+        package = _loader.package()
         key, citation, url = f"{package['name']}-{package['version']}", cite_package(fmt), package["homepage"]
         expected = [package["title"], f"version {package['version']}", __release_date__[:4], "Data package"]
     else:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import iicsa_stats as ist
 from conftest import REPO, read_rows
-from iicsa_stats import _store, cli
+from iicsa_stats import _loader, cli
 from iicsa_stats.build import build_tables
 from iicsa_stats.comparability import DIMENSIONS, EFFECTS, VERDICTS, Override, comparison_tables, load_overrides
 from iicsa_stats.errors import CurationError
@@ -45,7 +45,7 @@ def test_every_pair_has_one_row_per_dimension_and_exactly_one_verdict() -> None:
 def test_the_committed_tables_equal_a_fresh_computation() -> None:
     result = build_tables(REPO)
     for table in ("comparisons", "comparison_caveats"):
-        assert result.tables[table] == [dict(r) for r in _store.rows(table)], table
+        assert result.tables[table] == [dict(r) for r in _loader.rows(table)], table
 
 
 def test_the_police_counts_are_not_shown_comparable_by_producer_and_recording() -> None:

@@ -9,18 +9,18 @@ import pandas as pd
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import _store
+from iicsa_stats import _loader
 from iicsa_stats._figure import TABLE_FIELDS
+from iicsa_stats._loader import load_schema
 from iicsa_stats._paths import data_root
 from iicsa_stats.numbers import find_numbers, values_in
-from iicsa_stats.tables import load_schema
 
 FIGURE_IDS = ist.list_figures()
-CAVEAT_IDS = [row["caveat_id"] for row in _store.rows("caveats")]
+CAVEAT_IDS = [row["caveat_id"] for row in _loader.rows("caveats")]
 
 
 def _raw(document_id: str) -> str:
-    doc = next(r for r in _store.rows("documents") if r["document_id"] == document_id)
+    doc = next(r for r in _loader.rows("documents") if r["document_id"] == document_id)
     return (data_root() / doc["raw_path"]).read_text(encoding="utf-8")
 
 
@@ -96,8 +96,8 @@ def test_figure_never_comes_without_caveats_and_source(figure_id: str) -> None:
 
 @pytest.mark.parametrize("caveat_id", CAVEAT_IDS)
 def test_caveat_basis(caveat_id: str) -> None:
-    row = next(r for r in _store.rows("caveats") if r["caveat_id"] == caveat_id)
-    refs = [r for r in _store.rows("caveat_references") if r["caveat_id"] == caveat_id]
+    row = next(r for r in _loader.rows("caveats") if r["caveat_id"] == caveat_id)
+    refs = [r for r in _loader.rows("caveat_references") if r["caveat_id"] == caveat_id]
     if row["basis"] == "source":
         assert _raw(row["document_id"])[row["quote_start"] : row["quote_end"]] == row["quote"]
         assert refs == []
@@ -126,14 +126,14 @@ def test_table_keys_and_types(table: str) -> None:
     assert frame.attrs["title"] and frame.attrs["version"] == ist.__version__
 
 
-@pytest.mark.parametrize("document_id", [r["document_id"] for r in _store.rows("documents")])
+@pytest.mark.parametrize("document_id", [r["document_id"] for r in _loader.rows("documents")])
 def test_every_number_is_accounted_for(document_id: str) -> None:
     text = _raw(document_id)
-    ledger = [r for r in _store.rows("ledger") if r["document_id"] == document_id]
+    ledger = [r for r in _loader.rows("ledger") if r["document_id"] == document_id]
     mentions = find_numbers(text)
     assert [(m.start, m.end, m.text) for m in mentions] == [(r["start"], r["end"], r["text"]) for r in ledger]
-    spans = {r["figure_id"]: (r["quote_start"], r["quote_end"]) for r in _store.rows("figures")}
-    spans |= {r["caveat_id"]: (r["quote_start"], r["quote_end"]) for r in _store.rows("caveats") if r["quote"]}
+    spans = {r["figure_id"]: (r["quote_start"], r["quote_end"]) for r in _loader.rows("figures")}
+    spans |= {r["caveat_id"]: (r["quote_start"], r["quote_end"]) for r in _loader.rows("caveats") if r["quote"]}
     for row in ledger:
         if row["status"] == "excluded":
             assert row["reason"] and (row["reason"] != "other" or row["note"])
@@ -152,13 +152,13 @@ def test_incidents_and_offences_are_never_merged() -> None:
 
 
 def test_case_details_are_left_out() -> None:
-    excluded = [r for r in _store.rows("ledger") if r["reason"] == "case_detail"]
+    excluded = [r for r in _loader.rows("ledger") if r["reason"] == "case_detail"]
     assert excluded, "the report's case details must be listed as left out"
     figures_text = " ".join(str(ist.figure(i)) for i in FIGURE_IDS)
     for row in excluded:
         doc_text = _raw(row["document_id"])
         # no figure quote reaches into an excluded case detail
-        for fig_row in _store.rows("figures"):
+        for fig_row in _loader.rows("figures"):
             if fig_row["document_id"] == row["document_id"]:
                 assert not (fig_row["quote_start"] <= row["start"] < fig_row["quote_end"])
         assert doc_text[row["start"] : row["end"]] == row["text"]

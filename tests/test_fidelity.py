@@ -12,7 +12,7 @@ import pytest
 
 import iicsa_stats as ist
 from conftest import read_rows, write_pinned
-from iicsa_stats import _store, cli
+from iicsa_stats import _loader, cli
 from iicsa_stats._provenance import Reference, SourceStep
 from iicsa_stats._shape import figure_shape
 from iicsa_stats.build import build_tables
@@ -146,24 +146,24 @@ def test_the_loader_refuses_a_control_character_and_a_chain_with_a_gap(
     writer.writeheader()
     writer.writerows(rows)
     write_pinned(checkout_copy, "figure_sources", buffer.getvalue().encode())
-    _store.clear_cache()
+    _loader.clear_cache()
     try:
         with pytest.raises(ist.DataFileError, match=r"figure_sources\.csv.*positions do not run 1, 2"):
             ist.figure("nspcc-males-viewed-csa-images-uk")
         write_pinned(
             checkout_copy, "caveats", (processed / "caveats.csv").read_bytes().replace(b"Arrests", b"Arr\x1bests")
         )
-        _store.clear_cache()
+        _loader.clear_cache()
         with pytest.raises(ist.DataFileError, match="control character"):
             ist.list_figures()
         descriptor = checkout_copy / "datapackage.json"
         text = descriptor.read_text(encoding="utf-8")
         descriptor.write_text(text.replace('"path": "data/processed/ledger.csv"', '"path": "/etc/hostname"'))
-        _store.clear_cache()
+        _loader.clear_cache()
         with pytest.raises(ist.DataFileError, match="resource path '/etc/hostname' is an absolute path"):
             ist.list_figures()
     finally:
-        _store.clear_cache()
+        _loader.clear_cache()
 
 
 def test_every_figure_has_a_chain_ending_with_the_citing_body_and_every_page_says_what_it_supports() -> None:

@@ -15,7 +15,8 @@ import pytest
 import iicsa_stats as ist
 from conftest import REPO
 from iicsa_stats import _caveat, _provenance, _shape, numbers
-from iicsa_stats.tables import TABLES, load_schema
+from iicsa_stats._loader import load_schema
+from iicsa_stats.tables import TABLES
 from iicsa_stats.validation import CHECKS, REGISTRY
 
 SRC = REPO / "src" / "iicsa_stats"
@@ -97,14 +98,14 @@ def test_every_loader_keeps_the_contract(loader: str) -> None:
     """Columns as the schema, metadata with attribution and licence, rows as the CSV, nothing shared."""
     import pandas as pd
 
-    from iicsa_stats import _store
+    from iicsa_stats import _loader
 
     table, load = LOADERS[loader]
     frame = load()
     assert isinstance(frame, pd.DataFrame)
     schema = load_schema(REPO, table)
     assert list(frame.columns) == [f["name"] for f in schema["fields"]]
-    assert len(frame) == len(_store.rows(table))
+    assert len(frame) == len(_loader.rows(table))
     assert frame.attrs["name"] == table
     assert frame.attrs["attribution"] and frame.attrs["licenses"]
     assert set(frame.attrs["columns"]) == set(frame.columns)

@@ -24,7 +24,7 @@ import pytest
 import iicsa_stats as ist
 import iicsa_stats._staging as staging
 from conftest import REPO
-from iicsa_stats import _store
+from iicsa_stats import _loader as loader
 from iicsa_stats.build import build
 from iicsa_stats.bundle import write_zip
 from iicsa_stats.cli import main
@@ -198,9 +198,9 @@ def edited(checkout_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     at = text.index('text = "') + len('text = "')
     path.write_text(text[:at] + EDIT + text[at:], encoding="utf-8")
     monkeypatch.setenv("IICSA_STATS_DATA_DIR", str(checkout_copy))
-    _store.clear_cache()
+    loader.clear_cache()
     yield checkout_copy
-    _store.clear_cache()
+    loader.clear_cache()
 
 
 def test_a_real_build_killed_at_its_commit_is_finished_by_the_next_command(edited: Path) -> None:
@@ -252,7 +252,7 @@ def test_a_reader_during_the_commit_sees_one_build(
     results: list[object] = []
 
     def reader() -> None:
-        _store.clear_cache()
+        loader.clear_cache()
         try:
             results.append(read(edited, tmp_path))
         except Exception as exc:  # the test reports it
@@ -277,9 +277,9 @@ def test_a_reader_during_the_commit_sees_one_build(
 
 
 def test_a_reader_with_pins_cached_before_a_build_reads_the_new_files(edited: Path) -> None:
-    _store.package()  # the old pins, cached
+    loader.package()  # the old pins, cached
     build(edited)
-    assert any(row["text"].startswith(EDIT) for row in _store.rows("caveats"))
+    assert any(row["text"].startswith(EDIT) for row in loader.rows("caveats"))
 
 
 # --------------------------------------------------------------------------- site and export

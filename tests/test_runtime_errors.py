@@ -21,7 +21,7 @@ import pytest
 
 import iicsa_stats as ist
 from conftest import REPO
-from iicsa_stats import _store
+from iicsa_stats import _loader
 from iicsa_stats.build import build
 from iicsa_stats.cli import main
 from iicsa_stats.errors import DataFileError, IICSAStatsError
@@ -141,7 +141,7 @@ def test_a_raw_text_not_utf8_with_updated_pins_is_refused_cleanly(
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     documents.write_text(buffer.getvalue(), encoding="utf-8")
     repin(data_copy, "documents")
-    _store.clear_cache()
+    _loader.clear_cache()
     assert main(["show", FIGURE]) == 1
     line = one_line(capsys.readouterr().err)
     assert "not UTF-8 text" in line and doc.raw_path in line and "build failed" not in line
@@ -244,7 +244,7 @@ def test_licenses_that_are_not_a_list(data_copy: Path, capsys: pytest.CaptureFix
     package = json.loads(path.read_text(encoding="utf-8"))
     package["licenses"] = "CC-BY-4.0"
     path.write_text(json.dumps(package), encoding="utf-8")
-    _store.clear_cache()
+    _loader.clear_cache()
     for call in (ist.figures, ist.caveats, lambda: ist.table("ledger")):
         with pytest.raises(DataFileError, match="licenses must be a list"):
             call()
@@ -320,7 +320,7 @@ def test_escape_sequences_in_tampered_text_never_reach_the_terminal(
         encoding="utf-8",
     )
     repin(data_copy, "caveats")
-    _store.clear_cache()
+    _loader.clear_cache()
     for argv in (["show", FIGURE], ["list"], ["search", "offences"], ["list", "--format", "csv"]):
         assert main(argv) == 1  # the loader refuses a published text with a control character
         captured = capsys.readouterr()

@@ -20,7 +20,8 @@ import extruct
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import _store
+from iicsa_stats import _catalog, _loader
+from iicsa_stats._loader import load_schema
 from iicsa_stats._paths import data_root
 from iicsa_stats.citation import cite_package, original_producer
 from iicsa_stats.cli import main
@@ -30,10 +31,9 @@ from iicsa_stats.site import _environment as site_environment
 from iicsa_stats.site import _figure_excerpt as figure_excerpt
 from iicsa_stats.site.excerpt import excerpt
 from iicsa_stats.site.jsonld import temporal_coverage
-from iicsa_stats.tables import load_schema
 
 FIGURES = ist.list_figures()
-DOCUMENTS = [d["document_id"] for d in _store.rows("documents")]
+DOCUMENTS = [d["document_id"] for d in _loader.rows("documents")]
 CHROMIUM = os.environ.get("IICSA_STATS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("IICSA_STATS_REQUIRE_BROWSER") == "1"
 BROWSER_ARGS = [
@@ -187,7 +187,7 @@ def test_index_lists_what_each_figure_counts_with_its_number_producer_and_key_ca
 
     text = html_lib.unescape((site / "index.html").read_text(encoding="utf-8"))
     table = text[text.index('<table class="stack figures-table">') : text.index("</table>")]
-    for fig in _store.all_figures().values():
+    for fig in _catalog.all_figures().values():
         row = table[table.index(f'href="figures/{fig.id}.html"') :].split("</tr>")[0]
         assert f'href="figures/{fig.id}.html">{title(fig)}</a>' in row
         assert fig.value_text in row and fig.period_text in row
@@ -197,7 +197,7 @@ def test_index_lists_what_each_figure_counts_with_its_number_producer_and_key_ca
 
 
 def test_titles_say_what_was_counted_and_page_titles_are_short(site: Path) -> None:
-    for fig in _store.all_figures().values():
+    for fig in _catalog.all_figures().values():
         assert title(fig) and title(fig) != fig.value_text and not title(fig).startswith(fig.value_text)
     for path in _pages(site):
         assert len(_parse(path).title) <= TITLE_LIMIT, path
@@ -218,19 +218,19 @@ def test_index_quotes_the_four_ways_of_measuring_scale_from_the_raw_text(site: P
     import html as html_lib
 
     text = html_lib.unescape((site / "index.html").read_text(encoding="utf-8"))
-    caveat = next(c for f in _store.all_figures().values() for c in f.caveats if c.id == "four-measures-differ")
+    caveat = next(c for f in _catalog.all_figures().values() for c in f.caveats if c.id == "four-measures-differ")
     assert caveat.quote is not None and caveat.quote in text
     schema = load_schema(data_root(), "figures")
     codes = next(f for f in schema["fields"] if f["name"] == "scale_measure")["constraints"]["enum"]
     for code in codes:
         assert f"<strong>{code.replace('_', ' ').capitalize()}</strong>" in text
-        for fig in _store.all_figures().values():
+        for fig in _catalog.all_figures().values():
             if fig.scale_measure == code:
                 assert f'href="figures/{fig.id}.html"' in text
 
 
 def test_index_jsonld_describes_the_package(site: Path) -> None:
-    package = _store.package()
+    package = _loader.package()
     items = _jsonld(site / "index.html")
     assert len(items) == 1
     ld = items[0]
@@ -244,7 +244,7 @@ def test_index_jsonld_describes_the_package(site: Path) -> None:
     assert ld["citation"] == cite_package("text")
     assert ld["isAccessibleForFree"] is True
     assert ld["isBasedOn"] == [s["path"] for s in package["sources"]]
-    figures = list(_store.all_figures().values())
+    figures = list(_catalog.all_figures().values())
     starts = [f.period_start for f in figures if f.period_start]
     assert ld["temporalCoverage"] == f"{min(starts).isoformat()}/.."  # one figure's period has no end
     places = {f.geography for f in figures} - {"not_stated"}
@@ -315,7 +315,7 @@ def test_can_it_be_compared_names_every_other_figure_once_in_words(site: Path, f
     text = html_lib.unescape((site / "figures" / f"{figure_id}.html").read_text(encoding="utf-8"))
     section = text[text.index('<h2 id="compared">') : text.index('<h2 id="cite">')]
     words = re.sub(r"<[^>]+>", " ", section)
-    figures = _store.all_figures()
+    figures = _catalog.all_figures()
     for verdict, comparisons in ist.comparable_with(figure_id).items():
         assert (f'<h3 id="{verdict}">' in section) == bool(comparisons)
         for comparison in comparisons:
@@ -342,7 +342,7 @@ def test_document_page_lists_its_figures_and_its_ledger_without_case_details(sit
 
     path = site / "documents" / f"{document_id}.html"
     text = html_lib.unescape(path.read_text(encoding="utf-8"))
-    rows = [r for r in _store.rows("ledger") if r["document_id"] == document_id]
+    rows = [r for r in _loader.rows("ledger") if r["document_id"] == document_id]
     details = [r for r in rows if r["reason"] == "case_detail"]
     shown = [r for r in rows if r["reason"] != "case_detail"]
     assert text.count('<td data-label="Characters">') == len(shown)
@@ -354,16 +354,16 @@ def test_document_page_lists_its_figures_and_its_ledger_without_case_details(sit
     if details:
         assert f"{len(details)} withheld as case details" in text
     assert "case detail" not in text.replace("withheld as case details", "") or details
-    for fig in _store.all_figures().values():
+    for fig in _catalog.all_figures().values():
         assert (f'href="../figures/{fig.id}.html"' in text) == (fig.provenance.document_id == document_id)
     (ld,) = _jsonld(path)
-    document = next(d for d in _store.rows("documents") if d["document_id"] == document_id)
+    document = next(d for d in _loader.rows("documents") if d["document_id"] == document_id)
     assert (ld["name"], ld["url"]) == (document["title"], document["url"])
 
 
 def test_the_ledger_csv_keeps_its_case_details(site: Path) -> None:
     csv = (site / "downloads" / "ledger.csv").read_text(encoding="utf-8")
-    details = [r for r in _store.rows("ledger") if r["reason"] == "case_detail"]
+    details = [r for r in _loader.rows("ledger") if r["reason"] == "case_detail"]
     assert details and csv.count(",case_detail,") == len(details)
 
 
@@ -393,9 +393,9 @@ def test_control_characters_never_reach_a_page_raw() -> None:
 
 
 def test_no_excerpt_shows_a_case_detail() -> None:
-    details = [r for r in _store.rows("ledger") if r["reason"] == "case_detail"]
+    details = [r for r in _loader.rows("ledger") if r["reason"] == "case_detail"]
     assert details, "the ledger has case details; the policy test needs them"
-    for fig in _store.all_figures().values():
+    for fig in _catalog.all_figures().values():
         shown = figure_excerpt(fig)
         lo = shown.start - len(shown.before)
         hi = shown.end + len(shown.after)
@@ -428,7 +428,7 @@ def test_a_figure_page_says_when_its_context_was_cut(tmp_path: Path, monkeypatch
 
     incidents, offences = ist.figure(FIGURES[4]), ist.figure(FIGURE_SHOT)
     assert incidents.id == "police-recorded-online-csa-incidents-2016-17"
-    raw = _store.raw_text(offences.provenance.raw_path)
+    raw = _loader.raw_text(offences.provenance.raw_path)
     # Pretend the footnote marker between the two quotes were a case detail: neither page may show it,
     # nor what stands beyond it (the other figure's words).
     marker = raw.index("[4]", incidents.provenance.quote_end)

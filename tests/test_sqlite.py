@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from iicsa_stats import _store
+from iicsa_stats import _catalog, _loader
+from iicsa_stats._loader import load_schema
 from iicsa_stats._paths import data_root
 from iicsa_stats.cli import main
 from iicsa_stats.export import export
 from iicsa_stats.sqlite import KEY_CAVEAT_VIEW, SQL_TYPES
-from iicsa_stats.tables import TABLES, csv_path, load_schema
+from iicsa_stats.tables import TABLES, csv_path
 
 SQLITE3 = Path("/usr/bin/sqlite3")
 
@@ -85,13 +86,13 @@ def test_the_sqlite_command_finds_the_keys_intact_and_the_view_joined(database: 
     assert sqlite("PRAGMA foreign_keys = ON; PRAGMA foreign_key_check;").strip() == ""
     view = json.loads(sqlite(f"SELECT figure_id, key_caveat_id, key_caveat FROM {KEY_CAVEAT_VIEW}"))
     assert [(r["figure_id"], r["key_caveat_id"], r["key_caveat"]) for r in view] == [
-        (f.id, f.caveats[0].id, f.caveats[0].text) for f in _store.all_figures().values()
+        (f.id, f.caveats[0].id, f.caveats[0].text) for f in _catalog.all_figures().values()
     ]
 
 
 def test_the_about_table_carries_the_attribution(database: Path) -> None:
     about = dict(query(database, 'SELECT "key", "value" FROM about'))
-    package = _store.package()
+    package = _loader.package()
     assert about["attribution (reproduce it)"] == package["attribution"]
     assert about["version"] == package["version"]
     assert KEY_CAVEAT_VIEW in about["how to read it"]

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from conftest import JSON_DAMAGE, REPO, hostile_json, read_rows, write_rows
-from iicsa_stats import _store
+from iicsa_stats import _catalog, _loader
 from iicsa_stats._paths import ENV_VAR
 from iicsa_stats.build import build
 from iicsa_stats.errors import DataFileError
@@ -341,17 +341,17 @@ def _retype_value(pkg: Path) -> None:
 def load_everything(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Everything the loader serves: every table, every figure with its caveats, every raw text."""
     monkeypatch.setenv(ENV_VAR, str(root))
-    _store.clear_cache()
+    _loader.clear_cache()
     try:
         for table in TABLES:
-            _store.rows(table)
-        figures = _store.all_figures()
-        for doc in _store.rows("documents"):
-            _store.raw_text(doc["raw_path"])
+            _loader.rows(table)
+        figures = _catalog.all_figures()
+        for doc in _loader.rows("documents"):
+            _loader.raw_text(doc["raw_path"])
         for figure in figures.values():
             figure.context(10)
     finally:
-        _store.clear_cache()
+        _loader.clear_cache()
 
 
 def test_a_changed_schema_is_refused_by_the_loader_and_reported_by_validate(

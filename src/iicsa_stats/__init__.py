@@ -14,7 +14,7 @@ only when called.
 
 from __future__ import annotations
 
-from . import _store
+from . import _catalog
 from ._caveat import Caveat
 from ._figure import Figure
 from ._provenance import Provenance, Reference
@@ -109,7 +109,7 @@ def list_figures() -> list[str]:
     >>> ist.list_figures()[:2]
     ['home-office-centre-of-expertise-funding', 'nca-police-joint-operation-arrests-2018']
     """
-    return list(_store.all_figures())
+    return list(_catalog.all_figures())
 
 
 def figure(figure_id: str) -> Figure:
@@ -140,7 +140,7 @@ def figure(figure_id: str) -> Figure:
     ...
     iicsa_stats.errors.UnknownFigureError: unknown figure id 'police-recorded-online-csa-incidents'. Did you mean ...
     """
-    return _store.get_figure(figure_id)
+    return _catalog.get_figure(figure_id)
 
 
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:

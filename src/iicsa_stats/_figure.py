@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from . import _cache
+from . import _loader
 from ._caveat import Caveat
 from ._fieldtypes import check_field_types
 from ._provenance import Provenance, SourceStep
@@ -370,8 +370,7 @@ class Figure:
         if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
             raise InvalidArgumentError(f"mark must be a tuple of two strings (before, after), got {mark!r:.80}")
         p = self.provenance
-        root = _cache.current_root() if self.data_root is None else self.data_root
-        text = _cache.raw_text(root, p.raw_path)
+        text = _loader.raw_text(p.raw_path, self.data_root)
         before = text[max(0, p.quote_start - chars) : p.quote_start]
         after = text[p.quote_end : p.quote_end + chars]
         return f"{before}{mark[0]}{text[p.quote_start : p.quote_end]}{mark[1]}{after}"

@@ -1,13 +1,8 @@
-"""Locate the package's data: one small module, so there is one place to look.
+"""Where the data package is, and path arguments.
 
-An installed wheel carries the data package inside the package, in ``_data/``
-(``datapackage.json``, ``data/processed/``, ``data/raw/``, ``schemas/``).  A
-source checkout keeps the same layout at the repository root.  The lookup uses
-the package's own directory rather than :mod:`importlib.resources`, whose import
-alone costs about twice the interpreter's start-up; a test installs the wheel
-and proves the shipped data is found this way.  The figure lookup works with
-plain strings (:func:`data_dir`) so that it need not import :mod:`pathlib`
-either; everything else uses :func:`data_root`.
+A wheel ships the data package in ``_data/`` inside the package; a source checkout keeps the same layout at the
+repository root; ``IICSA_STATS_DATA_DIR`` points elsewhere.  The lookup uses the package's own directory and plain
+strings (no :mod:`importlib.resources` or :mod:`pathlib` at import: they cost more than the lookup itself).
 """
 
 from __future__ import annotations
@@ -42,22 +37,18 @@ def checkout_root() -> Path | None:
 
 def data_dir() -> str:
     """The folder holding ``datapackage.json`` and the data it describes, as a string."""
-    override = os.environ.get(ENV_VAR)
-    if override:
+    if override := os.environ.get(ENV_VAR):
         if not os.path.isfile(os.path.join(override, "datapackage.json")):
             raise DataFileError(
                 f"{ENV_VAR}={override!r} has no datapackage.json: point it at a folder built by "
                 "`iicsa-stats build`, or unset it to use the data shipped with the package."
             )
         return override
-    shipped = os.path.join(_HERE, "_data")
-    if os.path.isfile(os.path.join(shipped, "datapackage.json")):
-        return shipped
-    checkout = _checkout_dir()
-    if checkout is not None and os.path.isfile(os.path.join(checkout, "datapackage.json")):
-        return checkout
+    for root in (os.path.join(_HERE, "_data"), _checkout_dir()):
+        if root is not None and os.path.isfile(os.path.join(root, "datapackage.json")):
+            return root
     raise DataFileError(
-        f"the data package was not found in {shipped} or in a source checkout: "
+        f"the data package was not found in {os.path.join(_HERE, '_data')} or in a source checkout: "
         "reinstall iicsa_stats, or run `iicsa-stats build` in the checkout."
     )
 
@@ -72,9 +63,8 @@ def data_root() -> Path:
 def root_argument(value: object, name: str = "root") -> Path:
     """A path argument (``root``, ``out``, ``target``) as a Path, or :class:`InvalidArgumentError` naming it.
 
-    Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses
-    other types (bytes, numbers), an empty path and a path with a NUL
-    character, which no file system accepts.
+    Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses other types, an empty path and a
+    path with a NUL character, which no file system accepts.
 
     Examples
     --------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import _store
+from . import _catalog
 from ._figure import Figure
 from .errors import InvalidArgumentError
 
@@ -93,7 +93,7 @@ def search(words: str, *, limit: int | None = None) -> list[Figure]:
         raise InvalidArgumentError(f"limit must be a whole number >= 1, got {limit!r:.80}")
     query = _terms(words)
     scored = []
-    for fig in _store.all_figures().values():
+    for fig in _catalog.all_figures().values():
         fields = _fields(fig)
         score = sum(weight for name, weight in _WEIGHTS for term in query if term in fields[name])
         if score > 0:

@@ -27,16 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _guard, _staging
+from . import _loader, _staging
+from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, load_schema, resource_pin, sha256_hex
 from ._parquet import parquet_metadata, write_parquet
-from ._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, resource_pin, sha256_hex
 from ._version import __version__
 from .accounting import Span, classify, locate, stub_for
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, DataFileError, RawDocumentError, UnaccountedNumbersError
 from .numbers import same_value, values_in
-from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path, schema_path
+from .tables import TABLES, Row, csv_path, csv_text, parquet_path, schema_path
 
 __all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
@@ -78,7 +78,7 @@ def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
         "in data/curation/documents.toml and re-curate its figures"
     )
     try:  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
-        data = _guard.read_file(root, doc["raw_path"], fix=fix, pinned_bytes=doc["bytes"])
+        data = _loader.read_file(root, doc["raw_path"], fix=fix, pinned_bytes=doc["bytes"])
     except DataFileError as exc:
         reason = str(exc).removeprefix(f"{path}: ")
         if reason.startswith("file is missing"):

@@ -19,14 +19,13 @@ import os
 import zipfile
 from pathlib import Path
 
-from . import _store
+from . import _catalog, _loader
 from ._attribution import attribution_text
-from ._guard import read_file
+from ._loader import check_parquet_pin, load_schema, read_file
 from ._paths import data_dir, root_argument
-from ._pins import check_parquet_pin
 from ._staging import reading, write_file
 from .notices import CONTENT_NOTICE
-from .tables import TABLES, csv_path, load_schema
+from .tables import TABLES, csv_path
 
 # typing is imported for type checkers only.
 TYPE_CHECKING = False
@@ -73,7 +72,7 @@ def table_files(fmt: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for table in TABLES:
         if fmt == "csv":
-            _store.rows(table)  # refuses a file that differs from its pin
+            _loader.rows(table)  # refuses a file that differs from its pin
             files[f"data/processed/{table}.csv"] = csv_path(root, table).read_bytes()
         else:
             files[f"data/processed/{table}.parquet"] = check_parquet_pin(root, table)
@@ -99,14 +98,14 @@ def readme_text(package: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> from iicsa_stats import _store
-    >>> readme_text(_store.package()).splitlines()[0]
+    >>> from iicsa_stats import _loader
+    >>> readme_text(_loader.package()).splitlines()[0]
     '# IICSA figures on online-facilitated child sexual abuse, with caveats and provenance'
     """
     from .citation import cite_package
 
     root = data_dir()
-    figures = _store.all_figures()
+    figures = _catalog.all_figures()
     tables = {r["name"]: r for r in package["resources"] if r.get("format") == "csv"}
     lines = [
         f"# {package['title']}",
@@ -209,15 +208,15 @@ def bundle_files() -> dict[str, bytes]:
     True
     """
     root = Path(data_dir())
-    package = _store.package()
+    package = _loader.package()
     files: dict[str, bytes] = {"datapackage.json": read_file(root, "datapackage.json", fix=_FIX)}
     files.update(table_files("csv"))  # each table read by the loader: its CSV and its schema checked by their pins
     files.update(table_files("parquet"))
     for table in TABLES:
         files[f"schemas/{table}.schema.json"] = read_file(root, f"schemas/{table}.schema.json", fix=_FIX)
     files["data/processed/PARQUET.sha256"] = read_file(root, "data/processed/PARQUET.sha256", fix=_FIX)
-    for document in _store.rows("documents"):
-        files[document["raw_path"]] = _store.raw_text(document["raw_path"]).encode("utf-8")  # checked by its pin
+    for document in _loader.rows("documents"):
+        files[document["raw_path"]] = _loader.raw_text(document["raw_path"]).encode("utf-8")  # checked by its pin
     files["README.md"] = readme_text(package).encode("utf-8")
     files["ATTRIBUTION.txt"] = attribution_text(package).encode("utf-8")
     return dict(sorted(files.items()))

@@ -29,7 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from . import _cache
+from . import _loader
 from ._provenance import Provenance
 from ._version import __release_date__, __version__
 from .errors import InvalidArgumentError, UnknownCitationStyleError
@@ -187,8 +187,7 @@ class _Entry:
 
 def _document_kind(fig: Figure) -> str:
     """``report`` when the documents table calls the citing document a report, else ``webpage``."""
-    root = _cache.current_root() if fig.data_root is None else fig.data_root  # the root the figure came from
-    kinds = {r["document_id"]: str(r["kind"]) for r in _cache.rows(root, "documents")}
+    kinds = {r["document_id"]: str(r["kind"]) for r in _loader.rows("documents", fig.data_root)}  # the figure's root
     return "report" if "report" in kinds.get(fig.provenance.document_id, "").lower() else "webpage"
 
 
@@ -211,7 +210,7 @@ def _figure_entry(fig: Figure) -> _Entry:
 
 
 def _package_entry() -> _Entry:
-    package = _cache.package(_cache.current_root())
+    package = _loader.package()
     creators = [c["title"] for c in package.get("contributors", []) if "creator" in c.get("roles", [])]
     sources = "; ".join(f"{s['title']} <{s['path']}>" for s in package.get("sources", []))
     version = str(package["version"])

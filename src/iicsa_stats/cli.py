@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from . import _guard, _paths, _store
+from . import _catalog, _loader, _paths
 from ._figure import Figure
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
@@ -82,7 +82,7 @@ def _count(text: str) -> int:
 
 
 def _selected(args: argparse.Namespace) -> list[Figure]:
-    figures = list(_store.all_figures().values())
+    figures = list(_catalog.all_figures().values())
     for name in _FILTERS:
         wanted = getattr(args, name, None)
         if not wanted:
@@ -181,7 +181,7 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
 def _cmd_show(args: argparse.Namespace, out: Out) -> int:
     if args.all == bool(args.id):
         raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
-    figures = list(_store.all_figures().values()) if args.all else [_store.get_figure(args.id)]
+    figures = list(_catalog.all_figures().values()) if args.all else [_catalog.get_figure(args.id)]
     if args.format == "json":
         data = [f.to_dict() for f in figures]
         return _json(out, data if args.all else data[0])
@@ -254,7 +254,7 @@ def _source_root(value: str | None) -> Path:
 
     if value is not None:
         given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean the default
-        if not _guard.is_dir(given / "data" / "curation"):
+        if not _loader.is_dir(given / "data" / "curation"):
             raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
@@ -270,7 +270,7 @@ def _cmd_build(args: argparse.Namespace, out: Out) -> int:
 
     root = _source_root(args.root)
     build(root)
-    _store.clear_cache()
+    _loader.clear_cache()
     out.write(f"Built the data package in {root}: datapackage.json and data/processed/ are up to date.\n")
     return 0
 
@@ -287,7 +287,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     from .validation import format_report, validate, will_rebuild
 
     root = _paths.root_argument(args.root, "--root") if args.root is not None else None
-    if root is not None and not _guard.is_file(root / "datapackage.json"):
+    if root is not None and not _loader.is_file(root / "datapackage.json"):
         raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)
@@ -310,7 +310,7 @@ def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
 
     if args.package == bool(args.id):
         raise _UsageError("give one figure id, or --package to cite the whole data package")
-    text = cite_package(args.format) if args.package else cite_figure(_store.get_figure(args.id), args.format)
+    text = cite_package(args.format) if args.package else cite_figure(_catalog.get_figure(args.id), args.format)
     out.write(text + "\n")
     return 0
 

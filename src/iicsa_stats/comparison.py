@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _cache, _store
+from . import _catalog, _loader
 from ._caveat import Caveat
 from ._paths import data_dir
 from .comparability import DIMENSIONS, EFFECTS, VERDICTS
@@ -222,26 +222,26 @@ class Comparison:
 def _pairs() -> dict[tuple[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """The rows of both comparison tables, by pair."""
     pairs: dict[tuple[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
-    for row in _store.rows("comparisons"):
+    for row in _loader.rows("comparisons"):
         pairs.setdefault((row["figure_a"], row["figure_b"]), ([], []))[0].append(row)
-    for row in _store.rows("comparison_caveats"):
+    for row in _loader.rows("comparison_caveats"):
         pairs.setdefault((row["figure_a"], row["figure_b"]), ([], []))[1].append(row)
     return pairs
 
 
 def _comparison(pair: tuple[str, str], rows: list[dict[str, Any]], deciding: list[dict[str, Any]]) -> Comparison:
-    figures = _store.all_figures()
+    figures = _catalog.all_figures()
     carried = {c.id: c for fid in pair if fid in figures for c in figures[fid].caveats}
     by_name = {row["dimension"]: row for row in rows}
     verdicts = {row["verdict"] for row in rows}
     where = f"the pair {pair[0]!r} and {pair[1]!r}"
     if set(by_name) != set(DIMENSIONS) or len(rows) != len(DIMENSIONS) or len(verdicts) != 1:
-        raise _cache.inconsistent(
+        raise _loader.inconsistent(
             data_dir(), "comparisons", f"{where} does not have one row per dimension and one verdict"
         )
     unknown = [r["caveat_id"] for r in deciding if r["caveat_id"] not in carried]
     if unknown:
-        raise _cache.inconsistent(
+        raise _loader.inconsistent(
             data_dir(), "comparison_caveats", f"{where}: deciding caveats {unknown} are not caveats of either figure"
         )
     try:
@@ -263,12 +263,12 @@ def _comparison(pair: tuple[str, str], rows: list[dict[str, Any]], deciding: lis
             caveats=tuple(carried[r["caveat_id"]] for r in sorted(deciding, key=lambda r: r["position"])),
         )
     except ValueError as exc:
-        raise _cache.inconsistent(data_dir(), "comparisons", f"{where}: {exc}") from None
+        raise _loader.inconsistent(data_dir(), "comparisons", f"{where}: {exc}") from None
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
     for figure_id in (a, b):
-        _store.get_figure(figure_id)  # an unknown id: UnknownFigureError with the closest ids
+        _catalog.get_figure(figure_id)  # an unknown id: UnknownFigureError with the closest ids
     if a == b:
         raise ComparisonError(f"cannot compare figure {a!r} with itself; give two different figure ids")
     first, second = sorted((a, b))
@@ -346,7 +346,7 @@ def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
     ['not shown to be comparable', ' producer']
 
     """
-    _store.get_figure(figure_id)
+    _catalog.get_figure(figure_id)
     grouped: dict[str, list[Comparison]] = {verdict: [] for verdict in VERDICTS}
     for pair, (rows, deciding) in sorted(_pairs().items()):
         if figure_id in pair:
@@ -411,7 +411,7 @@ def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
         ) from None
     ids = sorted({str(value) for value in column})
     for figure_id in ids:
-        _store.get_figure(figure_id)
+        _catalog.get_figure(figure_id)
     pairs = _pairs()
     wanted = set(ids)
     found = [

@@ -9,10 +9,11 @@ Needs the optional dependency openpyxl: ``pip install "iicsa-stats[excel]"``.
 
 from __future__ import annotations
 
-from . import _store
+from . import _loader
 from ._attribution import attribution, licence_titles, source_lines
+from ._loader import load_schema
 from .errors import IICSAStatsError
-from .tables import TABLES, load_schema
+from .tables import TABLES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def write_workbook(path: Path) -> None:
         ) from None
     from ._paths import data_root
 
-    package = _store.package()
+    package = _loader.package()
     book = Workbook()
     about = book.active
     about.title = "about"
@@ -76,7 +77,7 @@ def write_workbook(path: Path) -> None:
         sheet.append(names)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in _store.rows(table):
+        for row in _loader.rows(table):
             sheet.append([row[name] for name in names])
         for column, field in enumerate(schema["fields"], start=1):
             letter = sheet.cell(row=1, column=column).column_letter

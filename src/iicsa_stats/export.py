@@ -19,7 +19,7 @@ import os
 import stat
 from pathlib import Path
 
-from . import _store
+from . import _catalog, _loader
 from ._attribution import attribution_text
 from ._output import shown as _shown
 from ._paths import data_root
@@ -44,13 +44,13 @@ def _contents(fmt: str) -> dict[str, bytes]:
     """Every file to write but the workbook, by name, read and checked against its pin."""
     files: dict[str, bytes] = {}
     if fmt == "json":
-        figures = [f.to_dict() for f in _store.all_figures().values()]
+        figures = [f.to_dict() for f in _catalog.all_figures().values()]
         files["figures.json"] = json.dumps(figures, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
     elif fmt in ("csv", "parquet"):  # as the zip reads them, each file checked against its pin
         from .bundle import table_files
 
         files.update({path.rpartition("/")[2]: data for path, data in table_files(fmt).items()})
-    files["ATTRIBUTION.txt"] = attribution_text(_store.package()).encode("utf-8")
+    files["ATTRIBUTION.txt"] = attribution_text(_loader.package()).encode("utf-8")
     return files
 
 

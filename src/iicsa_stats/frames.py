@@ -10,10 +10,10 @@ import datetime as dt
 import numbers
 from collections.abc import Collection
 
-from . import _store
+from . import _loader
 from ._attribution import attribution, licence_titles, objects
+from ._loader import check_parquet_pin, load_schema
 from ._paths import data_root
-from ._pins import check_parquet_pin
 from ._version import __version__
 from .errors import (
     DataFileError,
@@ -23,7 +23,7 @@ from .errors import (
     UnknownTableError,
     check_argument,
 )
-from .tables import TABLES, load_schema, parquet_path
+from .tables import TABLES, parquet_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,11 +74,11 @@ def table(name: str) -> pd.DataFrame:
         raise InvalidArgumentError(f"a table name is a string, got {type(name).__name__} {name!r:.80}")
     if name not in TABLES:
         raise UnknownTableError(name, TABLES)
-    return _store.consistent(lambda root: _read_table(name))
+    return _loader.consistent(lambda root: _read_table(name))
 
 
 def _read_table(name: str) -> pd.DataFrame:
-    """Read one table (see :func:`table`); run through ``_store.consistent``, so a build in between is retried."""
+    """Read one table (see :func:`table`); run through ``_loader.consistent``, so a build in between is retried."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -107,7 +107,7 @@ def _read_table(name: str) -> pd.DataFrame:
         enum = field.get("constraints", {}).get("enum")
         if enum:
             frame[field["name"]] = pd.Categorical(frame[field["name"]], categories=enum)
-    package = _store.package()
+    package = _loader.package()
     resource: dict[str, Any] = next((r for r in package["resources"] if r.get("name") == name), {})
     frame.attrs = {
         "name": name,

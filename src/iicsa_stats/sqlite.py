@@ -21,12 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from . import _store
+from . import _loader
 from ._attribution import attribution, licence_titles, source_lines
+from ._loader import load_schema
 from ._paths import data_root
 from .errors import DataFileError
 from .notices import CONTENT_NOTICE
-from .tables import TABLES, Row, load_schema
+from .tables import TABLES, Row
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,11 +67,11 @@ def database_contents() -> Contents:
     >>> list(tables) == list(TABLES) and about[0][0]
     'title'
     """
-    package = _store.package()
+    package = _loader.package()
     root = data_root()
     tables = {}
     for table in TABLES:
-        rows = _store.rows(table)  # the CSV and its schema checked against their pins
+        rows = _loader.rows(table)  # the CSV and its schema checked against their pins
         tables[table] = (load_schema(root, table), rows)
     about = [
         ("title", str(package.get("title", ""))),

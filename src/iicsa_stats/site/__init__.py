@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import _store
+from .. import _catalog, _loader
 from .._figure import Figure
+from .._loader import load_schema
 from .._paths import data_root, root_argument
 from .._staging import MARKER, reading, reason, write_folder
 from ..citation import cite_figure, cite_package
 from ..errors import IICSAStatsError, InvalidArgumentError
 from ..notices import SITE_NOTICE
-from ..tables import TABLES, load_schema
+from ..tables import TABLES
 from .excerpt import Excerpt, excerpt
 from .jsonld import document_jsonld, figure_jsonld, package_jsonld
 
@@ -324,14 +325,14 @@ def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]
 def _case_details(document_id: str) -> list[tuple[int, int]]:
     return [
         (r["start"], r["end"])
-        for r in _store.rows("ledger")
+        for r in _loader.rows("ledger")
         if r["document_id"] == document_id and r["reason"] == "case_detail"
     ]
 
 
 def _figure_excerpt(fig: Figure) -> Excerpt:
     p = fig.provenance
-    text = _store.raw_text(p.raw_path)
+    text = _loader.raw_text(p.raw_path)
     return excerpt(text, p.quote_start, p.quote_end, _case_details(p.document_id))
 
 
@@ -340,8 +341,8 @@ def _scale_passage(figures: dict[str, Figure]) -> dict[str, Any]:
     caveat = next((c for f in figures.values() for c in f.caveats if c.id == SCALE_CAVEAT), None)
     if caveat is None or caveat.quote_start is None or caveat.quote_end is None or caveat.document_id is None:
         raise SiteError(f"no figure carries the caveat {SCALE_CAVEAT!r} stated in the source; rebuild the data")
-    document = next(d for d in _store.rows("documents") if d["document_id"] == caveat.document_id)
-    text = _store.raw_text(document["raw_path"])
+    document = next(d for d in _loader.rows("documents") if d["document_id"] == caveat.document_id)
+    text = _loader.raw_text(document["raw_path"])
     start = text.rfind("\n", 0, caveat.quote_start) + 1  # the whole paragraph the caveat's quote ends
     passage = text[start : caveat.quote_end].strip()
     schema = load_schema(data_root(), "figures")
@@ -554,10 +555,10 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
 
 def _write_site(target: Path, base: str | None) -> list[str]:
     """Read the data, then write the site beside ``target`` and put it in its place (see :func:`build_site`)."""
-    package = _store.package()
-    figures = _store.all_figures()
-    documents = list(_store.rows("documents"))
-    ledger = list(_store.rows("ledger"))
+    package = _loader.package()
+    figures = _catalog.all_figures()
+    documents = list(_loader.rows("documents"))
+    ledger = list(_loader.rows("ledger"))
     downloads = _downloads(package)
 
     def write(staging: Path) -> list[str]:

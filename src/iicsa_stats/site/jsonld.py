@@ -169,8 +169,8 @@ def package_jsonld(
     Examples
     --------
     >>> import iicsa_stats as ist
-    >>> from iicsa_stats import _store
-    >>> ld = package_jsonld(_store.package(), list(_store.all_figures().values()), [], "https://example.org/index.html")
+    >>> from iicsa_stats import _catalog, _loader
+    >>> ld = package_jsonld(_loader.package(), list(_catalog.all_figures().values()), [], "https://example.org/index.html")
     >>> ld["url"], ld["license"], ld["isAccessibleForFree"]
     ('https://example.org/index.html', 'https://example.org/index.html', True)
     """
@@ -218,9 +218,9 @@ def figure_jsonld(
     Examples
     --------
     >>> import iicsa_stats as ist
-    >>> from iicsa_stats import _store
+    >>> from iicsa_stats import _catalog, _loader
     >>> fig = ist.figure("rea-adults-online-sexualised-conversations-lower-bound")
-    >>> ld = figure_jsonld(fig, _store.package(), [], "figure.html", "../index.html")
+    >>> ld = figure_jsonld(fig, _loader.package(), [], "figure.html", "../index.html")
     >>> ld["variableMeasured"]["minValue"], "value" in ld["variableMeasured"], ld["variableMeasured"]["unitText"]
     (0.1, False, 'proportion')
     """

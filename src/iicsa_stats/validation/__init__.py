@@ -48,8 +48,8 @@ file, by ``parquet``).  The checks then leave out whatever depends on it rather
 than report its absence again row by row; a check that left something out for
 that reason adds one problem saying so and naming the file.
 
-Every file is read through :mod:`iicsa_stats._guard` below the resolved root,
-and JSON through :mod:`iicsa_stats._json`; :func:`run_checks` runs only some
+Every file is read through :mod:`iicsa_stats._loader` below the resolved root,
+and JSON through its JSON reader; :func:`run_checks` runs only some
 checks.  Layout: :mod:`._problem` (the :class:`Problem` type and the report),
 :mod:`._state` (the loaded package every check reads), :mod:`.checks` (one
 module per check) and :mod:`.registry` (the checks in the order they run).
@@ -62,7 +62,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import _paths
-from .._guard import is_dir, is_file
+from .._loader import is_dir, is_file
 from .._staging import reading
 from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import _guard
-from .._pins import PARQUET_CHECKSUMS
+from .. import _loader
+from .._loader import PARQUET_CHECKSUMS, parse_json, read_csv, schema_from_bytes
 from ..errors import DataFileError
 from ..tables import (
     RAW_PATH,
@@ -18,9 +18,6 @@ from ..tables import (
     csv_path,
     format_cell,
     parquet_path,
-    parse_json,
-    read_csv,
-    schema_from_bytes,
     schema_path,
 )
 from ._problem import Problem
@@ -118,7 +115,7 @@ class PackageState:
         return None
 
     def refuse(self, path: Path, *, pinned_bytes: Any = None, table: str | None = None) -> bool:
-        """Whether ``path`` must not be read (see :func:`.._guard.refusal`); reported once, as a ``files`` problem."""
+        """Whether ``path`` must not be read (see :func:`.._loader.refusal`); reported once, as a ``files`` problem."""
         rel = self.rel(path)
         if rel in self.refused:
             return True
@@ -127,7 +124,7 @@ class PackageState:
             self.refused[rel] = f"lies below {folder}, which is not read"
             self.unreadable.add(rel)
             return True
-        why = _guard.refusal(self.root, path, pinned_bytes=pinned_bytes)
+        why = _loader.refusal(self.root, path, pinned_bytes=pinned_bytes)
         if why is None:
             return False
         self.refused[rel] = why
@@ -202,7 +199,7 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
     for rel in [*(f"data/processed/{table}.parquet" for table in TABLES), f"data/processed/{PARQUET_CHECKSUMS}"]:
         if rel not in pkg.refused:
             try:
-                pkg.files[rel] = _guard.read_file(root, rel, fix=REBUILD_FIX)
+                pkg.files[rel] = _loader.read_file(root, rel, fix=REBUILD_FIX)
             except DataFileError as exc:
                 pkg.files[rel] = str(exc).removeprefix(f"{root / rel}: ")
     for doc_id, raw_path in _raw_sources(pkg).items():
@@ -228,7 +225,7 @@ def _refuse_unsafe(pkg: PackageState) -> None:
         for key in ("path", "extrapaths", "schema", "dialect"):
             value = resource.get(key)
             for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, str) and _guard.path_problem(item) is None:
+                if isinstance(item, str) and _loader.path_problem(item) is None:
                     pinned = resource.get("bytes") if key == "path" and item == value else None
                     pkg.refuse(root / item, pinned_bytes=pinned)
 
@@ -248,9 +245,9 @@ def changed(pkg: PackageState) -> bool:
 
 
 def _read(pkg: PackageState, path: Path, fix: str, table: str | None = None) -> bytes | None:
-    """The bytes of a package file through :mod:`.._guard`, or None after a ``files`` problem saying why not."""
+    """The bytes of a package file through :mod:`.._loader`, or None after a ``files`` problem saying why not."""
     try:
-        return _guard.read_file(pkg.root, pkg.rel(path), fix=fix)
+        return _loader.read_file(pkg.root, pkg.rel(path), fix=fix)
     except DataFileError as exc:
         pkg.unreadable_file(path, exc, table)
         return None
@@ -345,7 +342,7 @@ def _load_raw(pkg: PackageState, doc_id: str, raw_path: Any) -> None:
         pkg.text_failures[doc_id] = raw_path
         return
     try:
-        data = _guard.read_file(root, raw_path, fix=fix)
+        data = _loader.read_file(root, raw_path, fix=fix)
     except DataFileError as exc:
         reason = str(exc).removeprefix(f"{path}: ")
         pkg.unreadable_file(path, DataFileError(f"raw document {doc_id!r}: {reason}"))

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..._pins import PARQUET_CHECKSUMS, SCHEMA_PIN, SHA256_PIN, parse_listing, resource_pins, sha256_hex
+from ..._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, SHA256_PIN, parse_listing, resource_pins, sha256_hex
 from ...errors import DataFileError
 from ...tables import TABLES, parquet_path, schema_path
 from .._problem import Problem, problem

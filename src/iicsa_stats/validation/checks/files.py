@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..._pins import PARQUET_CHECKSUMS
+from ..._loader import PARQUET_CHECKSUMS
 from ...tables import TABLES
 from .._problem import Problem, problem
 from .._state import PackageState

@@ -157,7 +157,7 @@ def order_problems(table: str, rows: Sequence[Row], primary: Sequence[str], rel:
 
 def join_problem(root: str, tables: Mapping[str, Sequence[Row]]) -> dict[str, Any] | None:
     """The loader's refusal to join ``tables`` into figures, or None when it serves them (or a table is missing)."""
-    from ..._store import join_figures
+    from ..._catalog import join_figures
 
     if not all(table in tables for table in JOINED):
         return None  # an unreadable table is reported by `files`; the loader refuses it in the same words

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..._guard import is_file, path_problem
+from ..._loader import is_file, path_problem
 from ...tables import TABLES, schema_path
 from .._problem import Problem, problem
 from .._state import CAP, REBUILD_FIX, PackageState
@@ -187,12 +187,12 @@ def _task(pkg: PackageState, task: Any, skipped: set[str]) -> Iterator[Problem]:
 #
 # ``validate`` is meant to run on a downloaded package in a user's CI, so nothing a
 # package says may make frictionless fetch an address or read a file outside its
-# own folder (the files validate reads itself go through iicsa_stats._guard):
+# own folder (the files validate reads itself go through iicsa_stats._loader):
 #
 # * :func:`descriptor_problems` looks at every reference in ``datapackage.json``
 #   (resource ``path``, ``schema``, ``dialect``, ``$schema`` profiles) and at the
 #   Table Schemas *before* frictionless sees them: a remote address, an absolute
-#   path or a ``..`` escape (:func:`iicsa_stats._guard.path_problem`) is a problem,
+#   path or a ``..`` escape (:func:`iicsa_stats._loader.path_problem`) is a problem,
 #   and frictionless is then not run on the descriptor at all;
 # * :func:`offline` runs frictionless with an HTTP session that refuses every
 #   request and in frictionless's untrusted mode, as a second line of defence.

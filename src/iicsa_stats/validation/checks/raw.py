@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..._pins import sha256_hex
+from ..._loader import sha256_hex
 from .._problem import Problem, problem
 from .._state import PackageState
 

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..._guard import read_file, refusal
+from ..._loader import read_file, refusal
 from ...errors import CurationError, DataFileError, IICSAStatsError
 from ...tables import TABLES, parquet_path
 from .._problem import Problem, problem

@@ -1,0 +1,524 @@
+"""The loader: reads the files of a data package safely, checks each against its SHA-256 pin, and caches them.
+
+A data package may come from anywhere, so every file below a root is read through :func:`read_file` (relative
+POSIX paths only, no link leaving the resolved root, regular files only, sizes bounded) and every JSON text
+through :func:`parse_json` (nesting depth, number length and duplicate keys limited); each failure is one
+:class:`DataFileError`.  A table, its schema and a raw text are checked against their pins (``hash`` and
+``schemaHash`` in ``datapackage.json``, ``sha256`` in the documents table; Parquet files in ``PARQUET.sha256``)
+before anything in them is used.  Reads hold the root's shared lock, so no build commits meanwhile, and the
+cache is dropped when a build replaced the files.  Standard library only; :mod:`._catalog` joins the rows into
+figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+
+from ._paths import data_dir
+from .errors import DataFileError, RawDocumentError
+from .tables import RAW_PATH, Row, csv_path, parse_csv
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from pathlib import Path
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
+VALIDATE_HINT = "run `iicsa-stats validate` to see every problem"
+_REBUILD = "rebuild with `iicsa-stats build` or reinstall"
+_RESTORE = "restore it from the release or rebuild it with `iicsa-stats build`"
+
+# --------------------------------------------------------------------------- the guard
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+#: A file may be at most this many times its pinned size, plus :data:`SIZE_SLACK` bytes.
+SIZE_FACTOR = 2
+SIZE_SLACK = 64 * 1024
+#: A file with no pinned size is not read beyond this size: the whole package is a few hundred kilobytes.
+MAX_UNPINNED_BYTES = 64 * 1024 * 1024
+_OUTSIDE = "is a symbolic link (or lies below one) to a place outside the package root; nothing there is read"
+_NOT_REGULAR = "is not a regular file (a pipe, socket or device); it is not read"
+
+
+def path_problem(value: Any) -> str | None:
+    """Why ``value`` is not a relative POSIX path inside a package, or None when it is one.
+
+    Examples
+    --------
+    >>> path_problem("data/raw/a.txt") is None
+    True
+    >>> path_problem("../outside.txt")
+    "leaves the package root ('..')"
+    """
+    if not isinstance(value, str) or not value.strip():
+        return "is not a path"
+    if "://" in value or _SCHEME.match(value):
+        return "is a remote address or names a scheme (nothing is ever fetched)"
+    if "\\" in value or "\x00" in value:
+        return "is not a POSIX path (it holds a backslash or a NUL character)"
+    if value.startswith(("/", "~")):
+        return "is an absolute path"
+    return "leaves the package root ('..')" if ".." in value.split("/") else None
+
+
+def _inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
+    real_root, real = os.path.realpath(root), os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def size_limit(pinned_bytes: Any) -> int:
+    """The largest size read for a file pinned at ``pinned_bytes`` (None: no pin)."""
+    if isinstance(pinned_bytes, int) and not isinstance(pinned_bytes, bool) and pinned_bytes >= 0:
+        return min(SIZE_FACTOR * pinned_bytes + SIZE_SLACK, MAX_UNPINNED_BYTES)
+    return MAX_UNPINNED_BYTES
+
+
+def _too_large(size: int, pinned_bytes: Any) -> str | None:
+    if size <= (limit := size_limit(pinned_bytes)):
+        return None
+    pinned = "it has no pinned size" if limit == MAX_UNPINNED_BYTES else f"its pinned size is {pinned_bytes} bytes"
+    return f"is {size} bytes, far larger than it should be ({pinned}; at most {limit} bytes are read): it was not read"
+
+
+def _not_readable(info: os.stat_result, pinned_bytes: Any) -> str | None:
+    return _NOT_REGULAR if not stat.S_ISREG(info.st_mode) else _too_large(info.st_size, pinned_bytes)
+
+
+def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinned_bytes: Any = None) -> str | None:
+    """Why ``path`` (below ``root``) must not be read, or None when it may.
+
+    Refused: a path whose real location is outside ``root``, anything but a regular file or folder, and a file
+    far larger than its pinned size.  A missing file or a folder is not refused here (its reader reports it).
+    """
+    if not _inside(root, path):
+        return _OUTSIDE
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return None if stat.S_ISDIR(info.st_mode) else _not_readable(info, pinned_bytes)
+
+
+def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
+    """The bytes of the file at ``rel`` below ``root``, unless :func:`path_problem` or :func:`refusal` refuse it.
+
+    The file is opened without blocking, so a FIFO put in its place is refused, not waited on.
+
+    Raises
+    ------
+    DataFileError
+        Naming the file, what is wrong (missing, a folder, unreadable, refused) and ``fix``.
+    """
+    path = os.path.join(root, rel)
+    if why := path_problem(rel) or (None if _inside(root, path) else _OUTSIDE):
+        raise DataFileError.at(path, why, fix)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise DataFileError.at(path, "file is missing", fix) from None
+    except NotADirectoryError:
+        raise DataFileError.at(path, "file is missing (a part of its path is a file, not a folder)", fix) from None
+    except OSError as exc:
+        raise DataFileError.at(path, f"cannot be read ({exc.strerror or exc})", fix) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise DataFileError.at(path, "is a folder, not a file", fix)
+        if why := _not_readable(info, pinned_bytes):
+            raise DataFileError.at(path, why, fix)
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(size_limit(pinned_bytes) + 1)
+        if why := _too_large(len(data), pinned_bytes):
+            raise DataFileError.at(path, why, fix)  # it grew while being read
+        return data
+    except OSError as exc:
+        raise DataFileError.at(path, f"cannot be read ({exc.strerror or exc})", fix) from None
+    finally:
+        os.close(fd)
+
+
+def is_dir(path: str | Path) -> bool:
+    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return os.path.isdir(path)
+    except (OSError, ValueError):
+        return False
+
+
+def is_file(path: str | Path) -> bool:
+    """Whether ``path`` is a file; False also when it cannot be looked at (a name too long, no permission)."""
+    try:
+        return os.path.isfile(path)
+    except (OSError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- the JSON reader
+
+#: The deepest nesting of arrays and objects accepted (a descriptor nests about 6 deep).
+MAX_DEPTH = 64
+#: The longest number accepted, in characters (a size or an offset has a few digits).
+MAX_NUMBER_CHARS = 100
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_LONG_NUMBER = re.compile(rb"[-+.0-9eE]{%d,}" % (MAX_NUMBER_CHARS + 1))
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) < len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {key[:80]!r} appears twice in one object (a JSON object names each once)")
+    return result
+
+
+def _float(text: str) -> float:
+    if (value := float(text)) in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is too large for a float")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _loads(data: bytes) -> Any:
+    """``data`` as JSON, or a ValueError saying which limit it passes; the limits are checked on the bytes first."""
+    import json
+
+    bare = _STRING.sub(b"", data)  # what lies outside the strings
+    if number := _LONG_NUMBER.search(bare):
+        raise ValueError(f"a number of {len(number.group())} characters (at most {MAX_NUMBER_CHARS} are accepted)")
+    marks = bare.translate(None, _NOT_BRACKET)
+    for _ in range(MAX_DEPTH + 1):  # each pass removes the innermost level
+        marks, found = _INNERMOST.subn(b"", marks)
+        if not found:
+            break
+    else:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    except RecursionError:  # unbalanced brackets, so not counted above
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+
+
+def parse_json(path: str | Path, data: bytes) -> Any:
+    """``data`` (read from ``path``) as JSON within the limits, or one :class:`DataFileError` saying what is wrong.
+
+    Examples
+    --------
+    >>> parse_json("x.json", b'{"hash": "x", "hash": "y"}')
+    Traceback (most recent call last):
+    ...
+    iicsa_stats.errors.DataFileError: x.json: not valid UTF-8 JSON: the key 'hash' appears twice in one object \
+(a JSON object names each once); restore it from the release or rebuild
+    """
+    try:
+        return _loads(data)
+    except ValueError as exc:
+        raise DataFileError.at(
+            str(path), f"not valid UTF-8 JSON: {exc}", "restore it from the release or rebuild"
+        ) from None
+
+
+def load_json(root: str | Path, rel: str, *, fix: str = _REBUILD) -> Any:
+    """The JSON file at ``rel`` below ``root``, read by :func:`read_file` and :func:`parse_json`."""
+    return parse_json(os.path.join(root, rel), read_file(root, rel, fix=fix))
+
+
+# --------------------------------------------------------------------------- pins
+
+#: The file, in ``data/processed``, that pins every Parquet file (frictionless checks no Parquet bytes).
+PARQUET_CHECKSUMS = "PARQUET.sha256"
+#: The property of a table resource in ``datapackage.json`` that pins its Table Schema file, like ``hash`` its data.
+SCHEMA_PIN = "schemaHash"
+#: The one form of pin the loader accepts.
+SHA256_PIN = re.compile(r"sha256:[0-9a-f]{64}")
+_LISTING_LINE = re.compile(r"([0-9a-f]{64})  (\S+)")
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` in hex, by CPython's built-in hash when there (:mod:`hashlib` loads OpenSSL: 4 ms).
+
+    Examples
+    --------
+    >>> sha256_hex(b"")[:16]
+    'e3b0c44298fc1c14'
+    """
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # CPython 3.11
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return str(sha256(data).hexdigest())
+
+
+def resource_pin(data: bytes) -> str:
+    """The ``hash`` of a resource in ``datapackage.json``: ``"sha256:<hex>"``."""
+    return f"sha256:{sha256_hex(data)}"
+
+
+def _check_pin(
+    path: str | Path, data: bytes, pin: str | None, *, what: str, where: str, fix: str, error: type = DataFileError
+) -> bytes:
+    """``data``, unless its ``resource_pin`` differs from ``pin`` (as ``where`` pins ``what`` at ``path``)."""
+    if (found := resource_pin(data)) != pin:
+        raise error(
+            f"{path}: {what} differs from its pin in {where} (expected {pin}, found {found}): it was changed or "
+            f"damaged; {fix}; `iicsa-stats validate` lists every problem",
+            path=str(path),
+            fix=fix,
+        )
+    return data
+
+
+def format_listing(digests: Mapping[str, str]) -> str:
+    """The text of :data:`PARQUET_CHECKSUMS` for ``{file name: hex digest}``, in the given order."""
+    return "".join(f"{digest}  {name}\n" for name, digest in digests.items())
+
+
+def parse_listing(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """Read :data:`PARQUET_CHECKSUMS`: ``({file name: hex digest}, [(line number, line) not of that form])``.
+
+    Examples
+    --------
+    >>> parse_listing("0" * 64 + "  a.parquet\\nbad line")[1]
+    [(2, 'bad line')]
+    """
+    listed: dict[str, str] = {}
+    bad: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _LISTING_LINE.fullmatch(line):
+            listed[match.group(2)] = match.group(1)
+        else:
+            bad.append((number, line))
+    return listed, bad
+
+
+def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
+    """The bytes of a table's Parquet file, refused if they differ from their pin in :data:`PARQUET_CHECKSUMS`."""
+    fix = "reinstall or rebuild with `iicsa-stats build`"
+    listing = read_file(root, f"data/processed/{PARQUET_CHECKSUMS}", fix=fix)
+    try:
+        pins, _ = parse_listing(listing.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataFileError.at(
+            os.path.join(root, "data", "processed", PARQUET_CHECKSUMS), f"cannot be read ({exc})", fix
+        ) from None
+    data = read_file(root, f"data/processed/{table}.parquet", fix=fix)
+    pin = pins.get(f"{table}.parquet")
+    path = os.path.join(root, "data", "processed", f"{table}.parquet")
+    return _check_pin(path, data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix)
+
+
+def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, Any]:
+    found = [r for r in package.get("resources") or () if isinstance(r, dict) and r.get("name") == table]
+    if not found:
+        raise DataFileError(
+            f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild"
+        )
+    return found[-1]
+
+
+def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
+    """The pins of a table's CSV file (``hash``) and schema file (``schemaHash``) in the descriptor ``package``.
+
+    Raises
+    ------
+    DataFileError
+        Naming ``where`` (the descriptor) and what is missing, when a pin is absent or not ``sha256:<hex>``.
+    """
+    resource = _resource(package, table, where)
+    pins = []
+    for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
+        if not isinstance(pin := resource.get(key), str):
+            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
+        if not SHA256_PIN.fullmatch(pin):
+            raise DataFileError(
+                f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
+                "reinstall or rebuild"
+            )
+        pins.append(pin)
+    return pins[0], pins[1]
+
+
+# --------------------------------------------------------------------------- schemas and tables
+
+
+def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
+    """The Table Schema in ``data`` (read from ``path``), refused unless it has a list of named fields."""
+    schema: dict[str, Any] = parse_json(path, data)
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
+        raise DataFileError.at(
+            str(path), "not a Table Schema with a list of named fields", "restore it from the release"
+        )
+    return schema
+
+
+def _read_pinned(
+    root: str | Path, rel: str, pin: str | None, *, what: str, fix: str, size: Any = None
+) -> tuple[str, bytes]:
+    """The path and bytes of the file at ``rel``, refused if ``pin`` is given and they differ from it."""
+    data = read_file(root, rel, fix=fix, pinned_bytes=size)
+    if pin is not None:
+        _check_pin(os.path.join(root, rel), data, pin, what=what, where="datapackage.json", fix=fix)
+    return os.path.join(root, rel), data
+
+
+def load_schema(root: str | Path, table: str, *, sha256: str | None = None) -> dict[str, Any]:
+    """A table's Table Schema; with ``sha256`` (its pin), refused if its bytes differ."""
+    fix = _REBUILD if sha256 is None else "restore it from the release or reinstall"
+    return schema_from_bytes(*_read_pinned(root, f"schemas/{table}.schema.json", sha256, what="the schema", fix=fix))
+
+
+def read_csv(
+    root: str | Path, table: str, schema: Mapping[str, Any], *, sha256: str | None = None, pinned_bytes: Any = None
+) -> list[Row]:
+    """The typed rows of a processed CSV table; with ``sha256`` (its pin), refused if its bytes differ."""
+    path, data = _read_pinned(
+        root, f"data/processed/{table}.csv", sha256, what="the file", fix=_RESTORE, size=pinned_bytes
+    )
+    return parse_csv(path, data, schema, _RESTORE)
+
+
+# --------------------------------------------------------------------------- the cache, one build at a time
+
+_CACHE: dict[tuple[str, ...], Any] = {}
+#: Per data root, the state of its files when they were cached (see :func:`signature`).
+_SEEN: dict[str, tuple[object, ...]] = {}
+
+
+def signature(root: str) -> tuple[object, ...]:
+    """Which copy of ``datapackage.json`` and ``data/processed`` is in place (a build replaces both)."""
+    found: list[object] = []
+    for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
+        try:
+            info = os.stat(path)
+            found.append((info.st_ino, info.st_mtime_ns, info.st_size))
+        except OSError:
+            found.append(None)
+    return tuple(found)
+
+
+@contextlib.contextmanager
+def holding(root: str) -> Iterator[None]:
+    """Hold ``root``'s shared lock (no build commits meanwhile), the cache dropped if a build replaced the files."""
+    from ._staging import reading
+
+    with reading(root):
+        if _SEEN.get(root) != (now := signature(root)):
+            clear_cache()
+            _SEEN[root] = now
+        yield
+
+
+def cached(root: str, key: tuple[str, ...], read: Callable[[], T]) -> T:
+    """``read()`` of the files at ``root``, once per process and build (``key`` names what it reads)."""
+    with holding(root):
+        if (root, *key) not in _CACHE:
+            _CACHE[(root, *key)] = read()
+        value: T = _CACHE[(root, *key)]
+        return value
+
+
+def consistent(read: Callable[[str], T]) -> T:
+    """``read(root)`` on the current data root, with no build committing meanwhile."""
+    root = data_dir()
+    with holding(root):
+        return read(root)
+
+
+def clear_cache() -> None:
+    """Forget every file read and figure joined so far (after the data files changed)."""
+    _CACHE.clear()
+    _SEEN.clear()
+
+
+def _package(root: str) -> dict[str, Any]:
+    path = os.path.join(root, "datapackage.json")
+    descriptor = load_json(root, "datapackage.json")
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise DataFileError.at(path, "not a data package descriptor", "reinstall or rebuild")
+    for resource in descriptor["resources"]:
+        where = resource.get("path") if isinstance(resource, dict) else resource
+        for value in where if isinstance(where, list) else [where]:
+            if problem := path_problem(value):
+                raise DataFileError.at(path, f"a resource path {value!r:.80} {problem}", "reinstall or rebuild")
+    return descriptor
+
+
+def package(root: str | None = None) -> dict[str, Any]:
+    """The ``datapackage.json`` descriptor of the data package at ``root`` (by default the current one)."""
+    root = root or data_dir()
+    return cached(root, ("package",), lambda: _package(root))
+
+
+def _rows(root: str, table: str) -> tuple[Row, ...]:
+    descriptor = package(root)
+    where = os.path.join(root, "datapackage.json")
+    pin, schema_pin = resource_pins(descriptor, table, where)
+    schema = load_schema(root, table, sha256=schema_pin)
+    size = _resource(descriptor, table, where).get("bytes")
+    return tuple(read_csv(root, table, schema, sha256=pin, pinned_bytes=size))
+
+
+def rows(table: str, root: str | None = None) -> tuple[Row, ...]:
+    """Typed rows of a table at ``root`` (by default the current data root), its file and schema pin-checked."""
+    root = root or data_dir()
+    return cached(root, ("rows", table), lambda: _rows(root, table))
+
+
+def inconsistent(root: str, table: str, message: str) -> DataFileError:
+    """The error for rows of ``table`` that do not fit together: names the file and what to run."""
+    return DataFileError.at(csv_path(root, table), message, VALIDATE_HINT)
+
+
+def _raw_text(root: str, raw_path: str) -> str:
+    doc = next((d for d in rows("documents", root) if d["raw_path"] == raw_path), None)
+    if doc is None or not RAW_PATH.fullmatch(raw_path):
+        raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
+    path = os.path.join(root, raw_path)
+    fix = "restore the verbatim capture or reinstall"
+    try:
+        data = read_file(root, raw_path, fix=fix, pinned_bytes=doc.get("bytes"))
+    except DataFileError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise RawDocumentError(f"{path}: raw document unreadable ({reason})", path=path, fix=fix) from None
+    pin = f"sha256:{doc['sha256']}"
+    _check_pin(path, data, pin, what="the raw document", where="the documents table", fix=fix, error=RawDocumentError)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RawDocumentError.at(
+            path, f"the raw document is not UTF-8 text ({exc.reason} at byte {exc.start})", fix
+        ) from None
+
+
+def raw_text(raw_path: str, root: str | None = None) -> str:
+    """A raw document's text at ``root`` (by default the current data root), checked against its pin.
+
+    Raises
+    ------
+    RawDocumentError
+        If the raw file cannot be read, differs from its pin or is not UTF-8.
+    DataFileError
+        If ``raw_path`` is not the raw file of a registered document.
+    """
+    root = root or data_dir()
+    return cached(root, ("raw", raw_path), lambda: _raw_text(root, raw_path))
