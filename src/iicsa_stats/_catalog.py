@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._caveat import Caveat
 from ._figure import TABLE_FIELDS, Figure
-from ._loader import cached, consistent, inconsistent, rows
+from ._loader import cached, inconsistent, rows
 from ._provenance import Provenance, Reference, SourceStep
 from .errors import InvalidArgumentError, UnknownFigureError
 
@@ -112,12 +112,12 @@ def _chain(root: str, figure_id: str, steps: list[tuple[int, SourceStep]]) -> tu
 
 def all_figures(root: str | None = None) -> dict[str, Figure]:
     """Every figure by id, in id order, from ``root`` (by default the current data root)."""
+    figures: dict[str, Figure] = cached(_join, root)
+    return figures
 
-    def join(root: str) -> dict[str, Figure]:
-        figures: dict[str, Figure] = cached(root, ("figures",), lambda: join_figures(root, lambda t: rows(t, root)))
-        return figures
 
-    return join(root) if root is not None else consistent(join)
+def _join(root: str) -> dict[str, Figure]:
+    return join_figures(root, lambda table: rows(table, root))
 
 
 def get_figure(figure_id: Any) -> Figure:

@@ -1,18 +1,15 @@
 """The loader: reads the files of a data package safely, checks each against its SHA-256 pin, and caches them.
 
-A data package may come from anywhere, so every file below a root is read through :func:`read_file` (relative
-POSIX paths only, no link leaving the resolved root, regular files only, sizes bounded) and every JSON text
-through :func:`parse_json` (nesting depth, number length and duplicate keys limited); each failure is one
-:class:`DataFileError`.  A table, its schema and a raw text are checked against their pins (``hash`` and
-``schemaHash`` in ``datapackage.json``, ``sha256`` in the documents table; Parquet files in ``PARQUET.sha256``)
-before anything in them is used.  Reads hold the root's shared lock, so no build commits meanwhile, and the
-cache is dropped when a build replaced the files.  Standard library only; :mod:`._catalog` joins the rows into
-figures.
+Every file below a root is read through :func:`read_file` (the one guard) and every JSON text through
+:func:`parse_json` (the one JSON reader, with limits); each failure is one :class:`DataFileError`.  Tables,
+schemas and raw texts are checked against their pins before use.  Reads hold the root's shared lock, so no build
+commits meanwhile, and the cache is dropped when a build replaced the files.  Standard library only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import stat
@@ -36,25 +33,14 @@ _RESTORE = "restore it from the release or rebuild it with `iicsa-stats build`"
 # --------------------------------------------------------------------------- the guard
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-#: A file may be at most this many times its pinned size, plus :data:`SIZE_SLACK` bytes.
-SIZE_FACTOR = 2
-SIZE_SLACK = 64 * 1024
-#: A file with no pinned size is not read beyond this size: the whole package is a few hundred kilobytes.
-MAX_UNPINNED_BYTES = 64 * 1024 * 1024
+#: A file is not read beyond twice its pinned size plus 64 KiB, or with no pin, beyond 64 MiB.
+SIZE_FACTOR, SIZE_SLACK, MAX_UNPINNED_BYTES = 2, 64 * 1024, 64 * 1024 * 1024
 _OUTSIDE = "is a symbolic link (or lies below one) to a place outside the package root; nothing there is read"
 _NOT_REGULAR = "is not a regular file (a pipe, socket or device); it is not read"
 
 
 def path_problem(value: Any) -> str | None:
-    """Why ``value`` is not a relative POSIX path inside a package, or None when it is one.
-
-    Examples
-    --------
-    >>> path_problem("data/raw/a.txt") is None
-    True
-    >>> path_problem("../outside.txt")
-    "leaves the package root ('..')"
-    """
+    """Why ``value`` is not a relative POSIX path inside a package (no scheme, no ``..``), or None."""
     if not isinstance(value, str) or not value.strip():
         return "is not a path"
     if "://" in value or _SCHEME.match(value):
@@ -71,37 +57,33 @@ def _inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def size_limit(pinned_bytes: Any) -> int:
-    """The largest size read for a file pinned at ``pinned_bytes`` (None: no pin)."""
+def _limit(pinned_bytes: Any) -> int:
     if isinstance(pinned_bytes, int) and not isinstance(pinned_bytes, bool) and pinned_bytes >= 0:
         return min(SIZE_FACTOR * pinned_bytes + SIZE_SLACK, MAX_UNPINNED_BYTES)
     return MAX_UNPINNED_BYTES
 
 
 def _too_large(size: int, pinned_bytes: Any) -> str | None:
-    if size <= (limit := size_limit(pinned_bytes)):
+    if size <= (limit := _limit(pinned_bytes)):
         return None
     pinned = "it has no pinned size" if limit == MAX_UNPINNED_BYTES else f"its pinned size is {pinned_bytes} bytes"
     return f"is {size} bytes, far larger than it should be ({pinned}; at most {limit} bytes are read): it was not read"
 
 
-def _not_readable(info: os.stat_result, pinned_bytes: Any) -> str | None:
+def _refused(info: os.stat_result, pinned_bytes: Any) -> str | None:
     return _NOT_REGULAR if not stat.S_ISREG(info.st_mode) else _too_large(info.st_size, pinned_bytes)
 
 
 def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinned_bytes: Any = None) -> str | None:
-    """Why ``path`` (below ``root``) must not be read, or None when it may.
-
-    Refused: a path whose real location is outside ``root``, anything but a regular file or folder, and a file
-    far larger than its pinned size.  A missing file or a folder is not refused here (its reader reports it).
-    """
+    """Why ``path`` (below ``root``) must not be read, or None: its real place is outside ``root``, it is not a
+    regular file or folder, or it is far larger than ``pinned_bytes``.  A missing file is its reader's to report."""
     if not _inside(root, path):
         return _OUTSIDE
     try:
         info = os.stat(path)
     except (OSError, ValueError):
         return None
-    return None if stat.S_ISDIR(info.st_mode) else _not_readable(info, pinned_bytes)
+    return None if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)
 
 
 def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
@@ -114,48 +96,31 @@ def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes:
     DataFileError
         Naming the file, what is wrong (missing, a folder, unreadable, refused) and ``fix``.
     """
-    path = os.path.join(root, rel)
-    if why := path_problem(rel) or (None if _inside(root, path) else _OUTSIDE):
-        raise DataFileError.at(path, why, fix)
+    path, data = os.path.join(root, rel), b""
+    why = path_problem(rel) or (None if _inside(root, path) else _OUTSIDE)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = -1 if why else os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise DataFileError.at(path, "file is missing", fix) from None
+        why = "file is missing"
     except NotADirectoryError:
-        raise DataFileError.at(path, "file is missing (a part of its path is a file, not a folder)", fix) from None
+        why = "file is missing (a part of its path is a file, not a folder)"
     except OSError as exc:
-        raise DataFileError.at(path, f"cannot be read ({exc.strerror or exc})", fix) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise DataFileError.at(path, "is a folder, not a file", fix)
-        if why := _not_readable(info, pinned_bytes):
-            raise DataFileError.at(path, why, fix)
-        with open(fd, "rb", closefd=False) as handle:
-            data = handle.read(size_limit(pinned_bytes) + 1)
-        if why := _too_large(len(data), pinned_bytes):
-            raise DataFileError.at(path, why, fix)  # it grew while being read
-        return data
-    except OSError as exc:
-        raise DataFileError.at(path, f"cannot be read ({exc.strerror or exc})", fix) from None
-    finally:
-        os.close(fd)
-
-
-def is_dir(path: str | Path) -> bool:
-    """Whether ``path`` is a folder; False also when it cannot be looked at (a name too long, no permission)."""
-    try:
-        return os.path.isdir(path)
-    except (OSError, ValueError):
-        return False
-
-
-def is_file(path: str | Path) -> bool:
-    """Whether ``path`` is a file; False also when it cannot be looked at (a name too long, no permission)."""
-    try:
-        return os.path.isfile(path)
-    except (OSError, ValueError):
-        return False
+        why = f"cannot be read ({exc.strerror or exc})"
+    if why is None:
+        try:
+            info = os.fstat(fd)
+            why = "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)
+            if why is None:
+                with open(fd, "rb", closefd=False) as handle:
+                    data = handle.read(_limit(pinned_bytes) + 1)
+                why = _too_large(len(data), pinned_bytes)  # it grew while being read
+        except OSError as exc:
+            why = f"cannot be read ({exc.strerror or exc})"
+        finally:
+            os.close(fd)
+    if why is not None:
+        raise DataFileError.at(path, why, fix)
+    return data
 
 
 # --------------------------------------------------------------------------- the JSON reader
@@ -171,67 +136,57 @@ _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) < len(pairs):
+    if len(result := dict(pairs)) < len(pairs):
         seen: set[str] = set()
         key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
         raise ValueError(f"the key {key[:80]!r} appears twice in one object (a JSON object names each once)")
     return result
 
 
-def _float(text: str) -> float:
-    if (value := float(text)) in (float("inf"), float("-inf")):
-        raise ValueError(f"the number {text[:40]} is too large for a float")
+def _finite(text: str) -> float:
+    if not math.isfinite(value := float(text)):
+        raise ValueError(f"{text[:40]} is not a finite number")
     return value
 
 
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _loads(data: bytes) -> Any:
-    """``data`` as JSON, or a ValueError saying which limit it passes; the limits are checked on the bytes first."""
-    import json
-
-    bare = _STRING.sub(b"", data)  # what lies outside the strings
-    if number := _LONG_NUMBER.search(bare):
-        raise ValueError(f"a number of {len(number.group())} characters (at most {MAX_NUMBER_CHARS} are accepted)")
+def _too_deep(bare: bytes) -> bool:
+    """Whether the brackets in ``bare`` (JSON without its strings) nest deeper than :data:`MAX_DEPTH`."""
     marks = bare.translate(None, _NOT_BRACKET)
     for _ in range(MAX_DEPTH + 1):  # each pass removes the innermost level
         marks, found = _INNERMOST.subn(b"", marks)
         if not found:
-            break
-    else:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        return json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_constant=_constant)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
-    except RecursionError:  # unbalanced brackets, so not counted above
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+            return False
+    return True
 
 
 def parse_json(path: str | Path, data: bytes) -> Any:
-    """``data`` (read from ``path``) as JSON within the limits, or one :class:`DataFileError` saying what is wrong.
+    """``data`` (read from ``path``) as UTF-8 JSON, or one :class:`DataFileError` saying which limit it passes.
 
-    Examples
-    --------
-    >>> parse_json("x.json", b'{"hash": "x", "hash": "y"}')
-    Traceback (most recent call last):
-    ...
-    iicsa_stats.errors.DataFileError: x.json: not valid UTF-8 JSON: the key 'hash' appears twice in one object \
-(a JSON object names each once); restore it from the release or rebuild
+    Refused: not UTF-8, not JSON, nested more than :data:`MAX_DEPTH` deep, a number longer than
+    :data:`MAX_NUMBER_CHARS` (checked on the bytes, before :mod:`json` would fail on them), a key twice in one
+    object (:mod:`json` would keep the last), NaN and infinities.
     """
-    try:
-        return _loads(data)
-    except ValueError as exc:
-        raise DataFileError.at(
-            str(path), f"not valid UTF-8 JSON: {exc}", "restore it from the release or rebuild"
-        ) from None
+    import json
+
+    bare = _STRING.sub(b"", data)  # what lies outside the strings
+    if number := _LONG_NUMBER.search(bare):
+        why = f"a number of {len(number.group())} characters (at most {MAX_NUMBER_CHARS} are accepted)"
+    elif _too_deep(bare):
+        why = f"nested more than {MAX_DEPTH} levels deep"
+    else:
+        try:
+            return json.loads(
+                data.decode("utf-8"), object_pairs_hook=_object, parse_float=_finite, parse_constant=_finite
+            )
+        except UnicodeDecodeError as exc:
+            why = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        except json.JSONDecodeError as exc:
+            why = f"not valid JSON ({exc})"
+        except RecursionError:  # brackets that do not pair, so not counted above
+            why = f"nested more than {MAX_DEPTH} levels deep"
+        except ValueError as exc:
+            why = str(exc)
+    raise DataFileError.at(str(path), f"not valid UTF-8 JSON: {why}", "restore it from the release or rebuild")
 
 
 def load_json(root: str | Path, rel: str, *, fix: str = _REBUILD) -> Any:
@@ -251,13 +206,7 @@ _LISTING_LINE = re.compile(r"([0-9a-f]{64})  (\S+)")
 
 
 def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data`` in hex, by CPython's built-in hash when there (:mod:`hashlib` loads OpenSSL: 4 ms).
-
-    Examples
-    --------
-    >>> sha256_hex(b"")[:16]
-    'e3b0c44298fc1c14'
-    """
+    """SHA-256 of ``data`` in hex, by CPython's built-in hash when there (:mod:`hashlib` loads OpenSSL: 4 ms)."""
     try:
         from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.12+
     except ImportError:
@@ -274,14 +223,14 @@ def resource_pin(data: bytes) -> str:
 
 
 def _check_pin(
-    path: str | Path, data: bytes, pin: str | None, *, what: str, where: str, fix: str, error: type = DataFileError
+    path: str, data: bytes, pin: str | None, *, what: str, where: str, fix: str, error: type = DataFileError
 ) -> bytes:
-    """``data``, unless its ``resource_pin`` differs from ``pin`` (as ``where`` pins ``what`` at ``path``)."""
+    """``data``, unless it differs from ``pin`` (which ``where`` gives for ``what`` at ``path``)."""
     if (found := resource_pin(data)) != pin:
         raise error(
             f"{path}: {what} differs from its pin in {where} (expected {pin}, found {found}): it was changed or "
             f"damaged; {fix}; `iicsa-stats validate` lists every problem",
-            path=str(path),
+            path=path,
             fix=fix,
         )
     return data
@@ -293,13 +242,7 @@ def format_listing(digests: Mapping[str, str]) -> str:
 
 
 def parse_listing(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
-    """Read :data:`PARQUET_CHECKSUMS`: ``({file name: hex digest}, [(line number, line) not of that form])``.
-
-    Examples
-    --------
-    >>> parse_listing("0" * 64 + "  a.parquet\\nbad line")[1]
-    [(2, 'bad line')]
-    """
+    """Read :data:`PARQUET_CHECKSUMS`: ``({file name: hex digest}, [(line number, line) not of that form])``."""
     listed: dict[str, str] = {}
     bad: list[tuple[int, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -313,26 +256,20 @@ def parse_listing(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
 def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
     """The bytes of a table's Parquet file, refused if they differ from their pin in :data:`PARQUET_CHECKSUMS`."""
     fix = "reinstall or rebuild with `iicsa-stats build`"
-    listing = read_file(root, f"data/processed/{PARQUET_CHECKSUMS}", fix=fix)
-    try:
-        pins, _ = parse_listing(listing.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataFileError.at(
-            os.path.join(root, "data", "processed", PARQUET_CHECKSUMS), f"cannot be read ({exc})", fix
-        ) from None
-    data = read_file(root, f"data/processed/{table}.parquet", fix=fix)
-    pin = pins.get(f"{table}.parquet")
-    path = os.path.join(root, "data", "processed", f"{table}.parquet")
-    return _check_pin(path, data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix)
+    listing = read_file(root, f"data/processed/{PARQUET_CHECKSUMS}", fix=fix).decode("utf-8", "replace")
+    rel = f"data/processed/{table}.parquet"
+    pin = parse_listing(listing)[0].get(f"{table}.parquet")
+    data = read_file(root, rel, fix=fix)
+    return _check_pin(
+        os.path.join(root, rel), data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix
+    )
 
 
 def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, Any]:
-    found = [r for r in package.get("resources") or () if isinstance(r, dict) and r.get("name") == table]
-    if not found:
-        raise DataFileError(
-            f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild"
-        )
-    return found[-1]
+    for resource in reversed(package.get("resources") or ()):
+        if isinstance(resource, dict) and resource.get("name") == table:
+            return resource
+    raise DataFileError(f"{where}: no resource for the {table} table, so no sha256 pin for it; reinstall or rebuild")
 
 
 def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
@@ -344,7 +281,6 @@ def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[s
         Naming ``where`` (the descriptor) and what is missing, when a pin is absent or not ``sha256:<hex>``.
     """
     resource = _resource(package, table, where)
-    pins = []
     for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
         if not isinstance(pin := resource.get(key), str):
             raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
@@ -353,8 +289,7 @@ def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[s
                 f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
                 "reinstall or rebuild"
             )
-        pins.append(pin)
-    return pins[0], pins[1]
+    return resource["hash"], resource[SCHEMA_PIN]
 
 
 # --------------------------------------------------------------------------- schemas and tables
@@ -371,49 +306,42 @@ def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
     return schema
 
 
-def _read_pinned(
-    root: str | Path, rel: str, pin: str | None, *, what: str, fix: str, size: Any = None
-) -> tuple[str, bytes]:
+def _pinned(root: str | Path, rel: str, pin: str | None, *, what: str, fix: str, size: Any = None) -> tuple[str, bytes]:
     """The path and bytes of the file at ``rel``, refused if ``pin`` is given and they differ from it."""
-    data = read_file(root, rel, fix=fix, pinned_bytes=size)
-    if pin is not None:
-        _check_pin(os.path.join(root, rel), data, pin, what=what, where="datapackage.json", fix=fix)
-    return os.path.join(root, rel), data
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix, pinned_bytes=size)
+    return path, data if pin is None else _check_pin(path, data, pin, what=what, where="datapackage.json", fix=fix)
 
 
 def load_schema(root: str | Path, table: str, *, sha256: str | None = None) -> dict[str, Any]:
     """A table's Table Schema; with ``sha256`` (its pin), refused if its bytes differ."""
     fix = _REBUILD if sha256 is None else "restore it from the release or reinstall"
-    return schema_from_bytes(*_read_pinned(root, f"schemas/{table}.schema.json", sha256, what="the schema", fix=fix))
+    return schema_from_bytes(*_pinned(root, f"schemas/{table}.schema.json", sha256, what="the schema", fix=fix))
 
 
 def read_csv(
     root: str | Path, table: str, schema: Mapping[str, Any], *, sha256: str | None = None, pinned_bytes: Any = None
 ) -> list[Row]:
     """The typed rows of a processed CSV table; with ``sha256`` (its pin), refused if its bytes differ."""
-    path, data = _read_pinned(
-        root, f"data/processed/{table}.csv", sha256, what="the file", fix=_RESTORE, size=pinned_bytes
-    )
-    return parse_csv(path, data, schema, _RESTORE)
+    rel = f"data/processed/{table}.csv"
+    return parse_csv(*_pinned(root, rel, sha256, what="the file", fix=_RESTORE, size=pinned_bytes), schema, _RESTORE)
 
 
 # --------------------------------------------------------------------------- the cache, one build at a time
 
-_CACHE: dict[tuple[str, ...], Any] = {}
-#: Per data root, the state of its files when they were cached (see :func:`signature`).
-_SEEN: dict[str, tuple[object, ...]] = {}
+_CACHE: dict[tuple[Any, ...], Any] = {}
+#: Per data root, which copy of ``datapackage.json`` and ``data/processed`` (a build replaces both) was cached.
+_SEEN: dict[str, list[tuple[int, int, int] | None]] = {}
 
 
-def signature(root: str) -> tuple[object, ...]:
-    """Which copy of ``datapackage.json`` and ``data/processed`` is in place (a build replaces both)."""
-    found: list[object] = []
+def _signature(root: str) -> list[tuple[int, int, int] | None]:
+    found: list[tuple[int, int, int] | None] = []
     for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
         try:
             info = os.stat(path)
             found.append((info.st_ino, info.st_mtime_ns, info.st_size))
         except OSError:
             found.append(None)
-    return tuple(found)
+    return found
 
 
 @contextlib.contextmanager
@@ -422,25 +350,24 @@ def holding(root: str) -> Iterator[None]:
     from ._staging import reading
 
     with reading(root):
-        if _SEEN.get(root) != (now := signature(root)):
+        if _SEEN.get(root) != (now := _signature(root)):
             clear_cache()
             _SEEN[root] = now
         yield
 
 
-def cached(root: str, key: tuple[str, ...], read: Callable[[], T]) -> T:
-    """``read()`` of the files at ``root``, once per process and build (``key`` names what it reads)."""
+def cached(read: Callable[..., Any], root: str | None, *args: str) -> Any:
+    """``read(root, *args)`` at ``root`` (by default the current data root), once per process and build."""
+    root = root or data_dir()
     with holding(root):
-        if (root, *key) not in _CACHE:
-            _CACHE[(root, *key)] = read()
-        value: T = _CACHE[(root, *key)]
-        return value
+        if (key := (read, root, *args)) not in _CACHE:
+            _CACHE[key] = read(root, *args)
+        return _CACHE[key]
 
 
 def consistent(read: Callable[[str], T]) -> T:
     """``read(root)`` on the current data root, with no build committing meanwhile."""
-    root = data_dir()
-    with holding(root):
+    with holding(root := data_dir()):
         return read(root)
 
 
@@ -451,8 +378,7 @@ def clear_cache() -> None:
 
 
 def _package(root: str) -> dict[str, Any]:
-    path = os.path.join(root, "datapackage.json")
-    descriptor = load_json(root, "datapackage.json")
+    path, descriptor = os.path.join(root, "datapackage.json"), load_json(root, "datapackage.json")
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise DataFileError.at(path, "not a data package descriptor", "reinstall or rebuild")
     for resource in descriptor["resources"]:
@@ -465,23 +391,21 @@ def _package(root: str) -> dict[str, Any]:
 
 def package(root: str | None = None) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor of the data package at ``root`` (by default the current one)."""
-    root = root or data_dir()
-    return cached(root, ("package",), lambda: _package(root))
+    descriptor: dict[str, Any] = cached(_package, root)
+    return descriptor
 
 
 def _rows(root: str, table: str) -> tuple[Row, ...]:
-    descriptor = package(root)
-    where = os.path.join(root, "datapackage.json")
+    descriptor, where = package(root), os.path.join(root, "datapackage.json")
     pin, schema_pin = resource_pins(descriptor, table, where)
-    schema = load_schema(root, table, sha256=schema_pin)
     size = _resource(descriptor, table, where).get("bytes")
-    return tuple(read_csv(root, table, schema, sha256=pin, pinned_bytes=size))
+    return tuple(read_csv(root, table, load_schema(root, table, sha256=schema_pin), sha256=pin, pinned_bytes=size))
 
 
 def rows(table: str, root: str | None = None) -> tuple[Row, ...]:
     """Typed rows of a table at ``root`` (by default the current data root), its file and schema pin-checked."""
-    root = root or data_dir()
-    return cached(root, ("rows", table), lambda: _rows(root, table))
+    found: tuple[Row, ...] = cached(_rows, root, table)
+    return found
 
 
 def inconsistent(root: str, table: str, message: str) -> DataFileError:
@@ -493,8 +417,7 @@ def _raw_text(root: str, raw_path: str) -> str:
     doc = next((d for d in rows("documents", root) if d["raw_path"] == raw_path), None)
     if doc is None or not RAW_PATH.fullmatch(raw_path):
         raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
-    path = os.path.join(root, raw_path)
-    fix = "restore the verbatim capture or reinstall"
+    path, fix = os.path.join(root, raw_path), "restore the verbatim capture or reinstall"
     try:
         data = read_file(root, raw_path, fix=fix, pinned_bytes=doc.get("bytes"))
     except DataFileError as exc:
@@ -505,9 +428,8 @@ def _raw_text(root: str, raw_path: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RawDocumentError.at(
-            path, f"the raw document is not UTF-8 text ({exc.reason} at byte {exc.start})", fix
-        ) from None
+        why = f"the raw document is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise RawDocumentError.at(path, why, fix) from None
 
 
 def raw_text(raw_path: str, root: str | None = None) -> str:
@@ -520,5 +442,5 @@ def raw_text(raw_path: str, root: str | None = None) -> str:
     DataFileError
         If ``raw_path`` is not the raw file of a registered document.
     """
-    root = root or data_dir()
-    return cached(root, ("raw", raw_path), lambda: _raw_text(root, raw_path))
+    text: str = cached(_raw_text, root, raw_path)
+    return text

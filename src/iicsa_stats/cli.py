@@ -254,7 +254,7 @@ def _source_root(value: str | None) -> Path:
 
     if value is not None:
         given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean the default
-        if not _loader.is_dir(given / "data" / "curation"):
+        if not os.path.isdir(given / "data" / "curation"):
             raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
     root = checkout_root()
@@ -287,7 +287,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     from .validation import format_report, validate, will_rebuild
 
     root = _paths.root_argument(args.root, "--root") if args.root is not None else None
-    if root is not None and not _loader.is_file(root / "datapackage.json"):
+    if root is not None and not os.path.isfile(root / "datapackage.json"):
         raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     rebuild = False if args.no_rebuild else (True if args.rebuild else None)
     problems = validate(root, rebuild=rebuild)

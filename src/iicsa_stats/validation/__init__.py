@@ -62,7 +62,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import _paths
-from .._loader import is_dir, is_file
 from .._staging import reading
 from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
@@ -74,7 +73,7 @@ __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "vali
 
 def _is_source_checkout(root: Path) -> bool:
     """Whether ``root`` holds what a rebuild needs: ``data/curation`` and ``schemas`` (any checkout or copy)."""
-    return is_dir(root / "data" / "curation") and os.path.exists(root / "schemas")
+    return os.path.isdir(root / "data" / "curation") and os.path.exists(root / "schemas")
 
 
 def _default_root() -> Path | None:
@@ -141,8 +140,8 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
             return [Problem(check="files", message=str(exc))]
     root = Path(root)
     what = None
-    if not is_dir(root):
-        what = "it is a file" if is_file(root) else "it does not exist"
+    if not os.path.isdir(root):
+        what = "it is a file" if os.path.isfile(root) else "it does not exist"
     elif not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
         what = "it has no datapackage.json, schemas or data in it"
     if what is not None:

@@ -9,6 +9,7 @@ The ``parquet`` check compares each Parquet file with its CSV file.
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..._loader import is_file, path_problem
+from ..._loader import path_problem
 from ...tables import TABLES, schema_path
 from .._problem import Problem, problem
 from .._state import CAP, REBUILD_FIX, PackageState
@@ -54,7 +55,7 @@ def _foreign_tables(pkg: PackageState, table: str | None) -> set[str]:
 def run(pkg: PackageState) -> Iterator[Problem]:
     """Yield every problem of this check on the loaded package ``pkg``."""
     path = pkg.root / "datapackage.json"
-    if "datapackage.json" in pkg.unreadable or not is_file(path):
+    if "datapackage.json" in pkg.unreadable or not os.path.isfile(path):
         yield from pkg.skipped("package", ["datapackage.json"])  # the file itself is reported by `files`
         return
     for fields in metadata_problems(pkg.descriptor or {}):
