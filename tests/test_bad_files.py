@@ -31,13 +31,11 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     _loader.clear_cache()
 
 
-@pytest.mark.parametrize("table", ist.TABLES)
-def test_a_changed_file_is_refused_not_served(copy: Path, table: str) -> None:
-    path = copy / "data" / "processed" / f"{table}.csv"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("8525", "8526") if table == "figures" else text + "\n", encoding="utf-8")
-    with pytest.raises(ist.DataFileError, match=rf"{table}\.csv: the file differs from its pin in datapackage\.json"):
-        _loader.rows(table)  # the reader behind figure(), list_figures(), search() and the CLI
+def test_a_changed_file_is_refused_not_served(copy: Path) -> None:
+    path = copy / "data" / "processed" / "figures.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("8525", "8526"), encoding="utf-8")
+    with pytest.raises(ist.DataFileError, match=r"figures\.csv: the file differs from its pin in datapackage\.json"):
+        ist.figure("police-recorded-online-csa-offences-2017-18")
 
 
 def test_a_changed_parquet_file_is_refused(copy: Path) -> None:
@@ -164,16 +162,10 @@ def test_a_raw_path_outside_the_package_is_refused(copy: Path) -> None:
 
 
 def test_the_lookup_hash_is_sha256() -> None:
-    from hypothesis import given
-    from hypothesis import strategies as st
-
     from iicsa_stats._loader import sha256_hex
 
-    @given(st.binary(max_size=4096))
-    def same(data: bytes) -> None:
-        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
-
-    same()
+    data = bytes(range(256)) * 300  # more than one block, every byte value
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize("case", sorted(JSON_DAMAGE))

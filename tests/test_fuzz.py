@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +16,7 @@ IDS = ist.list_figures()
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
 
 
-@settings(deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.one_of(texts, st.sampled_from(IDS), st.sampled_from(IDS).map(lambda s: s[:-1])))
 def test_figure_lookup_never_crashes(key: str) -> None:
     try:
@@ -31,14 +30,7 @@ def test_figure_lookup_never_crashes(key: str) -> None:
         assert fig.id == key
 
 
-@settings(deadline=None)
-@given(st.one_of(st.integers(), st.floats(), st.none(), st.binary(), st.lists(st.text())))
-def test_figure_lookup_wrong_types(key: object) -> None:
-    with pytest.raises(TypeError, match="figure id is a string"):
-        ist.figure(key)  # type: ignore[arg-type]
-
-
-@settings(deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(texts, st.one_of(st.none(), st.integers(min_value=-3, max_value=20)))
 def test_search_never_crashes(words: str, limit: int | None) -> None:
     try:
@@ -51,7 +43,7 @@ def test_search_never_crashes(words: str, limit: int | None) -> None:
         assert limit is None or len(found) <= limit
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
         st.sampled_from(["unit", "geography", "qualifier", "figure_id", "value", "nonsense", "period_type"]),
@@ -76,7 +68,7 @@ argv_items = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(argv_items, max_size=5))
 def test_cli_never_crashes(argv: list[str]) -> None:
     if argv and argv[0] in ("export", "build", "validate", "todo"):

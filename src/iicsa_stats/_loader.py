@@ -13,6 +13,7 @@ import math
 import os
 import re
 import stat
+from _thread import get_ident
 
 from ._paths import data_dir
 from .errors import DataFileError, RawDocumentError
@@ -97,28 +98,24 @@ def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes:
         Naming the file, what is wrong (missing, a folder, unreadable, refused) and ``fix``.
     """
     path, data = os.path.join(root, rel), b""
-    why = path_problem(rel) or (None if _inside(root, path) else _OUTSIDE)
+    if why := path_problem(rel) or (None if _inside(root, path) else _OUTSIDE):
+        raise DataFileError.at(path, why, fix)
     try:
-        fd = -1 if why else os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            info = os.fstat(fd)
+            if not (why := "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)):
+                with open(fd, "rb", closefd=False) as handle:
+                    data = handle.read(_limit(pinned_bytes) + 1)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         why = "file is missing"
     except NotADirectoryError:
         why = "file is missing (a part of its path is a file, not a folder)"
     except OSError as exc:
         why = f"cannot be read ({exc.strerror or exc})"
-    if why is None:
-        try:
-            info = os.fstat(fd)
-            why = "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)
-            if why is None:
-                with open(fd, "rb", closefd=False) as handle:
-                    data = handle.read(_limit(pinned_bytes) + 1)
-                why = _too_large(len(data), pinned_bytes)  # it grew while being read
-        except OSError as exc:
-            why = f"cannot be read ({exc.strerror or exc})"
-        finally:
-            os.close(fd)
-    if why is not None:
+    if why := why or _too_large(len(data), pinned_bytes):  # it may have grown since fstat
         raise DataFileError.at(path, why, fix)
     return data
 
@@ -187,11 +184,6 @@ def parse_json(path: str | Path, data: bytes) -> Any:
         except ValueError as exc:
             why = str(exc)
     raise DataFileError.at(str(path), f"not valid UTF-8 JSON: {why}", "restore it from the release or rebuild")
-
-
-def load_json(root: str | Path, rel: str, *, fix: str = _REBUILD) -> Any:
-    """The JSON file at ``rel`` below ``root``, read by :func:`read_file` and :func:`parse_json`."""
-    return parse_json(os.path.join(root, rel), read_file(root, rel, fix=fix))
 
 
 # --------------------------------------------------------------------------- pins
@@ -331,6 +323,8 @@ def read_csv(
 _CACHE: dict[tuple[Any, ...], Any] = {}
 #: Per data root, which copy of ``datapackage.json`` and ``data/processed`` (a build replaces both) was cached.
 _SEEN: dict[str, list[tuple[int, int, int] | None]] = {}
+#: The roots whose lock this process holds, with the thread holding it.
+_HELD: set[tuple[str, int]] = set()
 
 
 def _signature(root: str) -> list[tuple[int, int, int] | None]:
@@ -347,20 +341,29 @@ def _signature(root: str) -> list[tuple[int, int, int] | None]:
 @contextlib.contextmanager
 def holding(root: str) -> Iterator[None]:
     """Hold ``root``'s shared lock (no build commits meanwhile), the cache dropped if a build replaced the files."""
+    if (holder := (root, get_ident())) in _HELD:  # held further up this thread's stack
+        yield
+        return
     from ._staging import reading
 
     with reading(root):
         if _SEEN.get(root) != (now := _signature(root)):
             clear_cache()
             _SEEN[root] = now
-        yield
+        _HELD.add(holder)
+        try:
+            yield
+        finally:
+            _HELD.discard(holder)
 
 
 def cached(read: Callable[..., Any], root: str | None, *args: str) -> Any:
     """``read(root, *args)`` at ``root`` (by default the current data root), once per process and build."""
     root = root or data_dir()
+    if (key := (read, root, *args)) in _CACHE and _SEEN.get(root) == _signature(root):
+        return _CACHE[key]  # read from the build still in place
     with holding(root):
-        if (key := (read, root, *args)) not in _CACHE:
+        if key not in _CACHE:
             _CACHE[key] = read(root, *args)
         return _CACHE[key]
 
@@ -378,7 +381,8 @@ def clear_cache() -> None:
 
 
 def _package(root: str) -> dict[str, Any]:
-    path, descriptor = os.path.join(root, "datapackage.json"), load_json(root, "datapackage.json")
+    path = os.path.join(root, "datapackage.json")
+    descriptor = parse_json(path, read_file(root, "datapackage.json", fix=_REBUILD))
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise DataFileError.at(path, "not a data package descriptor", "reinstall or rebuild")
     for resource in descriptor["resources"]:

@@ -65,13 +65,6 @@ def root_argument(value: object, name: str = "root") -> Path:
 
     Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses other types, an empty path and a
     path with a NUL character, which no file system accepts.
-
-    Examples
-    --------
-    >>> root_argument(1)
-    Traceback (most recent call last):
-    ...
-    iicsa_stats.errors.InvalidArgumentError: root must be a folder path (str or pathlib.Path), got int 1
     """
     from pathlib import Path
 

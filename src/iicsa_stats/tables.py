@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     P = TypeVar("P", str, Path)
 
-__all__ = ["CONTROL", "RAW_PATH", "TABLES", "Row", "csv_text", "format_cell", "parse_cell", "parse_csv"]
+__all__ = ["CONTROL", "RAW_PATH", "TABLES", "Row", "csv_text", "format_cell", "parse_csv"]
 
 #: A control character (C0, DEL and C1; a line break is allowed) or a bidirectional override: never in a published
 #: text. The schemas' pattern for free text says the same, and the curation is checked with it too.
@@ -102,26 +102,13 @@ def _string(value: str) -> str:
     return value
 
 
+#: How a cell of each Table Schema type is read (a string is refused if it holds a control character).
 _PARSE: dict[str, Callable[[str], Any]] = {
     "integer": int,
     "number": _number,
     "date": dt.date.fromisoformat,
     "boolean": _boolean,
 }
-
-
-def parse_cell(value: str, field: Mapping[str, Any], missing: Iterable[str] = ("",)) -> Any:
-    """Turn one CSV cell into a Python value of the field's type (a missing-value token is None).
-
-    The schemas list ``"nan"`` as a missing value beside ``""`` because frictionless reads a Parquet null in a
-    float column as NaN; the build itself only ever writes ``""`` for a missing value.
-
-    Raises
-    ------
-    ValueError
-        If the cell is not of the field's type.
-    """
-    return None if value in missing else _PARSE.get(field.get("type", "string"), _string)(value)
 
 
 def format_cell(value: Any, field: Mapping[str, Any]) -> str:
@@ -174,15 +161,13 @@ def parse_csv(path: str | Path, data: bytes, schema: Mapping[str, Any], fix: str
             f"header {records[0]} does not match the schema's columns {names} (a file from another version?)",
             fix,
         )
+    # "nan" is a missing value beside "" in the schemas: frictionless reads a Parquet null in a float column as NaN
     missing = frozenset(schema.get("missingValues", [""]))
     clean = CONTROL.search(text) is None  # then no string cell need be searched on its own
     columns = [
-        (
-            f["name"],
-            _PARSE.get(f.get("type", "string"), str if clean else _string),
-            f.get("constraints", {}).get("required"),
-        )
+        (f["name"], kind, _PARSE.get(kind, str if clean else _string), f.get("constraints", {}).get("required"))
         for f in schema["fields"]
+        for kind in [f.get("type", "string")]
     ]
     rows: list[Row] = []
     for number, record in enumerate(records[1:], start=2):
@@ -194,20 +179,16 @@ def parse_csv(path: str | Path, data: bytes, schema: Mapping[str, Any], fix: str
                 fix=fix,
             )
         row: Row = {}
-        for (name, parse, required), cell in zip(columns, record, strict=True):
+        for (name, kind, parse, required), cell in zip(columns, record, strict=True):
             try:
-                if cell in missing:
-                    if required:
-                        raise ValueError("a required value is missing")
-                    row[name] = None
-                else:
-                    row[name] = parse(cell)
+                if (value := None if cell in missing else parse(cell)) is None and required:
+                    raise ValueError("a required value is missing")
             except ValueError as exc:
-                kind = next(f for f in schema["fields"] if f["name"] == name).get("type", "string")
                 raise DataFileError(
                     f"{path}, line {number}, column {name!r}: {cell!r} is not of type {kind} ({exc}); {fix}",
                     path=str(path),
                     fix=fix,
                 ) from None
+            row[name] = value
         rows.append(row)
     return rows
