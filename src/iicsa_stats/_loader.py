@@ -88,14 +88,9 @@ def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinne
 
 
 def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
-    """The bytes of the file at ``rel`` below ``root``, unless :func:`path_problem` or :func:`refusal` refuse it.
+    """The bytes of the file at ``rel`` below ``root``, or a DataFileError naming it, what is wrong and ``fix``.
 
-    The file is opened without blocking, so a FIFO put in its place is refused, not waited on.
-
-    Raises
-    ------
-    DataFileError
-        Naming the file, what is wrong (missing, a folder, unreadable, refused) and ``fix``.
+    Refused as :func:`path_problem` and :func:`refusal` say; opened without blocking, so a FIFO is not waited on.
     """
     path, data = os.path.join(root, rel), b""
     if why := path_problem(rel) or (None if _inside(root, path) else _OUTSIDE):
@@ -157,12 +152,8 @@ def _too_deep(bare: bytes) -> bool:
 
 
 def parse_json(path: str | Path, data: bytes) -> Any:
-    """``data`` (read from ``path``) as UTF-8 JSON, or one :class:`DataFileError` saying which limit it passes.
-
-    Refused: not UTF-8, not JSON, nested more than :data:`MAX_DEPTH` deep, a number longer than
-    :data:`MAX_NUMBER_CHARS` (checked on the bytes, before :mod:`json` would fail on them), a key twice in one
-    object (:mod:`json` would keep the last), NaN and infinities.
-    """
+    """``data`` (read from ``path``) as UTF-8 JSON, or a DataFileError: too deep, a number too long (both checked
+    on the bytes, before :mod:`json` would fail on them), a key twice in one object (:mod:`json` keeps the last)."""
     import json
 
     bare = _STRING.sub(b"", data)  # what lies outside the strings
@@ -195,18 +186,18 @@ SCHEMA_PIN = "schemaHash"
 #: The one form of pin the loader accepts.
 SHA256_PIN = re.compile(r"sha256:[0-9a-f]{64}")
 _LISTING_LINE = re.compile(r"([0-9a-f]{64})  (\S+)")
+try:  # CPython's own SHA-256, found once (hashlib would load OpenSSL, about 4 ms; a failed import is not cached)
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.11
+except ImportError:
+    try:
+        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # 3.12+
+    except ImportError:
+        from hashlib import sha256 as _sha256  # type: ignore[assignment,no-redef,unused-ignore]
 
 
 def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data`` in hex, by CPython's built-in hash when there (:mod:`hashlib` loads OpenSSL: 4 ms)."""
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # CPython 3.11
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
+    """SHA-256 of ``data`` in hex."""
+    return str(_sha256(data).hexdigest())
 
 
 def resource_pin(data: bytes) -> str:
@@ -265,13 +256,8 @@ def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, A
 
 
 def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
-    """The pins of a table's CSV file (``hash``) and schema file (``schemaHash``) in the descriptor ``package``.
-
-    Raises
-    ------
-    DataFileError
-        Naming ``where`` (the descriptor) and what is missing, when a pin is absent or not ``sha256:<hex>``.
-    """
+    """The pins of a table's CSV file (``hash``) and schema (``schemaHash``) in ``package``; a DataFileError
+    naming ``where`` (the descriptor) when one is missing or not ``sha256:<hex>``."""
     resource = _resource(package, table, where)
     for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
         if not isinstance(pin := resource.get(key), str):
@@ -437,14 +423,7 @@ def _raw_text(root: str, raw_path: str) -> str:
 
 
 def raw_text(raw_path: str, root: str | None = None) -> str:
-    """A raw document's text at ``root`` (by default the current data root), checked against its pin.
-
-    Raises
-    ------
-    RawDocumentError
-        If the raw file cannot be read, differs from its pin or is not UTF-8.
-    DataFileError
-        If ``raw_path`` is not the raw file of a registered document.
-    """
+    """A raw document's text at ``root`` (by default the current data root), checked against its pin (else a
+    RawDocumentError), if ``raw_path`` is that of a registered document (else a DataFileError)."""
     text: str = cached(_raw_text, root, raw_path)
     return text
