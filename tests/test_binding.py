@@ -62,7 +62,7 @@ def test_a_hand_made_figure_reads_the_current_root() -> None:
 
     fig = dataclasses.replace(ist.figure(FIGURE), data_root=None)
     assert fig.context(30) == ist.figure(FIGURE).context(30)
-    with pytest.raises(TypeError, match="data_root must be a folder path"):
+    with pytest.raises(TypeError, match=r"Figure.data_root must be of type str \| None"):
         dataclasses.replace(fig, data_root=Path("."))  # type: ignore[arg-type]
 
 
@@ -71,7 +71,7 @@ def test_the_model_modules_do_not_import_the_join() -> None:
     import re
 
     src = Path(ist.__file__).parent
-    for name in ("_figure.py", "_caveat.py", "_provenance.py", "_cache.py"):
+    for name in ("_figure.py", "_provenance.py", "_cache.py"):
         text = (src / name).read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from \S*_store import|import \S*_store)|from \. import _store", text, re.M), name
     result = subprocess.run(

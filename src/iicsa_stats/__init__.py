@@ -15,8 +15,7 @@ only when called.
 from __future__ import annotations
 
 from . import _store
-from ._caveat import Caveat
-from ._figure import Figure
+from ._figure import Caveat, Figure
 from ._provenance import Provenance, Reference
 from ._search import search
 from ._version import __version__

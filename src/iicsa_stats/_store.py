@@ -12,8 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import _cache
-from ._caveat import Caveat
-from ._figure import TABLE_FIELDS, Figure
+from ._figure import TABLE_FIELDS, Caveat, Figure
 from ._paths import data_dir
 from ._provenance import Provenance, Reference, SourceStep
 from .errors import DataFileError, InvalidArgumentError, UnknownFigureError
