@@ -430,18 +430,8 @@ class Figure:
     def cite(self, style: str = "text") -> str:
         """A full citation: the citing document, place, address and date, naming the original producer.
 
-        Parameters
-        ----------
-        style : str, default "text"
-            ``text`` (one paragraph), or a format reference managers read:
-            ``bibtex``, ``csl-json`` or ``ris`` (see :mod:`iicsa_stats.citation`).
-
-        Raises
-        ------
-        InvalidArgumentError
-            If ``style`` is not a str.
-        UnknownCitationStyleError
-            If ``style`` is none of these; it is a :class:`LookupError`.
+        ``style`` is ``text`` (one paragraph) or a format reference managers read: ``bibtex``, ``csl-json`` or
+        ``ris`` (see :mod:`iicsa_stats.citation`); another str is an :class:`UnknownCitationStyleError`.
 
         Examples
         --------
@@ -456,14 +446,7 @@ class Figure:
         return cite_figure(self, style)
 
     def context(self, chars: int = 200, *, mark: tuple[str, str] = ("\u00bb", "\u00ab")) -> str:
-        r"""The quote within its surrounding raw text, the quote between ``mark``.
-
-        Parameters
-        ----------
-        chars : int, default 200
-            How many characters of raw text to show on each side.
-        mark : tuple of two str
-            Put before and after the quote.
+        r"""The quote between ``mark[0]`` and ``mark[1]``, within ``chars`` characters of raw text on each side.
 
         Examples
         --------

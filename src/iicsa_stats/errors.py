@@ -10,24 +10,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Self
 
-__all__ = [
-    "BuildError",
-    "ComparabilityWarning",
-    "ComparisonError",
-    "CurationError",
-    "DataFileError",
-    "ExportError",
-    "IICSAStatsError",
-    "InvalidArgumentError",
-    "InvalidFilterError",
-    "RawDocumentError",
-    "UnaccountedNumbersError",
-    "UnknownCitationStyleError",
-    "UnknownFigureError",
-    "UnknownFilterError",
-    "UnknownTableError",
-]
-
 
 class IICSAStatsError(Exception):
     """Base class of every error raised by iicsa_stats."""
