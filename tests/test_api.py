@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import Caveat, Figure, Provenance
+from iicsa_stats import Caveat, Figure, Provenance, Reference
 
 
 def test_unknown_figure_is_a_lookup_error_with_close_matches() -> None:
@@ -89,6 +89,10 @@ def test_figure_invariants() -> None:
         dataclasses.replace(fig, unit="incident")
     with pytest.raises(ValueError, match="quote offsets do not span"):
         dataclasses.replace(fig.provenance, quote_end=fig.provenance.quote_end + 1)
+    with pytest.raises(TypeError, match=r"Figure.value_lower must be of type float \| None, got bool True"):
+        dataclasses.replace(fig, value_lower=True)  # a bool is not a number
+    with pytest.raises(TypeError, match=r"Reference\.url must be of type str, got int 5"):
+        Reference(title="T", publisher="P", published=None, url=5, supports="s", confirmed=True)  # type: ignore[arg-type]
 
 
 def test_caveat_invariants() -> None:

@@ -1,7 +1,6 @@
-"""A :class:`Figure` and its :class:`Caveat`: the code lists of a figure and the shape rules of its values and period.
+"""A :class:`Figure` and its :class:`Caveat`, the code lists of a figure and the shape rules of its values and period.
 
-The loader, the curation checks and validation's ``keys`` check all apply :func:`figure_shape`, each reporting the
-broken rule in its own way with the wording given here.  The code lists are the schemas' enums (a test checks it).
+The loader, curation and validation's ``keys`` check all apply :func:`figure_shape`, in the words given here.
 """
 
 from __future__ import annotations
@@ -109,12 +108,9 @@ def figure_shape(
 ) -> list[ShapeError]:
     """Every shape rule the figure breaks, in a stable order (empty when it has the right shape).
 
-    Bounds are in order (``value_lower <= value <= value_upper``); a range qualifier has ``value_lower`` and
-    ``value_upper`` and no ``value``, any other a ``value`` and no bounds; ``period_start`` is not after
-    ``period_end``; an open-ended period has a start and no end, a period ``ending_by`` an end and no start, a
-    financial year or a single date both; a date has a precision (``day``, ``month`` or ``year``: a start known
-    to its year stored as 1 January, an end as 31 December) and a precision has a date.  An unknown (None)
-    qualifier or period type is left to the code-list checks.
+    Bounds in order; a range qualifier with both bounds and no value, any other with a value and no bounds; the
+    period's dates in order and as its type needs; a date with its precision, stored as its first day (a start)
+    or last day (an end) when known to its month or year.  Unknown (None) codes are left to the code-list checks.
 
     Examples
     --------

@@ -50,11 +50,9 @@ def _weighted(fig: Figure) -> list[tuple[float, set[str]]]:
 def search(words: str, *, limit: int | None = None) -> list[Figure]:
     """Figures whose words match, best first.
 
-    Every word of the query is looked up (lowercase, plural and past-tense
-    endings ignored, compatibility forms such as fullwidth letters read as
-    plain ones) in each figure's id, measure, unit, population,
-    geography, period, producer, quote and caveats; matches in the figure's
-    own description count most.  Figures matching no word are left out.
+    Each word of the query (case, plural and past-tense endings and fullwidth forms ignored) is looked up in
+    each figure's id, measure, unit, population, geography, period, producer, quote and caveats; matches in the
+    figure's own description count most.  Figures matching no word are left out.
 
     Parameters
     ----------

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._provenance import chain_problem, page_date_problem, page_url_problem
 from ._figure import SHAPE_KEYS as _SHAPE_KEYS
 from ._figure import figure_shape
+from ._provenance import chain_problem, page_date_problem, page_url_problem
 from .errors import CurationError
 from .tables import CONTROL, load_schema
 
