@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -62,7 +60,7 @@ def test_a_hand_made_figure_reads_the_current_root() -> None:
 
     fig = dataclasses.replace(ist.figure(FIGURE), data_root=None)
     assert fig.context(30) == ist.figure(FIGURE).context(30)
-    with pytest.raises(TypeError, match="data_root must be a folder path"):
+    with pytest.raises(TypeError, match=r"Figure.data_root must be of type str \| None"):
         dataclasses.replace(fig, data_root=Path("."))  # type: ignore[arg-type]
 
 
@@ -71,7 +69,7 @@ def test_the_model_modules_do_not_import_the_join() -> None:
     import re
 
     src = Path(ist.__file__).parent
-    for name in ("_figure.py", "_caveat.py", "_provenance.py", "_loader.py"):
+    for name in ("_figure.py", "_provenance.py", "_loader.py"):
         text = (src / name).read_text(encoding="utf-8")
         join = r"^\s*(from \S*_catalog import|import \S*_catalog)|from \. import _catalog"
         assert not re.search(join, text, re.M), name

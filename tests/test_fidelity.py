@@ -13,8 +13,8 @@ import pytest
 import iicsa_stats as ist
 from conftest import read_rows, write_pinned
 from iicsa_stats import _loader, cli
+from iicsa_stats._figure import figure_shape
 from iicsa_stats._provenance import Reference, SourceStep
-from iicsa_stats._shape import figure_shape
 from iicsa_stats.build import build_tables
 from iicsa_stats.errors import CurationError
 from iicsa_stats.validation import validate

@@ -14,7 +14,7 @@ import pytest
 
 import iicsa_stats as ist
 from conftest import REPO
-from iicsa_stats import _caveat, _provenance, _shape, numbers
+from iicsa_stats import _figure, _provenance, numbers
 from iicsa_stats._loader import load_schema
 from iicsa_stats.tables import TABLES
 from iicsa_stats.validation import CHECKS, REGISTRY
@@ -64,12 +64,12 @@ def _enum(table: str, column: str) -> list[str]:
 @pytest.mark.parametrize(
     ("codes", "table", "column"),
     [
-        (_shape.QUALIFIERS, "figures", "qualifier"),
-        (_shape.UNITS, "figures", "unit"),
-        (_shape.PERIOD_TYPES, "figures", "period_type"),
+        (_figure.QUALIFIERS, "figures", "qualifier"),
+        (_figure.UNITS, "figures", "unit"),
+        (_figure.PERIOD_TYPES, "figures", "period_type"),
         (_provenance.PRODUCER_BASES, "figures", "producer_basis"),
-        (_caveat.KINDS, "caveats", "kind"),
-        (_caveat.BASES, "caveats", "basis"),
+        (_figure.CAVEAT_KINDS, "caveats", "kind"),
+        (_figure.CAVEAT_BASES, "caveats", "basis"),
         (numbers.KINDS, "ledger", "kind"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
@@ -79,7 +79,7 @@ def test_code_lists_are_the_schema_enums(codes: tuple[str, ...], table: str, col
 
 
 def test_range_qualifiers_are_qualifiers() -> None:
-    assert set(_shape.QUALIFIERS) > _shape.RANGE_QUALIFIERS
+    assert set(_figure.QUALIFIERS) > _figure.RANGE_QUALIFIERS
 
 
 # --------------------------------------------------------------------------- every loader, one contract

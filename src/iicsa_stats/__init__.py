@@ -7,16 +7,13 @@
 >>> fig.caveats[0].kind
 'comparability'
 
-Figure lookups (:func:`figure`, :func:`list_figures`, :func:`search`,
-:func:`compare`) read the shipped data with the standard library; the DataFrame functions import pandas
-only when called.
+Figure lookups read the shipped data with the standard library; the DataFrame functions import pandas when called.
 """
 
 from __future__ import annotations
 
 from . import _catalog
-from ._caveat import Caveat
-from ._figure import Figure
+from ._figure import Caveat, Figure
 from ._provenance import Provenance, Reference
 from ._search import search
 from ._version import __version__
@@ -48,41 +45,12 @@ if TYPE_CHECKING:
     from .comparison import Comparison, check_frame, comparable_with, compare
     from .validation import Problem
 
-__all__ = [
-    "TABLES",
-    "BuildError",
-    "Caveat",
-    "ComparabilityWarning",
-    "Comparison",
-    "ComparisonError",
-    "CurationError",
-    "DataFileError",
-    "ExportError",
-    "Figure",
-    "IICSAStatsError",
-    "InvalidArgumentError",
-    "InvalidFilterError",
-    "Provenance",
-    "RawDocumentError",
-    "Reference",
-    "UnaccountedNumbersError",
-    "UnknownFigureError",
-    "UnknownFilterError",
-    "UnknownTableError",
-    "__version__",
-    "caveats",
-    "check_frame",
-    "comparable_with",
-    "compare",
-    "documents",
-    "figure",
-    "figures",
-    "ledger",
-    "list_figures",
-    "search",
-    "table",
-    "validate",
-]
+__all__ = ["TABLES", "Caveat", "Comparison", "Figure", "Provenance", "Reference", "__version__"]
+__all__ += ["caveats", "check_frame", "comparable_with", "compare", "documents", "figure", "figures", "ledger"]
+__all__ += ["list_figures", "search", "table", "validate"]
+__all__ += ["BuildError", "ComparabilityWarning", "ComparisonError", "CurationError", "DataFileError", "ExportError"]
+__all__ += ["IICSAStatsError", "InvalidArgumentError", "InvalidFilterError", "RawDocumentError"]
+__all__ += ["UnaccountedNumbersError", "UnknownFigureError", "UnknownFilterError", "UnknownTableError"]
 
 #: Imported on first use, so that ``import iicsa_stats`` and a figure lookup do not pay for them.
 _LAZY = frozenset({"Comparison", "check_frame", "comparable_with", "compare"})
@@ -127,8 +95,7 @@ def figure(figure_id: str) -> Figure:
     Raises
     ------
     UnknownFigureError
-        If no figure has this id; it is a :class:`LookupError` that carries
-        the id (``.key``) and the closest ids (``.matches``).
+        If no figure has this id; a :class:`LookupError` with the id (``.key``) and the closest ids (``.matches``).
 
     Examples
     --------
@@ -146,26 +113,21 @@ def figure(figure_id: str) -> Figure:
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
     """Check the data package and return every problem found (an empty list when all holds).
 
-    The checks: the Data Package against its schemas (frictionless), every
-    file's size and hash, the raw documents' SHA-256, every quote at its
-    offsets with its declared values, the number ledger, keys and bounds, the
-    comparisons against a fresh computation from the figures, CSV against
-    Parquet, and in a source checkout a fresh rebuild compared with the
-    committed files.  ``iicsa-stats validate`` runs the same from a terminal.
+    The checks ``iicsa-stats validate`` runs: schemas and pins, quotes at their offsets, the number ledger, keys,
+    comparisons recomputed, CSV against Parquet, and in a source checkout a fresh rebuild against the committed
+    files.
 
     Parameters
     ----------
     root : pathlib.Path, optional
         A data package folder; by default the data this package uses.
     rebuild : bool, optional
-        Compare a fresh build with the committed files; by default only in a
-        source checkout.
+        Compare a fresh build with the committed files; by default only in a source checkout.
 
     Returns
     -------
     list of iicsa_stats.validation.Problem
-        Each names its check, file, table, row, field, what was expected and
-        what was found, and the figure concerned.
+        Each names its check, file, table, row, field, what was expected and found, and the figure.
 
     Examples
     --------

@@ -6,8 +6,8 @@ that root even after ``IICSA_STATS_DATA_DIR`` changes.  The model never imports 
 
 from __future__ import annotations
 
-from ._caveat import Caveat
-from ._figure import TABLE_FIELDS, Figure
+
+from ._figure import TABLE_FIELDS, Caveat, Figure
 from ._loader import cached, inconsistent, rows
 from ._provenance import Provenance, Reference, SourceStep
 from .errors import InvalidArgumentError, UnknownFigureError

@@ -1,17 +1,18 @@
-"""The :class:`Figure`: one published number with its unit, period, caveats and provenance."""
+"""A :class:`Figure` and its :class:`Caveat`, the code lists of a figure and the shape rules of its values and period.
+
+The loader, curation and validation's ``keys`` check all apply :func:`figure_shape`, in the words given here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from . import _loader
-from ._caveat import Caveat
-from ._fieldtypes import check_field_types
-from ._provenance import Provenance, SourceStep
-from ._shape import PERIOD_TYPES, QUALIFIERS, RANGE_QUALIFIERS, SHAPE_KEYS, UNITS, figure_shape
+from ._provenance import Provenance, Reference, SourceStep, check_types
 from .errors import InvalidArgumentError
 
 # typing is imported for type checkers only: a lookup should not pay for it.
@@ -19,37 +20,141 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["PERIOD_TYPES", "QUALIFIERS", "RANGE_QUALIFIERS", "TABLE_FIELDS", "UNITS", "Figure"]
+__all__ = ["CAVEAT_BASES", "CAVEAT_KINDS", "PERIOD_TYPES", "QUALIFIERS", "UNITS", "Caveat", "Figure", "figure_shape"]
 
-#: The attributes of a Figure that are columns of the figures table under the same name.
-TABLE_FIELDS = (
-    "title",
-    "measure",
-    "measure_code",
+#: How the text qualifies a value.
+QUALIFIERS = (
+    "exact",
+    "approximately",
+    "more_than",
+    "at_least",
+    "range",
+    "confidence_interval",
+    "approximate_range",
+    "lower_bound",
+    "rounded",
+)
+#: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
+RANGE_QUALIFIERS = frozenset({"range", "confidence_interval", "approximate_range"})
+#: Units of count, as the texts count them (never merged).
+UNITS = ("incidents", "offences", "people", "participants", "gbp", "proportion", "years_of_age")
+#: Kinds of reference period.
+PERIOD_TYPES = ("financial_year", "single_date", "ending_by", "open_ended", "not_stated")
+#: Where a caveat comes from: quoted from the source, or written by the curators.
+CAVEAT_BASES = ("source", "curator")
+#: Kinds of caveat (what it is about).
+CAVEAT_KINDS = (
+    "definition",
+    "comparability",
+    "coverage",
+    "estimation_method",
+    "bound_uncertainty",
+    "recording_practice",
+    "period",
+    "secondary_source",
+    "missing_footnote_text",
+    "geography",
+    "context",
+)
+#: The fields of a figure that :func:`figure_shape` reads.
+SHAPE_KEYS = (
+    "qualifier",
     "value",
     "value_lower",
     "value_upper",
-    "qualifier",
-    "unit",
-    "unit_label",
-    "period_label",
     "period_type",
     "period_start",
     "period_end",
     "period_start_precision",
     "period_end_precision",
-    "frequency",
-    "geography",
-    "population",
-    "scale_measure",
 )
-
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_NOUNS = {
-    "incidents": "incidents",
-    "offences": "offences",
-    "participants": "participants",
+#: For a period type: which of (start, end) it has, the field to fix and the rule.
+_PERIOD_NEEDS = {
+    "open_ended": ((True, False), "period_end", "an open_ended period needs period_start and no period_end"),
+    "ending_by": ((False, True), "period_start", "an ending_by period needs period_end and no period_start"),
+    "financial_year": ((True, True), "period_start", "a financial_year period needs period_start and period_end"),
+    "single_date": ((True, True), "period_start", "a single_date period needs period_start and period_end"),
 }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ShapeError:
+    """One shape rule a figure breaks: the field to fix, the rule in words, and for an order rule the two values."""
+
+    field: str
+    message: str
+    expected_after: float | dt.date | None = None
+    after_field: str | None = None
+    found: float | dt.date | None = None
+
+
+def _order(first: str, a: Any, then: str, b: Any, message: str) -> list[ShapeError]:
+    if a is None or b is None or a <= b:
+        return []
+    return [ShapeError(field=then, message=message, expected_after=a, after_field=first, found=b)]
+
+
+def figure_shape(
+    *,
+    qualifier: str | None,
+    value: float | None,
+    value_lower: float | None,
+    value_upper: float | None,
+    period_type: str | None,
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    period_start_precision: str | None,
+    period_end_precision: str | None,
+) -> list[ShapeError]:
+    """Every shape rule the figure breaks, in a stable order (empty when it has the right shape).
+
+    Bounds in order; a range qualifier with both bounds and no value, any other with a value and no bounds; the
+    period's dates in order and as its type needs; a date with its precision, stored as its first day (a start)
+    or last day (an end) when known to its month or year.  Unknown (None) codes are left to the code-list checks.
+
+    Examples
+    --------
+    >>> [e.message for e in figure_shape(qualifier="range", value=3.0, value_lower=None, value_upper=None,
+    ...                                  period_type="not_stated", period_start=None, period_end=None,
+    ...                                  period_start_precision=None, period_end_precision=None)]
+    ["qualifier 'range' needs value_lower and value_upper and no value"]
+    """
+    import calendar
+
+    values = (("value_lower", value_lower), ("value", value), ("value_upper", value_upper))
+    present = [(name, v) for name, v in values if v is not None]
+    errors = [
+        e for (n, a), (m, b) in itertools.pairwise(present) for e in _order(n, a, m, b, f"{n} is greater than {m}")
+    ]
+    ranged = value_lower is not None and value_upper is not None and value is None
+    if qualifier in RANGE_QUALIFIERS and not ranged:
+        errors.append(
+            ShapeError(
+                field="qualifier", message=f"qualifier {qualifier!r} needs value_lower and value_upper and no value"
+            )
+        )
+    elif qualifier is not None and qualifier not in RANGE_QUALIFIERS and (value is None or len(present) > 1):
+        errors.append(ShapeError(field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds"))
+    errors += _order("period_start", period_start, "period_end", period_end, "period_start is after period_end")
+    if period_type in _PERIOD_NEEDS:
+        dates, name, message = _PERIOD_NEEDS[period_type]
+        if (period_start is not None, period_end is not None) != dates:
+            errors.append(ShapeError(field=name, message=message))
+    for which, day, precision in (
+        ("start", period_start, period_start_precision),
+        ("end", period_end, period_end_precision),
+    ):
+        if (day is None) != (precision is None):
+            message = f"period_{which}_precision is given exactly when period_{which} is (day, month or year)"
+            errors.append(ShapeError(field=f"period_{which}_precision", message=message))
+        elif precision in ("year", "month") and day is not None:
+            month = day.month if precision == "month" else 1 if which == "start" else 12
+            stored = dt.date(day.year, month, 1 if which == "start" else calendar.monthrange(day.year, month)[1])
+            if day != stored:
+                first_or_last = "the first" if which == "start" else "the last"
+                message = f"a period_{which} known to its {precision} is stored as {first_or_last} day of it"
+                errors.append(ShapeError(field=f"period_{which}", message=message))
+    return errors
 
 
 def _number(value: float, unit: str) -> str:
@@ -73,63 +178,67 @@ def _lower_first(text: str) -> str:
 def _date(day: dt.date, precision: str | None = "day") -> str:
     if precision == "year":
         return f"{day:%Y}"
-    if precision == "month":
-        return f"{day:%B %Y}"
-    return f"{day.day} {day:%B %Y}"
+    return f"{day:%B %Y}" if precision == "month" else f"{day.day} {day:%B %Y}"
+
+
+def _pick(obj: object, names: str) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names.split()}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Caveat:
+    """A caveat that applies to one or more figures; ``str(caveat)`` gives ``[kind] text``.
+
+    Its attributes are the columns of the caveats table (``id`` is ``caveat_id``; see docs/data-dictionary.md):
+    a ``source`` caveat has its quote and offsets, a ``curator`` note its public ``references``.
+    """
+
+    id: str
+    kind: str
+    text: str
+    basis: str
+    document_id: str | None = None
+    locator: str | None = None
+    quote: str | None = None
+    quote_start: int | None = None
+    quote_end: int | None = None
+    references: tuple[Reference, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        if self.kind not in CAVEAT_KINDS:
+            raise ValueError(f"unknown caveat kind {self.kind!r}; expected one of {CAVEAT_KINDS}")
+        if self.basis not in CAVEAT_BASES:
+            raise ValueError(f"caveat basis must be 'source' or 'curator', got {self.basis!r}")
+        if self.basis == "source" and None in (self.document_id, self.quote, self.quote_start, self.quote_end):
+            raise ValueError(f"caveat {self.id!r} is stated in the source but has no quote and offsets")
+        if self.basis == "source" and self.references:
+            raise ValueError(f"caveat {self.id!r}: a source caveat rests on its quote, not on references")
+        if self.basis == "curator" and not self.references:
+            raise ValueError(f"caveat {self.id!r} is a curator's note without a public reference")
+        if self.basis == "curator" and self.quote is not None:
+            raise ValueError(f"caveat {self.id!r}: a curator's note has no quote")
+
+    @property
+    def basis_line(self) -> str:
+        """Where the caveat comes from, in one line."""
+        if self.basis == "source":
+            return f"stated in the source ({self.locator}): \u201c{self.quote}\u201d"
+        return "curator's note, based on: " + "; ".join(map(str, self.references))
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.text}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True, repr=False)
 class Figure:
     """One figure from the Inquiry's documents, never without its caveats and source.
 
-    Attributes
-    ----------
-    id : str
-        Stable identifier (slug).
-    title : str
-        What the figure counts, in at most 70 characters (a heading).
-    measure : str
-        What the figure measures, in words.
-    measure_code : str
-        Short code of the measure.
-    value : float or None
-        The value; None for a range.
-    value_lower, value_upper : float or None
-        The ends of a range; None for a single value.
-    qualifier : str
-        How the text qualifies the value (see :data:`QUALIFIERS`).
-    unit : str
-        Unit of count as the text counts it (see :data:`UNITS`); ``incidents``
-        and ``offences`` are different units.
-    unit_label : str
-        The unit as the source words it.
-    period_label : str
-        The reference period as the source gives it.
-    period_type : str
-        ``financial_year``, ``single_date``, ``ending_by`` (ends on or before ``period_end``,
-        start not stated), ``open_ended`` or ``not_stated``.
-    period_start, period_end : datetime.date or None
-        First and last day of the period (no end for an open-ended period, no start for ``ending_by``).
-    period_start_precision, period_end_precision : str or None
-        How much of each date the source gives: ``day``, ``month`` or ``year``
-        (a start known to its year is stored as 1 January, an end as 31 December); None when there is no date.
-    frequency : str or None
-        For a rate, the time unit (``per_month``).
-    geography : str
-        Area covered (``UK``, ``England and Wales``, ``England and Wales (not measured there)`` or ``not_stated``).
-    population : str
-        The population or denominator counted.
-    scale_measure : str or None
-        Which of the four ways of measuring scale it belongs to, if any.
-    caveats : tuple of Caveat
-        Its caveats, the key caveat first.
-    provenance : Provenance
-        Its source: document, locator, footnotes, quote and offsets, producer.
-    data_root : str or None
-        The data package folder the figure was loaded from; :meth:`context`
-        reads the raw text there, whatever the current data folder is later.
-        None for a figure made by hand: :meth:`context` then reads the
-        current data folder.  Not part of equality.
+    The attributes in :data:`TABLE_FIELDS` are the figures table's columns of the same name (described in
+    docs/data-dictionary.md; ``incidents`` and ``offences`` are different units).  Besides: ``id`` (the
+    ``figure_id``), ``caveats`` (the key caveat first), ``provenance`` (:class:`Provenance`) and ``data_root``,
+    the data folder the figure was loaded from, which :meth:`context` reads whatever the current data folder is
+    later (None for a figure made by hand: the current folder; not part of equality).
     """
 
     id: str
@@ -157,24 +266,16 @@ class Figure:
     data_root: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if self.data_root is not None and not isinstance(self.data_root, str):
-            raise TypeError(f"figure {self.id!r}: data_root must be a folder path as a string or None")
-        check_field_types(self)
-        if not _ID.match(self.id):
+        check_types(self)
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.id):
             raise ValueError(f"figure id {self.id!r} is not a lowercase slug")
-        if self.qualifier not in QUALIFIERS:
-            raise ValueError(f"figure {self.id!r}: unknown qualifier {self.qualifier!r}")
-        if self.unit not in UNITS:
-            raise ValueError(f"figure {self.id!r}: unknown unit {self.unit!r}")
-        if self.period_type not in PERIOD_TYPES:
-            raise ValueError(f"figure {self.id!r}: unknown period_type {self.period_type!r}")
-        broken = figure_shape(**{k: getattr(self, k) for k in SHAPE_KEYS})
-        if broken:
+        for name, codes in (("qualifier", QUALIFIERS), ("unit", UNITS), ("period_type", PERIOD_TYPES)):
+            if getattr(self, name) not in codes:
+                raise ValueError(f"figure {self.id!r}: unknown {name} {getattr(self, name)!r}")
+        if broken := figure_shape(**_pick(self, " ".join(SHAPE_KEYS))):
             raise ValueError(f"figure {self.id!r}: {broken[0].message}")
         if not self.caveats:
             raise ValueError(f"figure {self.id!r} has no caveats; a figure is never published without them")
-
-    # -- reading the figure ---------------------------------------------------------------------------------
 
     @property
     def value_text(self) -> str:
@@ -187,7 +288,8 @@ class Figure:
         'approximately 400 to 450 people arrested each month'
         """
         unit = self.unit
-        noun = _NOUNS.get(unit, "" if unit in ("gbp", "proportion", "years_of_age") else self.unit_label)
+        noun = unit if unit in ("incidents", "offences", "participants") else self.unit_label
+        noun = "" if unit in ("gbp", "proportion", "years_of_age") else noun
         if self.value_lower is not None and self.value_upper is not None:
             joiner = " and " if self.qualifier in ("range", "confidence_interval") else " to "
             amount = f"{_number(self.value_lower, unit)}{joiner}{_number(self.value_upper, unit)}"
@@ -324,18 +426,8 @@ class Figure:
     def cite(self, style: str = "text") -> str:
         """A full citation: the citing document, place, address and date, naming the original producer.
 
-        Parameters
-        ----------
-        style : str, default "text"
-            ``text`` (one paragraph), or a format reference managers read:
-            ``bibtex``, ``csl-json`` or ``ris`` (see :mod:`iicsa_stats.citation`).
-
-        Raises
-        ------
-        InvalidArgumentError
-            If ``style`` is not a str.
-        UnknownCitationStyleError
-            If ``style`` is none of these; it is a :class:`LookupError`.
+        ``style`` is ``text`` (one paragraph) or a format reference managers read: ``bibtex``, ``csl-json`` or
+        ``ris`` (see :mod:`iicsa_stats.citation`); another str is an :class:`UnknownCitationStyleError`.
 
         Examples
         --------
@@ -350,14 +442,7 @@ class Figure:
         return cite_figure(self, style)
 
     def context(self, chars: int = 200, *, mark: tuple[str, str] = ("\u00bb", "\u00ab")) -> str:
-        r"""The quote within its surrounding raw text, the quote between ``mark``.
-
-        Parameters
-        ----------
-        chars : int, default 200
-            How many characters of raw text to show on each side.
-        mark : tuple of two str
-            Put before and after the quote.
+        r"""The quote between ``mark[0]`` and ``mark[1]``, within ``chars`` characters of raw text on each side.
 
         Examples
         --------
@@ -378,59 +463,35 @@ class Figure:
     def to_dict(self) -> dict[str, Any]:
         """The figure as plain data (caveats and provenance nested), e.g. for JSON."""
         p = self.provenance
+        reference = " ".join(f.name for f in fields(Reference))
         return {
             "figure_id": self.id,
             **{
                 k: (v.isoformat() if isinstance(v, dt.date) else v)
-                for k, v in ((k, getattr(self, k)) for k in TABLE_FIELDS)
+                for k, v in _pick(self, " ".join(TABLE_FIELDS)).items()
             },
             "headline": self.headline,
             "caveats": [
                 {
                     "caveat_id": c.id,
-                    "kind": c.kind,
-                    "text": c.text,
-                    "basis": c.basis,
-                    "quote": c.quote,
-                    "references": [
-                        {
-                            "title": r.title,
-                            "publisher": r.publisher,
-                            "published": r.published,
-                            "url": r.url,
-                            "supports": r.supports,
-                            "confirmed": r.confirmed,
-                        }
-                        for r in c.references
-                    ],
+                    **_pick(c, "kind text basis quote"),
+                    "references": [_pick(r, reference) for r in c.references],
                 }
                 for c in self.caveats
             ],
             "provenance": {
-                "document_id": p.document_id,
-                "document_title": p.document_title,
-                "publisher": p.publisher,
-                "url": p.url,
+                **_pick(p, "document_id document_title publisher url"),
                 "published": p.published.isoformat() if p.published else None,
                 "locator": p.locator,
                 "footnote_markers": list(p.footnote_markers),
-                "quote": p.quote,
-                "quote_start": p.quote_start,
-                "quote_end": p.quote_end,
-                "producer_id": p.producer_id,
-                "producer_name": p.producer_name,
-                "producer_basis": p.producer_basis,
-                "cited_work": p.cited_work,
+                **_pick(p, "quote quote_start quote_end producer_id producer_name producer_basis cited_work"),
                 "sources": [
-                    {
-                        "producer_id": step.body_id,
-                        "name": step.body_name,
-                        "role": step.role,
-                        "basis": step.basis,
-                        "reference_url": step.reference_url,
-                        "note": step.note,
-                    }
-                    for step in p.sources
+                    {"producer_id": s.body_id, "name": s.body_name, **_pick(s, "role basis reference_url note")}
+                    for s in p.sources
                 ],
             },
         }
+
+
+#: The attributes of a Figure that are columns of the figures table under the same name (all but four).
+TABLE_FIELDS = tuple(f.name for f in fields(Figure) if f.name not in ("id", "caveats", "provenance", "data_root"))

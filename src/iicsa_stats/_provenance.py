@@ -1,26 +1,47 @@
-"""Where a figure comes from: the Inquiry document, the place in it, the exact quote, the producer."""
+"""Where a figure comes from: the citing document, the quote at its offsets, the chain of bodies, the pages.
+
+The rules here (:func:`chain_problem`, :func:`page_url_problem`, :func:`page_date_problem`) are applied by the
+model classes and by the curation checks alike.  :func:`check_types` is the model's one type check.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from ._fieldtypes import check_field_types
+__all__ = ["PRODUCER_BASES", "ROLES", "STEP_BASES", "Provenance", "Reference", "SourceStep", "check_types"]
 
-__all__ = ["PRODUCER_BASES", "ROLES", "STEP_BASES", "Provenance", "Reference", "SourceStep"]
-
-
-#: How the producer of a figure is known: named by the source, named on a public page (for a work the source
-#: names without its authors), inferred by the curators, or not given.
+#: How the producer of a figure is known (named by the source, on a public page, inferred, or not given).
 PRODUCER_BASES = ("stated", "public_reference", "inferred", "not_stated")
 #: What a body did with a number, in a figure's provenance chain (see the figure_sources table).
 ROLES = ("collected", "compiled", "estimated", "reviewed", "reported", "cited")
 #: How a step of the chain is known: stated in the source, on a public page, or inferred by the curators.
 STEP_BASES = ("source", "public_reference", "inferred")
-#: The order of roles along a chain: who collected comes before who compiled, estimated or reviewed, then who
-#: reported, and the citing document last.
+#: The order of roles along a chain, the citing document last.
 ROLE_ORDER = {"collected": 0, "compiled": 1, "estimated": 1, "reviewed": 1, "reported": 2, "cited": 3}
+
+
+def _accepts(name: str) -> tuple[type, ...]:
+    if name.startswith("tuple["):
+        return (tuple,)
+    return {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dt.date": (dt.date,)}.get(
+        name,
+        (object,),  # another model class: checked by its own __post_init__
+    )
+
+
+def check_types(obj: object) -> None:
+    """Raise TypeError naming the first field whose value is not of its annotated type (a bool is no number)."""
+    for f in fields(obj):  # type: ignore[arg-type]
+        value, names = getattr(obj, f.name), [n.strip() for n in str(f.type).split("|")]
+        if value is None and "None" in names:
+            continue
+        kinds = tuple(t for n in names if n != "None" for t in _accepts(n))
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise TypeError(
+                f"{type(obj).__name__}.{f.name} must be of type {f.type}, got {type(value).__name__} {value!r:.60}"
+            )
 
 
 def chain_problem(roles: list[str], bodies: list[str], producer: str | None) -> str | None:
@@ -38,17 +59,12 @@ def chain_problem(roles: list[str], bodies: list[str], producer: str | None) -> 
     return None
 
 
-#: A specific public page: https, a host with a dot, and a path beyond the site's root.
-PAGE_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]+/[^\s\x00-\x1f\x7f-\x9f]+$")
-#: A page's own date, as precise as the page gives it.
-PAGE_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
-
-
 def page_url_problem(url: str) -> str | None:
-    """Why ``url`` is not the address of a specific public page, or None when it is."""
+    """Why ``url`` is not the address of a specific public page (https, a host, a path), or None."""
     if not url.startswith("https://"):
         return f"{url!r} is not an https:// address"
-    path = url.split("/", 3)[3].split("#", maxsplit=1)[0].split("?", maxsplit=1)[0] if PAGE_URL.match(url) else ""
+    page = re.fullmatch(r"https://[A-Za-z0-9.-]+\.[A-Za-z]+/([^\s\x00-\x1f\x7f-\x9f]+)", url)
+    path = page.group(1).split("#", maxsplit=1)[0].split("?", maxsplit=1)[0] if page else ""
     if re.sub(r"(^|/)(index|default|home)\.(html?|php|aspx?)$", "", path).strip("/") == "":
         return f"{url!r} is a site's home page or not a page address; cite the specific page that states the fact"
     return None
@@ -56,10 +72,10 @@ def page_url_problem(url: str) -> str | None:
 
 def page_date_problem(value: str) -> str | None:
     """Why ``value`` is not a page's date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, a real day), or None."""
-    if PAGE_DATE.match(value):
-        parts = [int(p) for p in value.split("-")] + [1, 1]
+    if re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value):
+        year, month, day = [*map(int, value.split("-")), 1, 1][:3]
         try:
-            dt.date(parts[0], parts[1], parts[2])
+            dt.date(year, month, day)
         except ValueError:
             pass
         else:
@@ -69,23 +85,7 @@ def page_date_problem(value: str) -> str | None:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Reference:
-    """A public reference that a curator's note rests on.
-
-    Attributes
-    ----------
-    title : str
-        The page's title.
-    publisher : str
-        Who published the page.
-    published : str or None
-        The page's own date as precise as it gives it (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), or None.
-    url : str
-        Address of the specific page (https, never a home page).
-    supports : str
-        In the curators' words: what on that page the note relies on.
-    confirmed : bool
-        False where the page reports the fact but the curators could not confirm it in detail.
-    """
+    """A public page that a curator's note rests on (a row of caveat_references); ``str()`` gives one line."""
 
     title: str
     publisher: str
@@ -95,18 +95,15 @@ class Reference:
     confirmed: bool
 
     def __post_init__(self) -> None:
-        check_field_types(self)
-        problem = page_url_problem(self.url)
-        if problem:
+        check_types(self)
+        if problem := page_url_problem(self.url):
             raise ValueError(f"reference url {problem}")
         if self.published is not None and (problem := page_date_problem(self.published)):
             raise ValueError(problem)
         if not self.supports.strip():
             raise ValueError(f"reference {self.url!r} does not say what it supports")
 
-    @property
-    def line(self) -> str:
-        """The reference in one line: title, publisher, date, address, and what it supports."""
+    def __str__(self) -> str:
         date = f", {self.published}" if self.published else ""
         unconfirmed = "" if self.confirmed else " (not confirmed in detail)"
         return f"{self.title} ({self.publisher}{date}) <{self.url}>: {self.supports}{unconfirmed}"
@@ -114,21 +111,8 @@ class Reference:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SourceStep:
-    """One step of a figure's provenance chain: a body and what it did with the number.
-
-    Attributes
-    ----------
-    body_id, body_name : str
-        The body (an id of the producers table, and its name).
-    role : str
-        ``collected``, ``compiled``, ``estimated``, ``reviewed``, ``reported`` or ``cited``.
-    basis : str
-        ``source`` (stated in the Inquiry document), ``public_reference`` (stated on the page in
-        ``reference_url``) or ``inferred`` (the curators' inference, explained in ``note``).
-    reference_url : str or None
-        For ``public_reference``, the page that states the step.
-    note : str or None
-        What the step involved, in a few words.
+    """A step of a figure's provenance chain (a row of figure_sources: ``body_id`` is its ``producer_id``, with
+    the body's name); ``str(step)`` gives it in words.
     """
 
     body_id: str
@@ -139,7 +123,7 @@ class SourceStep:
     note: str | None = None
 
     def __post_init__(self) -> None:
-        check_field_types(self)
+        check_types(self)
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}; expected one of {ROLES}")
         if self.basis not in STEP_BASES:
@@ -151,61 +135,22 @@ class SourceStep:
         if self.basis == "inferred" and not self.note:
             raise ValueError("an inferred step needs a note saying what the inference rests on")
 
-    @property
-    def line(self) -> str:
-        """The step in words, e.g. ``compiled by NSPCC (through Freedom of Information requests)``."""
+    def __str__(self) -> str:
         note = f" ({self.note})" if self.note else ""
-        how = {
-            "source": "",
-            "public_reference": f" [public reference <{self.reference_url}>]",
-            "inferred": " [inferred]",
-        }
-        return f"{self.role} by {self.body_name}{note}{how[self.basis]}"
+        how = {"public_reference": f" [public reference <{self.reference_url}>]", "inferred": " [inferred]"}
+        return f"{self.role} by {self.body_name}{note}{how.get(self.basis, '')}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Provenance:
     """The source of a figure, down to the characters of the raw text.
 
-    Attributes
-    ----------
-    document_id : str
-        Id of the Inquiry document that states the figure (the citing document).
-    document_title : str
-        Its title.
-    publisher : str
-        Its publisher.
-    url : str
-        Its canonical public address.
-    published : datetime.date or None
-        Its publication date, where known.
-    published_label : str
-        What is known of the publication date, in words.
-    licence_statement : str
-        What is known of the document's copyright and licence.
-    raw_path : str
-        Path of the verbatim raw text inside the data package.
-    locator : str
-        Section and paragraph of the figure, e.g. ``"B.1 para 2.2"``.
-    footnote_markers : tuple of str
-        The source's footnote markers for the figure, e.g. ``("[3]", "[4]")``;
-        their texts were not captured.
-    quote : str
-        The exact words of the source that state the figure.
-    quote_start, quote_end : int
-        Offsets of the quote in the raw text (Unicode code points, end exclusive).
-    producer_id : str or None
-        Id of the body that produced the figure; None when the source names none.
-    producer_name : str or None
-        Its name.
-    producer_basis : str
-        ``stated``, ``public_reference`` (named on a public page), ``inferred`` (from context, by the curators)
-        or ``not_stated``.
-    cited_work : str
-        The producer's work the Inquiry cites, as far as the source identifies it.
-    sources : tuple of SourceStep
-        The provenance chain, from the body that first collected or produced the
-        number to the document that cites it (the figure_sources table).
+    ``document_id``, ``document_title`` (its ``title``), ``publisher``, ``url``, ``published``,
+    ``published_label``, ``licence_statement`` and ``raw_path`` are the citing document's columns in the
+    documents table; ``locator``, ``footnote_markers`` (a tuple), ``quote``, ``quote_start``, ``quote_end``,
+    ``producer_id``, ``producer_basis`` and ``cited_work`` are the figure's in the figures table (see
+    docs/data-dictionary.md); ``producer_name`` names the producer and ``sources`` is the chain of
+    :class:`SourceStep`, first step first.
     """
 
     document_id: str
@@ -228,7 +173,7 @@ class Provenance:
     sources: tuple[SourceStep, ...] = ()
 
     def __post_init__(self) -> None:
-        check_field_types(self)
+        check_types(self)
         if not 0 <= self.quote_start < self.quote_end:
             raise ValueError(f"quote offsets must satisfy 0 <= start < end, got {self.quote_start}, {self.quote_end}")
         if self.quote_end - self.quote_start != len(self.quote):
@@ -237,14 +182,15 @@ class Provenance:
             raise ValueError(f"unknown producer_basis {self.producer_basis!r}")
         if (self.producer_id is None) != (self.producer_basis == "not_stated"):
             raise ValueError("producer_id must be given unless producer_basis is 'not_stated'")
-        problem = chain_problem([s.role for s in self.sources], [s.body_id for s in self.sources], self.producer_id)
-        if problem:
+        if problem := chain_problem(
+            [s.role for s in self.sources], [s.body_id for s in self.sources], self.producer_id
+        ):
             raise ValueError(problem)
 
     @property
     def chain_line(self) -> str:
         """The provenance chain in one line, first step first."""
-        return " -> ".join(step.line for step in self.sources)
+        return " -> ".join(map(str, self.sources))
 
     @property
     def producer_line(self) -> str:

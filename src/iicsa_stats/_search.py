@@ -10,21 +10,6 @@ from .errors import InvalidArgumentError
 
 __all__ = ["search"]
 
-_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+")  # "8,525" is one word; so is "offences"
-_FOOTNOTE = re.compile(r"\[\d+\]")
-# Where a word is found, and what that is worth: the figure's own description counts most.
-_WEIGHTS = (
-    ("id", 3.0),
-    ("measure", 3.0),
-    ("unit_label", 2.0),
-    ("population", 1.5),
-    ("geography", 1.5),
-    ("period_label", 1.0),
-    ("producer", 1.0),
-    ("quote", 1.0),
-    ("caveats", 0.5),
-)
-
 
 def _stem(word: str) -> str:
     """A crude stem, so that singular and plural, "arrests" and "arrested", meet: drop one ending, then an "e"."""
@@ -42,32 +27,32 @@ def _terms(text: str) -> set[str]:
         import unicodedata
 
         text = unicodedata.normalize("NFKC", text)
-    return {_stem(w) for w in _WORD.findall(_FOOTNOTE.sub(" ", text.lower()))}
+    text = re.sub(r"\[\d+\]", " ", text.lower())  # a footnote marker is not a number
+    return {_stem(w) for w in re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", text)}  # "8,525" is one word
 
 
-def _fields(fig: Figure) -> dict[str, set[str]]:
+def _weighted(fig: Figure) -> list[tuple[float, set[str]]]:
+    """Each field's words and what a match there is worth: the figure's own description counts most."""
     p = fig.provenance
-    return {
-        "id": _terms(fig.id.replace("-", " ")),
-        "measure": _terms(f"{fig.measure} {fig.measure_code.replace('_', ' ')}"),
-        "unit_label": _terms(f"{fig.unit_label} {fig.unit}"),
-        "population": _terms(fig.population),
-        "geography": _terms(fig.geography),
-        "period_label": _terms(fig.period_label),
-        "producer": _terms(f"{p.producer_name or ''} {p.cited_work}"),
-        "quote": _terms(p.quote),
-        "caveats": _terms(" ".join(c.text for c in fig.caveats)),
-    }
+    return [
+        (3.0, _terms(fig.id.replace("-", " "))),
+        (3.0, _terms(f"{fig.measure} {fig.measure_code.replace('_', ' ')}")),
+        (2.0, _terms(f"{fig.unit_label} {fig.unit}")),
+        (1.5, _terms(fig.population)),
+        (1.5, _terms(fig.geography)),
+        (1.0, _terms(fig.period_label)),
+        (1.0, _terms(f"{p.producer_name or ''} {p.cited_work}")),
+        (1.0, _terms(p.quote)),
+        (0.5, _terms(" ".join(c.text for c in fig.caveats))),
+    ]
 
 
 def search(words: str, *, limit: int | None = None) -> list[Figure]:
     """Figures whose words match, best first.
 
-    Every word of the query is looked up (lowercase, plural and past-tense
-    endings ignored, compatibility forms such as fullwidth letters read as
-    plain ones) in each figure's id, measure, unit, population,
-    geography, period, producer, quote and caveats; matches in the figure's
-    own description count most.  Figures matching no word are left out.
+    Each word of the query (case, plural and past-tense endings and fullwidth forms ignored) is looked up in
+    each figure's id, measure, unit, population, geography, period, producer, quote and caveats; matches in the
+    figure's own description count most.  Figures matching no word are left out.
 
     Parameters
     ----------
@@ -94,8 +79,7 @@ def search(words: str, *, limit: int | None = None) -> list[Figure]:
     query = _terms(words)
     scored = []
     for fig in _catalog.all_figures().values():
-        fields = _fields(fig)
-        score = sum(weight for name, weight in _WEIGHTS for term in query if term in fields[name])
+        score = sum(weight for weight, terms in _weighted(fig) for term in query if term in terms)
         if score > 0:
             scored.append((-score, fig.id, fig))
     scored.sort(key=lambda item: (item[0], item[1]))

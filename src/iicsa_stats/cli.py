@@ -170,7 +170,7 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
     if fig.sources:
         out.write("  chain, first step first:\n")
         for number, step in enumerate(fig.sources, start=1):
-            out.write(f"    {number}. {step.line}\n")
+            out.write(f"    {number}. {step}\n")
     out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
     start = min(chars, p.quote_start)
     out.write("    ")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import _catalog, _loader
-from ._caveat import Caveat
+from ._figure import Caveat
 from ._paths import data_dir
 from .comparability import DIMENSIONS, EFFECTS, VERDICTS
 from .errors import ComparabilityWarning, ComparisonError

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._figure import SHAPE_KEYS as _SHAPE_KEYS
+from ._figure import figure_shape
 from ._loader import load_schema
 from ._provenance import chain_problem, page_date_problem, page_url_problem
-from ._shape import SHAPE_KEYS as _SHAPE_KEYS
-from ._shape import figure_shape
 from .errors import CurationError
 from .tables import CONTROL
 

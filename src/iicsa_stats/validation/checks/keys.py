@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..._shape import SHAPE_KEYS as _SHAPE_KEYS
-from ..._shape import figure_shape
+from ..._figure import SHAPE_KEYS as _SHAPE_KEYS
+from ..._figure import figure_shape
 from ...errors import DataFileError
 from ...tables import Row, csv_path, field_names
 from .._problem import Problem, problem
