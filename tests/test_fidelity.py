@@ -71,7 +71,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             "iicsa-internet-report-b1.toml",
             'basis = "public_reference", reference = "https://news',
             'basis = "source", reference = "https://news',
-            "exactly when basis",
+            "exactly when its basis",
         ),
         (
             "iicsa-internet-report-b1.toml",
