@@ -12,8 +12,6 @@ from typing import Any
 
 from .tables import Row, arrow_types
 
-__all__ = ["parquet_metadata", "parquet_schema", "write_arrow", "write_parquet"]
-
 
 def parquet_schema(schema: Mapping[str, Any], meta: Mapping[str, str]) -> Any:
     """The Arrow schema of a table's Parquet file: types, nullability, titles, descriptions, code lists, ``meta``."""

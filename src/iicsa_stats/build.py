@@ -1,11 +1,8 @@
 """Build the data package from ``data/raw/`` and ``data/curation/`` (never on the lookup path).
 
-Every raw document must match its pin, and the curation files their rules (:mod:`iicsa_stats.curation`).  Each
-quote is located in its raw text (its one occurrence, or the one it names) and each declared value is among its
-numbers.  Every number of every raw text is accounted for in the ledger: inside a figure's or a caveat's quote, or
-excluded with a reason.  The tables are joined into figures as the loader joins them, so every rule of the model
-holds.  Then the tables (CSV and Parquet) and ``datapackage.json`` replace the old ones, or a new folder is made
-(:mod:`iicsa_stats._staging`).  The same inputs give the same CSV and JSON bytes.
+Raw documents match their pins, curation its rules (:mod:`iicsa_stats.curation`), each quote is found in its raw
+text with its declared values, every number of a raw text is in the ledger, and the tables join into figures as the
+loader joins them (the model's rules).  Then the tables and ``datapackage.json`` are written (:mod:`._staging`).
 """
 
 from __future__ import annotations
@@ -30,8 +27,6 @@ from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, DataFileError, RawDocumentError, UnaccountedNumbersError
 from .numbers import NumberMention, find_numbers, same_value, values_in
 from .tables import TABLES, Row, csv_path, csv_text, load_schema, parquet_path, schema_path
-
-__all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
@@ -159,33 +154,13 @@ def build_tables(root: Path) -> BuildResult:
     for doc in cur.documents:
         doc_id, text = doc["id"], raw[doc["id"]]
         tables["documents"].append(doc | {"document_id": doc_id, "characters": len(text)})
-        figures, caveats = [], []
-        for fig in cur.figures[doc_id]:
-            start, end = _locate(text, fig)
-            found = values_in(fig["quote"])
-            for value in _declared(fig):
-                if not any(same_value(value, v) for v in found):
-                    message = (
-                        f"declared value {value:g} is not among the numbers parsed from its quote "
-                        f"({sorted(found) or 'none'}); fix the value or the quote"
-                    )
-                    raise CurationError(fig["_file"], message, fig["id"])
-            figures.append(_Span("figure", fig["id"], start, end, fig))
-            tables["figures"].append(
-                fig
-                | {"figure_id": fig["id"], "document_id": doc_id, "producer_id": fig.get("producer")}
-                | {"footnote_markers": " ".join(fig["footnotes"]) or None, "quote_start": start, "quote_end": end}
-            )
-        for caveat in cur.source_caveats[doc_id]:
-            start, end = _locate(text, caveat)
-            caveats.append(_Span("caveat", caveat["id"], start, end, caveat))
-            tables["caveats"].append(
-                caveat
-                | {"caveat_id": caveat["id"], "basis": "source", "document_id": doc_id}
-                | {"quote_start": start, "quote_end": end}
-            )
-        excluded = [_Span("excluded", e["_label"], *_locate(text, e, "span"), e) for e in cur.excluded[doc_id]]
-        rows, stubs = _ledger(doc_id, text, excluded + figures + caveats)
+        spans = [_Span("excluded", e["_label"], *_locate(text, e, "span"), e) for e in cur.excluded[doc_id]]
+        for status, entries in (("figure", cur.figures[doc_id]), ("caveat", cur.source_caveats[doc_id])):
+            for entry in entries:  # its document and the quote's offsets become columns of its row
+                start, end = _locate(text, entry)
+                entry.update(document_id=doc_id, quote_start=start, quote_end=end)
+                spans.append(_Span(status, entry["id"], start, end, entry))
+        rows, stubs = _ledger(doc_id, text, spans)
         tables["ledger"] += rows
         if stubs:
             unaccounted[f"{doc_id} ({doc['raw_path']}):"] = stubs
@@ -200,13 +175,26 @@ def build_tables(root: Path) -> BuildResult:
             count,
         )
 
-    for producer in cur.producers:
-        tables["producers"].append(producer | {"producer_id": producer["id"]})
+    tables["producers"] = [producer | {"producer_id": producer["id"]} for producer in cur.producers]
+    for caveat in (caveat for caveats in cur.source_caveats.values() for caveat in caveats):
+        tables["caveats"].append(caveat | {"caveat_id": caveat["id"], "basis": "source"})
     for caveat in cur.curator_caveats:
         tables["caveats"].append(caveat | {"caveat_id": caveat["id"], "basis": "curator"})
         for position, ref in enumerate(caveat["references"], start=1):
             tables["caveat_references"].append(ref | {"caveat_id": caveat["id"], "position": position})
     for fig in (fig for figures in cur.figures.values() for fig in figures):
+        found = values_in(fig["quote"])
+        for value in _declared(fig):
+            if not any(same_value(value, v) for v in found):
+                message = (
+                    f"declared value {value:g} is not among the numbers parsed from its quote "
+                    f"({sorted(found) or 'none'}); fix the value or the quote"
+                )
+                raise CurationError(fig["_file"], message, fig["id"])
+        markers = " ".join(fig["footnotes"]) or None
+        tables["figures"].append(
+            fig | {"figure_id": fig["id"], "producer_id": fig.get("producer"), "footnote_markers": markers}
+        )
         for position, caveat_id in enumerate(fig["caveats"], start=1):
             tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
         for position, step in enumerate(fig["sources"], start=1):
@@ -253,38 +241,31 @@ def _package(cur: Curation) -> dict[str, Any]:
     meta, table_meta = cur.package, cur.package.get("tables", {})
     if missing := [name for name in TABLES if name not in table_meta]:
         raise CurationError("data/curation/package.toml", f"no [tables.NAME] title and description for {missing}")
-    resources: list[dict[str, Any]] = [
-        {
-            "name": f"raw-{doc['id']}",
-            "title": f"Raw text: {doc['title']}",
-            "description": f"Verbatim capture of {doc['url']} ({doc['capture_note']})",
-            "path": doc["raw_path"],
-            "format": "txt",
-            "mediatype": "text/plain",
-            "encoding": "utf-8",
-        }
+    resources = [
+        {"name": f"raw-{doc['id']}", "title": f"Raw text: {doc['title']}"}
+        | {"description": f"Verbatim capture of {doc['url']} ({doc['capture_note']})", "path": doc["raw_path"]}
+        | {"format": "txt", "mediatype": "text/plain", "encoding": "utf-8"}
         for doc in cur.documents
     ]
     for name in TABLES:
+        title, description = table_meta[name]["title"], table_meta[name]["description"]
+        schema = {"schema": f"schemas/{name}.schema.json"}
+        table = {"name": name, "type": "table", "path": f"data/processed/{name}.csv", "format": "csv"}
         resources.append(
-            {"name": name, "type": "table", "path": f"data/processed/{name}.csv", "format": "csv"}
-            | {"mediatype": "text/csv", "encoding": "utf-8"}
-            | {"title": table_meta[name]["title"], "description": table_meta[name]["description"]}
-            | {"schema": f"schemas/{name}.schema.json"}
+            table | {"mediatype": "text/csv", "encoding": "utf-8", "title": title, "description": description} | schema
         )
     for name in TABLES:
+        table = {"name": f"{name}-parquet", "type": "table", "path": f"data/processed/{name}.parquet"}
+        description = (
+            f"The {name} table as Parquet, the same rows and values as the CSV. Its SHA-256 is in "
+            f"data/processed/{PARQUET_CHECKSUMS}, checked by `iicsa-stats validate`."
+        )
+        about = {"title": f"{table_meta[name]['title']} (Parquet)", "description": description}
         resources.append(
-            {
-                "name": f"{name}-parquet",
-                "type": "table",
-                "path": f"data/processed/{name}.parquet",
-                "format": "parquet",
-                "mediatype": PARQUET_MEDIATYPE,
-                "title": f"{table_meta[name]['title']} (Parquet)",
-                "description": f"The {name} table as Parquet, the same rows and values as the CSV. Its SHA-256 is "
-                f"in data/processed/{PARQUET_CHECKSUMS}, checked by `iicsa-stats validate`.",
-                "schema": f"schemas/{name}.schema.json",
-            }
+            table
+            | {"format": "parquet", "mediatype": PARQUET_MEDIATYPE}
+            | about
+            | {"schema": f"schemas/{name}.schema.json"}
         )
     return {
         "$schema": PROFILE,
@@ -326,11 +307,9 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
 def build(root: Path, *, out: Path | None = None) -> Path:
     """Rebuild the data package of a checkout, atomically, and return the folder holding ``datapackage.json``.
 
-    Everything is written beside the target first; ``data/processed/`` and then ``datapackage.json`` (the commit
-    point, see :mod:`iicsa_stats._staging`) are replaced only when all of it is written, so after any failure or
-    kill the previous files stand, or the next build or load finishes or undoes the swap.  One build at a time.
+    The files are written beside the target and put in place by :func:`iicsa_stats._staging.replace_in_place`.
     With ``out`` (a folder that must not exist yet) a complete package, raw texts and schemas included, is built
-    there instead and the checkout is not touched: used to compare a fresh build with the committed files.
+    there instead, leaving the checkout untouched (to compare a fresh build with the committed files).
     """
     from ._paths import root_argument
 

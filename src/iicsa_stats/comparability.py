@@ -1,17 +1,11 @@
 """Comparability as data: whether two figures may be set side by side, computed from their own fields.
 
-Standard library only.  For every pair of figures (``figure_a < figure_b``) and every dimension in
-:data:`DIMENSIONS`, a row says whether the two are the same there (``same``), their values in plain words
-(``note``) and what a difference does (``effect``): ``not_comparable`` for a different measure, way of measuring
-scale, unit or frequency; ``caveats`` for a different or unknown producer, geography, kind of period, population
-or qualifier; ``none`` for a different period (what a series is made of); ``not_shown`` only from a curated
-override.  A dimension not stated for a figure is never the same.  The pair's ``verdict`` follows its strongest
-effect; an agreeing pair is still ``comparable_with_caveats`` when both figures carry a caveat of kind
-``comparability``.  A pair's deciding caveats are the bases of its overrides, then those shared caveats.
-
-A curated override (``data/curation/comparisons.toml``) says two figures differ where their fields agree, or with
-an ``effect`` re-grades a difference the fields show.  It rests on a caveat both figures carry.  The build writes
-the tables with :func:`comparison_tables`; validate recomputes them with it from the published rows.
+Standard library only.  For every pair of figures (``figure_a < figure_b``) and dimension, a row says whether they
+are the same there, in words, and what a difference does (``effect``); a dimension not stated is never the same.
+The pair's verdict follows its strongest effect, and is ``comparable_with_caveats`` at least when both carry a
+caveat of kind ``comparability``.  A curated override (``data/curation/comparisons.toml``), resting on a caveat both
+figures carry, says they differ where their fields agree, or re-grades a difference.  The build writes the tables
+with :func:`comparison_tables`; validate recomputes them with it from the published rows.
 """
 
 from __future__ import annotations
@@ -25,15 +19,6 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-__all__ = [
-    "DIMENSIONS",
-    "EFFECTS",
-    "VERDICTS",
-    "Override",
-    "comparison_tables",
-    "load_overrides",
-    "overrides_from_rows",
-]
 
 #: Per dimension, in the order of the table: what a difference there does to a comparison, the column compared,
 #: what differs in words (plural), and the note when the two are the same.
@@ -221,17 +206,9 @@ def load_overrides(root: Path) -> list[Override]:
         if bad := [key for key, value in item.items() if not isinstance(value, str)]:
             raise CurationError(str(path), f"{bad} must be strings", label)
         first, second = sorted((item["figure_a"], item["figure_b"]))
+        pair = {"figure_a": first, "figure_b": second, "dimension": item["dimension"], "caveat_id": item["caveat"]}
         try:
-            overrides.append(
-                Override(
-                    figure_a=first,
-                    figure_b=second,
-                    dimension=item["dimension"],
-                    note=" ".join(item["note"].split()),
-                    caveat_id=item["caveat"],
-                    effect=item.get("effect"),
-                )
-            )
+            overrides.append(Override(**pair, note=" ".join(item["note"].split()), effect=item.get("effect")))
         except ValueError as exc:
             raise CurationError(str(path), str(exc), label) from None
     return overrides
@@ -243,15 +220,9 @@ def overrides_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Override]:
     Validation recomputes the table from the figures and these; a row that is not a valid override raises
     :class:`ValueError`.
     """
-    return [
-        Override(
-            figure_a=row["figure_a"],
-            figure_b=row["figure_b"],
-            dimension=row["dimension"],
-            note=row["note"] or "",
-            caveat_id=row["caveat_id"] or "",
-            effect=None if row.get("effect") == EFFECT_OF.get(row["dimension"]) else row.get("effect"),
-        )
-        for row in rows
-        if row.get("basis") == "curated"
-    ]
+    overrides = []
+    for row in (row for row in rows if row.get("basis") == "curated"):
+        effect = None if row.get("effect") == EFFECT_OF.get(row["dimension"]) else row.get("effect")
+        pair = {key: row[key] for key in ("figure_a", "figure_b", "dimension")}
+        overrides.append(Override(**pair, note=row["note"] or "", caveat_id=row["caveat_id"] or "", effect=effect))
+    return overrides

@@ -1,10 +1,8 @@
-"""Read and check the hand-written curation files in ``data/curation/`` (build side only).
+"""Read and check the hand-written curation files in ``data/curation/`` (TOML, build side only).
 
-The files are TOML, read with :mod:`tomllib` (data only, no code).  This module checks what the files themselves
-can get wrong: every text (no control character, no line break but in a quote, not empty, not ``nan``), known and
-required keys, types, the code lists of the Table Schemas, unique ids and references that resolve.  The quotes
-against the raw texts, the ledger and the model's own rules (a figure's shape, its provenance chain, references
-to specific pages) are checked by the build (:mod:`iicsa_stats.build`).
+What the files themselves can get wrong: every text (no control character, no line break but in a quote, not
+empty, not ``nan``), keys, types, the schemas' code lists, unique ids, caveats that resolve.  Quotes, the ledger
+and the model's rules (shape, provenance chain, page references) are the build's (:mod:`iicsa_stats.build`).
 """
 
 from __future__ import annotations
@@ -21,15 +19,14 @@ from ._provenance import page_url_problem
 from .errors import CurationError
 from .tables import CONTROL, load_schema
 
-__all__ = ["Curation", "load_curation", "read_toml"]
-
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 #: A line break: a curation text is one line, except a quote or span of the raw text, which is as written.
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _RAW_KEYS = frozenset({"quote", "span"})
 _TYPES = {"str": (str,), "int": (int,), "number": (int, float), "date": (dt.date,), "bool": (bool,), "list": (list,)}
+_TYPES |= {"strs": (list,), "day": (str,)}
 #: The keys of each kind of entry, and the table whose code lists apply to them: ``name`` is a string,
-#: ``name:type`` of another type (``strs`` a list of strings), and a trailing ``?`` makes it optional.
+#: ``name:type`` of another type (``strs`` a list of strings, ``day`` a date written as text), ``?`` optional.
 _ENTRIES: dict[str, tuple[str, str]] = {
     "[[documents]]": (
         "documents",
@@ -47,17 +44,16 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "sources": ("figure_sources", "body role basis reference? note?"),
     "[[caveats]]": ("caveats", "id kind text locator quote occurrence:int?"),
     "curator [[caveats]]": ("caveats", "id kind text references:list"),
-    "references": ("caveat_references", "title publisher published? url supports confirmed:bool"),
+    "references": ("caveat_references", "title publisher published:day? url supports confirmed:bool"),
     "[[excluded]]": ("ledger", "span reason note? occurrence:int?"),
 }
 
 
 @dataclass
 class Curation:
-    """Everything the curation files say, checked for structure.
+    """The curation, checked: ``figures``, ``source_caveats``, ``excluded`` by document id; ``files`` by item id.
 
-    ``figures``, ``source_caveats`` and ``excluded`` are per document id; each entry records the curation file it
-    came from under ``"_file"``, as ``files`` does by id.  ``package`` is the package metadata and the tables' titles.
+    Each entry records its curation file under ``"_file"``.  ``package`` is package.toml.
     """
 
     documents: list[dict[str, Any]] = field(default_factory=list)
@@ -112,30 +108,29 @@ def _entry(item: Any, what: str, path: Path, enums: dict[str, dict[str, list[str
     table, keys = _ENTRIES[what]
     if not isinstance(item, dict):
         raise CurationError(str(path), f"each entry of {what} must be a table, found {type(item).__name__}")
-    label = label or (item["id"] if isinstance(item.get("id"), str) else "")
+    name = label or (item["id"] if isinstance(item.get("id"), str) else None)
     spec = {token.rstrip("?").partition(":")[0]: token for token in keys.split()}
     for key in item:
         if key not in spec:
             close = difflib.get_close_matches(key, list(spec), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise CurationError(str(path), f"unknown key {key!r} in {what}{hint}", label or None)
+            raise CurationError(str(path), f"unknown key {key!r} in {what}{hint}", name)
     for key, token in spec.items():
         kind = token.rstrip("?").partition(":")[2] or "str"
         if key not in item:
             if not token.endswith("?"):
-                raise CurationError(str(path), f"missing required key {key!r} in {what}", label or None)
+                raise CurationError(str(path), f"missing required key {key!r} in {what}", name)
             continue
+        if kind == "day" and isinstance(value := item[key], dt.date):
+            item[key] = value.isoformat()  # a TOML date is a page date to the day
         value = item[key]
-        ok = isinstance(value, _TYPES["list" if kind == "strs" else kind]) and (
-            kind == "bool" or not isinstance(value, bool | dt.datetime)
-        )
+        ok = isinstance(value, _TYPES[kind]) and (kind == "bool" or not isinstance(value, bool | dt.datetime))
         if not ok or (kind == "strs" and not all(isinstance(v, str) for v in value)):
-            name = "list of str" if kind == "strs" else kind
-            raise CurationError(
-                str(path), f"key {key!r} must be a {name}, found {type(value).__name__} {value!r}", label or None
-            )
+            wanted = "list of str" if kind == "strs" else kind
+            message = f"key {key!r} must be a {wanted}, found {type(value).__name__} {value!r}"
+            raise CurationError(str(path), message, name)
         if key in enums[table] and value not in enums[table][key]:
-            raise CurationError(str(path), f"{key} {value!r} is not one of {enums[table][key]}", label or None)
+            raise CurationError(str(path), f"{key} {value!r} is not one of {enums[table][key]}", name)
     return item
 
 
@@ -183,12 +178,7 @@ def load_curation(root: Path) -> Curation:
     cur.producers = entries(read_toml(path), "producers", "[[producers]]", path)
 
     path = folder / "caveats.toml"
-    data = read_toml(path)
-    for caveat in data.get("caveats", []):
-        for ref in caveat.get("references", []) if isinstance(caveat, dict) else []:
-            if isinstance(ref, dict) and isinstance(ref.get("published"), dt.date):
-                ref["published"] = ref["published"].isoformat()  # a TOML date is a page date to the day
-    cur.curator_caveats = entries(data, "caveats", "curator [[caveats]]", path)
+    cur.curator_caveats = entries(read_toml(path), "caveats", "curator [[caveats]]", path)
     for caveat in cur.curator_caveats:
         for ref in caveat["references"]:
             _entry(ref, "references", path, enums, f"references of {caveat['id']}")
