@@ -1,7 +1,4 @@
-"""How the build writes Parquet: the Arrow schema from a Table Schema, the file's metadata, the writer settings.
-
-One home for the three, so that ``validate`` compares every Parquet file with exactly what the build writes.
-"""
+"""How the build writes Parquet (Arrow schema, file metadata, writer settings); validate compares with the same."""
 
 from __future__ import annotations
 

@@ -339,10 +339,7 @@ def build(root: Path, *, out: Path | None = None) -> Path:
 
 
 def unaccounted_report(root: Path) -> str:
-    """Every number of the raw documents not yet accounted for, with context and a curation stub ("" if none).
-
-    ``iicsa-stats todo`` prints it when a new document is added.
-    """
+    """Every number of the raw documents not yet accounted for, with context and a stub ("" if none): ``todo``."""
     try:
         build_tables(root)
     except UnaccountedNumbersError as exc:

@@ -183,8 +183,8 @@ _OVERRIDE_KEYS = ("figure_a", "figure_b", "dimension", "note", "caveat")
 def load_overrides(root: Path) -> list[Override]:
     """The curated overrides of ``data/curation/comparisons.toml`` below a checkout (none if it is missing).
 
-    Each ``[[overrides]]`` entry has ``figure_a`` and ``figure_b`` (in either order), ``dimension``, ``note``,
-    ``caveat`` (its basis) and optionally ``effect``.  Raises :class:`CurationError` naming a malformed entry.
+    Each ``[[overrides]]`` entry has ``figure_a``, ``figure_b`` (either order), ``dimension``, ``note``, ``caveat``
+    (its basis) and optionally ``effect``.
     """
     from .curation import read_toml
     from .errors import CurationError
@@ -215,11 +215,7 @@ def load_overrides(root: Path) -> list[Override]:
 
 
 def overrides_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Override]:
-    """The curated overrides recorded in a ``comparisons`` table (its rows with basis ``curated``).
-
-    Validation recomputes the table from the figures and these; a row that is not a valid override raises
-    :class:`ValueError`.
-    """
+    """The curated overrides recorded in a ``comparisons`` table (:class:`ValueError` for a row that is not one)."""
     overrides = []
     for row in (row for row in rows if row.get("basis") == "curated"):
         effect = None if row.get("effect") == EFFECT_OF.get(row["dimension"]) else row.get("effect")

@@ -140,14 +140,8 @@ def load_curation(root: Path) -> Curation:
     Raises :class:`CurationError` on the first problem, naming the file and the item.
     """
     folder = root / "data" / "curation"
-    enums = {
-        table: {
-            f["name"]: f["constraints"]["enum"]
-            for f in load_schema(root, table)["fields"]
-            if "enum" in f.get("constraints", {})
-        }
-        for table, _ in _ENTRIES.values()
-    }
+    fields = {table: load_schema(root, table)["fields"] for table, _ in _ENTRIES.values()}
+    enums = {t: {f["name"]: e for f in fs if (e := f.get("constraints", {}).get("enum"))} for t, fs in fields.items()}
     cur = Curation(package=read_toml(folder / "package.toml"))
     ids: dict[str, str] = {}
 
@@ -191,8 +185,18 @@ def load_curation(root: Path) -> Curation:
         if data.get("document_id") != doc["id"]:
             raise CurationError(str(path), f"document_id must be {doc['id']!r}, found {data.get('document_id')!r}")
         cur.figures[doc["id"]] = entries(data, "figures", "[[figures]]", path)
-        for fig in cur.figures[doc["id"]]:
-            _check_figure(fig, path, enums)
+        for fig in cur.figures[doc["id"]]:  # what the model does not hold of a figure (see build)
+            for which in ("start", "end"):  # a date is to the day unless the curation says otherwise
+                if f"period_{which}" in fig:
+                    fig.setdefault(f"period_{which}_precision", "day")
+            if len(fig["title"]) > 70:
+                raise CurationError(str(path), f"title has {len(fig['title'])} characters; keep it to 70", fig["id"])
+            if len(set(fig["caveats"])) != len(fig["caveats"]):
+                raise CurationError(str(path), "a caveat is listed twice", fig["id"])
+            if bad := [marker for marker in fig["footnotes"] if not re.fullmatch(r"\[\d+\]", marker)]:
+                raise CurationError(str(path), f"footnote marker {bad[0]!r} is not like '[4]'", fig["id"])
+            for number, step in enumerate(fig["sources"], start=1):
+                _entry(step, "sources", path, enums, f"sources #{number} of {fig['id']}")
         cur.source_caveats[doc["id"]] = entries(data, "caveats", "[[caveats]]", path)
         cur.excluded[doc["id"]] = []
         for number, item in enumerate(data.get("excluded", []), start=1):
@@ -203,29 +207,11 @@ def load_curation(root: Path) -> Curation:
             entry["_file"] = str(path)
             cur.excluded[doc["id"]].append(entry)
     known = {"package", "documents", "producers", "caveats", "comparisons"} | {doc["id"] for doc in cur.documents}
-    if stray := {p.stem for p in folder.glob("*.toml")} - known:
-        raise CurationError(
-            str(folder), f"curation files for unregistered documents: {sorted(stray)}; add them to documents.toml"
-        )
+    if stray := sorted({p.stem for p in folder.glob("*.toml")} - known):
+        message = f"curation files for unregistered documents: {stray}; add them to documents.toml"
+        raise CurationError(str(folder), message)
     _check_links(cur, folder)
     return cur
-
-
-def _check_figure(fig: dict[str, Any], path: Path, enums: dict[str, dict[str, list[str]]]) -> None:
-    """The rules of a figure's curation that its model does not hold (see ``build``)."""
-    fid = fig["id"]
-    for which in ("start", "end"):  # a date is to the day unless the curation says otherwise
-        if f"period_{which}" in fig:
-            fig.setdefault(f"period_{which}_precision", "day")
-    if len(fig["title"]) > 70:
-        raise CurationError(str(path), f"title has {len(fig['title'])} characters; keep it to 70", fid)
-    if len(set(fig["caveats"])) != len(fig["caveats"]):
-        raise CurationError(str(path), "a caveat is listed twice", fid)
-    for marker in fig["footnotes"]:
-        if not re.fullmatch(r"\[\d+\]", marker):
-            raise CurationError(str(path), f"footnote marker {marker!r} is not like '[4]'", fid)
-    for number, step in enumerate(fig["sources"], start=1):
-        _entry(step, "sources", path, enums, f"sources #{number} of {fid}")
 
 
 def _check_links(cur: Curation, folder: Path) -> None:

@@ -100,15 +100,7 @@ def _values(kind: str, match: re.Match[str]) -> tuple[float, ...]:
 
 
 def find_numbers(text: str) -> list[NumberMention]:
-    """Every numeric mention in ``text``, left to right, without overlaps; the most specific form wins.
-
-    Examples
-    --------
-    >>> [(m.kind, m.values) for m in find_numbers("approximately 400 to 450 people")]
-    [('range', (400.0, 450.0))]
-    >>> [(m.text, m.values) for m in find_numbers("the lowest estimate of 1 in 10 adults.[9]")]
-    [('1 in 10', (0.1,)), ('[9]', ())]
-    """
+    """Every numeric mention in ``text``, left to right, without overlaps; the most specific form wins."""
     candidates = sorted(
         (
             (match.start(), priority, -match.end(), kind, match)
@@ -136,11 +128,5 @@ def same_value(a: float, b: float) -> bool:
 
 
 def values_in(text: str) -> set[float]:
-    """Every value stated in ``text``, bounds of ranges included.
-
-    Examples
-    --------
-    >>> sorted(values_in("between 450,000 and 590,000 males aged 18\u201389"))
-    [18.0, 89.0, 450000.0, 590000.0]
-    """
+    """Every value stated in ``text``, bounds of ranges included."""
     return {value for mention in find_numbers(text) for value in mention.values}
