@@ -105,8 +105,9 @@ def test_the_build_refuses_a_claim_without_its_page(
     checkout_copy: Path, file: str, old: str, new: str, message: str
 ) -> None:
     _edit(checkout_copy / "data" / "curation" / file, old, new)
-    with pytest.raises(CurationError, match=message):
+    with pytest.raises(CurationError, match=message) as info:
         build_tables(checkout_copy)
+    assert info.value.path.endswith(file), info.value  # the model's rules too are reported in the curation file
 
 
 #: One damage per row of a table, each of which the build refuses: (table, row, column, value, message).
