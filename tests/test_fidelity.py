@@ -17,7 +17,7 @@ from iicsa_stats._figure import figure_shape
 from iicsa_stats._provenance import Reference, SourceStep
 from iicsa_stats.build import build_tables
 from iicsa_stats.errors import CurationError
-from iicsa_stats.validation import validate
+from iicsa_stats.validation import format_report, run_checks
 
 NSPCC_PAGE = "https://www.nspcc.org.uk/what-we-do/news-opinion/rise-in-child-sex-offences-involving-the-internet/"
 
@@ -55,7 +55,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             '{ body = "police-forces-england-wales", role = "reported", basis = "source"',
             "out of order",
         ),
-        ("caveats.toml", NSPCC_PAGE, "https://www.nspcc.org.uk/", "home page"),
+        ("caveats.toml", 'published = "2016-11-08"', 'published = "2099-01"', "after this version's release"),
         ("caveats.toml", NSPCC_PAGE, NSPCC_PAGE.replace("https", "http"), r"not an https:// address"),
         ("caveats.toml", 'supports = "Gives 5,653', 'support = "Gives 5,653', r"unknown key 'support'"),
         ("caveats.toml", 'published = "2016-11-08"', 'published = "8 November 2016"', "not a real YYYY"),
@@ -71,7 +71,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             "iicsa-internet-report-b1.toml",
             'basis = "public_reference", reference = "https://news',
             'basis = "source", reference = "https://news',
-            "exactly when basis",
+            "exactly when its basis",
         ),
         (
             "iicsa-internet-report-b1.toml",
@@ -90,7 +90,7 @@ def _edit(path: Path, old: str, new: str) -> None:
         "producer-not-in-chain",
         "two-cited-steps",
         "chain-out-of-order",
-        "home-page",
+        "future-page-date",
         "http",
         "no-supports",
         "page-date",
@@ -105,33 +105,39 @@ def test_the_build_refuses_a_claim_without_its_page(
     checkout_copy: Path, file: str, old: str, new: str, message: str
 ) -> None:
     _edit(checkout_copy / "data" / "curation" / file, old, new)
-    with pytest.raises(CurationError, match=message):
+    with pytest.raises(CurationError, match=message) as info:
         build_tables(checkout_copy)
+    assert info.value.path.endswith(file), info.value  # the model's rules too are reported in the curation file
 
 
-@pytest.mark.parametrize(
-    ("table", "column", "value", "message"),
-    [
-        ("caveat_references", "url", "https://www.nspcc.org.uk/", "pattern"),
-        ("caveat_references", "supports", "", "required"),
-        ("documents", "url", "javascript:alert(1)", "pattern"),
-        ("caveats", "text", "Arrests\x1b[31m count", "pattern"),
-        ("caveats", "text", "Arrests\u202e count", "pattern"),
-    ],
-    ids=["home-page", "no-supports", "javascript-url", "control-character", "bidi-override"],
-)
-def test_validate_refuses_what_the_build_refuses_in_a_re_pinned_table(
-    checkout_copy: Path, table: str, column: str, value: str, message: str
-) -> None:
-    header, rows = read_rows(checkout_copy / "data" / "processed" / f"{table}.csv")
-    rows[0][column] = value
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_pinned(checkout_copy, table, buffer.getvalue().encode())
-    found = [p for p in validate(checkout_copy, rebuild=False) if p.table == table]
-    assert any(p.field == column and re.search(message, p.message) for p in found), found
+#: One damage per row of a table, each of which the build refuses: (table, row, column, value, message).
+REPINNED_DAMAGE = [
+    ("caveat_references", 0, "url", "https://www.nspcc.org.uk/", "pattern"),  # a home page
+    ("caveat_references", 1, "supports", "", "required"),
+    ("documents", 0, "url", "javascript:alert(1)", "pattern"),
+    ("caveats", 0, "text", "Arrests\x1b[31m count", "pattern"),  # a control character
+    ("caveats", 1, "text", "Arrests\u202e count", "pattern"),  # a bidirectional override
+]
+
+
+def test_validate_refuses_what_the_build_refuses_in_a_re_pinned_table(checkout_copy: Path) -> None:
+    for table in {damage[0] for damage in REPINNED_DAMAGE}:
+        header, rows = read_rows(checkout_copy / "data" / "processed" / f"{table}.csv")
+        for _, row, column, value, _ in (d for d in REPINNED_DAMAGE if d[0] == table):
+            rows[row][column] = value
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        write_pinned(checkout_copy, table, buffer.getvalue().encode())
+    found = run_checks(checkout_copy, ["package"])
+    for table, row, column, _, message in REPINNED_DAMAGE:
+        assert any(p.table == table and p.field == column and re.search(message, p.message) for p in found), (
+            table,
+            row,
+            column,
+            format_report(found),
+        )
 
 
 def test_the_loader_refuses_a_control_character_and_a_chain_with_a_gap(

@@ -1,8 +1,4 @@
-"""How the build writes Parquet: the Arrow schema from a Table Schema, the file's metadata, the writer settings.
-
-One home for all three, so that ``validate`` compares every Parquet file with
-exactly what the build writes (:mod:`iicsa_stats.validation.checks.parquet`).
-"""
+"""How the build writes Parquet (Arrow schema, file metadata, writer settings); validate compares with the same."""
 
 from __future__ import annotations
 
@@ -13,35 +9,25 @@ from typing import Any
 
 from .tables import Row, arrow_types
 
-__all__ = ["parquet_metadata", "parquet_schema", "write_arrow", "write_parquet"]
-
 
 def parquet_schema(schema: Mapping[str, Any], meta: Mapping[str, str]) -> Any:
-    """The Arrow schema of a table's Parquet file: types, nullability and descriptions from its Table Schema.
-
-    ``meta`` is the file's key-value metadata (:func:`parquet_metadata`).  The
-    build writes exactly this schema and ``validate`` compares every Parquet
-    file with it, metadata included.
-    """
+    """The Arrow schema of a table's Parquet file: types, nullability, titles, descriptions, code lists, ``meta``."""
     import pyarrow as pa
 
     types = arrow_types()
     fields = []
     for field in schema["fields"]:
+        constraints = field.get("constraints", {})
         metadata = {"title": field["title"], "description": field["description"]}
-        enum = field.get("constraints", {}).get("enum")
-        if enum:
-            metadata["enum"] = json.dumps(enum)
-        required = field.get("constraints", {}).get("required", False)
-        fields.append(pa.field(field["name"], types[field["type"]], nullable=not required, metadata=metadata))
+        if constraints.get("enum"):
+            metadata["enum"] = json.dumps(constraints["enum"])
+        nullable = not constraints.get("required", False)
+        fields.append(pa.field(field["name"], types[field["type"]], nullable=nullable, metadata=metadata))
     return pa.schema(fields, metadata={**meta})
 
 
 def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
-    """The key-value metadata the build writes into table ``name``'s Parquet file, from the descriptor.
-
-    The file travels alone: its title, licence, attribution and sources travel with it.
-    """
+    """The key-value metadata of table ``name``'s Parquet file: a file that travels alone keeps its attribution."""
     resource = next(r for r in package["resources"] if r["name"] == name)
     return {
         "table": name,
@@ -56,14 +42,13 @@ def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
 
 
 def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
-    """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
+    """Write a table's rows as Parquet (:func:`parquet_schema`; a number is written as a float)."""
     import pyarrow as pa
 
     arrow_schema = parquet_schema(schema, meta)
     columns = {
         f.name: [
-            (float(row[f.name]) if f.type == pa.float64() and row.get(f.name) is not None else row.get(f.name))
-            for row in rows
+            float(row[f.name]) if f.type == pa.float64() and row[f.name] is not None else row[f.name] for row in rows
         ]
         for f in arrow_schema
     }

@@ -1,263 +1,169 @@
-"""Build the data package from ``data/raw/`` and ``data/curation/``.
+"""Build the data package from ``data/raw/`` and ``data/curation/`` (never on the lookup path).
 
-The build is separate from the loader: importing :mod:`iicsa_stats` never reads
-``data/raw/``.  Steps:
-
-1. check every raw document against its pinned SHA-256 and size;
-2. read and check the curation files;
-3. locate every figure's and caveat's quote in its raw text (exactly one match,
-   or an explicit occurrence) and record the offsets;
-4. parse every number inside each figure's quote and require each declared
-   value to be among them;
-5. classify every numeric mention of every raw document (the ledger) and
-   require all of them to be accounted for;
-6. write the tables as CSV and Parquet, and ``datapackage.json``, into a
-   temporary folder, then move them into place.  The same inputs give the same
-   CSV and JSON bytes: rows sorted by primary key, fixed number and date
-   formats, no timestamps.
+Raw documents match their pins, curation its rules (:mod:`iicsa_stats.curation`), each quote is found in its raw
+text with its declared values, every number of a raw text is in the ledger, and the tables join into figures as the
+loader joins them (the model's rules).  Then the tables and ``datapackage.json`` are written (:mod:`._staging`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import _loader, _staging
 from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, load_schema, resource_pin, sha256_hex
 from ._parquet import parquet_metadata, write_parquet
-from ._version import __version__
-from .accounting import Span, classify, locate, stub_for
+from ._catalog import join_figures
+from ._version import __release_date__, __version__
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
 from .errors import BuildError, CurationError, DataFileError, RawDocumentError, UnaccountedNumbersError
-from .numbers import same_value, values_in
+from .numbers import NumberMention, find_numbers, same_value, values_in
 from .tables import TABLES, Row, csv_path, csv_text, parquet_path, schema_path
-
-__all__ = ["BuildResult", "build", "build_tables", "unaccounted_report"]
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+_RAW_FIX = (
+    "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
+    "in data/curation/documents.toml and re-curate its figures"
+)
 
 
 @dataclass
 class BuildResult:
-    """What a build produced.
-
-    Attributes
-    ----------
-    tables : dict of str to list of dict
-        Every table's rows, sorted by primary key.
-    raw_texts : dict of str to str
-        Each document's raw text, by document id.
-    package : dict
-        The ``datapackage.json`` descriptor (without resource sizes and hashes,
-        which are added when files are written).
-    """
+    """What a build computed: every table's rows, and the descriptor (without the files' sizes and hashes)."""
 
     tables: dict[str, list[Row]]
-    raw_texts: dict[str, str]
     package: dict[str, Any]
 
 
+class _Span(NamedTuple):
+    """A located quote or exclusion that claims the numbers inside it."""
+
+    status: str  # figure, caveat or excluded
+    owner: str  # the figure or caveat id, or the exclusion's label
+    start: int
+    end: int
+    entry: dict[str, Any]  # the curation entry
+
+    def covers(self, mention: NumberMention) -> bool:
+        return self.start <= mention.start and mention.end <= self.end
+
+
 def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
-    """Read a raw document and check it against its pin.
-
-    Raises
-    ------
-    RawDocumentError
-        If the file is missing, differs in size or SHA-256, or is not UTF-8.
-    """
-    path = root / doc["raw_path"]
-    fix = (
-        "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
-        "in data/curation/documents.toml and re-curate its figures"
-    )
+    """A raw document's text, checked against its pin; :class:`RawDocumentError` if it differs or is missing."""
     try:  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
-        data = _loader.read_file(root, doc["raw_path"], fix=fix, pinned_bytes=doc["bytes"])
+        data = _loader.read_file(root, doc["raw_path"], fix=_RAW_FIX, pinned_bytes=doc["bytes"])
     except DataFileError as exc:
-        reason = str(exc).removeprefix(f"{path}: ")
-        if reason.startswith("file is missing"):
-            raise RawDocumentError(f"{path}: raw document {doc['id']!r} is missing; {fix}") from None
-        raise RawDocumentError(f"{path}: raw document {doc['id']!r} {reason}") from None
-    digest = sha256_hex(data)
+        raise RawDocumentError(str(exc), path=exc.path, fix=_RAW_FIX) from None
+    path, digest = str(root / doc["raw_path"]), sha256_hex(data)
     if digest != doc["sha256"] or len(data) != doc["bytes"]:
-        raise RawDocumentError(
-            f"{path}: raw document {doc['id']!r} does not match its pin (expected sha256 {doc['sha256']} and "
-            f"{doc['bytes']} bytes, found sha256 {digest} and {len(data)} bytes); {fix}"
-        )
+        pins = f"expected sha256 {doc['sha256']} and {doc['bytes']} bytes, found sha256 {digest} and {len(data)} bytes"
+        raise RawDocumentError.at(path, f"raw document {doc['id']!r} does not match its pin ({pins})", _RAW_FIX)
     try:
-        text: str = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RawDocumentError(
-            f"{path}: raw document {doc['id']!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}"
-        ) from None
-    return text
+        where = f"{exc.reason} at byte {exc.start}"
+        raise RawDocumentError.at(path, f"raw document {doc['id']!r} is not UTF-8 text ({where})", _RAW_FIX) from None
 
 
-def _figure_row(fig: Mapping[str, Any], doc_id: str, start: int, end: int) -> Row:
-    return {
-        "figure_id": fig["id"],
-        "document_id": doc_id,
-        "title": fig["title"],
-        "measure": fig["measure"],
-        "measure_code": fig["measure_code"],
-        "value": fig.get("value"),
-        "value_lower": fig.get("value_lower"),
-        "value_upper": fig.get("value_upper"),
-        "qualifier": fig["qualifier"],
-        "unit": fig["unit"],
-        "unit_label": fig["unit_label"],
-        "period_label": fig["period_label"],
-        "period_type": fig["period_type"],
-        "period_start": fig.get("period_start"),
-        "period_end": fig.get("period_end"),
-        "period_start_precision": fig.get("period_start_precision"),
-        "period_end_precision": fig.get("period_end_precision"),
-        "frequency": fig.get("frequency"),
-        "geography": fig["geography"],
-        "population": fig["population"],
-        "scale_measure": fig.get("scale_measure"),
-        "producer_id": fig.get("producer"),
-        "producer_basis": fig["producer_basis"],
-        "cited_work": fig["cited_work"],
-        "locator": fig["locator"],
-        "footnote_markers": " ".join(fig["footnotes"]) or None,
-        "quote": fig["quote"],
-        "quote_start": start,
-        "quote_end": end,
-    }
+def _locate(text: str, entry: Mapping[str, Any], key: str = "quote") -> tuple[int, int]:
+    """The offsets of an entry's quote (or span) in the raw text: its only occurrence, or the one it names."""
+    span, occurrence, owner = entry[key], entry.get("occurrence"), entry.get("_label", entry.get("id"))
+    starts = [match.start() for match in re.finditer(f"(?={re.escape(span)})", text)]
+    if not starts:
+        hint = ""
+        if _relax(span) != span and _relax(span) in _relax(text):
+            hint = " (it matches once spaces and quotation marks are normalised: copy the raw text exactly)"
+        problem = f"text not found in the raw document{hint}"
+    elif occurrence is None and len(starts) > 1:
+        problem = f"text occurs {len(starts)} times in the raw document; lengthen it or add occurrence = N"
+    elif occurrence is not None and not 1 <= occurrence <= len(starts):
+        problem = f"occurrence {occurrence} asked for, but the text occurs {len(starts)} times"
+    else:
+        start = starts[(occurrence or 1) - 1]
+        return start, start + len(span)
+    raise CurationError(entry["_file"], f"{key}: {problem}: {span!r}", owner)
 
 
-def _declared_values(fig: Mapping[str, Any]) -> list[float]:
+def _relax(text: str) -> str:
+    table = str.maketrans({"\u00a0": " ", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+    return " ".join(text.translate(table).split())
+
+
+def _declared(fig: Mapping[str, Any]) -> list[float]:
     return [float(fig[k]) for k in ("value", "value_lower", "value_upper") if k in fig]
 
 
+def _ledger(doc_id: str, text: str, spans: list[_Span]) -> tuple[list[Row], list[str]]:
+    """The ledger rows of a raw text (each number claimed by the first span covering it), and the unaccounted."""
+    rows: list[Row] = []
+    unaccounted: list[str] = []
+    claimed: set[str] = set()
+    for m in find_numbers(text):
+        span = next((span for span in spans if span.covers(m)), None)
+        if span is None:
+            unaccounted.append(_stub(text, m))
+            continue
+        if span.status == "excluded":
+            claimed.add(span.owner)
+            for fig in spans:
+                declared = _declared(fig.entry) if fig.status == "figure" and fig.covers(m) else []
+                if any(same_value(value, d) for value in m.values for d in declared):
+                    message = f"the exclusion {span.owner} covers {m.text!r}, a declared value of this figure"
+                    raise CurationError(fig.entry["_file"], message, fig.owner)
+        why = {"reason": span.entry["reason"], "note": span.entry.get("note")} if span.status == "excluded" else {}
+        row = {"document_id": doc_id, "start": m.start, "end": m.end, "text": m.text, "kind": m.kind}
+        rows.append(row | {"status": span.status, f"{span.status}_id": span.owner} | why)
+    for span in spans:
+        if span.status == "excluded" and span.owner not in claimed:
+            raise CurationError(span.entry["_file"], "the span holds no number; remove the entry", span.owner)
+    return rows, unaccounted
+
+
+def _stub(text: str, mention: NumberMention, width: int = 60) -> str:
+    """A report line for an unaccounted number: its place, context and a curation stub to fill in."""
+    before = text[max(0, mention.start - width) : mention.start].replace("\n", " ")
+    after = text[mention.end : mention.end + width].replace("\n", " ")
+    return (
+        f"  offset {mention.start}: {mention.text!r} ({mention.kind})\n"
+        f"    context: ...{before}[{mention.text}]{after}...\n"
+        f"    stub:    [[excluded]]\n"
+        f"             span = {json.dumps(mention.text, ensure_ascii=False)}   # lengthen until it occurs once\n"
+        f'             reason = "..."   # or quote it in a [[figures]] or [[caveats]] entry'
+    )
+
+
 def build_tables(root: Path) -> BuildResult:
-    """Run every check and compute every table, writing nothing.
+    """Run every check and compute every table of a source checkout, writing nothing.
 
-    Parameters
-    ----------
-    root : pathlib.Path
-        A source checkout (with ``data/raw``, ``data/curation``, ``schemas``).
-
-    Raises
-    ------
-    RawDocumentError, CurationError
-        Naming the file and the figure, caveat or exclusion concerned.
+    Each row holds its table's columns, taken from the keys of the same names of its curation entry.  Raises
+    :class:`RawDocumentError` or :class:`CurationError`, naming the file and the item concerned.
     """
     cur = load_curation(root)
     raw = {doc["id"]: read_raw(root, doc) for doc in cur.documents}
     tables: dict[str, list[Row]] = {name: [] for name in TABLES}
-
-    for doc in cur.documents:
-        text = raw[doc["id"]]
-        tables["documents"].append(
-            {
-                "document_id": doc["id"],
-                **{k: doc.get(k) for k in ("title", "kind", "publisher", "url", "published", "published_label")},
-                **{k: doc[k] for k in ("page_updated_label", "licence_statement", "capture_note", "raw_path")},
-                "sha256": doc["sha256"],
-                "bytes": doc["bytes"],
-                "characters": len(text),
-            }
-        )
-    for producer in cur.producers:
-        tables["producers"].append(
-            {
-                "producer_id": producer["id"],
-                "name": producer["name"],
-                "abbreviation": producer.get("abbreviation"),
-                "kind": producer["kind"],
-            }
-        )
-
     unaccounted: dict[str, list[str]] = {}
     for doc in cur.documents:
         doc_id, text = doc["id"], raw[doc["id"]]
-        figure_spans, caveat_spans, excluded_spans = [], [], []
-        for fig in cur.figures[doc_id]:
-            try:
-                start, end = locate(text, fig["quote"], fig.get("occurrence"))
-            except ValueError as exc:
-                raise CurationError(fig["_file"], f"quote: {exc}", fig["id"]) from None
-            found = values_in(fig["quote"])
-            for value in _declared_values(fig):
-                if not any(same_value(value, v) for v in found):
-                    raise CurationError(
-                        fig["_file"],
-                        f"declared value {value:g} is not among the numbers parsed from its quote "
-                        f"({sorted(found) or 'none'}); fix the value or the quote",
-                        fig["id"],
-                    )
-            figure_spans.append(Span(fig["id"], start, end))
-            tables["figures"].append(_figure_row(fig, doc_id, start, end))
-        for caveat in cur.source_caveats[doc_id]:
-            try:
-                start, end = locate(text, caveat["quote"], caveat.get("occurrence"))
-            except ValueError as exc:
-                raise CurationError(caveat["_file"], f"quote: {exc}", caveat["id"]) from None
-            caveat_spans.append(Span(caveat["id"], start, end))
-            tables["caveats"].append(
-                {
-                    "caveat_id": caveat["id"],
-                    "kind": caveat["kind"],
-                    "text": caveat["text"],
-                    "basis": "source",
-                    "document_id": doc_id,
-                    "locator": caveat["locator"],
-                    "quote": caveat["quote"],
-                    "quote_start": start,
-                    "quote_end": end,
-                }
-            )
-        for entry in cur.excluded[doc_id]:
-            try:
-                start, end = locate(text, entry["span"], entry.get("occurrence"))
-            except ValueError as exc:
-                raise CurationError(entry["_file"], f"span: {exc}", entry["_label"]) from None
-            excluded_spans.append(Span(entry["_label"], start, end, entry["reason"], entry.get("note")))
-
-        ledger = classify(text, figure_spans, caveat_spans, excluded_spans)
-        claimed = {e.owner for e in ledger if e.status == "excluded"}
-        for span in excluded_spans:
-            if span.owner not in claimed:
-                raise CurationError(
-                    cur.excluded[doc_id][0]["_file"], "the span holds no number; remove the entry", span.owner
-                )
-        for fig, span in zip(cur.figures[doc_id], figure_spans, strict=True):
-            declared = _declared_values(fig)
-            for e in ledger:
-                hides_value = any(same_value(v, d) for v in e.mention.values for d in declared)
-                if e.status == "excluded" and span.covers(e.mention) and hides_value:
-                    raise CurationError(
-                        fig["_file"],
-                        f"the exclusion {e.owner} covers {e.mention.text!r}, a declared value of this figure",
-                        fig["id"],
-                    )
-        for e in ledger:
-            m = e.mention
-            if e.status is None:
-                unaccounted.setdefault(f"{doc_id} ({doc['raw_path']}):", []).append(stub_for(text, m))
-                continue
-            tables["ledger"].append(
-                {
-                    "document_id": doc_id,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                    "kind": m.kind,
-                    "status": e.status,
-                    "figure_id": e.owner if e.status == "figure" else None,
-                    "caveat_id": e.owner if e.status == "caveat" else None,
-                    "reason": e.reason,
-                    "note": e.note,
-                }
-            )
+        tables["documents"].append(doc | {"document_id": doc_id, "characters": len(text)})
+        spans = [_Span("excluded", e["_label"], *_locate(text, e, "span"), e) for e in cur.excluded[doc_id]]
+        for status, entries in (("figure", cur.figures[doc_id]), ("caveat", cur.source_caveats[doc_id])):
+            for entry in entries:  # its document and the quote's offsets become columns of its row
+                start, end = _locate(text, entry)
+                entry.update(document_id=doc_id, quote_start=start, quote_end=end)
+                spans.append(_Span(status, entry["id"], start, end, entry))
+        rows, stubs = _ledger(doc_id, text, spans)
+        tables["ledger"] += rows
+        if stubs:
+            unaccounted[f"{doc_id} ({doc['raw_path']}):"] = stubs
     if unaccounted:
         count = sum(len(stubs) for stubs in unaccounted.values())
         raise UnaccountedNumbersError(
@@ -269,109 +175,103 @@ def build_tables(root: Path) -> BuildResult:
             count,
         )
 
+    tables["producers"] = [producer | {"producer_id": producer["id"]} for producer in cur.producers]
+    for caveat in (caveat for caveats in cur.source_caveats.values() for caveat in caveats):
+        tables["caveats"].append(caveat | {"caveat_id": caveat["id"], "basis": "source"})
     for caveat in cur.curator_caveats:
-        tables["caveats"].append(
-            {"caveat_id": caveat["id"], "kind": caveat["kind"], "text": caveat["text"], "basis": "curator"}
-        )
+        tables["caveats"].append(caveat | {"caveat_id": caveat["id"], "basis": "curator"})
         for position, ref in enumerate(caveat["references"], start=1):
-            tables["caveat_references"].append(
-                {
-                    "caveat_id": caveat["id"],
-                    "position": position,
-                    **{k: ref.get(k) for k in ("title", "publisher", "published", "url", "supports", "confirmed")},
-                }
-            )
-    for figures in cur.figures.values():
-        for fig in figures:
-            for position, caveat_id in enumerate(fig["caveats"], start=1):
-                tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
-            for position, step in enumerate(fig["sources"], start=1):
-                tables["figure_sources"].append(
-                    {
-                        "figure_id": fig["id"],
-                        "position": position,
-                        "producer_id": step["body"],
-                        "role": step["role"],
-                        "basis": step["basis"],
-                        "reference_url": step.get("reference"),
-                        "note": step.get("note"),
-                    }
+            tables["caveat_references"].append(ref | {"caveat_id": caveat["id"], "position": position})
+    for fig in (fig for figures in cur.figures.values() for fig in figures):
+        found = values_in(fig["quote"])
+        for value in _declared(fig):
+            if not any(same_value(value, v) for v in found):
+                message = (
+                    f"declared value {value:g} is not among the numbers parsed from its quote "
+                    f"({sorted(found) or 'none'}); fix the value or the quote"
                 )
-
+                raise CurationError(fig["_file"], message, fig["id"])
+        markers = " ".join(fig["footnotes"]) or None
+        tables["figures"].append(
+            fig | {"figure_id": fig["id"], "producer_id": fig.get("producer"), "footnote_markers": markers}
+        )
+        for position, caveat_id in enumerate(fig["caveats"], start=1):
+            tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
+        for position, step in enumerate(fig["sources"], start=1):
+            tables["figure_sources"].append(
+                step
+                | {"figure_id": fig["id"], "position": position, "producer_id": step["body"]}
+                | {"reference_url": step.get("reference")}
+            )
+    for name in TABLES:  # each row as its table's columns, in primary key order
+        schema = load_schema(root, name)
+        rows = [{field["name"]: row.get(field["name"]) for field in schema["fields"]} for row in tables[name]]
+        tables[name] = sorted(rows, key=itemgetter(*schema["primaryKey"]))
+    _check_as_loaded(root, cur, tables)
     try:  # comparability as data: computed from the figures' fields, plus curated overrides
         tables["comparisons"], tables["comparison_caveats"] = comparison_tables(
             tables["figures"], tables["figure_caveats"], tables["caveats"], load_overrides(root)
         )
     except ValueError as exc:
         raise CurationError(str(root / "data" / "curation" / "comparisons.toml"), str(exc)) from None
-
-    for name in TABLES:
-        key: list[str] = load_schema(root, name)["primaryKey"]
-
-        def sort_key(row: Row, key: list[str] = key) -> tuple[Any, ...]:
-            return tuple(row[k] for k in key)
-
-        tables[name].sort(key=sort_key)
-    return BuildResult(tables=tables, raw_texts=raw, package=_package(cur, raw))
+    return BuildResult(tables=tables, package=_package(cur))
 
 
-def _package(cur: Curation, raw: Mapping[str, str]) -> dict[str, Any]:
-    meta = cur.package
-    table_meta = meta.get("tables", {})
-    missing = [name for name in TABLES if name not in table_meta]
-    if missing:
+def _check_as_loaded(root: Path, cur: Curation, tables: dict[str, list[Row]]) -> None:
+    """Join the tables into figures as the loader does, so the model's rules hold; no page dated after the release."""
+    try:
+        join_figures(str(root), tables.__getitem__)
+    except DataFileError as exc:
+        reason = str(exc).removeprefix(f"{exc.path}: ").removesuffix(f"; {exc.fix}")
+        owner = next((name for name in re.findall(r"'([a-z0-9-]+)'", reason) if name in cur.files), None)
+        reason = re.sub(rf"^((figure|caveat) '{owner}': )+", "", reason)
+        raise CurationError(cur.files.get(owner or "", str(root / "data" / "curation")), reason, owner) from None
+    for ref in tables["caveat_references"]:
+        if ref["published"] and ref["published"] > __release_date__[: len(ref["published"])]:
+            raise CurationError(
+                cur.files[ref["caveat_id"]],
+                f"reference date {ref['published']!r} is after this version's release ({__release_date__}); "
+                "give the date the page itself shows",
+                ref["caveat_id"],
+            )
+
+
+def _package(cur: Curation) -> dict[str, Any]:
+    """The ``datapackage.json`` descriptor, without the files' sizes and hashes."""
+    meta, table_meta = cur.package, cur.package.get("tables", {})
+    if missing := [name for name in TABLES if name not in table_meta]:
         raise CurationError("data/curation/package.toml", f"no [tables.NAME] title and description for {missing}")
-    resources: list[dict[str, Any]] = []
-    for doc in cur.documents:
+    resources = [
+        {"name": f"raw-{doc['id']}", "title": f"Raw text: {doc['title']}"}
+        | {"description": f"Verbatim capture of {doc['url']} ({doc['capture_note']})", "path": doc["raw_path"]}
+        | {"format": "txt", "mediatype": "text/plain", "encoding": "utf-8"}
+        for doc in cur.documents
+    ]
+    for name in TABLES:
+        title, description = table_meta[name]["title"], table_meta[name]["description"]
+        schema = {"schema": f"schemas/{name}.schema.json"}
+        table = {"name": name, "type": "table", "path": f"data/processed/{name}.csv", "format": "csv"}
         resources.append(
-            {
-                "name": f"raw-{doc['id']}",
-                "title": f"Raw text: {doc['title']}",
-                "description": f"Verbatim capture of {doc['url']} ({doc['capture_note']})",
-                "path": doc["raw_path"],
-                "format": "txt",
-                "mediatype": "text/plain",
-                "encoding": "utf-8",
-            }
+            table | {"mediatype": "text/csv", "encoding": "utf-8", "title": title, "description": description} | schema
         )
     for name in TABLES:
-        common = {"title": table_meta[name]["title"], "description": table_meta[name]["description"]}
-        resources.append(
-            {
-                "name": name,
-                "type": "table",
-                "path": f"data/processed/{name}.csv",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                **common,
-                "schema": f"schemas/{name}.schema.json",
-            }
+        table = {"name": f"{name}-parquet", "type": "table", "path": f"data/processed/{name}.parquet"}
+        description = (
+            f"The {name} table as Parquet, the same rows and values as the CSV. Its SHA-256 is in "
+            f"data/processed/{PARQUET_CHECKSUMS}, checked by `iicsa-stats validate`."
         )
-    for name in TABLES:
+        about = {"title": f"{table_meta[name]['title']} (Parquet)", "description": description}
         resources.append(
-            {
-                "name": f"{name}-parquet",
-                "type": "table",
-                "path": f"data/processed/{name}.parquet",
-                "format": "parquet",
-                "mediatype": PARQUET_MEDIATYPE,
-                "title": f"{table_meta[name]['title']} (Parquet)",
-                "description": f"The {name} table as Parquet, the same rows and values as the CSV. Its SHA-256 is "
-                f"in data/processed/{PARQUET_CHECKSUMS}, checked by `iicsa-stats validate`.",
-                "schema": f"schemas/{name}.schema.json",
-            }
+            table
+            | {"format": "parquet", "mediatype": PARQUET_MEDIATYPE}
+            | about
+            | {"schema": f"schemas/{name}.schema.json"}
         )
     return {
         "$schema": PROFILE,
-        "name": meta["name"],
-        "title": meta["title"],
-        "description": meta["description"],
+        **{key: meta[key] for key in ("name", "title", "description")},
         "version": __version__,
-        "homepage": meta["homepage"],
-        "keywords": meta["keywords"],
-        "licenses": meta["licenses"],
-        "contributors": meta["contributors"],
+        **{key: meta[key] for key in ("homepage", "keywords", "licenses", "contributors")},
         "sources": [{"title": doc["title"], "path": doc["url"]} for doc in cur.documents],
         "attribution": meta["attribution"],
         "resources": resources,
@@ -386,20 +286,17 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
     by_name = {r["name"]: r for r in package["resources"]}
     for doc in result.tables["documents"]:
         raw_bytes = (root / doc["raw_path"]).read_bytes()
-        resource = by_name[f"raw-{doc['document_id']}"]
-        resource["bytes"] = len(raw_bytes)
-        resource["hash"] = resource_pin(raw_bytes)
+        by_name[f"raw-{doc['document_id']}"] |= {"bytes": len(raw_bytes), "hash": resource_pin(raw_bytes)}
     checksums: dict[str, str] = {}
     for name in TABLES:
         schema = load_schema(root, name)
         data = csv_text(result.tables[name], schema).encode("utf-8")
-        target = csv_path(out, name)
-        target.write_bytes(data)
-        by_name[name]["bytes"] = len(data)
-        by_name[name]["hash"] = resource_pin(data)
+        csv_path(out, name).write_bytes(data)
+        by_name[name] |= {"bytes": len(data), "hash": resource_pin(data)}
         # the schema is pinned like the table: the loader types every value by it
-        schema_pin = resource_pin(schema_path(root, name).read_bytes())
-        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
+        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = resource_pin(
+            schema_path(root, name).read_bytes()
+        )
         write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
         checksums[f"{name}.parquet"] = sha256_hex(parquet_path(out, name).read_bytes())
     (processed / PARQUET_CHECKSUMS).write_text(format_listing(checksums), encoding="utf-8", newline="\n")
@@ -408,44 +305,20 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
 
 
 def build(root: Path, *, out: Path | None = None) -> Path:
-    """Rebuild the data package of a checkout, atomically.
+    """Rebuild the data package of a checkout, atomically, and return the folder holding ``datapackage.json``.
 
-    Everything is written into a temporary folder first; only when all of it
-    is written are ``data/processed/`` and ``datapackage.json`` replaced.  If
-    anything fails, the previous files are left exactly as they were.  The
-    new ``datapackage.json`` replaces the old one last, as the commit point
-    (see :mod:`iicsa_stats._staging`): if the build is interrupted, even by a
-    kill, the next build or load finishes or undoes it.  One build
-    at a time: a second build into the same checkout fails with "another
-    build is running".
-
-    Parameters
-    ----------
-    root : pathlib.Path
-        The source checkout.
-    out : pathlib.Path, optional
-        Build into this folder instead (it must not exist yet); the checkout's
-        own files are then not touched.  Used to compare a fresh build with the
-        committed files.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder now holding ``datapackage.json``.
+    The files are written beside the target and put in place by :func:`iicsa_stats._staging.replace_in_place`.
+    With ``out`` (a folder that must not exist yet) a complete package, raw texts and schemas included, is built
+    there instead, leaving the checkout untouched (to compare a fresh build with the committed files).
     """
     from ._paths import root_argument
 
     root = root_argument(root, "root")
     out = root_argument(out, "out") if out is not None else None
     result = build_tables(root)
-    if out is not None:
-        return _build_into(result, root, out)
-    _staging.replace_in_place(root, lambda staging: write_package(result, root, staging))
-    return root
-
-
-def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
-    """Build a complete data package (raw texts and schemas beside the tables) into a new folder ``out``."""
+    if out is None:
+        _staging.replace_in_place(root, lambda staging: write_package(result, root, staging))
+        return root
     staging = _staging.temporary(out.parent)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -466,11 +339,7 @@ def _build_into(result: BuildResult, root: Path, out: Path) -> Path:
 
 
 def unaccounted_report(root: Path) -> str:
-    """Every number in the raw documents not yet accounted for, with context and a curation stub.
-
-    Returns an empty string when coverage is complete.  Used when adding a new
-    document: copy its raw text, register it, then run ``iicsa-stats todo``.
-    """
+    """Every number of the raw documents not yet accounted for, with context and a stub ("" if none): ``todo``."""
     try:
         build_tables(root)
     except UnaccountedNumbersError as exc:
