@@ -242,8 +242,6 @@ def test_validate_command_exit_status_formats_and_the_rebuild_option(
     assert "the quote moved" in out and "rebuild check: skipped" in out
     assert main(["validate", "--rebuild"]) == 0
     assert calls == [None, False, False, True]
-    assert main(["validate", "--rebuild", "--no-rebuild"]) == 2
-    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_build_and_todo_commands(

@@ -10,24 +10,14 @@ import argparse
 import os
 import sys
 
-from . import _guard, _paths, _store
+from . import _guard, _paths, _store, errors
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
-from .errors import (
-    BuildError,
-    ComparisonError,
-    CurationError,
-    ExportError,
-    IICSAStatsError,
-    InvalidArgumentError,
-    RawDocumentError,
-    UnknownFigureError,
-)
 from .tables import format_cell
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: a lookup should not pay for it
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
     from typing import Any, NoReturn
 
@@ -41,6 +31,10 @@ PROG = "iicsa-stats"
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
 _COLUMNS = ("value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
 _NUMBER = {"type": "number"}
+#: Errors that mean bad input (exit status 2) besides a wrong argument or figure id.
+_USAGE = (errors.ComparisonError, errors.ExportError)
+#: What a failed ``build`` or ``todo`` raises; its message may list several numbers, one per line.
+_BUILD_FAILED = (errors.CurationError, errors.RawDocumentError, errors.BuildError)
 
 
 class _UsageError(Exception):
@@ -65,13 +59,9 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 def _count(text: str) -> int:
     """An argparse type: a whole number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 or more)")
+    return int(text)
 
 
 # -- the commands ---------------------------------------------------------------------------------------------
@@ -279,15 +269,14 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     root = None if args.root is None else _paths.root_argument(args.root, "--root")
     if root is not None and not _guard.is_file(root / "datapackage.json"):
         raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
-    rebuild = False if args.no_rebuild else (True if args.rebuild else None)
-    problems = validate(root, rebuild=rebuild)
+    problems = validate(root, rebuild=args.rebuild)
     if args.format == "json":
         from dataclasses import asdict
 
         _json(out, [asdict(p) for p in problems])
     else:
         out.write(format_report(problems) + "\n")
-        if not will_rebuild(root, rebuild):
+        if not will_rebuild(root, args.rebuild):
             out.write("rebuild check: skipped (not a source checkout, or --no-rebuild)\n")
     return 1 if problems else 0
 
@@ -309,56 +298,48 @@ _MANY: dict[str, Any] = {"action": "append"}
 _FLAG: dict[str, Any] = {"action": "store_true"}
 _ID: Arg = ("id", "a figure id (see `iicsa-stats list`)", {"nargs": "?", "metavar": "ID"})
 _ROOT = "the source checkout (default: the one this package runs from, or the current folder)"
-#: Each command: its help (also its description), an example, the function it runs, and its arguments, each
-#: (name, help, the rest of ``add_argument``'s options; ``exclusive``: one of the command's exclusive options).
-TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple[Arg, ...]]] = {
+#: Each command: its help (also its description), an example, the function it runs, then its arguments, each
+#: (name, help, the rest of ``add_argument``'s options; ``choices`` may be a function, called only for its command).
+TABLE: dict[str, tuple[Any, ...]] = {
     "list": (
         "List the figures, with their key caveat.",
         "list --unit offences --format csv",
         _cmd_list,
-        (
-            ("--unit", "only figures counted in this unit (e.g. offences; repeat for several)", _MANY),
-            ("--geography", "only figures for this area (e.g. 'England and Wales')", _MANY),
-            ("--document", "only figures from this document id", _MANY),
-            ("--scale-measure", "reported_offences, victims, perpetrators or images", _MANY),
-            ("--period-type", "financial_year, single_date, ending_by, open_ended or not_stated", _MANY),
-            ("--qualifier", "exact, more_than, range, approximate_range, lower_bound, ...", _MANY),
-            _format("table", "csv", "json"),
-        ),
+        ("--unit", "only figures counted in this unit (e.g. offences; repeat for several)", _MANY),
+        ("--geography", "only figures for this area (e.g. 'England and Wales')", _MANY),
+        ("--document", "only figures from this document id", _MANY),
+        ("--scale-measure", "reported_offences, victims, perpetrators or images", _MANY),
+        ("--period-type", "financial_year, single_date, ending_by, open_ended or not_stated", _MANY),
+        ("--qualifier", "exact, more_than, range, approximate_range, lower_bound, ...", _MANY),
+        _format("table", "csv", "json"),
     ),
     "show": (
         "Show a figure: value, unit, period, geography, caveats, source and its quote in context.",
         "show people-arrested-online-csa-per-month",
         _cmd_show,
-        (
-            _ID,
-            ("--all", "show every figure", _FLAG),
-            ("--context", "raw text shown around the quote", {"type": _count, "default": 120, "metavar": "CHARS"}),
-            _format("text", "json", help="text, or json with caveats and provenance nested"),
-        ),
+        _ID,
+        ("--all", "show every figure", _FLAG),
+        ("--context", "raw text shown around the quote", {"type": _count, "default": 120, "metavar": "CHARS"}),
+        _format("text", "json", help="text, or json with caveats and provenance nested"),
     ),
     "search": (
         "Find figures by words, best match first.",
         "search arrests each month",
         _cmd_search,
-        (
-            ("words", "words to look for", {"nargs": "+"}),
-            ("--limit", "at most this many figures", {"type": _count}),
-            _format("table", "json"),
-        ),
+        ("words", "words to look for", {"nargs": "+"}),
+        ("--limit", "at most this many figures", {"type": _count}),
+        _format("table", "json"),
     ),
     "cite": (
         "Print a full citation for a figure (naming its original producer) or for the whole package.",
         "cite rea-perpetrator-age-band --format bibtex",
         _cmd_cite,
+        _ID,
+        ("--package", "cite the whole data package instead of one figure", _FLAG),
         (
-            _ID,
-            ("--package", "cite the whole data package instead of one figure", _FLAG),
-            (
-                "--format",
-                "text (default), bibtex, csl-json or ris, for reference managers",
-                {"choices": _styles, "default": "text"},
-            ),
+            "--format",
+            "text (default), bibtex, csl-json or ris, for reference managers",
+            {"choices": _styles, "default": "text"},
         ),
     ),
     "compare": (
@@ -366,7 +347,9 @@ TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple
         "1 when they are not or only with caveats, 2 for bad input.",
         "compare police-recorded-online-csa-incidents-2016-17 police-recorded-online-csa-offences-2017-18",
         _cmd_compare,
-        (("a", _ID[1], {}), ("b", "another figure id", {}), _format("text", "json")),
+        ("a", _ID[1], {}),
+        ("b", "another figure id", {}),
+        _format("text", "json"),
     ),
     "export": (
         "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
@@ -375,56 +358,46 @@ TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple
         "export --format parquet --out ./iicsa-data",
         _cmd_export,
         (
-            (
-                "--format",
-                "csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures), zip (the data package, one file) "
-                "or sqlite (one database with keys)",
-                {"choices": ("csv", "parquet", "xlsx", "json", "zip", "sqlite"), "required": True},
-            ),
-            ("--out", "folder to write into (created if missing); for zip and sqlite, the file", {"required": True}),
+            "--format",
+            "csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures), zip (the data package, one file) "
+            "or sqlite (one database with keys)",
+            {"choices": ("csv", "parquet", "xlsx", "json", "zip", "sqlite"), "required": True},
         ),
+        ("--out", "folder to write into (created if missing); for zip and sqlite, the file", {"required": True}),
     ),
     "site": (
         "Write a static site: an index of every figure, a page per figure (caveats, source, how to cite) and per "
         "source document, and the downloads. Plain HTML and CSS that open from the file system.",
         "site --out ./iicsa-site",
         _cmd_site,
-        (
-            ("--out", "folder to write (an earlier site in it is replaced)", {"required": True, "metavar": "DIR"}),
-            (
-                "--base-url",
-                "address the site will be published at, for absolute links in its JSON-LD",
-                {"metavar": "URL"},
-            ),
-        ),
+        ("--out", "folder to write (an earlier site in it is replaced)", {"required": True, "metavar": "DIR"}),
+        ("--base-url", "address the site will be published at, for absolute links in its JSON-LD", {"metavar": "URL"}),
     ),
     "build": (
         "Rebuild datapackage.json and data/processed/ from data/raw/ and data/curation/ (source checkout).",
         "build",
         _cmd_build,
-        (("--root", _ROOT, {}),),
+        ("--root", _ROOT, {}),
     ),
     "validate": (
         "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
         "checkout) a fresh rebuild. Exit status 1 lists every problem.",
         "validate --no-rebuild",
         _cmd_validate,
+        ("--root", "a data package folder (default: the data this package uses)", {}),
         (
-            ("--root", "a data package folder (default: the data this package uses)", {}),
-            ("--no-rebuild", "skip the rebuild-equals-committed check", {**_FLAG, "exclusive": True}),
-            (
-                "--rebuild",
-                "require it (default: run it whenever --root is a source checkout)",
-                {**_FLAG, "exclusive": True},
-            ),
-            _format("text", "json", help="report format (default: text)"),
+            "--rebuild",
+            "run the rebuild-equals-committed check, or skip it with --no-rebuild (default: run it whenever "
+            "--root is a source checkout)",
+            {"action": argparse.BooleanOptionalAction},
         ),
+        _format("text", "json", help="report format (default: text)"),
     ),
     "todo": (
         "List every number in the raw documents not yet accounted for, with context and a curation stub.",
         "todo",
         _cmd_todo,
-        (("--root", _ROOT, {}),),
+        ("--root", _ROOT, {}),
     ),
 }
 _COMMANDS = tuple(TABLE)
@@ -440,37 +413,24 @@ def _parser(only: str | None) -> _Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, (help_, example, run, arguments) in TABLE.items():
+    for name, (help_, example, run, *arguments) in TABLE.items():
         if only not in (None, name):
             continue
         epilog = f"example:\n  {PROG} {example}"
         p = sub.add_parser(name, help=help_, description=help_, epilog=epilog, formatter_class=_formatter)
-        exclusive = None  # the command's one group of mutually exclusive options
         for flag, text, given in arguments:
             options = {**given, "help": text}
             if callable(options.get("choices")):
                 options["choices"] = options["choices"]()
-            if options.pop("exclusive", False):
-                exclusive = exclusive or p.add_mutually_exclusive_group()
-                exclusive.add_argument(flag, **options)
-            else:
-                p.add_argument(flag, **options)
+            p.add_argument(flag, **options)
         p.set_defaults(run=run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status.
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status.
 
-    Parameters
-    ----------
-    argv : sequence of str, optional
-        The arguments (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        0 on success, 1 for damaged data or problems found (validation, a build, a comparison), 2 for bad input.
+    0 on success, 1 for damaged data or problems found (validation, a build, a comparison), 2 for bad input.
 
     Examples
     --------
@@ -492,12 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"{PROG}: error", exc)
         discard_stdout()
         return 1
-    except (_UsageError, InvalidArgumentError, UnknownFigureError, ComparisonError, ExportError) as exc:
+    except (_UsageError, errors.InvalidArgumentError, errors.UnknownFigureError, *_USAGE) as exc:
         say(f"{PROG}: error", exc)
         return 2
-    except IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
-        if first in ("build", "todo") and isinstance(exc, CurationError | RawDocumentError | BuildError):
-            print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
+    except errors.IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
+        if first in ("build", "todo") and isinstance(exc, _BUILD_FAILED):
+            print(f"{PROG}: build failed: {exc}", file=sys.stderr)
         else:
             say(f"{PROG}: error", exc)
         return 1

@@ -29,27 +29,19 @@ _EFFECT_WORDS = {
     "not_comparable": "rules it out",
 }
 _DIMENSION_WORDS = {"scale_measure": "way of measuring scale", "period_type": "kind of period"}
+#: The fields of a :class:`Dimension` that are columns of the ``comparisons`` table under the same names.
+_FIELDS = ("same", "effect", "note", "basis", "caveat_id")
 _UNIT_WORDS = {"gbp": "pounds sterling", "proportion": "a share between 0 and 1", "years_of_age": "an age in years"}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Dimension:
-    """How two figures compare in one dimension (one row of the ``comparisons`` table).
+    """How two figures compare in one dimension: one row of the ``comparisons`` table.
 
-    Attributes
-    ----------
-    name : str
-        The dimension, one of :data:`iicsa_stats.comparability.DIMENSIONS`.
-    same : bool
-        Whether the two figures are the same in it.
-    effect : str
-        What it does to the comparison: ``none``, ``caveats``, ``not_shown`` or ``not_comparable``.
-    note : str
-        The two values or what differs, as the table has it.
-    basis : str
-        ``fields`` (computed from the figures) or ``curated`` (an override).
-    caveat_id : str or None
-        For a curated row, the caveat it rests on.
+    Its ``name`` (one of :data:`iicsa_stats.comparability.DIMENSIONS`), whether the figures are the ``same`` in it,
+    its ``effect`` on the comparison (``none``, ``caveats``, ``not_shown`` or ``not_comparable``), the ``note`` on
+    what differs, its ``basis`` (``fields``, computed, or ``curated``) and for a curated row the ``caveat_id`` it
+    rests on.
     """
 
     name: str
@@ -64,18 +56,9 @@ class Dimension:
 class Comparison:
     """Whether two figures may be set side by side, and why not.
 
-    The pair is in canonical order (``figure_a < figure_b``), so ``compare(a, b) == compare(b, a)``.
-
-    Attributes
-    ----------
-    figure_a, figure_b : str
-        The two figure ids, in canonical order.
-    verdict : str
-        ``comparable``, ``comparable_with_caveats``, ``not_shown_comparable`` or ``not_comparable``.
-    dimensions : tuple of Dimension
-        Every dimension compared, in the order of :data:`iicsa_stats.comparability.DIMENSIONS`.
-    caveats : tuple of Caveat
-        The caveats that decide the verdict, in order (none for a ``comparable`` pair).
+    ``figure_a`` and ``figure_b`` in canonical order (``figure_a < figure_b``, so ``compare(a, b) == compare(b,
+    a)``); the ``verdict`` (one of :data:`iicsa_stats.comparability.VERDICTS`); every :class:`Dimension`, in the
+    order of ``DIMENSIONS``; and the ``caveats`` that decide the verdict, in order (none for a comparable pair).
     """
 
     figure_a: str
@@ -126,13 +109,17 @@ class Comparison:
         """The verdict, each difference and each deciding caveat, in words (codes only as ids)."""
         a, b = (_store.get_figure(fid) for fid in (self.figure_a, self.figure_b))
         lines = [f"{self.figure_a} and {self.figure_b}: {self.verdict_text}"]
+        if self.differences:
+            lines.append("Differences:")
         for d in self._ranked():
             basis = f"; curated, based on caveat {d.caveat_id}" if d.caveat_id else ""
             name = _DIMENSION_WORDS.get(d.name, d.name)
             lines.append(f"  - {name} ({_EFFECT_WORDS[d.effect]}{basis}): {_plain(d, a, b)}")
-        lines[1:1] = ["Differences:"] if len(lines) > 1 else []
-        lines += ["Deciding caveats:"] if self.caveats else []
-        lines += [f"  - {c.id} ({c.kind.replace('_', ' ')}): {c.text}" for c in self.caveats]
+        if self.caveats:
+            lines += [
+                "Deciding caveats:",
+                *(f"  - {c.id} ({c.kind.replace('_', ' ')}): {c.text}" for c in self.caveats),
+            ]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -163,8 +150,7 @@ class Comparison:
         >>> c.to_dict()["verdict"], [x["dimension"] for x in c.to_dict()["differences"]]  # doctest: +ELLIPSIS
         ('not_comparable', ['measure', 'scale_measure', 'unit', 'frequency', 'producer', ...])
         """
-        keys = ("same", "effect", "note", "basis", "caveat_id")
-        rows = [{"dimension": d.name, **{k: getattr(d, k) for k in keys}} for d in self.dimensions]
+        rows = [{"dimension": d.name, **{k: getattr(d, k) for k in _FIELDS}} for d in self.dimensions]
         return {
             "figure_a": self.figure_a,
             "figure_b": self.figure_b,
@@ -196,37 +182,28 @@ def _comparisons(root: str) -> dict[tuple[str, str], Comparison]:
     figures = _store.all_figures(root)
     if root in _COMPUTED and _COMPUTED[root][0] is figures:  # the loader's cache was not cleared since
         return _COMPUTED[root][1]
-    tables = [_cache.rows(root, t) for t in ("figures", "figure_caveats", "caveats", "comparisons")]
+    figure_rows, links, caveat_rows, curated = (
+        _cache.rows(root, t) for t in ("figures", "figure_caveats", "caveats", "comparisons")
+    )
     try:
-        rows, deciding = comparison_tables(*tables[:3], overrides_from_rows(tables[3]))
+        rows, deciding = comparison_tables(figure_rows, links, caveat_rows, overrides_from_rows(curated))
     except ValueError as exc:
         raise _cache.inconsistent(root, "comparisons", f"a curated row is not a valid override: {exc}") from None
     carried = {c.id: c for fig in figures.values() for c in fig.caveats}
-    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: DIMENSIONS.index(r["dimension"])):
-        by_pair.setdefault((row["figure_a"], row["figure_b"]), []).append(row)
-    caveats: dict[tuple[str, str], list[Caveat]] = {}
+    pairs: dict[tuple[str, str], tuple[dict[str, Any], list[Caveat]]] = {}
+    for row in rows:
+        pairs.setdefault((row["figure_a"], row["figure_b"]), ({}, []))[0][row["dimension"]] = row
     for row in sorted(deciding, key=lambda r: r["position"]):
-        caveats.setdefault((row["figure_a"], row["figure_b"]), []).append(carried[row["caveat_id"]])
+        pairs[row["figure_a"], row["figure_b"]][1].append(carried[row["caveat_id"]])
     computed = {
         pair: Comparison(
             figure_a=pair[0],
             figure_b=pair[1],
-            verdict=pair_rows[0]["verdict"],
-            dimensions=tuple(
-                Dimension(
-                    name=r["dimension"],
-                    same=r["same"],
-                    effect=r["effect"],
-                    note=r["note"],
-                    basis=r["basis"],
-                    caveat_id=r["caveat_id"],
-                )
-                for r in pair_rows
-            ),
-            caveats=tuple(caveats.get(pair, ())),
+            verdict=by_name["measure"]["verdict"],
+            dimensions=tuple(Dimension(name=n, **{k: by_name[n][k] for k in _FIELDS}) for n in DIMENSIONS),
+            caveats=tuple(caveats),
         )
-        for pair, pair_rows in by_pair.items()
+        for pair, (by_name, caveats) in pairs.items()
     }
     _COMPUTED[root] = (figures, computed)
     return computed
@@ -256,9 +233,8 @@ def compare(a: str, b: str) -> Comparison:
     Raises
     ------
     UnknownFigureError
-        If an id is not a figure's (a :class:`LookupError` with the closest ids).
-    ComparisonError
-        If both ids are the same.
+        If an id is not a figure's (a :class:`LookupError` with the closest ids); :class:`ComparisonError` if
+        both ids are the same.
 
     Examples
     --------
@@ -277,21 +253,12 @@ def compare(a: str, b: str) -> Comparison:
 def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
     """Every other figure, grouped by whether it may be set beside ``figure_id``.
 
-    Parameters
-    ----------
-    figure_id : str
-        A figure id.
-
     Returns
     -------
     dict of str to list of Comparison
         All four verdicts as keys, in the order of :data:`iicsa_stats.comparability.VERDICTS`; each list sorted
-        by the other figure's id (``c.other(figure_id)``; ``c.reason`` says why in one line).
-
-    Raises
-    ------
-    UnknownFigureError
-        If no figure has this id.
+        by the other figure's id (``c.other(figure_id)``; ``c.reason`` says why in one line).  An unknown
+        ``figure_id`` raises :class:`UnknownFigureError`.
 
     Examples
     --------
@@ -304,12 +271,10 @@ def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
     ['not shown to be comparable', ' producer']
     """
     _store.get_figure(figure_id)
+    found = [c for c in _among(set(_store.all_figures())) if figure_id in (c.figure_a, c.figure_b)]
     grouped: dict[str, list[Comparison]] = {verdict: [] for verdict in VERDICTS}
-    for c in _among(set(_store.all_figures())):
-        if figure_id in (c.figure_a, c.figure_b):
-            grouped[c.verdict].append(c)
-    for comparisons in grouped.values():
-        comparisons.sort(key=lambda c: c.other(figure_id))
+    for c in sorted(found, key=lambda c: c.other(figure_id)):
+        grouped[c.verdict].append(c)
     return grouped
 
 
@@ -335,14 +300,7 @@ def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
     Raises
     ------
     ComparisonError
-        If the frame has no ``figure_id`` column.
-    UnknownFigureError
-        If it holds an id that is not a figure's.
-
-    Warns
-    -----
-    ComparabilityWarning
-        When the frame holds such a pair.
+        If the frame has no ``figure_id`` column (:class:`UnknownFigureError` for an id that is not a figure's).
 
     Examples
     --------
