@@ -185,20 +185,23 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
     assert f"iicsa-stats {command}" in out
 
 
-def test_real_process_pipe_has_no_colour_and_exit_codes() -> None:
-    script = shutil.which("iicsa-stats", path=str(Path(sys.executable).parent))
+def test_real_processes_exit_status_and_no_colour_in_a_pipe() -> None:
     command = [sys.executable, "-m", "iicsa_stats", "show", FIGURE]
     shown = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert shown.returncode == 0, shown.stderr
-    assert "\033[" not in shown.stdout
-    assert ist.figure(FIGURE).headline in shown.stdout
+    assert "\033[" not in shown.stdout and ist.figure(FIGURE).headline in shown.stdout
+    script = shutil.which("iicsa-stats", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the iicsa-stats console script is not installed next to this Python")
     missing = subprocess.run([script, "show", "nope"], capture_output=True, text=True, timeout=120, check=False)
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
-    version = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=120, check=False)
-    assert version.stdout.strip() == f"iicsa-stats {ist.__version__}"
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"iicsa-stats {ist.__version__}"
 
 
 def test_corrupt_data_file_is_one_clear_line(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,27 +95,27 @@ def _json(out: Out, data: object) -> int:
     return 0
 
 
-def _briefly(out: Out, figures: list[Figure]) -> None:
-    """Each figure's id (bold on a terminal), headline and key caveat."""
-    for f in figures:
-        out.styled(f.id, "1", colour(out), end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
-
-
-def _cmd_list(args: argparse.Namespace, out: Out) -> int:
-    figures = _selected(args)
-    if args.format == "json":
+def _listing(out: Out, figures: list[Figure], fmt: str, footer: str) -> int:
+    """Figures as JSON or CSV records, or each id (bold on a terminal) with its headline and key caveat."""
+    if fmt == "json":
         return _json(out, [_record(f) for f in figures])
-    if args.format == "csv":
+    if fmt == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["figure_id", *_COLUMNS, "headline", "key_caveat"])
         for f in figures:
-            writer.writerows([[format_cell(v, _NUMBER) if isinstance(v, float) else v for v in _record(f).values()]])
+            writer.writerow([format_cell(v, _NUMBER) if isinstance(v, float) else v for v in _record(f).values()])
         return 0
-    _briefly(out, figures)
-    out.write(f"{len(figures)} figures. `{PROG} show ID` gives each with all its caveats and its source.\n")
+    for f in figures:
+        out.styled(f.id, "1", colour(out), end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+    out.write(f"{footer}`{PROG} show ID` gives each with all its caveats and its source.\n")
     return 0
+
+
+def _cmd_list(args: argparse.Namespace, out: Out) -> int:
+    figures = _selected(args)
+    return _listing(out, figures, args.format, f"{len(figures)} figures. ")
 
 
 def _show(fig: Figure, out: Out, chars: int) -> None:
@@ -162,14 +162,10 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> int:
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
     found = search(" ".join(args.words), limit=args.limit)
-    if args.format == "json":
-        return _json(out, [_record(f) for f in found])
-    if not found:
+    if not found and args.format != "json":
         out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
         return 0
-    _briefly(out, found)
-    out.write(f"`{PROG} show ID` gives each with all its caveats and its source.\n")
-    return 0
+    return _listing(out, found, args.format, "")
 
 
 def _cmd_cite(args: argparse.Namespace, out: Out) -> int:

@@ -29,9 +29,9 @@ _EFFECT_WORDS = {
     "not_comparable": "rules it out",
 }
 _DIMENSION_WORDS = {"scale_measure": "way of measuring scale", "period_type": "kind of period"}
+_UNIT_WORDS = {"gbp": "pounds sterling", "proportion": "a share between 0 and 1", "years_of_age": "an age in years"}
 #: The fields of a :class:`Dimension` that are columns of the ``comparisons`` table under the same names.
 _FIELDS = ("same", "effect", "note", "basis", "caveat_id")
-_UNIT_WORDS = {"gbp": "pounds sterling", "proportion": "a share between 0 and 1", "years_of_age": "an age in years"}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,22 +123,10 @@ class Comparison:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        """The text of :meth:`__str__` for a notebook."""
         import html
 
-        e = html.escape
-        rows = "".join(
-            f"<tr><td>{e(d.name)}</td><td>{'same' if d.same else 'differs'}</td>"
-            f"<td>{e(_EFFECT_WORDS[d.effect])}</td><td>{e(d.note)}</td></tr>"
-            for d in self.dimensions
-        )
-        items = "".join(f"<li><b>{e(c.id)}</b>: {e(c.text)}</li>" for c in self.caveats)
-        return (
-            f'<div class="iicsa-comparison"><p><b>{e(self.figure_a)}</b> and <b>{e(self.figure_b)}</b>: '
-            f"<b>{e(self.verdict_text)}</b></p><table><thead><tr><th>dimension</th><th></th><th>effect</th>"
-            f"<th>note</th></tr></thead><tbody>{rows}</tbody></table>"
-            + (f"<p>Deciding caveats:</p><ul>{items}</ul>" if items else "")
-            + "</div>"
-        )
+        return f'<pre class="iicsa-comparison">{html.escape(str(self))}</pre>'
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison as plain data, e.g. for JSON.
