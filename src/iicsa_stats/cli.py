@@ -215,6 +215,8 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> int:
 def _cmd_site(args: argparse.Namespace, out: Out) -> int:
     from .site import SiteError, build_site
 
+    if not args.out.strip():
+        raise _UsageError("--out is empty; give the folder to write the site into")
     try:
         written = build_site(_paths.root_argument(args.out, "--out"), base_url=args.base_url)
     except SiteError as exc:
@@ -233,9 +235,7 @@ def _source_root(value: str | None) -> Path:
         if not _guard.is_dir(given / "data" / "curation"):
             raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
-    root = _paths.checkout_root()
-    if root is None and (Path.cwd() / "data" / "curation").is_dir():
-        root = Path.cwd()
+    root = _paths.checkout_root() or (Path.cwd() if (Path.cwd() / "data" / "curation").is_dir() else None)
     if root is None:
         raise _UsageError("not in a source checkout: give --root, the folder holding data/curation and data/raw")
     return root
