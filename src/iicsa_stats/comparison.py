@@ -269,21 +269,10 @@ def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
 def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
     """Warn when a frame of figures mixes figures that may not be added, ranked or plotted on one axis.
 
-    Call it on a DataFrame (or any table with a ``figure_id`` column) before summing, ranking or charting its
-    values together: if any two of its figures are not comparable, or not shown to be, it issues one
-    :class:`ComparabilityWarning` naming the dimensions and a pair.  It does not import pandas.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame or mapping
-        Anything whose ``frame["figure_id"]`` gives figure ids, such as :func:`iicsa_stats.figures`.
-    stacklevel : int, default 2
-        Passed to :func:`warnings.warn` (2: the caller's line).
-
-    Returns
-    -------
-    list of Comparison
-        The pairs in the frame that are not comparable or not shown to be (empty when none).
+    Call it on a DataFrame (or anything whose ``frame["figure_id"]`` gives figure ids, such as
+    :func:`iicsa_stats.figures`) before summing, ranking or charting its values together: if any two of its
+    figures are not comparable, or not shown to be, it issues one :class:`ComparabilityWarning` (at
+    ``stacklevel``, by default the caller's line) naming the dimensions and a pair, and returns those pairs.
 
     Raises
     ------
