@@ -62,21 +62,3 @@ def test_a_hand_made_figure_reads_the_current_root() -> None:
     assert fig.context(30) == ist.figure(FIGURE).context(30)
     with pytest.raises(TypeError, match=r"Figure.data_root must be of type str \| None"):
         dataclasses.replace(fig, data_root=Path("."))  # type: ignore[arg-type]
-
-
-def test_the_model_modules_do_not_import_the_join() -> None:
-    """No import cycle: the model and the loader never import the join that uses them."""
-    import re
-
-    src = Path(ist.__file__).parent
-    for name in ("_figure.py", "_provenance.py", "_loader.py"):
-        text = (src / name).read_text(encoding="utf-8")
-        join = r"^\s*(from \S*_catalog import|import \S*_catalog)|from \. import _catalog"
-        assert not re.search(join, text, re.M), name
-    result = subprocess.run(
-        [sys.executable, "-c", "import iicsa_stats._loader, iicsa_stats._figure, iicsa_stats._catalog; print('ok')"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.stdout.strip() == "ok", result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -15,17 +16,6 @@ import iicsa_stats as ist
 from iicsa_stats.cli import _COMMANDS, main
 
 FIGURE = "police-recorded-online-csa-incidents-2016-17"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "iicsa_stats", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-        check=False,
-    )
 
 
 def test_show_prints_value_caveats_source_and_context(capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,16 +79,6 @@ def test_search_shows_key_caveats(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"  {fig.headline}\n  key caveat: {fig.caveats[0].text}\n" in out
 
 
-def test_export_refuses_damaged_data_and_writes_nothing(checkout_copy: Path) -> None:
-    figures = checkout_copy / "data" / "processed" / "figures.csv"
-    figures.write_text(figures.read_text(encoding="utf-8").replace("8525", "8526"), encoding="utf-8")
-    target = checkout_copy.parent / "export"
-    result = run("export", "--format", "csv", "--out", str(target), env={"IICSA_STATS_DATA_DIR": str(checkout_copy)})
-    assert result.returncode == 1
-    assert "figures.csv: the file differs from its pin" in result.stderr
-    assert not target.exists()
-
-
 def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "arrests", "--format", "json"]) == 0
     ids = [r["figure_id"] for r in json.loads(capsys.readouterr().out)]
@@ -121,6 +101,7 @@ def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
         (["search", "x", "--limit", "0"], "--limit must be at least 1"),
         (["export", "--format", "xls", "--out", "x"], "invalid choice: 'xls'"),
         (["export", "--format", "csv", "--out", ""], "--out is empty"),
+        (["site", "--out", " "], "--out is empty; give the folder to write the site into"),
         (["validate", "--root", "/nonexistent"], "is not a data package folder"),
         (["build", "--root", "/nonexistent"], "is not a source checkout"),
         (["todo", "--root", "/nonexistent"], "is not a source checkout"),
@@ -205,80 +186,88 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
     assert f"iicsa-stats {command}" in out
 
 
-def test_real_process_pipe_has_no_colour_and_exit_codes() -> None:
-    shown = run("show", FIGURE)
+def test_real_processes_exit_status_and_no_colour_in_a_pipe() -> None:
+    command = [sys.executable, "-m", "iicsa_stats", "show", FIGURE]
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert shown.returncode == 0, shown.stderr
-    assert "\033[" not in shown.stdout
-    assert ist.figure(FIGURE).headline in shown.stdout
-    missing = run("show", "nope")
-    assert missing.returncode == 2
-    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
-    version = run("--version")
-    assert version.stdout.strip() == f"iicsa-stats {ist.__version__}"
-
-
-def test_console_script_runs() -> None:
+    assert "\033[" not in shown.stdout and ist.figure(FIGURE).headline in shown.stdout
     script = shutil.which("iicsa-stats", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the iicsa-stats console script is not installed next to this Python")
-    result = subprocess.run(
-        [script, "list", "--format", "json"], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0
-    assert len(json.loads(result.stdout)) == len(ist.list_figures())
+    missing = subprocess.run([script, "show", "nope"], capture_output=True, text=True, timeout=120, check=False)
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
 
 
-def test_corrupt_data_file_is_one_clear_line(tmp_path: Path) -> None:
-    from iicsa_stats._paths import data_root
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"iicsa-stats {ist.__version__}"
 
-    copy = tmp_path / "pkg"
-    shutil.copytree(data_root() / "data", copy / "data")
-    shutil.copytree(data_root() / "schemas", copy / "schemas")
-    shutil.copy(data_root() / "datapackage.json", copy / "datapackage.json")
-    figures = copy / "data" / "processed" / "figures.csv"
+
+def test_corrupt_data_file_is_one_clear_line(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from iicsa_stats import _loader
+
+    figures = data_copy / "data" / "processed" / "figures.csv"
     figures.write_bytes(figures.read_bytes()[:500])
-    result = run("show", FIGURE, env={"IICSA_STATS_DATA_DIR": str(copy)})
-    assert result.returncode == 1
-    assert "figures.csv" in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert main(["show", FIGURE]) == 1
+    err = capsys.readouterr().err
+    assert "figures.csv" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     figures.write_bytes("figure_id\n\xe9".encode("latin-1"))
-    result = run("list", env={"IICSA_STATS_DATA_DIR": str(copy)})
-    assert result.returncode == 1 and "differs from its pin" in result.stderr
+    _loader.clear_cache()
+    assert main(["list"]) == 1 and "differs from its pin" in capsys.readouterr().err
+    target = data_copy.parent / "export"
+    assert main(["export", "--format", "csv", "--out", str(target)]) == 1
+    assert "figures.csv: the file differs from its pin" in capsys.readouterr().err
+    assert not target.exists()
 
 
-def test_validate_command_on_the_checkout_includes_the_rebuild() -> None:
-    result = run("validate")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no problems found" in result.stdout
-    as_json = run("validate", "--format", "json", "--no-rebuild")
-    assert as_json.returncode == 0
-    assert json.loads(as_json.stdout) == []
+def test_validate_command_exit_status_formats_and_the_rebuild_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command's part: --rebuild/--no-rebuild passed on, the report in text or JSON, exit 1 on problems."""
+    from iicsa_stats import validation
+
+    calls: list[object] = []
+    found = [validation.Problem(check="quotes", figure_id=FIGURE, message="the quote moved")]
+
+    def fake(root: Path | None = None, rebuild: bool | None = None) -> list[validation.Problem]:
+        calls.append(rebuild)
+        return found if rebuild is False else []
+
+    monkeypatch.setattr(validation, "validate", fake)
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "no problems found" in out and "rebuild check: skipped" not in out  # a checkout: the rebuild runs
+    assert main(["validate", "--no-rebuild", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)[0] == {**dataclasses.asdict(found[0]), "figure_id": FIGURE}
+    assert main(["validate", "--no-rebuild"]) == 1
+    out = capsys.readouterr().out
+    assert "the quote moved" in out and "rebuild check: skipped" in out
+    assert main(["validate", "--rebuild"]) == 0
+    assert calls == [None, False, False, True]
 
 
-def test_validate_command_lists_problems_and_exits_1(checkout_copy: Path) -> None:
-    root = checkout_copy
-    figures = root / "data" / "processed" / "figures.csv"
-    figures.write_text(figures.read_text(encoding="utf-8").replace("8525", "8526"), encoding="utf-8")
-    result = run("validate", "--root", str(root), "--format", "json")
-    assert result.returncode == 1
-    problems = json.loads(result.stdout)
-    assert any(p["figure_id"] == "police-recorded-online-csa-offences-2017-18" for p in problems)
+def test_build_and_todo_commands(
+    checkout_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iicsa_stats import build
 
-
-def test_build_and_todo_commands(checkout_copy: Path) -> None:
     root = checkout_copy
     before = (root / "datapackage.json").read_bytes()
-    built = run("build", "--root", str(root))
-    assert built.returncode == 0, built.stderr
-    assert (root / "datapackage.json").read_bytes() == before
-    assert run("todo", "--root", str(root)).returncode == 0
+    assert main(["todo", "--root", str(root)]) == 0
+    assert "Every number in the raw documents is accounted for." in capsys.readouterr().out
     curation = root / "data" / "curation" / "iicsa-research-online.toml"
     text = curation.read_text(encoding="utf-8")
     curation.write_text(text.replace('[[excluded]]\nspan = "January 2018"\nreason = "date"\n', ""), encoding="utf-8")
-    todo = run("todo", "--root", str(root))
-    assert todo.returncode == 1
-    assert "'2018'" in todo.stdout and "[[excluded]]" in todo.stdout and "context:" in todo.stdout
-    failed = run("build", "--root", str(root))
-    assert failed.returncode == 1
-    assert "not accounted for" in failed.stderr and "Traceback" not in failed.stderr
+    assert main(["todo", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "'2018'" in out and "[[excluded]]" in out and "context:" in out
+    assert main(["build", "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("iicsa-stats: build failed:") and "not accounted for" in err and "Traceback" not in err
     assert (root / "datapackage.json").read_bytes() == before
+    built: list[Path] = []
+    monkeypatch.setattr(build, "build", built.append)  # a real build: tests/test_output.py
+    assert main(["build", "--root", str(root)]) == 0
+    assert built == [root] and capsys.readouterr().out.startswith(f"Built the data package in {root}:")

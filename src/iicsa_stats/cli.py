@@ -1,8 +1,7 @@
-"""The ``iicsa-stats`` command (also ``python -m iicsa_stats``).
+"""The ``iicsa-stats`` command (also ``python -m iicsa_stats``): :data:`TABLE` lists each command.
 
-Lookups (``list``, ``show``, ``search``, ``cite``) read the shipped data with the
-standard library, so they start fast.  Bad input exits with status 2 and one
-line on standard error; a failed validation or build exits with status 1.
+Only the command being run is parsed and imported, so lookups start fast.  Exit status: 0 ok, 1 damaged data or
+problems found, 2 bad input (one line on standard error).
 """
 
 from __future__ import annotations
@@ -11,53 +10,35 @@ import argparse
 import os
 import sys
 
-from . import _catalog, _loader, _paths
-from ._figure import Figure
+from . import _catalog, _loader, _paths, errors
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
-from .errors import (
-    BuildError,
-    ComparisonError,
-    CurationError,
-    IICSAStatsError,
-    InvalidArgumentError,
-    RawDocumentError,
-    UnknownFigureError,
-)
 from .tables import format_cell
 
-# typing is imported for type checkers only: a lookup should not pay for it.
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # typing is imported for type checkers only: a lookup should not pay for it
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
     from typing import Any, NoReturn
+
+    from ._figure import Figure
 
     Arg = tuple[str, str, dict[str, Any]]
 
 __all__ = ["main"]
 
 PROG = "iicsa-stats"
-USAGE_ERROR = 2
-FAILED = 1
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_LIST_COLUMNS = ("id", "value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
+_COLUMNS = ("value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
+_NUMBER = {"type": "number"}
+#: Errors that mean bad input (exit status 2) besides a wrong argument or figure id.
+_USAGE = (errors.ComparisonError, errors.ExportError)
+#: What a failed ``build`` or ``todo`` raises; its message may list several numbers, one per line.
+_BUILD_FAILED = (errors.CurationError, errors.RawDocumentError, errors.BuildError)
 
 
 class _UsageError(Exception):
     pass
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter, measuring the terminal with os rather than shutil (shutil costs ~3 ms to import)."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
-        if width is None:
-            try:
-                width = os.get_terminal_size().columns - 2
-            except OSError:
-                width = int(os.environ.get("COLUMNS", "80")) - 2 if os.environ.get("COLUMNS", "").isdigit() else 78
-        super().__init__(prog, indent_increment, max_help_position, width)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,52 +48,46 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _count(text: str) -> int:
-    """An argparse type: a whole number >= 0 (>= 1 for --limit is checked by search)."""
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """Argparse's formatter, measuring the terminal with os rather than shutil (~3 ms to import)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
+        width = os.get_terminal_size().columns
+    except OSError:
+        width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 80
+    return argparse.RawDescriptionHelpFormatter(prog, width=width - 2)
 
 
-# -- commands ------------------------------------------------------------------------------------------------
+def _count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 or more)")
+    return int(text)
+
+
+# -- the commands ---------------------------------------------------------------------------------------------
 
 
 def _selected(args: argparse.Namespace) -> list[Figure]:
+    """The figures that pass every filter option (a repeated option: any of its values)."""
     figures = list(_catalog.all_figures().values())
     for name in _FILTERS:
-        wanted = getattr(args, name, None)
-        if not wanted:
-            continue
-        attr = "provenance.document_id" if name == "document" else name
-        valid = sorted({value for f in figures if isinstance(value := _get(f, attr), str)})
-        unknown = [w for w in wanted if w not in valid]
-        if unknown:
-            names = ", ".join(repr(w) for w in unknown)
-            raise _UsageError(f"--{name.replace('_', '-')} {names} matches no figure; choose from {valid}")
-        figures = [f for f in figures if _get(f, attr) in wanted]  # repeated options: any of them
+        wanted = getattr(args, name)
+        if wanted:
+            values = [f.provenance.document_id if name == "document" else getattr(f, name) for f in figures]
+            valid = sorted({v for v in values if isinstance(v, str)})
+            unknown = ", ".join(repr(w) for w in wanted if w not in valid)
+            if unknown:
+                raise _UsageError(f"--{name.replace('_', '-')} {unknown} matches no figure; choose from {valid}")
+            figures = [f for f, v in zip(figures, values, strict=True) if v in wanted]
     return figures
 
 
-def _get(fig: Figure, attr: str) -> object:
-    value: object = fig
-    for part in attr.split("."):
-        value = getattr(value, part)
-    return value
-
-
-def _figure_record(fig: Figure) -> dict[str, object]:
-    record: dict[str, object] = {"figure_id": fig.id, **{c: getattr(fig, c) for c in _LIST_COLUMNS[1:]}}
-    record["headline"] = fig.headline
-    record["key_caveat"] = fig.caveats[0].text
-    return record
+def _record(fig: Figure) -> dict[str, object]:
+    record: dict[str, object] = {"figure_id": fig.id, **{c: getattr(fig, c) for c in _COLUMNS}}
+    return {**record, "headline": fig.headline, "key_caveat": fig.caveats[0].text}
 
 
 def _json(out: Out, data: object) -> int:
-    """Write ``data`` as indented JSON (non-ASCII kept, anything else as its str) and a newline; return 0."""
     import json
 
     json.dump(data, out, indent=2, ensure_ascii=False, default=str)
@@ -120,74 +95,63 @@ def _json(out: Out, data: object) -> int:
     return 0
 
 
-def _cmd_list(args: argparse.Namespace, out: Out) -> int:
-    figures = _selected(args)
-    if args.format == "json":
-        return _json(out, [_figure_record(f) for f in figures])
-    if args.format == "csv":
+def _listing(out: Out, figures: list[Figure], fmt: str, footer: str) -> int:
+    """Figures as JSON or CSV records, or each id (bold on a terminal) with its headline and key caveat."""
+    if fmt == "json":
+        return _json(out, [_record(f) for f in figures])
+    if fmt == "csv":
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["figure_id", *_LIST_COLUMNS[1:], "headline", "key_caveat"])
+        writer.writerow(["figure_id", *_COLUMNS, "headline", "key_caveat"])
         for f in figures:
-            record = _figure_record(f)
-            writer.writerow(
-                [format_cell(v, {"type": "number"}) if isinstance(v, float) else v for v in record.values()]
-            )
-    else:
-        bold = colour(out)
-        for f in figures:
-            out.styled(f.id, "1", bold, end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
-        out.write(f"{len(figures)} figures. `{PROG} show ID` gives each with all its caveats and its source.\n")
+            writer.writerow([format_cell(v, _NUMBER) if isinstance(v, float) else v for v in _record(f).values()])
+        return 0
+    for f in figures:
+        out.styled(f.id, "1", colour(out), end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+    out.write(f"{footer}`{PROG} show ID` gives each with all its caveats and its source.\n")
     return 0
 
 
-def _unit(fig: Figure) -> str:
-    return fig.unit if fig.unit_label == fig.unit else f"{fig.unit}, written as \u201c{fig.unit_label}\u201d"
+def _cmd_list(args: argparse.Namespace, out: Out) -> int:
+    figures = _selected(args)
+    return _listing(out, figures, args.format, f"{len(figures)} figures. ")
 
 
 def _show(fig: Figure, out: Out, chars: int) -> None:
-    on = colour(out)
-    p = fig.provenance
-    out.styled(fig.headline, "1", on, end="\n")
-    out.write(f"  id: {fig.id}\n  measure: {fig.measure}\n")
-    number_field = {"type": "number"}
+    on, p = colour(out), fig.provenance
+    unit = fig.unit if fig.unit_label == fig.unit else f"{fig.unit}, written as \u201c{fig.unit_label}\u201d"
     if fig.value is not None:
-        value = format_cell(fig.value, number_field)
-        out.write(f"  value: {value} ({fig.qualifier}, unit: {_unit(fig)})\n")
+        number = f"value: {format_cell(fig.value, _NUMBER)}"
     else:
-        bounds = f"{format_cell(fig.value_lower, number_field)} to {format_cell(fig.value_upper, number_field)}"
-        out.write(f"  range: {bounds} ({fig.qualifier}, unit: {_unit(fig)})\n")
-    period = fig.period_label
-    if fig.period_dates:
-        period += f" [{fig.period_dates}]"
-    out.write(f"  period: {period}" + (f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else "") + "\n")
+        number = f"range: {format_cell(fig.value_lower, _NUMBER)} to {format_cell(fig.value_upper, _NUMBER)}"
+    period = fig.period_label + (f" [{fig.period_dates}]" if fig.period_dates else "")
+    period += f", counted {fig.frequency.replace('_', ' ')}" if fig.frequency else ""
+    out.styled(fig.headline, "1", on, end=f"\n  id: {fig.id}\n  measure: {fig.measure}\n")
+    out.write(f"  {number} ({fig.qualifier}, unit: {unit})\n  period: {period}\n")
     out.write(f"  geography: {fig.geography}\n  population: {fig.population}\n")
     out.styled("Caveats", "1", on, end=" (key caveat first):\n")
-    for number, caveat in enumerate(fig.caveats, start=1):
-        out.write(f"  {number}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
+    for n, caveat in enumerate(fig.caveats, start=1):
+        out.write(f"  {n}. [{caveat.kind}] {caveat.text}\n     basis: {caveat.basis_line}\n")
     out.styled("Source", "1", on, end=f": {fig.source_line()}\n")
-    if fig.sources:
-        out.write("  chain, first step first:\n")
-        for number, step in enumerate(fig.sources, start=1):
-            out.write(f"    {number}. {step}\n")
-    out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n")
+    out.write("  chain, first step first:\n" if fig.sources else "")
+    for n, step in enumerate(fig.sources, start=1):
+        out.write(f"    {n}. {step}\n")
+    out.write(f"  quote (characters {p.quote_start} to {p.quote_end} of {p.raw_path}), in context:\n    ")
     start = min(chars, p.quote_start)
-    out.write("    ")
     out.marked(fig.context(chars, mark=("", "")), start, start + p.quote_end - p.quote_start, on)
     out.write("\n")
 
 
 def _cmd_show(args: argparse.Namespace, out: Out) -> int:
     if args.all == bool(args.id):
-        raise _UsageError("give one figure id, or --all (see `iicsa-stats list`)")
+        raise _UsageError(f"give one figure id, or --all (see `{PROG} list`)")
     figures = list(_catalog.all_figures().values()) if args.all else [_catalog.get_figure(args.id)]
     if args.format == "json":
         data = [f.to_dict() for f in figures]
         return _json(out, data if args.all else data[0])
-    for number, fig in enumerate(figures):
-        if number:
-            out.write("\n")
+    for n, fig in enumerate(figures):
+        out.write("\n" if n else "")
         _show(fig, out, args.context)
     return 0
 
@@ -198,14 +162,19 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> int:
     if args.limit == 0:
         raise _UsageError("--limit must be at least 1")
     found = search(" ".join(args.words), limit=args.limit)
-    if args.format == "json":
-        return _json(out, [_figure_record(f) for f in found])
-    if not found:
+    if not found and args.format != "json":
         out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
         return 0
-    for f in found:
-        out.write(f"{f.id}\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
-    out.write(f"`{PROG} show ID` gives each with all its caveats and its source.\n")
+    return _listing(out, found, args.format, "")
+
+
+def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
+    from .citation import cite_figure, cite_package
+
+    if args.package == bool(args.id):
+        raise _UsageError("give one figure id, or --package to cite the whole data package")
+    text = cite_package(args.format) if args.package else cite_figure(_catalog.get_figure(args.id), args.format)
+    out.write(text + "\n")
     return 0
 
 
@@ -217,11 +186,11 @@ def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
         _json(out, comparison.to_dict())
     else:
         out.write(f"{comparison}\n")
-    return 0 if comparison.comparable else FAILED
+    return 0 if comparison.comparable else 1
 
 
-#: What ``export --format zip`` and ``--format sqlite`` say they wrote (``export`` writes them as one file each).
-ONE_FILE = {
+#: What ``export`` says it wrote as one file.
+_ONE_FILE = {
     "zip": "the whole data package in one zip (datapackage.json at its top, README.md, ATTRIBUTION.txt); "
     "`frictionless validate` reads it as it is",
     "sqlite": "every table in one SQLite database, with its keys and the view figures_with_key_caveat; "
@@ -232,34 +201,41 @@ ONE_FILE = {
 def _cmd_export(args: argparse.Namespace, out: Out) -> int:
     from pathlib import Path
 
-    from .errors import ExportError
     from .export import export
 
-    try:
-        written = export(args.format, args.out)
-    except ExportError as exc:  # bad --out: a usage error
-        raise _UsageError(str(exc)) from None
-    if args.format in ONE_FILE:
-        out.write(f"Wrote {Path(args.out)}: {ONE_FILE[args.format]}\n")
+    written = export(args.format, args.out)  # a bad --out: ExportError, a usage error
+    if args.format in _ONE_FILE:
+        out.write(f"Wrote {Path(args.out)}: {_ONE_FILE[args.format]}\n")
     else:
-        count = len(written)
-        out.write(f"Wrote {count} file{'s' if count != 1 else ''} to {Path(args.out)}: {', '.join(written)}\n")
+        files = f"{len(written)} file{'s' if len(written) != 1 else ''}"
+        out.write(f"Wrote {files} to {Path(args.out)}: {', '.join(written)}\n")
+    return 0
+
+
+def _cmd_site(args: argparse.Namespace, out: Out) -> int:
+    from .site import SiteError, build_site
+
+    if not args.out.strip():
+        raise _UsageError("--out is empty; give the folder to write the site into")
+    try:
+        written = build_site(_paths.root_argument(args.out, "--out"), base_url=args.base_url)
+    except SiteError as exc:
+        raise _UsageError(str(exc)) from None
+    pages = sum(name.endswith(".html") for name in written)
+    out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
     return 0
 
 
 def _source_root(value: str | None) -> Path:
+    """``--root`` of ``build`` and ``todo``: a source checkout, by default this package's or the current folder."""
     from pathlib import Path
 
-    from ._paths import checkout_root
-
     if value is not None:
-        given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean the default
+        given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean "."
         if not os.path.isdir(given / "data" / "curation"):
             raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
         return given
-    root = checkout_root()
-    if root is None and (Path.cwd() / "data" / "curation").is_dir():
-        root = Path.cwd()
+    root = _paths.checkout_root() or (Path.cwd() if (Path.cwd() / "data" / "curation").is_dir() else None)
     if root is None:
         raise _UsageError("not in a source checkout: give --root, the folder holding data/curation and data/raw")
     return root
@@ -280,55 +256,28 @@ def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
 
     report = unaccounted_report(_source_root(args.root))
     out.write((report or "Every number in the raw documents is accounted for.") + "\n")
-    return FAILED if report else 0
+    return 1 if report else 0
 
 
 def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
     from .validation import format_report, validate, will_rebuild
 
-    root = _paths.root_argument(args.root, "--root") if args.root is not None else None
+    root = None if args.root is None else _paths.root_argument(args.root, "--root")
     if root is not None and not os.path.isfile(root / "datapackage.json"):
         raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
-    rebuild = False if args.no_rebuild else (True if args.rebuild else None)
-    problems = validate(root, rebuild=rebuild)
+    problems = validate(root, rebuild=args.rebuild)
     if args.format == "json":
         from dataclasses import asdict
 
         _json(out, [asdict(p) for p in problems])
     else:
         out.write(format_report(problems) + "\n")
-        if not will_rebuild(root, rebuild):
+        if not will_rebuild(root, args.rebuild):
             out.write("rebuild check: skipped (not a source checkout, or --no-rebuild)\n")
-    return FAILED if problems else 0
+    return 1 if problems else 0
 
 
-# -- the table of commands ----------------------------------------------------------------------------------
-
-
-def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
-    from .citation import cite_figure, cite_package
-
-    if args.package == bool(args.id):
-        raise _UsageError("give one figure id, or --package to cite the whole data package")
-    text = cite_package(args.format) if args.package else cite_figure(_catalog.get_figure(args.id), args.format)
-    out.write(text + "\n")
-    return 0
-
-
-def _cmd_site(args: argparse.Namespace, out: Out) -> int:
-    from pathlib import Path
-
-    from .site import SiteError, build_site
-
-    if not args.out.strip():
-        raise _UsageError("--out is empty; give the folder to write the site into")
-    try:
-        written = build_site(Path(args.out), base_url=args.base_url)
-    except SiteError as exc:
-        raise _UsageError(str(exc)) from None
-    pages = sum(name.endswith(".html") for name in written)
-    out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
-    return 0
+# -- the table of commands ------------------------------------------------------------------------------------
 
 
 def _styles() -> tuple[str, ...]:
@@ -337,64 +286,56 @@ def _styles() -> tuple[str, ...]:
     return STYLES
 
 
-def _format(choices: tuple[str, ...], help_: str = "") -> Arg:
-    return "--format", help_ or f"output format (default: {choices[0]})", {"choices": choices, "default": choices[0]}
+def _format(*choices: str, help: str = "") -> Arg:
+    return "--format", help or f"output format (default: {choices[0]})", {"choices": choices, "default": choices[0]}
 
 
-_APPEND: dict[str, Any] = {"action": "append"}
+_MANY: dict[str, Any] = {"action": "append"}
 _FLAG: dict[str, Any] = {"action": "store_true"}
-_MAYBE: dict[str, Any] = {"nargs": "?"}
-_FIGURE_ID = "a figure id (see `iicsa-stats list`)"
-#: Each command: its help (also its description), an example, the function it runs, and its arguments, each
-#: (name, help, the rest of ``add_argument``'s options; ``exclusive``: one of the command's mutually exclusive options).
-TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple[Arg, ...]]] = {
+_ID: Arg = ("id", "a figure id (see `iicsa-stats list`)", {"nargs": "?", "metavar": "ID"})
+_ROOT = "the source checkout (default: the one this package runs from, or the current folder)"
+#: Each command: its help (also its description), an example, the function it runs, then its arguments, each
+#: (name, help, the rest of ``add_argument``'s options; ``choices`` may be a function, called only for its command).
+TABLE: dict[str, tuple[Any, ...]] = {
     "list": (
         "List the figures, with their key caveat.",
         "list --unit offences --format csv",
         _cmd_list,
-        (
-            ("--unit", "only figures counted in this unit (e.g. offences; repeat for several)", _APPEND),
-            ("--geography", "only figures for this area (e.g. 'England and Wales')", _APPEND),
-            ("--document", "only figures from this document id", _APPEND),
-            ("--scale-measure", "reported_offences, victims, perpetrators or images", _APPEND),
-            ("--period-type", "financial_year, single_date, ending_by, open_ended or not_stated", _APPEND),
-            ("--qualifier", "exact, more_than, range, approximate_range, lower_bound, ...", _APPEND),
-            _format(("table", "csv", "json")),
-        ),
+        ("--unit", "only figures counted in this unit (e.g. offences; repeat for several)", _MANY),
+        ("--geography", "only figures for this area (e.g. 'England and Wales')", _MANY),
+        ("--document", "only figures from this document id", _MANY),
+        ("--scale-measure", "reported_offences, victims, perpetrators or images", _MANY),
+        ("--period-type", "financial_year, single_date, ending_by, open_ended or not_stated", _MANY),
+        ("--qualifier", "exact, more_than, range, approximate_range, lower_bound, ...", _MANY),
+        _format("table", "csv", "json"),
     ),
     "show": (
         "Show a figure: value, unit, period, geography, caveats, source and its quote in context.",
         "show people-arrested-online-csa-per-month",
         _cmd_show,
-        (
-            ("id", _FIGURE_ID, _MAYBE),
-            ("--all", "show every figure", _FLAG),
-            ("--context", "raw text shown around the quote", {"type": _count, "default": 120, "metavar": "CHARS"}),
-            _format(("text", "json"), "text, or json with caveats and provenance nested"),
-        ),
+        _ID,
+        ("--all", "show every figure", _FLAG),
+        ("--context", "raw text shown around the quote", {"type": _count, "default": 120, "metavar": "CHARS"}),
+        _format("text", "json", help="text, or json with caveats and provenance nested"),
     ),
     "search": (
         "Find figures by words, best match first.",
         "search arrests each month",
         _cmd_search,
-        (
-            ("words", "words to look for", {"nargs": "+"}),
-            ("--limit", "at most this many figures", {"type": _count}),
-            _format(("table", "json")),
-        ),
+        ("words", "words to look for", {"nargs": "+"}),
+        ("--limit", "at most this many figures", {"type": _count}),
+        _format("table", "json"),
     ),
     "cite": (
         "Print a full citation for a figure (naming its original producer) or for the whole package.",
         "cite rea-perpetrator-age-band --format bibtex",
         _cmd_cite,
+        _ID,
+        ("--package", "cite the whole data package instead of one figure", _FLAG),
         (
-            ("id", _FIGURE_ID, {**_MAYBE, "metavar": "ID"}),
-            ("--package", "cite the whole data package instead of one figure", _FLAG),
-            (
-                "--format",
-                "text (default), bibtex, csl-json or ris, for reference managers",
-                {"choices": _styles, "default": "text"},
-            ),
+            "--format",
+            "text (default), bibtex, csl-json or ris, for reference managers",
+            {"choices": _styles, "default": "text"},
         ),
     ),
     "compare": (
@@ -402,7 +343,9 @@ TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple
         "1 when they are not or only with caveats, 2 for bad input.",
         "compare police-recorded-online-csa-incidents-2016-17 police-recorded-online-csa-offences-2017-18",
         _cmd_compare,
-        (("a", _FIGURE_ID, {}), ("b", "another figure id", {}), _format(("text", "json"))),
+        ("a", _ID[1], {}),
+        ("b", "another figure id", {}),
+        _format("text", "json"),
     ),
     "export": (
         "Write the tables (csv, parquet, or xlsx: one Excel workbook that keeps every cell's type) or the figures "
@@ -411,103 +354,79 @@ TABLE: dict[str, tuple[str, str, Callable[[argparse.Namespace, Out], int], tuple
         "export --format parquet --out ./iicsa-data",
         _cmd_export,
         (
-            (
-                "--format",
-                "csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures), zip (the data package, one file) "
-                "or sqlite (one database with keys)",
-                {"choices": ("csv", "parquet", "xlsx", "json", "zip", "sqlite"), "required": True},
-            ),
-            ("--out", "folder to write into (created if missing); for zip and sqlite, the file", {"required": True}),
+            "--format",
+            "csv (UTF-8, LF), parquet, xlsx (needs openpyxl), json (figures), zip (the data package, one file) "
+            "or sqlite (one database with keys)",
+            {"choices": ("csv", "parquet", "xlsx", "json", "zip", "sqlite"), "required": True},
         ),
+        ("--out", "folder to write into (created if missing); for zip and sqlite, the file", {"required": True}),
     ),
     "site": (
         "Write a static site: an index of every figure, a page per figure (caveats, source, how to cite) and per "
         "source document, and the downloads. Plain HTML and CSS that open from the file system.",
         "site --out ./iicsa-site",
         _cmd_site,
-        (
-            ("--out", "folder to write (an earlier site in it is replaced)", {"required": True, "metavar": "DIR"}),
-            (
-                "--base-url",
-                "address the site will be published at, for absolute links in its JSON-LD",
-                {"metavar": "URL"},
-            ),
-        ),
+        ("--out", "folder to write (an earlier site in it is replaced)", {"required": True, "metavar": "DIR"}),
+        ("--base-url", "address the site will be published at, for absolute links in its JSON-LD", {"metavar": "URL"}),
     ),
     "build": (
         "Rebuild datapackage.json and data/processed/ from data/raw/ and data/curation/ (source checkout).",
         "build",
         _cmd_build,
-        (("--root", "the source checkout (default: the one this package runs from, or the current folder)", {}),),
+        ("--root", _ROOT, {}),
     ),
     "validate": (
         "Check the data package: schemas, hashes, quotes, ledger, keys, comparisons, CSV against Parquet, and (in a "
         "checkout) a fresh rebuild. Exit status 1 lists every problem.",
         "validate --no-rebuild",
         _cmd_validate,
+        ("--root", "a data package folder (default: the data this package uses)", {}),
         (
-            ("--root", "a data package folder (default: the data this package uses)", {}),
-            ("--no-rebuild", "skip the rebuild-equals-committed check", {**_FLAG, "exclusive": True}),
-            (
-                "--rebuild",
-                "require it (default: run it whenever --root is a source checkout)",
-                {**_FLAG, "exclusive": True},
-            ),
-            _format(("text", "json"), "report format (default: text)"),
+            "--rebuild",
+            "run the rebuild-equals-committed check, or skip it with --no-rebuild (default: run it whenever "
+            "--root is a source checkout)",
+            {"action": argparse.BooleanOptionalAction},
         ),
+        _format("text", "json", help="report format (default: text)"),
     ),
     "todo": (
         "List every number in the raw documents not yet accounted for, with context and a curation stub.",
         "todo",
         _cmd_todo,
-        (("--root", "the source checkout", {}),),
+        ("--root", _ROOT, {}),
     ),
 }
 _COMMANDS = tuple(TABLE)
 
 
-def _parser(only: str | None = None) -> _Parser:
+def _parser(only: str | None) -> _Parser:
     """The argument parser; with ``only``, just that command's subparser is built (a faster start)."""
     parser = _Parser(
         prog=PROG,
         description="IICSA figures on online-facilitated child sexual abuse, each with its caveats and source.",
         epilog=f"example:\n  {PROG} show police-recorded-online-csa-offences-2017-18",
-        formatter_class=_Formatter,
+        formatter_class=_formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, (help_, example, run, arguments) in TABLE.items():
-        if only is not None and name != only:
-            continue  # not used in this run
-        p = sub.add_parser(
-            name, help=help_, description=help_, epilog=f"example:\n  {PROG} {example}", formatter_class=_Formatter
-        )
-        exclusive = None  # the command's one group of mutually exclusive options
-        for flag, help_text, given in arguments:
-            options = {**given, "help": help_text}
+    for name, (help_, example, run, *arguments) in TABLE.items():
+        if only not in (None, name):
+            continue
+        epilog = f"example:\n  {PROG} {example}"
+        p = sub.add_parser(name, help=help_, description=help_, epilog=epilog, formatter_class=_formatter)
+        for flag, text, given in arguments:
+            options = {**given, "help": text}
             if callable(options.get("choices")):
                 options["choices"] = options["choices"]()
-            if options.pop("exclusive", False):
-                exclusive = exclusive or p.add_mutually_exclusive_group()
-                exclusive.add_argument(flag, **options)
-            else:
-                p.add_argument(flag, **options)
+            p.add_argument(flag, **options)
         p.set_defaults(run=run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status.
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status.
 
-    Parameters
-    ----------
-    argv : sequence of str, optional
-        The arguments (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        0 on success, 1 when validation or a build fails, 2 for bad input.
+    0 on success, 1 for damaged data or problems found (validation, a build, a comparison), 2 for bad input.
 
     Examples
     --------
@@ -515,12 +434,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Independent Inquiry into Child Sexual Abuse (IICSA). The Internet Investigation Report, ...
     0
     """
-    first = None
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = argv[0] if argv else None
     try:
         out = Out(sys.stdout)
-        argv = list(sys.argv[1:] if argv is None else argv)
-        first = argv[0] if argv else None
-        args = _parser(first if first in _COMMANDS else None).parse_args(argv)
+        args = _parser(first if first in TABLE else None).parse_args(argv)
         if args.command is None:
             raise _UsageError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
         status: int = args.run(args, out)
@@ -529,21 +447,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         say(f"{PROG}: error", exc)
         discard_stdout()
-        return FAILED
-    except (_UsageError, InvalidArgumentError, UnknownFigureError, ComparisonError) as exc:
+        return 1
+    except (_UsageError, errors.InvalidArgumentError, errors.UnknownFigureError, *_USAGE) as exc:
         say(f"{PROG}: error", exc)
-        return USAGE_ERROR
-    except IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
-        if first in ("build", "todo") and isinstance(exc, CurationError | RawDocumentError | BuildError):
-            print(f"{PROG}: build failed: {exc}", file=sys.stderr)  # may list several numbers, one per line
+        return 2
+    except errors.IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
+        if first in ("build", "todo") and isinstance(exc, _BUILD_FAILED):
+            print(f"{PROG}: build failed: {exc}", file=sys.stderr)
         else:
             say(f"{PROG}: error", exc)
-        return FAILED
+        return 1
     except UnicodeEncodeError as exc:
         say(
             f"{PROG}: error", f"the output's encoding ({exc.encoding}) cannot show the text; set PYTHONIOENCODING=utf-8"
         )
-        return FAILED
+        return 1
     except BrokenPipeError:
         discard_stdout()
         return 0
