@@ -6,7 +6,6 @@ that root even after ``IICSA_STATS_DATA_DIR`` changes.  The model never imports 
 
 from __future__ import annotations
 
-
 from ._figure import TABLE_FIELDS, Caveat, Figure
 from ._loader import cached, inconsistent, rows
 from ._provenance import Provenance, Reference, SourceStep

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import _loader, _staging
+from ._catalog import join_figures
 from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, load_schema, resource_pin, sha256_hex
 from ._parquet import parquet_metadata, write_parquet
-from ._catalog import join_figures
 from ._version import __release_date__, __version__
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
