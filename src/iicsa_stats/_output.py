@@ -16,7 +16,10 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from collections.abc import Callable
+    from typing import TextIO, TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape", "say", "shown"]
 
@@ -82,26 +85,26 @@ class Out:
         self.write(after)
 
     def _raw(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        return _writing(self._stream.write, text)
 
     def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        _writing(self._stream.flush)
 
     def isatty(self) -> bool:
         try:
             return self._stream.isatty()
         except (OSError, ValueError):
             return False
+
+
+def _writing(call: Callable[..., T], *args: str) -> T:
+    """``call(*args)``; an OSError but a broken pipe (the CLI ends quietly on one) becomes :class:`OutputError`."""
+    try:
+        return call(*args)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 def colour(stream: Out | TextIO) -> bool:

@@ -1,16 +1,11 @@
-"""The download bundle: the whole data package in one zip that carries its own README.
+"""The download bundle: the whole data package in one deterministic zip that carries its own README.
 
-``iicsa-stats export --format zip --out FILE`` writes it.  The zip is laid out
-like the data package itself, ``datapackage.json`` at its top level (no
-folder around it) beside ``schemas/``, ``data/processed/`` with every table as
-CSV and Parquet, ``data/raw/``, a generated ``README.md`` and
-``ATTRIBUTION.txt``.  frictionless reads a zip only in that layout: it unpacks
-the zip into a temporary folder and opens the ``datapackage.json`` at its top,
-so the descriptor's relative paths (``data/processed/figures.csv``) resolve
-inside it; ``frictionless validate FILE`` then checks every resource, and
-``iicsa-stats validate --root`` runs on the folder it is unzipped into.  Every
-file is checked against its pin before it is packed.  The zip is deterministic: members in sorted order, a fixed
-timestamp and fixed permissions, so the same data gives the same bytes.
+The zip is laid out like the data package, ``datapackage.json`` at its top level (no folder around it) beside
+``schemas/``, ``data/processed/`` (every table as CSV and Parquet), ``data/raw/``, a generated ``README.md`` and
+``ATTRIBUTION.txt``: frictionless reads a zip only in that layout (``frictionless validate FILE`` checks every
+resource), and ``iicsa-stats validate --root`` runs on the folder it is unzipped into.  Every file is checked
+against its pin before it is packed; members are sorted, with a fixed timestamp and permissions, so the same
+data gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,15 +15,13 @@ import zipfile
 from pathlib import Path
 
 from . import _store
-from ._attribution import attribution_text
 from ._guard import read_file
 from ._paths import data_dir, root_argument
 from ._pins import check_parquet_pin
 from ._staging import reading, write_file
-from .notices import CONTENT_NOTICE
+from .notices import CONTENT_NOTICE, attribution_text, licence_titles
 from .tables import TABLES, csv_path, load_schema
 
-# typing is imported for type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -39,28 +32,11 @@ __all__ = ["bundle_files", "readme_text", "table_files", "write_archive", "write
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 #: Permissions of every member (rw-r--r--, a regular file).
 ZIP_MODE = 0o100644
-#: What to do about a bundle file that is missing or unreadable.
 _FIX = "restore it from the release or reinstall"
 
 
 def table_files(fmt: str) -> dict[str, bytes]:
-    """Every table's file in one format, as ``iicsa-stats export`` reads it, keyed by its path in the package.
-
-    Parameters
-    ----------
-    fmt : {"csv", "parquet"}
-        Which files.
-
-    Returns
-    -------
-    dict of str to bytes
-        ``data/processed/<table>.<fmt>`` to the file's bytes, in table order.
-
-    Raises
-    ------
-    DataFileError
-        If a file is missing or differs from its pin (``datapackage.json`` for
-        CSV, ``data/processed/PARQUET.sha256`` for Parquet).
+    """Every table's file in ``fmt`` (csv or parquet) by its path in the package, each checked against its pin.
 
     Examples
     --------
@@ -85,17 +61,7 @@ def _md_cell(text: str) -> str:
 
 
 def readme_text(package: dict[str, Any]) -> str:
-    """The bundle's README.md: what is in it, the content notice, each table, the key caveats, citing, licence.
-
-    Parameters
-    ----------
-    package : dict
-        The ``datapackage.json`` descriptor.
-
-    Returns
-    -------
-    str
-        Markdown, generated from the data.
+    """The bundle's README.md, generated from ``package`` (the descriptor) and the data.
 
     Examples
     --------
@@ -179,7 +145,7 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         "## Licence",
         "",
-        *(f"- {lic.get('title') or lic.get('name')}" for lic in package.get("licenses", [])),
+        *(f"- {title}" for title in licence_titles(package)),
         "",
         "Reproduce this attribution statement when you reuse the figures:",
         "",
@@ -190,17 +156,7 @@ def readme_text(package: dict[str, Any]) -> str:
 
 
 def bundle_files() -> dict[str, bytes]:
-    """Every file of the bundle, checked against its pin, keyed by its path inside the zip.
-
-    Returns
-    -------
-    dict of str to bytes
-        In sorted order of the paths.
-
-    Raises
-    ------
-    DataFileError
-        If a file is missing or differs from its pin.
+    """Every file of the bundle by its path in the zip, in sorted order; a DataFileError if one differs from its pin.
 
     Examples
     --------
@@ -224,20 +180,7 @@ def bundle_files() -> dict[str, bytes]:
 
 
 def write_archive(path: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` (path in the zip to bytes, in order) as a deterministic zip at ``path``.
-
-    Fixed timestamps and permissions, and the members in the order given, so
-    that the same files give the same bytes.  ``path`` is written directly: use
-    :func:`write_zip` (or ``iicsa-stats export``) to replace a file safely.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     write_archive(Path(folder) / "a.zip", {"a.txt": b"a"})
-    ...     zipfile.ZipFile(Path(folder) / "a.zip").namelist()
-    ['a.txt']
-    """
+    """Write ``files`` (path in the zip to bytes, in order) as a deterministic zip at ``path``, directly."""
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
@@ -248,27 +191,22 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
 
 
 def write_zip(target: str | os.PathLike[str]) -> list[str]:
-    """Write the bundle to ``target`` (written beside it, then moved into place when complete).
+    """Write the bundle to ``target`` (beside it, then in its place); return the members in their order.
 
     Parameters
     ----------
     target : str or pathlib.Path
         The zip file to write; its folder is created if missing.
 
-    Returns
-    -------
-    list of str
-        The members written, in their order in the zip.
-
     Raises
     ------
     OSError
-        If ``target`` is refused (inside the data package, not a regular file) or cannot be
-        written; nothing is left behind.
+        If ``target`` is refused (a link, inside the data package, not a regular file) or cannot be written;
+        nothing is then left behind.
 
     Examples
     --------
-    >>> import tempfile, zipfile
+    >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     members = write_zip(Path(folder) / "iicsa.zip")
     >>> members[:2]

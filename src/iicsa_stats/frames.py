@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import sys
 from collections.abc import Collection
 
 from . import _store
-from ._attribution import attribution, licence_titles, objects
 from ._paths import data_root
 from ._pins import check_parquet_pin
 from ._version import __version__
-from .errors import (
-    DataFileError,
-    InvalidArgumentError,
-    InvalidFilterError,
-    UnknownFilterError,
-    UnknownTableError,
-    check_argument,
-)
+from .errors import DataFileError, InvalidArgumentError, InvalidFilterError, UnknownFilterError, UnknownTableError
+from .errors import check_argument
+from .notices import licence_titles, objects
 from .tables import TABLES, load_schema, parquet_path
 
 TYPE_CHECKING = False
@@ -78,7 +73,7 @@ def table(name: str) -> pd.DataFrame:
 
 
 def _read_table(name: str) -> pd.DataFrame:
-    """Read one table (see :func:`table`); run through ``_store.consistent``, so a build in between is retried."""
+    """One table (see :func:`table`), run through ``_store.consistent``: a build in between is retried."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -114,7 +109,7 @@ def _read_table(name: str) -> pd.DataFrame:
         "title": resource.get("title", name),
         "description": resource.get("description", ""),
         "licenses": licence_titles(package),
-        "attribution": attribution(package),
+        "attribution": str(package.get("attribution", "")),
         "sources": [s.get("path") for s in objects(package, "sources")],
         "columns": {f["name"]: f["description"] for f in schema["fields"]},
         "package": package.get("name"),
@@ -169,23 +164,10 @@ def figures(**filters: Any) -> pd.DataFrame:
             )
         accepts = "a value or a list of values (str, number, bool or date)"
         check_argument(not isinstance(wanted, (bytes, bytearray)), f"filter {column}", wanted, accepts)
-        if isinstance(wanted, _SCALARS):
-            values: list[Any] = [wanted]
-        elif isinstance(wanted, Collection) and all(isinstance(v, _SCALARS) for v in wanted):
-            values = list(wanted)
-        else:
-            raise UnknownFilterError(
-                f"filter {column}={wanted!r}: give a value or a list of values (str, number, bool or date)"
-            )
-        categories = getattr(frame[column], "cat", None)
-        if categories is not None:
-            allowed = list(categories.categories)
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                raise InvalidFilterError(f"filter {column}: {bad} not among the codes {allowed}")
-        else:
-            values = _comparable(column, frame[column], values)
-        frame = frame[frame[column].isin(values)]
+        values = [wanted] if isinstance(wanted, _SCALARS) else wanted
+        if not isinstance(values, Collection) or not all(isinstance(v, _SCALARS) for v in values):
+            raise UnknownFilterError(f"filter {column}={wanted!r}: give {accepts}")
+        frame = frame[frame[column].isin(_comparable(column, frame[column], list(values)))]
     return frame.reset_index(drop=True)
 
 
@@ -193,16 +175,15 @@ def _comparable(column: str, series: pd.Series, values: list[Any]) -> list[Any]:
     """Filter values in the column's own type, or a clear error naming the column and the type it holds."""
     import pandas as pd
 
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = list(series.cat.categories)
+        if bad := [v for v in values if v not in categories]:
+            raise InvalidFilterError(f"filter {column}: {bad} not among the codes {categories}")
+        return values
     if pd.api.types.is_numeric_dtype(series.dtype):
         if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
             raise UnknownFilterError(f"filter {column}: this column holds numbers, got {values!r}")
-        comparable = []
-        for value in values:
-            try:
-                comparable.append(float(value))
-            except OverflowError:  # beyond any float: equal to no value in the table
-                continue
-        return comparable
+        return [float(v) for v in values if isinstance(v, float) or abs(v) <= sys.float_info.max]  # else no value
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         if not all(isinstance(v, dt.date) for v in values):
             raise UnknownFilterError(f"filter {column}: this column holds dates (datetime.date), got {values!r}")
