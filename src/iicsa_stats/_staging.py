@@ -47,7 +47,8 @@ _MARKER_HEAD = "Written by iicsa-stats, which may replace this folder while it h
 
 def reason(exc: OSError) -> str:
     """An OSError in words, with the file concerned when it names one."""
-    where = f" ({exc.filename})" if exc.filename else ""
+    name = str(exc.filename or "")
+    where = f" ({name if len(name) < 100 else '...' + name[-97:]})" if name else ""
     return f"{exc.strerror or exc}{where}"
 
 
