@@ -1,11 +1,8 @@
 """Standard output for the commands: control characters in the data never reach the terminal.
 
-Text from the data files may have been tampered with: :meth:`Out.write` shows
-every control character (C0 and C1 controls but newline and tab, bidirectional
-overrides) as a ``\\uXXXX`` escape, also a valid escape inside JSON strings.
-Only :meth:`Out.styled` writes the package's own colour codes.  A write that
-fails (standard output closed, a full disk, ``/dev/full``) becomes
-:class:`OutputError`, which the CLI reports in one line.
+:meth:`Out.write` shows every control character (C0 and C1 but newline and tab, bidirectional overrides) as a
+``\\uXXXX`` escape, also valid in JSON; only :meth:`Out.styled` writes colour codes.  A failed write (closed, full
+disk, ``/dev/full``) becomes :class:`OutputError`, which the CLI reports in one line.
 """
 
 from __future__ import annotations

@@ -1,18 +1,12 @@
 """The one output primitive: write beside the target, then replace it; and the build's commit point.
 
-``build``, ``export`` and ``site`` write a new temporary name beside their target and only then rename it into
-place, so no target is ever half written.  :func:`guard` first refuses a link, a target inside the data package
-(``datapackage.json``, ``data/``, ``schemas/``) and anything but a regular file or folder (a device, a FIFO);
-:func:`write_folder` replaces a non-empty folder only if the :data:`MARKER` it left there lists every file in it
-and each can be removed.  Temporary names carry the owner's pid, and :func:`clean_stale` removes those of runs no
-longer alive.  A folder is replaced by exchanging it with the new one in one step (Linux's ``renameat2``).
-
-The build (:func:`replace_in_place`, one at a time under :data:`LOCK_NAME`) writes ``data/processed`` and
-``datapackage.json`` into a staging folder in the root; then, holding the root's exclusive lock, it moves the old
-``data/processed`` into the staging folder (:data:`OLD`), the new one into place, and ``datapackage.json`` last:
-the commit point.  A staging folder left holding both :data:`OLD` and ``datapackage.json`` is a build stopped
-before its commit: the next build or reader (:func:`settle`) puts the old folder back.  Readers hold the root's
-shared lock while they read (:func:`reading`): they never see one build's files with another's pins.
+``build``, ``export`` and ``site`` write a temporary name (with the owner's pid, removed by :func:`clean_stale` once
+it is dead) beside their target and then rename it, or exchange a folder, into place.  :func:`guard` first refuses
+links, the data package and what is in it, devices and FIFOs, and a folder whose :data:`MARKER` does not list all
+it holds.  The build (:func:`replace_in_place`, one at a time under :data:`LOCK_NAME`) writes into a staging folder,
+then under the root's exclusive lock moves the old ``data/processed`` aside (:data:`OLD`), the new one in, and
+``datapackage.json`` last: the commit point.  A staging folder still holding both is rolled back by the next build
+or reader; readers hold the root's shared lock (:func:`reading`), so they never see a half state.
 """
 
 from __future__ import annotations
@@ -31,14 +25,9 @@ if TYPE_CHECKING:  # pathlib and shutil are imported where used: readers (the lo
 
     T = TypeVar("T")
 
-#: Prefix of the temporary names of an output; the owner's pid and a random part follow.
-PREFIX = ".iicsa-tmp-"
-#: Prefix of the build's staging folders in the root; the owner's pid follows.
-STAGING_PREFIX = ".iicsa-build-"
-#: The build lock in the root: one build at a time; it holds the pid of the build that owns it.
-LOCK_NAME = ".iicsa-build.lock"
-#: The folder and the file a build replaces in the root (the file last: the commit point), and in its staging
-#: folder the name of the old folder while it is moved aside.
+#: The prefixes of temporary outputs and of the build's staging folders, and the build lock, in the root.
+PREFIX, STAGING_PREFIX, LOCK_NAME = ".iicsa-tmp-", ".iicsa-build-", ".iicsa-build.lock"
+#: What a build replaces in the root (the file last), and the old folder's name in its staging folder.
 FOLDER, COMMIT, OLD = "data/processed", "datapackage.json", "old"
 #: In a folder written by :func:`write_folder`: the files written there, so a later run may replace it.
 MARKER = ".iicsa-stats-output"
@@ -93,11 +82,7 @@ def clean_stale(parent: Path, prefix: str = PREFIX) -> None:
 
 
 def guard(target: Path, *, folder: bool) -> Path:
-    """The resolved ``target``, to be written as a folder or a file; an OSError saying why it may not be.
-
-    Refused: a link, a path without a name, the data package or anything in it, what is neither a regular file
-    nor a folder, a file for a folder (or the reverse), and a folder :func:`write_folder` may not replace.
-    """
+    """The resolved ``target``, to be written as a folder or a file; an OSError saying why it may not be."""
     import stat
     from pathlib import Path
 
@@ -206,19 +191,14 @@ def _write(target: Path, write: Callable[[Path], T], *, folder: bool) -> T:
 
 
 def write_file(target: Path, write: Callable[[Path], T]) -> T:
-    """Write one file: ``write(tmp)`` writes it at a temporary name beside ``target``, which it then replaces.
-
-    An OSError (``target`` refused by :func:`guard` or a folder, or writing failed) leaves ``target`` as it was.
-    """
+    """``write(tmp)`` writes a file beside ``target``, which then replaces it; an OSError leaves ``target`` as is."""
     return _write(target, write, folder=False)
 
 
 def write_folder(target: Path, write: Callable[[Path], T]) -> T:
-    """Write one folder: ``write(tmp)`` fills a new folder beside ``target``, which then replaces ``target``.
+    """``write(tmp)`` fills a folder beside ``target`` (then given its :data:`MARKER`), which then replaces it.
 
-    The new folder gets a :data:`MARKER` listing its files; an existing ``target`` must be empty or hold only
-    files such a listing names, each removable.  An OSError (``target`` refused, a file, holding other files, or
-    writing failed) leaves ``target`` as it was.
+    An OSError (``target`` refused by :func:`guard`, or writing failed) leaves ``target`` as it was.
     """
     return _write(target, write, folder=True)
 
@@ -336,7 +316,7 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
 
 
 def replace_in_place(root: Path, write: Callable[[Path], None]) -> None:
-    """Replace ``data/processed`` and then ``datapackage.json`` in ``root`` by what ``write(staging)`` writes there.
+    """Replace ``data/processed``, then ``datapackage.json``, in ``root`` by what ``write(staging)`` writes there.
 
     A BuildError if another build holds the lock, or writing or moving failed (the old files are then in place).
     """

@@ -32,7 +32,7 @@ FORMATS = ("csv", "parquet", "json", "xlsx", *FILE_FORMATS)
 
 
 def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
-    """Write the data in format ``fmt`` to ``out``; return the names of the files written.
+    """Write the data in format ``fmt`` to ``out``; return the names of the files written (or of ``out``).
 
     Parameters
     ----------
@@ -44,11 +44,6 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     out : path-like
         The folder to write (new, empty, or an earlier export), or for ``zip`` and ``sqlite`` the file to write
         (new, or an earlier export of the format).
-
-    Returns
-    -------
-    list of str
-        The file names written, in order (for ``zip`` and ``sqlite``, the name of ``out``).
 
     Raises
     ------

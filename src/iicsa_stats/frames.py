@@ -1,7 +1,6 @@
 """The tables as pandas DataFrames, with proper dtypes and metadata in ``DataFrame.attrs``.
 
-pandas and pyarrow are imported only when one of these functions is called, so
-``import iicsa_stats`` and figure lookups stay fast.
+pandas and pyarrow are imported only when one of these functions is called: ``import iicsa_stats`` stays fast.
 """
 
 from __future__ import annotations
@@ -15,8 +14,14 @@ from . import _store
 from ._paths import data_root
 from ._pins import check_parquet_pin
 from ._version import __version__
-from .errors import DataFileError, InvalidArgumentError, InvalidFilterError, UnknownFilterError, UnknownTableError
-from .errors import check_argument
+from .errors import (
+    DataFileError,
+    InvalidArgumentError,
+    InvalidFilterError,
+    UnknownFilterError,
+    UnknownTableError,
+    check_argument,
+)
 from .notices import licence_titles, objects
 from .tables import TABLES, load_schema, parquet_path
 
@@ -34,11 +39,9 @@ _SCALARS = (str, numbers.Number, dt.date)  # numbers.Number covers numpy's scala
 def table(name: str) -> pd.DataFrame:
     """One table of the data package as a DataFrame.
 
-    Integers and numbers use pandas' nullable dtypes (``Int64``, ``Float64``),
-    dates are ``datetime64``, coded columns are categoricals whose categories
-    are the schema's full code list, and ``DataFrame.attrs`` holds the table's
-    title, description, licence, sources, column descriptions and the package
-    version.
+    Integers and numbers use pandas' nullable dtypes (``Int64``, ``Float64``), dates are ``datetime64``, coded
+    columns are categoricals of the schema's full code list, and ``DataFrame.attrs`` holds the table's title,
+    description, licence, sources, column descriptions and the package version.
 
     Parameters
     ----------
@@ -122,15 +125,14 @@ def _read_table(name: str) -> pd.DataFrame:
 def figures(**filters: Any) -> pd.DataFrame:
     """The figures table, one row per figure, optionally filtered by column values.
 
-    Read each figure with its caveats: ``ist.figure(id)`` bundles them, and
-    ``ist.table("figure_caveats")`` links figures to ``ist.caveats()``.
+    Read each figure with its caveats: ``ist.figure(id)`` bundles them, and ``ist.table("figure_caveats")``
+    links figures to ``ist.caveats()``.
 
     Parameters
     ----------
     **filters
-        Column name = value, or a collection of allowed values, e.g.
-        ``unit="offences"`` or ``geography=["UK", "England and Wales"]``.
-        Filters on coded columns are checked against the code list.
+        Column name = value, or a collection of allowed values, e.g. ``unit="offences"`` or
+        ``geography=["UK", "England and Wales"]``; on coded columns, checked against the code list.
 
     Returns
     -------

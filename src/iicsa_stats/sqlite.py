@@ -74,9 +74,8 @@ def create_table(table: str, schema: dict[str, Any]) -> str:
         lines.append(f"PRIMARY KEY ({_names(schema['primaryKey'])})")
     for key in schema.get("foreignKeys", []):
         ref = key["reference"]
-        lines.append(
-            f"FOREIGN KEY ({_names(key['fields'])}) REFERENCES {_names(ref['resource'] or table)} ({_names(ref['fields'])})"
-        )
+        parent = _names(ref["resource"] or table)
+        lines.append(f"FOREIGN KEY ({_names(key['fields'])}) REFERENCES {parent} ({_names(ref['fields'])})")
     return f"CREATE TABLE {_names(table)} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
