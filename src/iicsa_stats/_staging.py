@@ -50,16 +50,6 @@ def temporary(parent: Path, prefix: str = PREFIX) -> Path:
     return parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. not ours to signal: it runs
-        pass
-    return True
-
-
 def _remove(path: Path | None) -> None:
     import shutil
 
@@ -69,13 +59,18 @@ def _remove(path: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def clean_stale(parent: Path, prefix: str = PREFIX) -> None:
+def clean_stale(parent: Path) -> None:
     """Remove the temporary outputs in ``parent`` whose owner (the pid in the name) is no longer running."""
     with contextlib.suppress(OSError):
         for name in os.listdir(parent):
-            pid = name.removeprefix(prefix).partition("-")[0]
-            if name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
-                _remove(parent / name)
+            pid = name.removeprefix(PREFIX).partition("-")[0]
+            if name.startswith(PREFIX) and pid.isdigit():
+                try:
+                    os.kill(int(pid), 0)
+                except ProcessLookupError:
+                    _remove(parent / name)
+                except OSError:  # e.g. not ours to signal: it runs
+                    pass
 
 
 # --------------------------------------------------------------------------- writing an output

@@ -129,9 +129,9 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         "## Checking it",
         "",
-        "`frictionless validate FILE.zip` checks every table against its schema, size and hash (unzipped, run",
-        "`frictionless validate datapackage.json` in the folder); in the unzipped folder, `iicsa-stats validate",
-        "--root .` (from the `iicsa-stats` Python package) checks the rest: the raw texts' SHA-256, every quote at",
+        "`frictionless validate FILE.zip` checks every table against its schema, size and hash (unzipped, run "
+        "`frictionless validate datapackage.json` in the folder); in the unzipped folder, `iicsa-stats validate "
+        "--root .` (from the `iicsa-stats` Python package) checks the rest: the raw texts' SHA-256, every quote at "
         "its offsets, the number ledger, keys, and CSV against Parquet.",
         "",
         "## How to cite",
@@ -140,8 +140,8 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         f"> {cite_package('text')}",
         "",
-        "Each figure: cite the Inquiry document that states it and name its original producer, as",
-        "`iicsa-stats cite FIGURE_ID` gives it (`--format bibtex`, `csl-json` or `ris` for reference managers).",
+        "Each figure: cite the Inquiry document that states it and name its original producer, as `iicsa-stats cite "
+        "FIGURE_ID` gives it (`--format bibtex`, `csl-json` or `ris` for reference managers).",
         "",
         "## Licence",
         "",
@@ -191,18 +191,10 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
 
 
 def write_zip(target: str | os.PathLike[str]) -> list[str]:
-    """Write the bundle to ``target`` (beside it, then in its place); return the members in their order.
+    """Write the bundle to the zip file ``target`` (beside it, then in its place); the members in their order.
 
-    Parameters
-    ----------
-    target : str or pathlib.Path
-        The zip file to write; its folder is created if missing.
-
-    Raises
-    ------
-    OSError
-        If ``target`` is refused (a link, inside the data package, not a regular file) or cannot be written;
-        nothing is then left behind.
+    An OSError if ``target`` is refused (a link, inside the data package, not a regular file) or cannot be written;
+    nothing is then left behind.
 
     Examples
     --------

@@ -16,13 +16,13 @@ from .tables import TABLES, load_schema
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from openpyxl import Workbook
+    from pathlib import Path
 
-__all__ = ["workbook"]
+__all__ = ["write_workbook"]
 
 
-def workbook() -> Workbook:
-    """Every table of the data package, one sheet each, after an "about" sheet; an IICSAStatsError without openpyxl."""
+def write_workbook(path: Path) -> None:
+    """Write every table, one sheet each, after an "about" sheet, to ``path``; an IICSAStatsError without openpyxl."""
     try:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
@@ -54,4 +54,4 @@ def workbook() -> Workbook:
                     cell.number_format = "@"  # text: shown as written, never reinterpreted
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
-    return book
+    book.save(path)

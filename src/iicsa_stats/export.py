@@ -18,11 +18,6 @@ from ._staging import guard, reading, reason, write_file, write_folder
 from .errors import ExportError, check_argument
 from .notices import attribution_text
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
-
 __all__ = ["FILE_FORMATS", "FORMATS", "export"]
 
 #: The formats written as one file (``out`` names the file); the others write a folder.
@@ -71,49 +66,47 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
         target = guard(Path(out), folder=fmt not in FILE_FORMATS)  # before anything is read
         if fmt in FILE_FORMATS and target.is_file() and not _ours(target, fmt):
             raise OSError(1, "is a file that iicsa-stats did not write, so it is never replaced; give a new name")
-        with reading(data_root()):  # the files of one build
-            write = _writer(fmt)
-        if fmt in FILE_FORMATS:
-            write_file(target, write)
-            return [target.name]
-        names: list[str] = write_folder(target, write)
-        return names
+        with reading(data_root()):  # the files of one build; a file differing from its pin stops the write
+            if fmt in FILE_FORMATS:
+                write_file(target, _write_zip if fmt == "zip" else _write_database)
+                return [target.name]
+            names: list[str] = write_folder(target, lambda folder: _write_files(fmt, folder))
+            return names
     except OSError as exc:
         raise ExportError(f"cannot write to --out {_shown(str(out))}: {reason(exc)}; nothing was written") from None
 
 
-def _writer(fmt: str) -> Callable[[Path], Any]:
-    """Read (and check) everything ``fmt`` holds; the function that writes it to a path."""
-    if fmt == "zip":
-        from .bundle import bundle_files, write_archive
+def _write_zip(path: Path) -> None:
+    from .bundle import bundle_files, write_archive
 
-        members = bundle_files()
-        return lambda path: write_archive(path, members)
-    if fmt == "sqlite":
-        from .sqlite import database_contents, write_database
+    write_archive(path, bundle_files())
 
-        contents = database_contents()
-        return lambda path: write_database(path, contents)
-    files: dict[str, Any] = {}
+
+def _write_database(path: Path) -> None:
+    from .sqlite import write_database
+
+    write_database(path)
+
+
+def _write_files(fmt: str, folder: Path) -> list[str]:
+    """Write the files of ``fmt`` into ``folder``; their names."""
+    files: dict[str, bytes] = {}
     if fmt == "json":
         figures = [f.to_dict() for f in _store.all_figures().values()]
-        files["figures.json"] = json.dumps(figures, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-    elif fmt == "xlsx":
-        from .excel import workbook
-
-        files["iicsa-stats.xlsx"] = workbook()
-    else:
+        files["figures.json"] = (json.dumps(figures, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    elif fmt != "xlsx":
         from .bundle import table_files
 
-        files.update({path.rpartition("/")[2]: data for path, data in table_files(fmt).items()})
+        files = {path.rpartition("/")[2]: data for path, data in table_files(fmt).items()}
     files["ATTRIBUTION.txt"] = attribution_text(_store.package()).encode("utf-8")
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    if fmt == "xlsx":
+        from .excel import write_workbook
 
-    def write(folder: Path) -> list[str]:
-        for name, data in files.items():
-            (folder / name).write_bytes(data) if isinstance(data, bytes) else data.save(folder / name)
-        return list(files)
-
-    return write
+        write_workbook(folder / "iicsa-stats.xlsx")
+        return [*files, "iicsa-stats.xlsx"]
+    return list(files)
 
 
 def _ours(target: Path, fmt: str) -> bool:

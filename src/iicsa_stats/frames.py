@@ -88,8 +88,6 @@ def _read_table(name: str) -> pd.DataFrame:
     data = check_parquet_pin(root, name)  # what is read is what was checked
     try:
         arrow = pq.read_table(pa.BufferReader(data))
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: file is missing; {fix}") from None
     except (pa.ArrowException, OSError) as exc:
         raise DataFileError(f"{path}: not a readable Parquet file ({exc}); {fix}") from None
     meta = {k.decode(): v.decode() for k, v in (arrow.schema.metadata or {}).items()}

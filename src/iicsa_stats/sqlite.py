@@ -17,14 +17,14 @@ from . import _store
 from ._paths import data_root
 from .errors import DataFileError
 from .notices import about
-from .tables import TABLES, Row, load_schema
+from .tables import TABLES, load_schema
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-__all__ = ["KEY_CAVEAT_VIEW", "SQL_TYPES", "Contents", "database_contents", "write_database"]
+__all__ = ["KEY_CAVEAT_VIEW", "SQL_TYPES", "create_table", "write_database"]
 
 #: The SQLite column type of each Table Schema type.
 SQL_TYPES = {"number": "REAL", "integer": "INTEGER", "boolean": "INTEGER", "string": "TEXT", "date": "TEXT"}
@@ -36,14 +36,6 @@ SELECT f.*, c.caveat_id AS key_caveat_id, c.kind AS key_caveat_kind, c.basis AS 
 FROM figures AS f
 LEFT JOIN figure_caveats AS fc ON fc.figure_id = f.figure_id AND fc.position = 1
 LEFT JOIN caveats AS c ON c.caveat_id = fc.caveat_id"""
-
-#: What the database is made of: the ``about`` lines, then each table's schema and typed rows.
-Contents = tuple[list[tuple[str, str]], dict[str, tuple[dict[str, "Any"], tuple[Row, ...]]]]
-
-
-def database_contents() -> Contents:
-    """Everything the database holds, each table checked against its pins; a DataFileError if one is not."""
-    return about(_store.package()), {t: (load_schema(data_root(), t), _store.rows(t)) for t in TABLES}
 
 
 def _names(fields: str | list[str]) -> str:
@@ -84,12 +76,12 @@ def _value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else int(value) if isinstance(value, bool) else value
 
 
-def write_database(path: Path, contents: Contents) -> None:
-    """Write ``contents`` (from :func:`database_contents`) as a new SQLite database at ``path``, in one transaction.
+def write_database(path: Path) -> None:
+    """Write every table as a new SQLite database at ``path``, in one transaction.
 
-    A DataFileError if the rows break a key of their schema; an OSError if the database cannot be written.
+    A DataFileError if a table differs from its pin or its rows break a key of their schema; an OSError if the
+    database cannot be written.
     """
-    rows, tables = contents
     try:
         connection = sqlite3.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
@@ -97,13 +89,14 @@ def write_database(path: Path, contents: Contents) -> None:
     try:
         connection.execute("BEGIN")
         connection.execute('CREATE TABLE "about" ("key" TEXT NOT NULL, "value" TEXT NOT NULL)')
-        connection.executemany('INSERT INTO "about" VALUES (?, ?)', rows)
-        for table, (schema, records) in tables.items():
+        connection.executemany('INSERT INTO "about" VALUES (?, ?)', about(_store.package()))
+        for table in TABLES:
+            schema = load_schema(data_root(), table)
             names = [field["name"] for field in schema["fields"]]
             connection.execute(create_table(table, schema))
             connection.executemany(
                 f"INSERT INTO {_names(table)} VALUES ({', '.join('?' * len(names))})",
-                ([_value(row[name]) for name in names] for row in records),
+                ([_value(row[name]) for name in names] for row in _store.rows(table)),
             )
         connection.execute(_VIEW)
         if broken := connection.execute("PRAGMA foreign_key_check").fetchall():
