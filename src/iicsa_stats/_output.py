@@ -7,6 +7,7 @@ disk, ``/dev/full``) becomes :class:`OutputError`, which the CLI reports in one 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -42,12 +43,9 @@ def shown(value: str, limit: int = 100) -> str:
 def say(prefix: str, message: object) -> None:
     """Print one line on standard error, control characters shown as escapes (one line, always)."""
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-    if sys.stderr is None:
-        return  # standard error is closed too: the exit status is all that is left
-    try:
-        print(f"{prefix}: {text}", file=sys.stderr)
-    except OSError:
-        return  # standard error is unwritable too
+    if sys.stderr is not None:  # else closed too: the exit status is all that is left
+        with contextlib.suppress(OSError):  # unwritable too
+            print(f"{prefix}: {text}", file=sys.stderr)
 
 
 class Out:
@@ -63,12 +61,9 @@ class Out:
 
     def styled(self, text: str, code: str, on: bool, end: str = "") -> None:
         """Write ``text`` in the style ``code`` (an SGR code) if ``on``, then ``end`` unstyled."""
-        if on:
-            self._raw(f"\033[{code}m")
-            self.write(text)
-            self._raw("\033[0m")
-        else:
-            self.write(text)
+        self._raw(f"\033[{code}m" if on else "")
+        self.write(text)
+        self._raw("\033[0m" if on else "")
         self.write(end)
 
     def marked(self, text: str, start: int, end: int, on: bool) -> None:
@@ -111,8 +106,5 @@ def colour(stream: Out | TextIO) -> bool:
 
 def discard_stdout() -> None:
     """Point standard output at /dev/null, so that the interpreter's last flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

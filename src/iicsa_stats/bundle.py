@@ -19,7 +19,7 @@ from ._guard import read_file
 from ._paths import data_dir, root_argument
 from ._pins import check_parquet_pin
 from ._staging import reading, write_file
-from .notices import CONTENT_NOTICE, attribution_text, licence_titles
+from .notices import about, attribution_text
 from .tables import TABLES, csv_path, load_schema
 
 TYPE_CHECKING = False
@@ -79,9 +79,7 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         f"Version {package['version']} of the `{package['name']}` data package, as one download.",
         "",
-        f"**Content notice.** {CONTENT_NOTICE}",
-        "",
-        package["description"],
+        *(f"- **{key}**: {value}" for key, value in about(package)[2:]),
         "",
         "## What is in this zip",
         "",
@@ -142,14 +140,6 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         "Each figure: cite the Inquiry document that states it and name its original producer, as `iicsa-stats cite "
         "FIGURE_ID` gives it (`--format bibtex`, `csl-json` or `ris` for reference managers).",
-        "",
-        "## Licence",
-        "",
-        *(f"- {title}" for title in licence_titles(package)),
-        "",
-        "Reproduce this attribution statement when you reuse the figures:",
-        "",
-        f"> {package.get('attribution', '')}",
         "",
     ]
     return "\n".join(lines)
