@@ -160,6 +160,21 @@ def test_a_read_only_root(root: Path) -> None:
         subprocess.run(["chattr", "-i", str(root)], check=True)
 
 
+def test_a_killed_build_in_a_read_only_root_is_named(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    killed(monkeypatch, "_move", 2, lambda: commit(root))
+    (root / staging.LOCK_NAME).unlink()
+    if subprocess.run(["chattr", "+i", str(root)], check=False, capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        killed_build = r"a build was killed .* read-only; run `iicsa-stats build`"
+        with pytest.raises(ist.DataFileError, match=killed_build), staging.reading(root):
+            pass
+    finally:
+        subprocess.run(["chattr", "-i", str(root)], check=True)
+    with staging.reading(root):
+        assert state(root) == OLD
+
+
 def test_build_files_are_ignored_by_git() -> None:
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout")

@@ -277,23 +277,6 @@ def _recover(root: Path) -> None:
         _close(fd)
 
 
-def settle(root: Path) -> None:
-    """Roll back what a killed build left in ``root`` (after a running build); a DataFileError if it cannot."""
-    try:
-        lock = _flock(root / LOCK_NAME, exclusive=True, create=True)
-    except OSError:
-        raise DataFileError(
-            f"{root}: a build was killed before it finished replacing the data files, and this folder is "
-            "read-only; run `iicsa-stats build` there with write access"
-        ) from None
-    try:
-        _recover(root)
-    except OSError as exc:
-        raise DataFileError(f"{root}: cannot finish a killed build ({reason(exc)}); run `iicsa-stats build`") from None
-    finally:
-        _close(lock)
-
-
 @contextlib.contextmanager
 def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[None]:
     """Hold ``root``'s shared lock for the block: no build commits meanwhile (a killed one is first rolled back)."""
@@ -302,7 +285,19 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
     fd = _flock(root, exclusive=False)
     while repair and fd is not None and any(_stopped(p) for p in _staging_folders(Path(root))):
         _close(fd)
-        settle(Path(root))
+        try:  # after a running build, which ends them itself
+            lock = _flock(Path(root) / LOCK_NAME, exclusive=True, create=True)
+        except OSError:
+            raise DataFileError(
+                f"{root}: a build was killed before it finished replacing the data files, and this folder is "
+                "read-only; run `iicsa-stats build` there with write access"
+            ) from None
+        try:
+            _recover(Path(root))
+        except OSError as exc:
+            raise DataFileError(f"{root}: cannot end a killed build ({reason(exc)}); run `iicsa-stats build`") from None
+        finally:
+            _close(lock)
         fd = _flock(root, exclusive=False)
     try:
         yield
