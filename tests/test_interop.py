@@ -125,16 +125,6 @@ def test_polars_reads_parquet_and_csv(table: str) -> None:
 # -- frictionless --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("table", TABLES)
-def test_frictionless_loads_each_table(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    frame = frictionless.Package("datapackage.json").get_resource(table).to_pandas()
-    frame = frame.reset_index()  # frictionless makes the primary key the index
-    names = [f["name"] for f in _schema(table)["fields"]]
-    assert sorted(frame.columns) == sorted(names)
-    assert len(frame) == len(_csv_records(table))
-
-
 def test_frictionless_figures_match_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     frame = frictionless.Package("datapackage.json").get_resource("figures").to_pandas().reset_index()

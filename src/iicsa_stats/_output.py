@@ -1,22 +1,23 @@
 """Standard output for the commands: control characters in the data never reach the terminal.
 
-Text from the data files may have been tampered with: :meth:`Out.write` shows
-every control character (C0 and C1 controls but newline and tab, bidirectional
-overrides) as a ``\\uXXXX`` escape, also a valid escape inside JSON strings.
-Only :meth:`Out.styled` writes the package's own colour codes.  A write that
-fails (standard output closed, a full disk, ``/dev/full``) becomes
-:class:`OutputError`, which the CLI reports in one line.
+:meth:`Out.write` shows every control character (C0 and C1 but newline and tab, bidirectional overrides) as a
+``\\uXXXX`` escape, also valid in JSON; only :meth:`Out.styled` writes colour codes.  A failed write (closed, full
+disk, ``/dev/full``) becomes :class:`OutputError`, which the CLI reports in one line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from collections.abc import Callable
+    from typing import TextIO, TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape", "say", "shown"]
 
@@ -42,12 +43,9 @@ def shown(value: str, limit: int = 100) -> str:
 def say(prefix: str, message: object) -> None:
     """Print one line on standard error, control characters shown as escapes (one line, always)."""
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
-    if sys.stderr is None:
-        return  # standard error is closed too: the exit status is all that is left
-    try:
-        print(f"{prefix}: {text}", file=sys.stderr)
-    except OSError:
-        return  # standard error is unwritable too
+    if sys.stderr is not None:  # else closed too: the exit status is all that is left
+        with contextlib.suppress(OSError):  # unwritable too
+            print(f"{prefix}: {text}", file=sys.stderr)
 
 
 class Out:
@@ -63,12 +61,9 @@ class Out:
 
     def styled(self, text: str, code: str, on: bool, end: str = "") -> None:
         """Write ``text`` in the style ``code`` (an SGR code) if ``on``, then ``end`` unstyled."""
-        if on:
-            self._raw(f"\033[{code}m")
-            self.write(text)
-            self._raw("\033[0m")
-        else:
-            self.write(text)
+        self._raw(f"\033[{code}m" if on else "")
+        self.write(text)
+        self._raw("\033[0m" if on else "")
         self.write(end)
 
     def marked(self, text: str, start: int, end: int, on: bool) -> None:
@@ -82,26 +77,26 @@ class Out:
         self.write(after)
 
     def _raw(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        return _writing(self._stream.write, text)
 
     def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        _writing(self._stream.flush)
 
     def isatty(self) -> bool:
         try:
             return self._stream.isatty()
         except (OSError, ValueError):
             return False
+
+
+def _writing(call: Callable[..., T], *args: str) -> T:
+    """``call(*args)``; an OSError but a broken pipe (the CLI ends quietly on one) becomes :class:`OutputError`."""
+    try:
+        return call(*args)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 def colour(stream: Out | TextIO) -> bool:
@@ -111,8 +106,5 @@ def colour(stream: Out | TextIO) -> bool:
 
 def discard_stdout() -> None:
     """Point standard output at /dev/null, so that the interpreter's last flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

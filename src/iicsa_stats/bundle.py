@@ -1,16 +1,11 @@
-"""The download bundle: the whole data package in one zip that carries its own README.
+"""The download bundle: the whole data package in one deterministic zip that carries its own README.
 
-``iicsa-stats export --format zip --out FILE`` writes it.  The zip is laid out
-like the data package itself, ``datapackage.json`` at its top level (no
-folder around it) beside ``schemas/``, ``data/processed/`` with every table as
-CSV and Parquet, ``data/raw/``, a generated ``README.md`` and
-``ATTRIBUTION.txt``.  frictionless reads a zip only in that layout: it unpacks
-the zip into a temporary folder and opens the ``datapackage.json`` at its top,
-so the descriptor's relative paths (``data/processed/figures.csv``) resolve
-inside it; ``frictionless validate FILE`` then checks every resource, and
-``iicsa-stats validate --root`` runs on the folder it is unzipped into.  Every
-file is checked against its pin before it is packed.  The zip is deterministic: members in sorted order, a fixed
-timestamp and fixed permissions, so the same data gives the same bytes.
+The zip is laid out like the data package, ``datapackage.json`` at its top level (no folder around it) beside
+``schemas/``, ``data/processed/`` (every table as CSV and Parquet), ``data/raw/``, a generated ``README.md`` and
+``ATTRIBUTION.txt``: frictionless reads a zip only in that layout (``frictionless validate FILE`` checks every
+resource), and ``iicsa-stats validate --root`` runs on the folder it is unzipped into.  Every file is checked
+against its pin before it is packed; members are sorted, with a fixed timestamp and permissions, so the same
+data gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,14 +15,12 @@ import zipfile
 from pathlib import Path
 
 from . import _catalog, _loader
-from ._attribution import attribution_text
 from ._loader import check_parquet_pin, load_schema, read_file
 from ._paths import data_dir, root_argument
 from ._staging import reading, write_file
-from .notices import CONTENT_NOTICE
+from .notices import about, attribution_text
 from .tables import TABLES, csv_path
 
-# typing is imported for type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -38,28 +31,11 @@ __all__ = ["bundle_files", "readme_text", "table_files", "write_archive", "write
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 #: Permissions of every member (rw-r--r--, a regular file).
 ZIP_MODE = 0o100644
-#: What to do about a bundle file that is missing or unreadable.
 _FIX = "restore it from the release or reinstall"
 
 
 def table_files(fmt: str) -> dict[str, bytes]:
-    """Every table's file in one format, as ``iicsa-stats export`` reads it, keyed by its path in the package.
-
-    Parameters
-    ----------
-    fmt : {"csv", "parquet"}
-        Which files.
-
-    Returns
-    -------
-    dict of str to bytes
-        ``data/processed/<table>.<fmt>`` to the file's bytes, in table order.
-
-    Raises
-    ------
-    DataFileError
-        If a file is missing or differs from its pin (``datapackage.json`` for
-        CSV, ``data/processed/PARQUET.sha256`` for Parquet).
+    """Every table's file in ``fmt`` (csv or parquet) by its path in the package, each checked against its pin.
 
     Examples
     --------
@@ -84,21 +60,11 @@ def _md_cell(text: str) -> str:
 
 
 def readme_text(package: dict[str, Any]) -> str:
-    """The bundle's README.md: what is in it, the content notice, each table, the key caveats, citing, licence.
-
-    Parameters
-    ----------
-    package : dict
-        The ``datapackage.json`` descriptor.
-
-    Returns
-    -------
-    str
-        Markdown, generated from the data.
+    """The bundle's README.md, generated from ``package`` (the descriptor) and the data.
 
     Examples
     --------
-    >>> from iicsa_stats import _loader
+    >>> from iicsa_stats import _catalog, _loader
     >>> readme_text(_loader.package()).splitlines()[0]
     '# IICSA figures on online-facilitated child sexual abuse, with caveats and provenance'
     """
@@ -112,9 +78,7 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         f"Version {package['version']} of the `{package['name']}` data package, as one download.",
         "",
-        f"**Content notice.** {CONTENT_NOTICE}",
-        "",
-        package["description"],
+        *(f"- **{key}**: {value}" for key, value in about(package)[2:]),
         "",
         "## What is in this zip",
         "",
@@ -162,9 +126,9 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         "## Checking it",
         "",
-        "`frictionless validate FILE.zip` checks every table against its schema, size and hash (unzipped, run",
-        "`frictionless validate datapackage.json` in the folder); in the unzipped folder, `iicsa-stats validate",
-        "--root .` (from the `iicsa-stats` Python package) checks the rest: the raw texts' SHA-256, every quote at",
+        "`frictionless validate FILE.zip` checks every table against its schema, size and hash (unzipped, run "
+        "`frictionless validate datapackage.json` in the folder); in the unzipped folder, `iicsa-stats validate "
+        "--root .` (from the `iicsa-stats` Python package) checks the rest: the raw texts' SHA-256, every quote at "
         "its offsets, the number ledger, keys, and CSV against Parquet.",
         "",
         "## How to cite",
@@ -173,33 +137,15 @@ def readme_text(package: dict[str, Any]) -> str:
         "",
         f"> {cite_package('text')}",
         "",
-        "Each figure: cite the Inquiry document that states it and name its original producer, as",
-        "`iicsa-stats cite FIGURE_ID` gives it (`--format bibtex`, `csl-json` or `ris` for reference managers).",
-        "",
-        "## Licence",
-        "",
-        *(f"- {lic.get('title') or lic.get('name')}" for lic in package.get("licenses", [])),
-        "",
-        "Reproduce this attribution statement when you reuse the figures:",
-        "",
-        f"> {package.get('attribution', '')}",
+        "Each figure: cite the Inquiry document that states it and name its original producer, as `iicsa-stats cite "
+        "FIGURE_ID` gives it (`--format bibtex`, `csl-json` or `ris` for reference managers).",
         "",
     ]
     return "\n".join(lines)
 
 
 def bundle_files() -> dict[str, bytes]:
-    """Every file of the bundle, checked against its pin, keyed by its path inside the zip.
-
-    Returns
-    -------
-    dict of str to bytes
-        In sorted order of the paths.
-
-    Raises
-    ------
-    DataFileError
-        If a file is missing or differs from its pin.
+    """Every file of the bundle by its path in the zip, in sorted order; a DataFileError if one differs from its pin.
 
     Examples
     --------
@@ -223,20 +169,7 @@ def bundle_files() -> dict[str, bytes]:
 
 
 def write_archive(path: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` (path in the zip to bytes, in order) as a deterministic zip at ``path``.
-
-    Fixed timestamps and permissions, and the members in the order given, so
-    that the same files give the same bytes.  ``path`` is written directly: use
-    :func:`write_zip` (or ``iicsa-stats export``) to replace a file safely.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     write_archive(Path(folder) / "a.zip", {"a.txt": b"a"})
-    ...     zipfile.ZipFile(Path(folder) / "a.zip").namelist()
-    ['a.txt']
-    """
+    """Write ``files`` (path in the zip to bytes, in order) as a deterministic zip at ``path``, directly."""
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
@@ -247,27 +180,14 @@ def write_archive(path: Path, files: dict[str, bytes]) -> None:
 
 
 def write_zip(target: str | os.PathLike[str]) -> list[str]:
-    """Write the bundle to ``target`` (written beside it, then moved into place when complete).
+    """Write the bundle to the zip file ``target`` (beside it, then in its place); the members in their order.
 
-    Parameters
-    ----------
-    target : str or pathlib.Path
-        The zip file to write; its folder is created if missing.
-
-    Returns
-    -------
-    list of str
-        The members written, in their order in the zip.
-
-    Raises
-    ------
-    OSError
-        If ``target`` is refused (inside the data package, not a regular file) or cannot be
-        written; nothing is left behind.
+    An OSError if ``target`` is refused (a link, inside the data package, not a regular file) or cannot be written;
+    nothing is then left behind.
 
     Examples
     --------
-    >>> import tempfile, zipfile
+    >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     members = write_zip(Path(folder) / "iicsa.zip")
     >>> members[:2]

@@ -1,17 +1,16 @@
 """The tables as pandas DataFrames, with proper dtypes and metadata in ``DataFrame.attrs``.
 
-pandas and pyarrow are imported only when one of these functions is called, so
-``import iicsa_stats`` and figure lookups stay fast.
+pandas and pyarrow are imported only when one of these functions is called: ``import iicsa_stats`` stays fast.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import numbers
+import sys
 from collections.abc import Collection
 
 from . import _loader
-from ._attribution import attribution, licence_titles, objects
 from ._loader import check_parquet_pin, load_schema
 from ._paths import data_root
 from ._version import __version__
@@ -23,6 +22,7 @@ from .errors import (
     UnknownTableError,
     check_argument,
 )
+from .notices import licence_titles, objects
 from .tables import TABLES, parquet_path
 
 TYPE_CHECKING = False
@@ -39,11 +39,9 @@ _SCALARS = (str, numbers.Number, dt.date)  # numbers.Number covers numpy's scala
 def table(name: str) -> pd.DataFrame:
     """One table of the data package as a DataFrame.
 
-    Integers and numbers use pandas' nullable dtypes (``Int64``, ``Float64``),
-    dates are ``datetime64``, coded columns are categoricals whose categories
-    are the schema's full code list, and ``DataFrame.attrs`` holds the table's
-    title, description, licence, sources, column descriptions and the package
-    version.
+    Integers and numbers use pandas' nullable dtypes (``Int64``, ``Float64``), dates are ``datetime64``, coded
+    columns are categoricals of the schema's full code list, and ``DataFrame.attrs`` holds the table's title,
+    description, licence, sources, column descriptions and the package version.
 
     Parameters
     ----------
@@ -78,7 +76,7 @@ def table(name: str) -> pd.DataFrame:
 
 
 def _read_table(name: str) -> pd.DataFrame:
-    """Read one table (see :func:`table`); run through ``_loader.consistent``, so a build in between is retried."""
+    """One table (see :func:`table`), run through ``_loader.consistent``: a build in between is retried."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -90,8 +88,6 @@ def _read_table(name: str) -> pd.DataFrame:
     data = check_parquet_pin(root, name)  # what is read is what was checked
     try:
         arrow = pq.read_table(pa.BufferReader(data))
-    except FileNotFoundError:
-        raise DataFileError(f"{path}: file is missing; {fix}") from None
     except (pa.ArrowException, OSError) as exc:
         raise DataFileError(f"{path}: not a readable Parquet file ({exc}); {fix}") from None
     meta = {k.decode(): v.decode() for k, v in (arrow.schema.metadata or {}).items()}
@@ -114,7 +110,7 @@ def _read_table(name: str) -> pd.DataFrame:
         "title": resource.get("title", name),
         "description": resource.get("description", ""),
         "licenses": licence_titles(package),
-        "attribution": attribution(package),
+        "attribution": str(package.get("attribution", "")),
         "sources": [s.get("path") for s in objects(package, "sources")],
         "columns": {f["name"]: f["description"] for f in schema["fields"]},
         "package": package.get("name"),
@@ -127,15 +123,14 @@ def _read_table(name: str) -> pd.DataFrame:
 def figures(**filters: Any) -> pd.DataFrame:
     """The figures table, one row per figure, optionally filtered by column values.
 
-    Read each figure with its caveats: ``ist.figure(id)`` bundles them, and
-    ``ist.table("figure_caveats")`` links figures to ``ist.caveats()``.
+    Read each figure with its caveats: ``ist.figure(id)`` bundles them, and ``ist.table("figure_caveats")``
+    links figures to ``ist.caveats()``.
 
     Parameters
     ----------
     **filters
-        Column name = value, or a collection of allowed values, e.g.
-        ``unit="offences"`` or ``geography=["UK", "England and Wales"]``.
-        Filters on coded columns are checked against the code list.
+        Column name = value, or a collection of allowed values, e.g. ``unit="offences"`` or
+        ``geography=["UK", "England and Wales"]``; on coded columns, checked against the code list.
 
     Returns
     -------
@@ -169,23 +164,10 @@ def figures(**filters: Any) -> pd.DataFrame:
             )
         accepts = "a value or a list of values (str, number, bool or date)"
         check_argument(not isinstance(wanted, (bytes, bytearray)), f"filter {column}", wanted, accepts)
-        if isinstance(wanted, _SCALARS):
-            values: list[Any] = [wanted]
-        elif isinstance(wanted, Collection) and all(isinstance(v, _SCALARS) for v in wanted):
-            values = list(wanted)
-        else:
-            raise UnknownFilterError(
-                f"filter {column}={wanted!r}: give a value or a list of values (str, number, bool or date)"
-            )
-        categories = getattr(frame[column], "cat", None)
-        if categories is not None:
-            allowed = list(categories.categories)
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                raise InvalidFilterError(f"filter {column}: {bad} not among the codes {allowed}")
-        else:
-            values = _comparable(column, frame[column], values)
-        frame = frame[frame[column].isin(values)]
+        values = [wanted] if isinstance(wanted, _SCALARS) else wanted
+        if not isinstance(values, Collection) or not all(isinstance(v, _SCALARS) for v in values):
+            raise UnknownFilterError(f"filter {column}={wanted!r}: give {accepts}")
+        frame = frame[frame[column].isin(_comparable(column, frame[column], list(values)))]
     return frame.reset_index(drop=True)
 
 
@@ -193,16 +175,15 @@ def _comparable(column: str, series: pd.Series, values: list[Any]) -> list[Any]:
     """Filter values in the column's own type, or a clear error naming the column and the type it holds."""
     import pandas as pd
 
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = list(series.cat.categories)
+        if bad := [v for v in values if v not in categories]:
+            raise InvalidFilterError(f"filter {column}: {bad} not among the codes {categories}")
+        return values
     if pd.api.types.is_numeric_dtype(series.dtype):
         if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
             raise UnknownFilterError(f"filter {column}: this column holds numbers, got {values!r}")
-        comparable = []
-        for value in values:
-            try:
-                comparable.append(float(value))
-            except OverflowError:  # beyond any float: equal to no value in the table
-                continue
-        return comparable
+        return [float(v) for v in values if isinstance(v, float) or abs(v) <= sys.float_info.max]  # else no value
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         if not all(isinstance(v, dt.date) for v in values):
             raise UnknownFilterError(f"filter {column}: this column holds dates (datetime.date), got {values!r}")
