@@ -21,6 +21,7 @@ from . import _loader, _staging
 from ._catalog import join_figures
 from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, load_schema, resource_pin, sha256_hex
 from ._parquet import parquet_metadata, write_parquet
+from ._paths import root_argument
 from ._version import __release_date__, __version__
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
@@ -239,7 +240,7 @@ def _check_as_loaded(root: Path, cur: Curation, tables: dict[str, list[Row]]) ->
 def _package(cur: Curation) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor, without the files' sizes and hashes."""
     meta, table_meta = cur.package, cur.package.get("tables", {})
-    if missing := [name for name in TABLES if name not in table_meta]:
+    if missing := [name for name in TABLES if set(table_meta.get(name) or ()) != {"title", "description"}]:
         raise CurationError("data/curation/package.toml", f"no [tables.NAME] title and description for {missing}")
     resources = [
         {"name": f"raw-{doc['id']}", "title": f"Raw text: {doc['title']}"}
@@ -311,8 +312,6 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     With ``out`` (a folder that must not exist yet) a complete package, raw texts and schemas included, is built
     there instead, leaving the checkout untouched (to compare a fresh build with the committed files).
     """
-    from ._paths import root_argument
-
     root = root_argument(root, "root")
     out = root_argument(out, "out") if out is not None else None
     result = build_tables(root)

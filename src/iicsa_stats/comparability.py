@@ -69,9 +69,7 @@ class Override:
         if self.figure_a == self.figure_b:
             raise ValueError(f"an override compares two figures, got {self.figure_a!r} twice")
         if self.figure_a > self.figure_b:
-            raise ValueError(
-                f"figure_a {self.figure_a!r} must sort before figure_b {self.figure_b!r} (the canonical order)"
-            )
+            raise ValueError(f"figure_a {self.figure_a!r} must sort before figure_b {self.figure_b!r}")
         if not self.note.strip():
             raise ValueError("an override needs a note saying what differs")
         if self.effect is not None and self.effect not in EFFECTS[1:]:

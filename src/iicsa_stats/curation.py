@@ -25,10 +25,14 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _RAW_KEYS = frozenset({"quote", "span"})
 _TYPES = {"str": (str,), "int": (int,), "number": (int, float), "date": (dt.date,), "bool": (bool,), "list": (list,)}
-_TYPES |= {"strs": (list,), "day": (str,)}
+_TYPES |= {"strs": (list,), "day": (str,), "table": (dict,)}
 #: The keys of each kind of entry, and the table whose code lists apply to them: ``name`` is a string,
 #: ``name:type`` of another type (``strs`` a list of strings, ``day`` a date written as text), ``?`` optional.
 _ENTRIES: dict[str, tuple[str, str]] = {
+    "package.toml": (
+        "",
+        "name title description homepage keywords:strs attribution licenses:list contributors:list tables:table",
+    ),
     "[[documents]]": (
         "documents",
         "id title kind publisher url published:date? published_label page_updated_label licence_statement "
@@ -104,6 +108,12 @@ def _check_texts(value: Any, path: Path, key: str = "", item: str | None = None)
             raise CurationError(str(path), f"key {key!r} is 'nan', which the tables read as a missing value", item)
 
 
+def _items(data: dict[str, Any], section: str, path: Path) -> list[Any]:
+    if not isinstance(items := data.get(section, []), list):
+        raise CurationError(str(path), f"{section} must be a list of tables, each written [[{section}]]")
+    return items
+
+
 def _entry(item: Any, what: str, path: Path, enums: dict[str, dict[str, list[str]]], label: str = "") -> dict[str, Any]:
     """Check one entry's keys, their types and code lists; ``label`` names it in errors (by default its id)."""
     table, keys = _ENTRIES[what]
@@ -130,7 +140,7 @@ def _entry(item: Any, what: str, path: Path, enums: dict[str, dict[str, list[str
             wanted = "list of str" if kind == "strs" else kind
             message = f"key {key!r} must be a {wanted}, found {type(value).__name__} {value!r}"
             raise CurationError(str(path), message, name)
-        if key in enums[table] and value not in enums[table][key]:
+        if key in enums.get(table, {}) and value not in enums[table][key]:
             raise CurationError(str(path), f"{key} {value!r} is not one of {enums[table][key]}", name)
     return item
 
@@ -141,14 +151,14 @@ def load_curation(root: Path) -> Curation:
     Raises :class:`CurationError` on the first problem, naming the file and the item.
     """
     folder = root / "data" / "curation"
-    fields = {table: load_schema(root, table)["fields"] for table, _ in _ENTRIES.values()}
+    fields = {table: load_schema(root, table)["fields"] for table, _ in _ENTRIES.values() if table}
     enums = {t: {f["name"]: e for f in fs if (e := f.get("constraints", {}).get("enum"))} for t, fs in fields.items()}
-    cur = Curation(package=read_toml(folder / "package.toml"))
+    cur = Curation(package=_entry(read_toml(folder / "package.toml"), "package.toml", folder / "package.toml", enums))
     ids: dict[str, str] = {}
 
     def entries(data: dict[str, Any], section: str, what: str, path: Path) -> list[dict[str, Any]]:
         found = []
-        for item in data.get(section, []):
+        for item in _items(data, section, path):
             entry = _entry(item, what, path, enums)
             kind, item_id = section.removesuffix("s"), entry["id"]
             if not ID_PATTERN.match(item_id):
@@ -200,7 +210,7 @@ def load_curation(root: Path) -> Curation:
                 _entry(step, "sources", path, enums, f"sources #{number} of {fig['id']}")
         cur.source_caveats[doc["id"]] = entries(data, "caveats", "[[caveats]]", path)
         cur.excluded[doc["id"]] = []
-        for number, item in enumerate(data.get("excluded", []), start=1):
+        for number, item in enumerate(_items(data, "excluded", path), start=1):
             entry = _entry(item, "[[excluded]]", path, enums, f"excluded #{number}")
             entry["_label"] = label = f"excluded #{number} ({entry['span']!r})"
             if entry["reason"] == "other" and "note" not in entry:

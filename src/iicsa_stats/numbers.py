@@ -12,18 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
-    "eighteen nineteen"
-)
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
 _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_WORDS = {
-    **{word: n for n, word in enumerate(_UNITS.split())},
-    **{word: 10 * n for n, word in enumerate(_TENS.split(), start=2)},
-    "hundred": 100,
-    **_SCALES,
-}
+_WORDS = {word: n for n, word in enumerate(f"{_UNITS} seventeen eighteen nineteen".split())}
+_WORDS |= {word: 10 * n for n, word in enumerate(_TENS.split(), start=2)} | {"hundred": 100, **_SCALES}
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\d)"  # grouped thousands or plain digits, optional decimals
 _WORD = r"(?:" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
