@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from iicsa_stats.validation._state import PackageState
-from iicsa_stats.validation.checks.ledger import _Ledger
+from iicsa_stats.validation.checks import _covering, spans_by_document
 
-
-def _state(tmp_path: Path) -> PackageState:
-    figures = [
-        {"figure_id": "a-first", "document_id": "doc-a", "quote_start": 10, "quote_end": 50, "value": 1.0},
-        {"figure_id": "b-only", "document_id": "doc-b", "quote_start": 0, "quote_end": 100, "value": 2.0},
-        {"figure_id": "a-second", "document_id": "doc-a", "quote_start": 20, "quote_end": 30, "value": 3.0},
-        {"figure_id": "no-offsets", "document_id": "doc-a", "quote_start": None, "quote_end": None, "value": 4.0},
-    ]
-    return PackageState(root=tmp_path, tables={"figures": figures, "ledger": [], "caveats": []})
+FIGURES = [
+    {"figure_id": "a-first", "document_id": "doc-a", "quote_start": 10, "quote_end": 50, "value": 1.0},
+    {"figure_id": "b-only", "document_id": "doc-b", "quote_start": 0, "quote_end": 100, "value": 2.0},
+    {"figure_id": "a-second", "document_id": "doc-a", "quote_start": 20, "quote_end": 30, "value": 3.0},
+    {"figure_id": "no-offsets", "document_id": "doc-a", "quote_start": None, "quote_end": None, "value": 4.0},
+]
 
 
 @pytest.mark.parametrize(
@@ -30,13 +24,5 @@ def _state(tmp_path: Path) -> PackageState:
         ("doc-c", 22, 25, []),  # a document without figures
     ],
 )
-def test_covering_is_per_document(tmp_path: Path, doc_id: str, start: int, end: int, expected: list[str]) -> None:
-    ledger = _Ledger.of(_state(tmp_path))
-    assert ledger.covering(doc_id, start, end) == expected
-
-
-def test_index_matches_figure_spans(tmp_path: Path) -> None:
-    ledger = _Ledger.of(_state(tmp_path))
-    assert set(ledger.figure_spans) == {"a-first", "b-only", "a-second"}
-    indexed = {fid: (doc_id, s, e) for doc_id, spans in ledger.figures_by_doc.items() for fid, s, e in spans}
-    assert indexed == ledger.figure_spans
+def test_covering_is_per_document(doc_id: str, start: int, end: int, expected: list[str]) -> None:
+    assert _covering(spans_by_document(FIGURES, "figure_id")[doc_id], start, end) == expected

@@ -43,16 +43,10 @@ Checks, by their stable ``check`` name:
     runs by default whenever ``root`` has ``data/curation`` and ``schemas`` (a
     checkout or a copy of one); :func:`will_rebuild` tells whether it will.
 
-A file that cannot be read is reported once, by ``files`` (or, for a Parquet
-file, by ``parquet``).  The checks then leave out whatever depends on it rather
-than report its absence again row by row; a check that left something out for
-that reason adds one problem saying so and naming the file.
-
-Every file is read through :mod:`iicsa_stats._guard` below the resolved root,
-and JSON through :mod:`iicsa_stats._json`; :func:`run_checks` runs only some
-checks.  Layout: :mod:`._problem` (the :class:`Problem` type and the report),
-:mod:`._state` (the loaded package every check reads), :mod:`.checks` (one
-module per check) and :mod:`.registry` (the checks in the order they run).
+A file that cannot be read is reported once, by ``files`` (a Parquet file by ``parquet``); the other checks leave
+out what depends on it and add one problem saying so.  Every file is read once, through
+:mod:`iicsa_stats._guard` below the resolved root and JSON through :mod:`iicsa_stats._json` (:mod:`._state`);
+:mod:`.checks` holds one function per check; :func:`run_checks` runs only some of them.
 """
 
 from __future__ import annotations
@@ -66,8 +60,8 @@ from .._guard import is_dir, is_file
 from .._staging import reading
 from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
-from ._state import PackageState, changed, load
-from .registry import REGISTRY, Check
+from ._state import Package, load
+from .checks import REGISTRY
 
 __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "validate", "will_rebuild"]
 
@@ -157,10 +151,10 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     with reading(root, repair=False):  # one build's files throughout, even while a build runs
         for attempt in range(2):
             state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
-            problems = [p for check in REGISTRY for p in _run(check, state)]
+            problems = [p for name in CHECKS for p in _run(name, state)]
             # A build that replaced the files while they were read gives problems of a mixed state: read it
             # again, once, when datapackage.json is not the copy that was read.
-            if not problems or attempt or not changed(state):
+            if not problems or attempt or not state.changed():
                 break
     return problems
 
@@ -182,20 +176,15 @@ def run_checks(root: Path, checks: Iterable[str], *, rebuild: bool = False) -> l
         raise ValueError(f"unknown checks {sorted(unknown)}; choose among {CHECKS}")
     root = Path(os.path.realpath(root))
     state = load(root, rebuild=rebuild and _is_source_checkout(root), rebuild_requested=rebuild)
-    return [p for check in REGISTRY if check.name in wanted for p in _run(check, state)]
+    return [p for name in CHECKS if name in wanted for p in _run(name, state)]
 
 
-def _run(check: Check, state: PackageState) -> list[Problem]:
+def _run(name: str, state: Package) -> list[Problem]:
     """The problems of one check; a check that breaks on unforeseen data gives one problem more, never raises."""
     found: list[Problem] = []
     try:
-        found.extend(check.run(state))
+        found.extend(REGISTRY[name](state))
     except Exception as exc:  # a safety net: data damaged in a way no check foresaw is still only a problem
-        found.append(
-            Problem(
-                check=check.name,
-                message=f"the {check.name} check stopped on data it could not handle ({type(exc).__name__}: {exc}); "
-                "the other problems listed may explain why",
-            )
-        )
+        why = f"the {name} check stopped on data it could not handle ({type(exc).__name__}: {exc})"
+        found.append(Problem(check=name, message=f"{why}; the other problems listed may explain why"))
     return found
