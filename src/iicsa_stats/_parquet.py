@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .tables import Row, arrow_types
 
@@ -55,7 +55,7 @@ def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
     }
 
 
-def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
+def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path | BinaryIO) -> None:
     """Write rows as Parquet with Arrow types from the Table Schema and its descriptions as metadata."""
     import pyarrow as pa
 

@@ -6,42 +6,14 @@ when all is well.  It never stops at the first problem and never raises for
 bad data: a missing, empty, truncated or wrongly encoded file is reported as a
 problem naming the file and what to do about it.
 
-Checks, by their stable ``check`` name:
-
-``files``
-    every schema, table, raw document and ``datapackage.json`` can be read.
-``package``
-    ``frictionless`` validates ``datapackage.json`` and every CSV and text resource with
-    zero errors (types, constraints and code lists, primary and foreign keys,
-    every resource's ``bytes`` and ``hash``).
-``checksums``
-    the resources at the package's paths with the pins the loader requires,
-    every schema against its pin, and every Parquet file against
-    ``data/processed/PARQUET.sha256`` (frictionless cannot check its bytes).
-``raw``
-    every raw document's SHA-256, size and character count against the
-    ``documents`` table.
-``quotes``
-    every figure's and source caveat's ``quote`` is the raw text between its
-    offsets, and every declared value is among the numbers of its quote.
-``ledger``
-    every numeric mention of every raw document has its ledger row, and every
-    ledger row its mention, inside the quote of the figure or caveat it is
-    attributed to.
-``keys``
-    rows in primary-key order, bounds and periods in order, every figure has a
-    caveat, and the loader's own join accepts the rows.
-``comparisons``
-    the ``comparisons`` and ``comparison_caveats`` tables equal a fresh
-    computation from the figures and the curated overrides they record.
-``parquet``
-    every Parquet file has the columns and Arrow types of its schema and the
-    same rows and values as its CSV file.
-``rebuild``
-    (source checkout only) a fresh build from ``data/raw`` and
-    ``data/curation`` gives the committed CSV, JSON and Parquet content.  It
-    runs by default whenever ``root`` has ``data/curation`` and ``schemas`` (a
-    checkout or a copy of one); :func:`will_rebuild` tells whether it will.
+The checks, by their stable ``check`` name (:data:`CHECKS`): ``files`` (every file can be read, no extra
+file), ``package`` (frictionless: types, constraints, code lists, keys, every CSV resource's ``bytes`` and
+``hash``; and the package metadata), ``checksums`` (the pins the loader requires, of the tables, the schemas and
+the Parquet files), ``raw`` (the raw documents against the documents table), ``quotes`` (every quote at its
+offsets, every declared value among its quote's numbers), ``ledger`` (every number of every raw text accounted for,
+inside the quote it is attributed to), ``keys`` (row order, figure rules, and the loader's own join),
+``comparisons`` (recomputed), ``parquet`` (each Parquet file equals its CSV file) and ``rebuild`` (in a source
+checkout, a fresh build equals the committed files; :func:`will_rebuild` tells whether it runs).
 
 A file that cannot be read is reported once, by ``files`` (a Parquet file by ``parquet``); the other checks leave
 out what depends on it and add one problem saying so.  Every file is read once, through
@@ -71,13 +43,6 @@ def _is_source_checkout(root: Path) -> bool:
     return is_dir(root / "data" / "curation") and os.path.exists(root / "schemas")
 
 
-def _default_root() -> Path | None:
-    try:
-        return _paths.data_root()
-    except DataFileError:
-        return None
-
-
 def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     """Whether :func:`validate` with these arguments runs the ``rebuild`` check.
 
@@ -101,8 +66,10 @@ def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     """
     if rebuild is False:
         return False
-    root = _default_root() if root is None else Path(root)
-    return root is not None and _is_source_checkout(root)
+    try:
+        return _is_source_checkout(_paths.data_root() if root is None else Path(root))
+    except DataFileError:
+        return False
 
 
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:

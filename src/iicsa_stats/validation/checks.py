@@ -1,9 +1,8 @@
-"""The checks of :func:`~iicsa_stats.validation.validate`: one function per check, each yielding its problems.
+"""The checks of :func:`~iicsa_stats.validation.validate`, one function each, in :data:`REGISTRY`.
 
-Frictionless checks what it can (types, constraints, code lists, primary and foreign keys, every CSV resource's
-``bytes`` and ``hash``); the functions here add the package's own rules.  Each takes the :class:`.Package` read once
-by :func:`._state.load` and leaves out what depends on a file that could not be read (the ``files`` check
-reports that file, the others add one note naming it).
+Frictionless checks what it can (types, constraints, code lists, keys, every CSV resource's ``bytes`` and
+``hash``); these functions add the package's own rules.  Each reads the :class:`._state.Package` read once and
+leaves out what depends on a file that could not be read (``files`` reports it; the others add one note).
 """
 
 from __future__ import annotations
@@ -21,18 +20,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .._guard import path_problem, refusal
+from .._guard import path_problem, read_file, refusal
 from .._pins import SCHEMA_PIN, parse_listing, resource_pin, resource_pins, sha256_hex
 from .._shape import SHAPE_KEYS, figure_shape
 from ..errors import CurationError, DataFileError, IICSAStatsError
-from ..numbers import find_numbers, same_value, values_in
-from ..tables import TABLES, Row, field_names, format_cell
+from ..numbers import NumberMention, find_numbers, same_value, values_in
+from ..tables import TABLES, Row, arrow_types, field_names, format_cell
 from ._problem import Problem
 from ._state import LISTING, REBUILD_FIX, Package, csv_rel, parquet_rel, schema_rel
 
 #: At most this many problems of one kind per file are listed (a table damaged throughout differs on every row).
 CAP = 10
 VALUE_FIELDS = ("value", "value_lower", "value_upper")
+Spans = dict[str, list[tuple[str, int, int]]]
 
 
 def _number(value: Any) -> str:
@@ -47,90 +47,78 @@ def _capped(problems: Iterable[Problem], file: str | None, table: str | None = N
         yield Problem(check=found[0].check, file=file, table=table, message=more)
 
 
-# --------------------------------------------------------------------------- files
-
-
 def files(pkg: Package) -> Iterator[Problem]:
-    """What could not be read (found while loading), and any file in a package folder that is not the package's."""
+    """What could not be read (found while loading), and any entry of a package folder that is not the package's."""
     yield from pkg.problems
-    raw = {path.removeprefix("data/raw/") for path in pkg.raw_paths.values()}
     expected = {
         "data/processed": {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} | {LISTING.split("/")[-1]},
         "schemas": {f"{t}.schema.json" for t in TABLES},
-        "data/raw": raw if "documents" in pkg.tables else None,
+        "data/raw": {p.removeprefix("data/raw/") for p in pkg.raw_paths.values()}
+        if "documents" in pkg.tables
+        else None,
     }
     for folder, names in expected.items():
-        if names is None or folder in pkg.refused or pkg.hidden(folder):
-            continue
-        try:
-            entries = sorted(os.listdir(pkg.root / folder))
-        except OSError:
+        if names is None or folder in pkg.refused or pkg.hidden(folder) or not os.path.isdir(pkg.root / folder):
             continue  # a missing folder: its files are reported missing one by one
-        for entry in (e for e in entries if e not in names):
+        for entry in sorted(set(os.listdir(pkg.root / folder)) - names):
             kind = "folder" if os.path.isdir(pkg.root / folder / entry) else "file"
-            yield Problem(
-                check="files",
-                file=f"{folder}/{entry}",
-                message=f"an extra {kind} in {folder}, which is not part of the data package (nothing describes or "
-                "checks it); remove it, or rebuild with `iicsa-stats build`",
-            )
+            why = "which is not part of the data package (nothing describes or checks it)"
+            message = f"an extra {kind} in {folder}, {why}; remove it, or rebuild with `iicsa-stats build`"
+            yield Problem(check="files", file=f"{folder}/{entry}", message=message)
 
 
-# --------------------------------------------------------------------------- package (frictionless)
+# --------------------------------------------------------------------------- package: frictionless, kept local
 
 _PROFILES = frozenset(
     f"https://datapackage.org/profiles/{version}/{name}.json"
     for version in ("1.0", "2.0")
     for name in ("datapackage", "dataresource", "tableschema", "tabledialect")
 )
+
+
+def _named(licence: Any) -> bool:
+    return isinstance(licence, dict) and any(
+        isinstance(licence.get(k), str) and licence[k].strip() for k in ("name", "path")
+    )
+
+
 _METADATA: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "name": (lambda v: isinstance(v, str) and bool(re.fullmatch(r"[a-z0-9._-]+", v)), "a name (lowercase, 0-9 ._-)"),
-    "version": (lambda v: isinstance(v, str) and bool(v.strip()), "a version"),
-    "licenses": (
-        lambda v: (
-            isinstance(v, list)
-            and bool(v)
-            and all(
-                isinstance(x, dict) and any(isinstance(x.get(k), str) and x[k].strip() for k in ("name", "path"))
-                for x in v
-            )
-        ),
-        "licenses (a list of objects, each with a name or a path): the licence travels with the data",
-    ),
-    "attribution": (lambda v: isinstance(v, str) and bool(v.strip()), "an attribution: it travels with the data"),
+    "name": (lambda v: isinstance(v, str) and bool(re.fullmatch(r"[a-z0-9._-]+", v)), "name (a-z, 0-9, '._-')"),
+    "version": (lambda v: isinstance(v, str) and bool(v.strip()), "version"),
+    "licenses": (lambda v: isinstance(v, list) and bool(v) and all(map(_named, v)), "licenses (each a name or path)"),
+    "attribution": (lambda v: isinstance(v, str) and bool(v.strip()), "attribution"),
 }
 
 
+def _refused(pkg: Package, resource: Mapping[str, Any], path: Any) -> str | None:
+    """Why the guard refuses a resource's local file (a link leaving the root, a pipe, far larger than pinned)."""
+    pinned = resource.get("bytes") if resource.get("path") == path else None
+    return refusal(pkg.root, pkg.root / path, pinned_bytes=pinned)
+
+
 def _references(pkg: Package) -> Iterator[tuple[str, Any, str]]:
-    """Every reference in the descriptor that frictionless must not follow: ``(where, value, why)``."""
-    descriptor = pkg.descriptor or {}
-    objects: list[tuple[str, Any]] = [("the package", descriptor)]
-    for index, resource in enumerate(r for r in descriptor.get("resources", []) if isinstance(r, dict)):
+    """Every reference in the descriptor and the schemas that frictionless must not follow: (where, value, why)."""
+    profiled: list[tuple[str, Any]] = [("the package", pkg.descriptor)]
+    profiled += [(schema_rel(table), schema) for table, schema in pkg.schemas.items()]
+    for index, resource in enumerate(r for r in (pkg.descriptor or {})["resources"] if isinstance(r, dict)):
         label = f"resource {resource.get('name', index)!r}"
-        objects += [(label, resource)] + [
+        profiled += [(label, resource)] + [
             (f"{label} {k}", resource[k]) for k in ("schema", "dialect") if isinstance(resource.get(k), dict)
         ]
         if resource.get("scheme") not in (None, "file"):
             yield f"{label} scheme", resource["scheme"], "names a scheme other than local files (nothing is fetched)"
         for key in ("path", "extrapaths", "schema", "dialect"):
             values = resource.get(key)
-            for value in values if isinstance(values, list) else [values]:
-                if value is None or isinstance(value, dict):
+            for value in (v for v in (values if isinstance(values, list) else [values]) if not isinstance(v, dict)):
+                if key != "path" and value is None:
                     continue
                 if why := path_problem(value) or (None if value in pkg.unreadable else _refused(pkg, resource, value)):
                     yield f"{label} {key}", value, why
-    for label, obj in objects + [(f"{schema_rel(t)}", s) for t, s in pkg.schemas.items()]:
+    for label, obj in profiled:
         for key in ("$schema", "profile"):
-            value = obj.get(key, "tabular-data-package")
-            if not (value in _PROFILES or (isinstance(value, str) and re.fullmatch(r"[a-z-]+", value))):
+            value = obj.get(key, "data-package")
+            if value not in _PROFILES and not (isinstance(value, str) and re.fullmatch(r"[a-z-]+", value)):
                 yield f"{label} {key}", value, "is not one of the standard Data Package profiles (none other is read)"
-
-
-def _refused(pkg: Package, resource: Mapping[str, Any], path: str) -> str | None:
-    """Why the guard refuses the local file a resource names (a link leaving the root, a pipe, far too large)."""
-    return refusal(
-        pkg.root, pkg.root / path, pinned_bytes=resource.get("bytes") if resource.get("path") == path else None
-    )
 
 
 @contextmanager
@@ -154,26 +142,22 @@ def offline() -> Iterator[None]:
 
 
 def _frictionless_source(pkg: Package, broken: set[str]) -> dict[str, Any]:
-    """The descriptor as read, the schemas inlined as read, without what frictionless must not or cannot check.
+    """The descriptor as read, the schemas inlined as read, without what frictionless must not or need not read.
 
     Left out: the Parquet resources (the ``parquet`` check compares them with their CSV files), resources whose
-    schema could not be read, and foreign keys into the tables in ``broken`` (unreadable: reported once).
+    schema could not be read or whose file the guard refuses, and foreign keys into the ``broken`` tables.
     """
     assert pkg.descriptor is not None
     by_path = {schema_rel(table): schema for table, schema in pkg.schemas.items()}
     resources = []
-    for resource in pkg.descriptor["resources"]:
-        schema = resource.get("schema") if isinstance(resource, dict) else None
-        if not isinstance(resource, dict) or resource.get("format") == "parquet" or schema in pkg.unreadable:
-            continue
+    for resource in (r for r in pkg.descriptor["resources"] if r.get("format") != "parquet"):
         paths = resource.get("path") if isinstance(resource.get("path"), list) else [resource.get("path")]
-        if any(p in pkg.unreadable and _refused(pkg, resource, p) for p in paths):
-            continue  # refused by the guard: the files problem says why
-        if isinstance(schema, str) and schema in by_path:
-            schema = copy.deepcopy(by_path[schema])
-            keys = schema.get("foreignKeys", [])
+        if resource.get("schema") in pkg.unreadable or any(_refused(pkg, resource, p) for p in paths):
+            continue  # the files problem says why
+        if isinstance(schema := by_path.get(resource.get("schema")), dict):
+            schema = copy.deepcopy(schema)
             schema["foreignKeys"] = [
-                k for k in keys if not (isinstance(k, dict) and k.get("reference", {}).get("resource") in broken)
+                k for k in schema.get("foreignKeys", []) if k["reference"]["resource"] not in broken
             ]
         resources.append({**resource, "schema": schema} if isinstance(schema, dict) else resource)
     return {**pkg.descriptor, "resources": resources}
@@ -184,26 +168,18 @@ def package(pkg: Package) -> Iterator[Problem]:
     if pkg.descriptor is None:
         yield from pkg.skipped("package", ["datapackage.json"])
         return
+    at = {"check": "package", "file": "datapackage.json"}
     for key, (ok, what) in _METADATA.items():
         if not ok(value := pkg.descriptor.get(key)):
             found = None if value is None else repr(value)
-            message = f"the package has no {what}; {REBUILD_FIX}"
-            yield Problem(check="package", file="datapackage.json", field=key, found=found, message=message)
+            yield Problem(**at, field=key, found=found, message=f"the package has no {what}; {REBUILD_FIX}")
     unsafe = list(_references(pkg))
     for where, value, why in unsafe:
-        yield Problem(
-            check="package",
-            file="datapackage.json",
-            found=repr(value),
-            message=f"{where} {why}: a data package refers only to files inside its own folder",
-        )
+        message = f"{where} {why}: a data package refers only to files inside its own folder"
+        yield Problem(**at, found=repr(value), message=message)
     if unsafe:
-        yield Problem(
-            check="package",
-            file="datapackage.json",
-            message="frictionless was not run on the package, so "
-            "that nothing outside it is read or fetched; it runs once the references above are fixed",
-        )
+        why = "so that nothing outside it is read or fetched; it runs once the references above are fixed"
+        yield Problem(**at, message=f"frictionless was not run on the package, {why}")
         return
     import frictionless
 
@@ -212,169 +188,114 @@ def package(pkg: Package) -> Iterator[Problem]:
         with offline():
             report = frictionless.validate(_frictionless_source(pkg, broken), basepath=str(pkg.root))
     except Exception as exc:  # frictionless raises its own errors for a descriptor it cannot use
-        message = f"frictionless could not validate the package: {pkg.relative(str(exc))}"
-        yield Problem(check="package", file="datapackage.json", message=message)
+        yield Problem(**at, message=f"frictionless could not validate the package: {pkg.relative(str(exc))}")
         return
     for error in report.errors:
-        yield Problem(check="package", file="datapackage.json", message=f"{error.type}: {pkg.relative(error.message)}")
+        yield Problem(**at, message=f"{error.type}: {pkg.relative(error.message)}")
     for task in report.tasks:
-        table = task.name if task.name in TABLES else None
-        place = str(task.place) if task.place else None
-        counts: Counter[str] = Counter()
-        for error in task.errors:
-            counts[error.type] += 1
-            if counts[error.type] > CAP:
-                continue
+        yield from _capped_by_kind(pkg, task)
+    referred = {k["reference"]["resource"] for s in pkg.schemas.values() for k in s.get("foreignKeys", [])}
+    yield from pkg.skipped("package", (pkg.source(t) for t in broken & referred))
+
+
+def _capped_by_kind(pkg: Package, task: Any) -> Iterator[Problem]:
+    """The errors frictionless found in one resource, at most :data:`CAP` of each kind."""
+    table = task.name if task.name in TABLES else None
+    at: dict[str, Any] = {"check": "package", "file": str(task.place) if task.place else None, "table": table}
+    counts: Counter[str] = Counter(error.type for error in task.errors)
+    for kind in counts:
+        for error in [e for e in task.errors if e.type == kind][:CAP]:
             cells = getattr(error, "cells", None) or [None]
+            fix = f"; the file changed after the build: {REBUILD_FIX}" if kind.endswith("-count") else ""
             yield Problem(
-                check="package",
-                file=place,
-                table=table,
+                **at,
                 row=str(error.row_number) if getattr(error, "row_number", None) else None,
                 field=getattr(error, "field_name", None) or None,
                 figure_id=cells[0] if table == "figures" and isinstance(cells[0], str) and cells[0] else None,
-                message=f"{error.type} in resource {task.name!r}: {pkg.relative(error.message)}"
-                + (f"; the file changed after the build: {REBUILD_FIX}" if error.type.endswith("-count") else ""),
+                message=f"{kind} in resource {task.name!r}: {pkg.relative(error.message)}{fix}",
             )
-        for kind, count in counts.items():
-            if count > CAP:
-                message = f"{count - CAP} more {kind} errors in resource {task.name!r} (the first {CAP} are listed)"
-                yield Problem(check="package", file=place, table=table, message=message)
-    yield from pkg.skipped(
-        "package",
-        (
-            pkg.source(t)
-            for t in broken
-            if any(
-                t in {k.get("reference", {}).get("resource") for k in s.get("foreignKeys", []) if isinstance(k, dict)}
-                for s in pkg.schemas.values()
-            )
-        ),
-    )
+        if counts[kind] > CAP:
+            message = f"{counts[kind] - CAP} more {kind} errors in resource {task.name!r} (the first {CAP} are listed)"
+            yield Problem(**at, message=message)
 
 
-# --------------------------------------------------------------------------- checksums
+# --------------------------------------------------------------------------- checksums, raw
 
 
 def checksums(pkg: Package) -> Iterator[Problem]:
     """The layout and pins the loader requires of ``datapackage.json``, each schema and each Parquet file."""
-    descriptor = pkg.descriptor
-    if descriptor is None:
+    if pkg.descriptor is None:
         yield from pkg.skipped("checksums", ["datapackage.json"])  # PARQUET.sha256 is still checked
-    resources = [r for r in (descriptor or {}).get("resources", []) if isinstance(r, dict)]
-    for table in TABLES if descriptor is not None else ():
-        where = {"check": "checksums", "file": "datapackage.json", "table": table}
+    resources = [r for r in (pkg.descriptor or {}).get("resources", []) if isinstance(r, dict)]
+    for table in TABLES if pkg.descriptor is not None else ():
+        at = {"check": "checksums", "file": "datapackage.json", "table": table}
         try:
-            resource_pins(descriptor, table, "datapackage.json")
+            resource_pins(pkg.descriptor or {}, table, "datapackage.json")
         except DataFileError as exc:
-            yield Problem(
-                **where, message=f"the loader refuses the table: {str(exc).removeprefix('datapackage.json: ')}"
-            )
+            yield Problem(**at, message=f"the loader refuses the table: {str(exc).removeprefix('datapackage.json: ')}")
         for name, path in ((table, csv_rel(table)), (f"{table}-parquet", parquet_rel(table))):
             found = [r for r in resources if r.get("name") == name]
-            expected = {"path": path, "schema": schema_rel(table)}
-            if len(found) != 1 or any(found[0].get(k) != v for k, v in expected.items()):
-                message = (
-                    f"not exactly one resource {name!r} with path {path} and schema {schema_rel(table)}, as "
-                    f"the loader reads them; {REBUILD_FIX}"
-                )
-                yield Problem(**where, message=message)
-            elif table in pkg.schema_bytes and found[0].get(SCHEMA_PIN) != resource_pin(pkg.schema_bytes[table]):
-                if name == table and not isinstance(found[0].get(SCHEMA_PIN), str):
-                    continue  # the loader's refusal above says it
+            pin = found[0].get(SCHEMA_PIN) if len(found) == 1 else None
+            actual = resource_pin(pkg.schema_bytes[table]) if table in pkg.schema_bytes else pin
+            if len(found) != 1 or found[0].get("path") != path or found[0].get("schema") != schema_rel(table):
+                why = f"with path {path} and schema {schema_rel(table)}, as the loader reads them"
+                yield Problem(**at, message=f"not exactly one resource {name!r} {why}; {REBUILD_FIX}")
+            elif pin != actual and (name != table or isinstance(pin, str)):  # else the loader's refusal says it
+                why = "it was changed after the build; restore it, or rebuild if the change is intended"
+                message = f"the schema differs from its pin in resource {name!r} of datapackage.json: {why}"
                 yield Problem(
-                    check="checksums",
-                    file=schema_rel(table),
-                    table=table,
+                    **{**at, "file": schema_rel(table)},
                     field=SCHEMA_PIN,
-                    expected=str(found[0].get(SCHEMA_PIN)),
-                    found=resource_pin(pkg.schema_bytes[table]),
-                    message=f"the schema differs from its pin in resource {name!r} of datapackage.json: it "
-                    "was changed after the build; restore it, or rebuild if the change is intended",
+                    expected=str(pin),
+                    found=actual,
+                    message=message,
                 )
-    yield from _listing(pkg)
-
-
-def _listing(pkg: Package) -> Iterator[Problem]:
-    """Every Parquet file against its SHA-256 in ``PARQUET.sha256``."""
     data = pkg.files.get(LISTING)
     if isinstance(data, str) and not pkg.hidden(LISTING):
         yield Problem(check="checksums", file=LISTING, message=data)
-    if not isinstance(data, bytes):
-        return
-    listed, bad = parse_listing(data.decode("utf-8", "replace"))
-    for number, line in bad:
-        message = f"not a line of the form '<64 hex digits>  <name>.parquet'; {REBUILD_FIX}"
-        yield Problem(check="checksums", file=LISTING, row=f"line {number}", found=line, message=message)
-    for table in TABLES:
+    listed = parse_listing(data.decode("utf-8", "replace"))[0] if isinstance(data, bytes) else {}
+    for table in TABLES if isinstance(data, bytes) else ():
         content = pkg.files.get(parquet_rel(table))
         if isinstance(content, bytes) and listed.get(f"{table}.parquet") != sha256_hex(content):
-            yield Problem(
-                check="checksums",
-                file=parquet_rel(table),
-                table=table,
-                expected=listed.get(f"{table}.parquet"),
-                found=sha256_hex(content),
-                message=f"differs from its SHA-256 in {LISTING}: the file changed after the build; {REBUILD_FIX}",
-            )
-
-
-# --------------------------------------------------------------------------- raw, quotes
+            at = {"check": "checksums", "file": parquet_rel(table), "table": table}
+            message = f"differs from its SHA-256 in {LISTING}: the file changed after the build; {REBUILD_FIX}"
+            yield Problem(**at, expected=listed.get(f"{table}.parquet"), found=sha256_hex(content), message=message)
 
 
 def raw(pkg: Package) -> Iterator[Problem]:
     """Every raw document's SHA-256, size and character count against the documents table."""
     yield from pkg.skipped("raw", [pkg.source("documents")])
-    for doc in pkg.tables.get("documents", []):
-        doc_id = doc["document_id"]
-        if doc_id not in pkg.raw_bytes:
-            continue  # reported by `files`
-        data = pkg.raw_bytes[doc_id]
+    for doc in (d for d in pkg.tables.get("documents", []) if d["document_id"] in pkg.raw_bytes):
+        doc_id, data = doc["document_id"], pkg.raw_bytes[doc["document_id"]]
         found = {"sha256": sha256_hex(data), "bytes": len(data), "characters": len(pkg.raw_texts.get(doc_id, ""))}
         for name, value in found.items():
             if doc.get(name) != value and (name != "characters" or doc_id in pkg.raw_texts):
-                yield Problem(
-                    check="raw",
-                    file=pkg.raw_paths[doc_id],
-                    table="documents",
-                    row=f"document_id={doc_id}",
-                    field=name,
-                    expected=str(doc.get(name)),
-                    found=str(value),
-                    message=f"raw document {doc_id!r} differs from its {name} in the documents table: restore "
-                    "the verbatim capture, or if the source changed on purpose, re-curate and rebuild",
-                )
+                at = {
+                    "check": "raw",
+                    "file": pkg.raw_paths[doc_id],
+                    "table": "documents",
+                    "row": f"document_id={doc_id}",
+                }
+                why = "restore the verbatim capture, or if the source changed on purpose, re-curate and rebuild"
+                message = f"raw document {doc_id!r} differs from its {name} in the documents table: {why}"
+                yield Problem(**at, field=name, expected=str(doc.get(name)), found=str(value), message=message)
 
 
-def _quote(pkg: Package, table: str, row: Row, item: str, figure_id: str | None) -> Iterator[Problem]:
+# --------------------------------------------------------------------------- quotes, ledger
+
+
+def _quote(pkg: Package, table: str, row: Row, item: str, at: dict[str, Any]) -> Iterator[Problem]:
     """One quote against its raw text: the text between its offsets."""
-    where = {"check": "quotes", "file": csv_rel(table), "table": table, "row": pkg.key(table, row)}
-    text = pkg.raw_texts.get(row.get("document_id") or "")
+    text, doc_id = pkg.raw_texts[row["document_id"]], row["document_id"]
     quote, start, end = row.get("quote"), row.get("quote_start"), row.get("quote_end")
-    doc_id = row.get("document_id")
-    if text is None:
-        message = f"the quote of {item} cannot be checked: the raw text of document {doc_id!r} is not available"
-        yield Problem(**where, figure_id=figure_id, field="document_id", found=str(doc_id), message=message)
-    elif quote is None or start is None or end is None:
-        yield Problem(**where, figure_id=figure_id, field="quote", message=f"{item} has no quote, start or end")
+    if quote is None or start is None or end is None:
+        yield Problem(**at, field="quote", message=f"{item} has no quote, quote_start or quote_end")
     elif not 0 <= start <= end <= len(text):
-        yield Problem(
-            **where,
-            figure_id=figure_id,
-            field="quote_start",
-            found=f"{start}..{end}",
-            expected=f"0 <= quote_start <= quote_end <= {len(text)}",
-            message=f"the quote offsets of {item} lie outside the raw text of {doc_id!r}",
-        )
+        message = f"the quote offsets of {item} lie outside the raw text of {doc_id!r}"
+        yield Problem(**at, field="quote_start", expected=f"0..{len(text)}", found=f"{start}..{end}", message=message)
     elif text[start:end] != quote:
-        yield Problem(
-            **where,
-            figure_id=figure_id,
-            field="quote",
-            expected=quote,
-            found=text[start:end],
-            message=f"the quote of {item} is not the raw text of {doc_id!r} between offsets {start} and {end}",
-        )
+        message = f"the quote of {item} is not the raw text of {doc_id!r} between offsets {start} and {end}"
+        yield Problem(**at, field="quote", expected=quote, found=text[start:end], message=message)
 
 
 def quotes(pkg: Package) -> Iterator[Problem]:
@@ -384,36 +305,29 @@ def quotes(pkg: Package) -> Iterator[Problem]:
         for row in pkg.tables.get(table, []):
             if table == "caveats" and row.get("basis") != "source" and row.get("quote") is None:
                 continue
-            fid = row[id_field] if table == "figures" else None
+            fid = row["figure_id"] if table == "figures" else None
+            at: dict[str, Any] = {"check": "quotes", "file": csv_rel(table), "table": table, "figure_id": fid}
+            at["row"] = pkg.key(table, row)
             if unread := pkg.raw_source(row.get("document_id")):
                 skipped.add(unread)
-            else:
-                yield from _quote(pkg, table, row, f"{id_field.split('_')[0]} {row[id_field]!r}", fid)
-            found = values_in(row.get("quote") or "") if table == "figures" else set()
-            for name in VALUE_FIELDS if table == "figures" else ():
-                value = row.get(name)
-                if value is not None and not any(same_value(value, v) for v in found):
-                    numbers = ", ".join(_number(v) for v in sorted(found))
-                    yield Problem(
-                        check="quotes",
-                        file=csv_rel(table),
-                        table=table,
-                        row=pkg.key(table, row),
-                        field=name,
-                        figure_id=fid,
-                        found=_number(value),
-                        expected=f"one of {numbers}" if found else "a number in the quote",
-                        message=f"{name} of figure {fid!r} is not among the numbers of its quote",
-                    )
+            elif row.get("document_id") in pkg.raw_texts:
+                yield from _quote(pkg, table, row, f"{id_field.split('_')[0]} {row[id_field]!r}", at)
+            else:  # a document the documents table does not list: frictionless reports the foreign key
+                yield Problem(
+                    **at, field="document_id", message=f"the raw text of {row.get('document_id')!r} is not known"
+                )
+            numbers = values_in(row.get("quote") or "")
+            for name in (n for n in VALUE_FIELDS if table == "figures" and row.get(n) is not None):
+                if not any(same_value(row[name], v) for v in numbers):
+                    expected = ", ".join(_number(v) for v in sorted(numbers)) or "a number in the quote"
+                    message = f"{name} of figure {fid!r} is not among the numbers of its quote"
+                    yield Problem(**at, field=name, expected=expected, found=_number(row[name]), message=message)
     yield from pkg.skipped("quotes", skipped)
 
 
-# --------------------------------------------------------------------------- ledger
-
-
-def spans_by_document(rows: Iterable[Row], key: str) -> dict[str, list[tuple[str, int, int]]]:
+def spans_by_document(rows: Iterable[Row], key: str) -> Spans:
     """The quote spans ``(id, start, end)`` of ``rows`` by document, in the rows' order."""
-    spans: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    spans: Spans = defaultdict(list)
     for row in rows:
         start, end = row.get("quote_start"), row.get("quote_end")
         if row.get("document_id") and isinstance(start, int) and isinstance(end, int):
@@ -426,116 +340,101 @@ def _covering(spans: Iterable[tuple[str, int, int]], start: int, end: int) -> li
 
 
 def ledger(pkg: Package) -> Iterator[Problem]:
-    """Every number of every raw text has its ledger row inside the quote it is attributed to, and back."""
+    """Every number of every raw text has its ledger row, inside the quote it is attributed to, and back."""
     if "ledger" not in pkg.tables:
         return  # reported by `files`
-    figures = spans_by_document(pkg.figures(), "figure_id")
-    caveats = spans_by_document(pkg.tables.get("caveats", []), "caveat_id")
-    declared = {f["figure_id"]: [f[k] for k in VALUE_FIELDS if f.get(k) is not None] for f in pkg.figures()}
+    spans = {s: spans_by_document(pkg.tables.get(f"{s}s", []), f"{s}_id") for s in ("figure", "caveat")}
     rows: dict[str, dict[int, Row]] = defaultdict(dict)
     accounted: dict[str, set[float]] = defaultdict(set)
-    skipped = {pkg.source(t) for t in ("figures", "caveats")}
     for row in pkg.tables["ledger"]:
         rows[row["document_id"]].setdefault(row["start"], row)
         if row["status"] in ("figure", "caveat"):
-            for fid in _covering(figures[row["document_id"]], row["start"], row["end"]):
+            for fid in _covering(spans["figure"][row["document_id"]], row["start"], row["end"]):
                 accounted[fid] |= values_in(row["text"])
+    at = {"check": "ledger", "file": csv_rel("ledger"), "table": "ledger"}
+    declared = {fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None] for fig in pkg.figures()}
     for doc_id, text in pkg.raw_texts.items():
-        where = {"check": "ledger", "file": csv_rel("ledger"), "table": "ledger"}
         left = rows.pop(doc_id, {})
         for mention in find_numbers(text):
-            figs = _covering(figures[doc_id], mention.start, mention.end)
-            at = {**where, "row": f"document_id={doc_id}, start={mention.start}"}
-            row = left.pop(mention.start, None)
-            if row is None:
-                yield Problem(
-                    **at,
-                    figure_id=next(iter(figs), None),
-                    expected=mention.text,
-                    message=f"the number {mention.text!r} at offset {mention.start} of "
-                    f"{pkg.raw_paths[doc_id]} has no ledger row; {REBUILD_FIX}",
-                )
-                continue
-            owner = row.get("figure_id") or next(iter(figs), None)
-            for name in ("end", "text", "kind"):
-                if row.get(name) != getattr(mention, name):
-                    yield Problem(
-                        **at,
-                        field=name,
-                        figure_id=owner,
-                        expected=str(getattr(mention, name)),
-                        found=str(row.get(name)),
-                        message=f"the ledger row does not match the number at "
-                        f"offset {mention.start} of {pkg.raw_paths[doc_id]}; {REBUILD_FIX}",
-                    )
-            status = row["status"]
-            if status in ("figure", "caveat") and pkg.source(f"{status}s") is None:
-                claimed = row.get(f"{status}_id")
-                span = next((s for s in (figures if status == "figure" else caveats)[doc_id] if s[0] == claimed), None)
-                named = claimed if status == "figure" else owner
-                if span is None:
-                    yield Problem(
-                        **at,
-                        field=f"{status}_id",
-                        figure_id=named,
-                        found=str(claimed),
-                        message=f"a {status} row of the ledger names no quoted {status} of document {doc_id!r}",
-                    )
-                elif not span[1] <= mention.start <= mention.end <= span[2]:
-                    yield Problem(
-                        **at,
-                        figure_id=named,
-                        expected=f"inside {span[1]}..{span[2]}",
-                        found=f"{mention.start}..{mention.end}",
-                        message=f"the number {mention.text!r} lies outside the quote of {status} {claimed!r}",
-                    )
-            elif status == "excluded":
-                if row.get("figure_id") or row.get("caveat_id") or not row.get("reason"):
-                    message = "an excluded ledger row needs a reason and no figure_id or caveat_id"
-                    yield Problem(**at, figure_id=owner, message=message)
-                for fid in figs:
-                    if any(same_value(v, d) for v in mention.values for d in declared.get(fid, [])):
-                        yield Problem(
-                            **at,
-                            field="status",
-                            figure_id=fid,
-                            found=mention.text,
-                            message=f"the number {mention.text!r} is a declared value of figure {fid!r} "
-                            "but the ledger marks it excluded",
-                        )
+            yield from _mention(pkg, doc_id, mention, left.pop(mention.start, None), spans=spans, declared=declared)
         for start, row in sorted(left.items()):
-            owner = row.get("figure_id") or next(iter(_covering(figures[doc_id], start, row["end"])), None)
-            yield Problem(
-                **where,
-                row=f"document_id={doc_id}, start={start}",
-                figure_id=owner,
-                found=str(row["text"]),
-                message=f"the ledger row has no matching number at offset {start} of "
-                f"{pkg.raw_paths[doc_id]}; {REBUILD_FIX}",
+            owner = row.get("figure_id") or next(iter(_covering(spans["figure"][doc_id], start, row["end"])), None)
+            message = (
+                f"the ledger row has no matching number at offset {start} of {pkg.raw_paths[doc_id]}; {REBUILD_FIX}"
             )
-    for fig in pkg.figures():
-        fid = fig["figure_id"]
-        if fig["document_id"] not in pkg.raw_texts or fid not in {s[0] for s in figures[fig["document_id"]]}:
-            continue  # reported by `files` or `quotes`
-        for name in VALUE_FIELDS:
-            value = fig.get(name)
-            if value is not None and not any(same_value(value, v) for v in accounted[fid]):
+            yield Problem(
+                **at, row=f"document_id={doc_id}, start={start}", figure_id=owner, found=row["text"], message=message
+            )
+    for fig in (f for f in pkg.figures() if f["document_id"] in pkg.raw_texts):
+        fid, found = fig["figure_id"], accounted[fig["figure_id"]]
+        for name in (n for n in VALUE_FIELDS if fig.get(n) is not None):
+            if fid in {s[0] for s in spans["figure"][fig["document_id"]]} and not any(
+                same_value(fig[name], v) for v in found
+            ):
+                numbers = ", ".join(_number(v) for v in sorted(found)) or "no number"
+                message = f"{name} of figure {fid!r} is not among the ledger's numbers inside its quote"
                 yield Problem(
-                    check="ledger",
-                    file=csv_rel("ledger"),
-                    table="ledger",
-                    field=name,
-                    figure_id=fid,
-                    expected=_number(value),
-                    found=", ".join(_number(v) for v in sorted(accounted[fid])) or "no number",
-                    message=f"{name} of figure {fid!r} is not among the ledger's numbers inside its quote",
+                    **at, field=name, figure_id=fid, expected=_number(fig[name]), found=numbers, message=message
                 )
-    unread_docs = {row["document_id"] for row in pkg.tables["ledger"]} - set(pkg.raw_texts)
-    skipped |= {pkg.raw_source(doc_id) for doc_id in unread_docs}
-    yield from pkg.skipped("ledger", skipped)
+    unread = {row["document_id"] for row in pkg.tables["ledger"]} - set(pkg.raw_texts)
+    yield from pkg.skipped("ledger", [pkg.source("figures"), pkg.source("caveats"), *map(pkg.raw_source, unread)])
 
 
-# --------------------------------------------------------------------------- keys
+def _mention(
+    pkg: Package, doc_id: str, mention: NumberMention, row: Row | None, *, spans: dict[str, Spans], declared: Any
+) -> Iterator[Problem]:
+    """One number of a raw text against its ledger row: it exists, matches, and its status holds."""
+    figs = _covering(spans["figure"][doc_id], mention.start, mention.end)
+    raw_path = pkg.raw_paths[doc_id]
+    at = {
+        "check": "ledger",
+        "file": csv_rel("ledger"),
+        "table": "ledger",
+        "row": f"document_id={doc_id}, start={mention.start}",
+    }
+    if row is None:
+        message = (
+            f"the number {mention.text!r} at offset {mention.start} of {raw_path} has no ledger row; {REBUILD_FIX}"
+        )
+        yield Problem(**at, figure_id=next(iter(figs), None), expected=mention.text, message=message)
+        return
+    owner = row.get("figure_id") or next(iter(figs), None)
+    for name in ("end", "text", "kind"):
+        if row.get(name) != getattr(mention, name):
+            message = f"the ledger row does not match the number at offset {mention.start} of {raw_path}; {REBUILD_FIX}"
+            yield Problem(
+                **at,
+                field=name,
+                figure_id=owner,
+                expected=str(getattr(mention, name)),
+                found=str(row.get(name)),
+                message=message,
+            )
+    status = row["status"]
+    if status in spans and pkg.source(f"{status}s") is None:
+        claimed = row.get(f"{status}_id")
+        span = next((s for s in spans[status][doc_id] if s[0] == claimed), None)
+        named = claimed if status == "figure" else owner
+        if span is None:
+            message = f"a {status} row of the ledger names no quoted {status} of document {doc_id!r}"
+            yield Problem(**at, field=f"{status}_id", figure_id=named, found=str(claimed), message=message)
+        elif not span[1] <= mention.start <= mention.end <= span[2]:
+            message = f"the number {mention.text!r} lies outside the quote of {status} {claimed!r}"
+            yield Problem(**at, figure_id=named, expected=f"inside {span[1]}..{span[2]}", message=message)
+    elif status == "excluded":
+        if row.get("figure_id") or row.get("caveat_id") or not row.get("reason"):
+            yield Problem(
+                **at, figure_id=owner, message="an excluded ledger row needs a reason and no figure_id or caveat_id"
+            )
+        for fid in figs:
+            if any(same_value(v, d) for v in mention.values for d in declared.get(fid, [])):
+                message = (
+                    f"the number {mention.text!r} is a declared value of figure {fid!r} but the ledger excludes it"
+                )
+                yield Problem(**at, field="status", figure_id=fid, found=mention.text, message=message)
+
+
+# --------------------------------------------------------------------------- keys, comparisons
 
 #: The tables the loader joins into figures.
 JOINED = ("documents", "producers", "caveat_references", "caveats", "figure_caveats", "figure_sources", "figures")
@@ -548,56 +447,46 @@ def keys(pkg: Package) -> Iterator[Problem]:
     for table, rows in pkg.tables.items():
         primary = pkg.schemas[table].get("primaryKey") or []
         order = [tuple((v is not None, v) for v in (row.get(k) for k in primary)) for row in rows]
-        try:
-            late = [i for i in range(1, len(order)) if order[i - 1] > order[i]]
-        except TypeError:
-            continue  # values of mixed types in a key column: reported by frictionless
+        late = [i for i in range(1, len(order)) if order[i - 1] > order[i]]
         if primary and late:
-            row = rows[late[0]]
+            fid = rows[late[0]].get("figure_id") if table == "figures" else None
+            why = "the build writes every table sorted, so the file was changed after the build"
+            message = f"the rows are not in the order of their primary key ({len(late)} after a greater key): {why}"
             yield Problem(
                 check="keys",
                 file=csv_rel(table),
                 table=table,
                 row=f"line {late[0] + 2}",
                 field=", ".join(primary),
-                figure_id=row.get("figure_id") if table == "figures" else None,
-                message=f"the rows are not in the order of their primary key ({len(late)} after a greater "
-                "key, the first at this line): the build writes every table sorted, so the file was changed "
-                f"after the build; {REBUILD_FIX}",
+                figure_id=fid,
+                message=f"{message}; {REBUILD_FIX}",
             )
     linked = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
     for fig in pkg.figures():
-        where = {
-            "check": "keys",
-            "file": csv_rel("figures"),
-            "table": "figures",
-            "row": pkg.key("figures", fig),
-            "figure_id": fig["figure_id"],
-        }
+        at = {"check": "keys", "file": csv_rel("figures"), "table": "figures", "row": pkg.key("figures", fig)}
         for error in figure_shape(**{k: fig.get(k) for k in SHAPE_KEYS}):
             after = f" ({error.after_field})" if error.after_field and error.field != "period_end" else ""
+            expected = f">= {_number(error.expected_after)}{after}" if error.after_field else None
+            found = _number(error.found) if error.after_field else None
             yield Problem(
-                **where,
+                **at,
+                figure_id=fig["figure_id"],
                 field=error.field,
+                expected=expected,
+                found=found,
                 message=error.message,
-                expected=f">= {_number(error.expected_after)}{after}" if error.after_field else None,
-                found=_number(error.found) if error.after_field else None,
             )
         if "figure_caveats" in pkg.tables and not linked[fig["figure_id"]]:
-            yield Problem(
-                **where,
-                message="the figure has no caveat in the figure_caveats table (every figure needs at least one)",
-            )
+            message = "the figure has no caveat in the figure_caveats table (every figure needs at least one)"
+            yield Problem(**at, figure_id=fig["figure_id"], message=message)
     if all(table in pkg.tables for table in JOINED):
         try:
             join_figures(str(pkg.root), lambda table: pkg.tables[table])
-        except DataFileError as exc:
+        except DataFileError as exc:  # the loader stops at the first refusal: one problem, naming its file
             file = os.path.relpath(exc.path, pkg.root) if exc.path else None
             yield Problem(check="keys", file=file, message=f"the loader refuses the tables: {pkg.relative(str(exc))}")
-    yield from pkg.skipped("keys", [pkg.source(t) for t in JOINED if t in ("figures", "figure_caveats")])
+    yield from pkg.skipped("keys", [pkg.source("figures"), pkg.source("figure_caveats")])
 
-
-# --------------------------------------------------------------------------- comparisons
 
 _COMPARED = {
     "comparisons": ("figure_a", "figure_b", "dimension"),
@@ -608,8 +497,8 @@ _COMPARED = {
 def comparisons(pkg: Package) -> Iterator[Problem]:
     """The two comparison tables equal a fresh computation from the figures and the overrides they record.
 
-    A curated row must rest on a caveat both figures carry and is refused where the fields already differ; the
-    curation file is not shipped, so in a checkout the ``rebuild`` check compares with it too.
+    A curated row must rest on a caveat both figures carry and is refused where the fields already differ.  The
+    curation file is not shipped: in a checkout the ``rebuild`` check compares with it too.
     """
     from ..comparability import comparison_tables, overrides_from_rows
 
@@ -617,57 +506,52 @@ def comparisons(pkg: Package) -> Iterator[Problem]:
     if any(t not in pkg.tables for t in needed):
         yield from pkg.skipped("comparisons", (pkg.source(t) for t in needed))
         return
-    sources = [pkg.tables[t] for t in needed[:3]]
-    known = {row["figure_id"] for row in pkg.figures()}
+    figures, links, caveats = (pkg.tables[t] for t in needed[:3])
+    known = {row["figure_id"] for row in figures}
 
-    def where(table: str, key: tuple[Any, ...]) -> dict[str, Any]:
-        figure = next((k for k in key[:2] if k in known), None)
+    def at(table: str, key: tuple[Any, ...]) -> dict[str, Any]:
         row = ", ".join(f"{k}={v}" for k, v in zip(_COMPARED[table], key, strict=True))
-        return {"check": "comparisons", "file": csv_rel(table), "table": table, "row": row, "figure_id": figure}
+        fid = next((k for k in key[:2] if k in known), None)
+        return {"check": "comparisons", "file": csv_rel(table), "table": table, "row": row, "figure_id": fid}
 
     overrides = []
     for row in (r for r in pkg.tables["comparisons"] if r.get("basis") == "curated"):
         try:
             (override,) = overrides_from_rows([row])
-            comparison_tables(*sources, [override])
+            comparison_tables(figures, links, caveats, [override])
+            overrides.append(override)
         except ValueError as exc:
-            at = where("comparisons", tuple(row.get(k) for k in _COMPARED["comparisons"]))
-            yield Problem(**at, field="basis", message=f"not a valid curated override: {exc}; {REBUILD_FIX}")
-            continue
-        overrides.append(override)
+            where = at("comparisons", tuple(row.get(k) for k in _COMPARED["comparisons"]))
+            yield Problem(**where, field="basis", message=f"not a valid curated override: {exc}; {REBUILD_FIX}")
     try:
-        fresh = dict(zip(_COMPARED, comparison_tables(*sources, overrides), strict=True))
+        fresh = dict(zip(_COMPARED, comparison_tables(figures, links, caveats, overrides), strict=True))
     except ValueError as exc:  # two curated rows for one pair and dimension: frictionless names the duplicate
-        message = f"cannot recompute the table: {exc}; {REBUILD_FIX}"
-        yield Problem(check="comparisons", file=csv_rel("comparisons"), table="comparisons", message=message)
+        yield Problem(**at("comparisons", (None,) * 3), message=f"cannot recompute the table: {exc}; {REBUILD_FIX}")
         return
     for table, names in _COMPARED.items():
-        expected = {tuple(row.get(k) for k in names): row for row in fresh[table]}
-        found = {tuple(row.get(k) for k in names): row for row in pkg.tables[table]}
+        expected, found = (
+            {tuple(r.get(k) for k in names): r for r in rows} for rows in (fresh[table], pkg.tables[table])
+        )
         problems = [
-            Problem(**where(table, key), message=f"a row that the figures give is missing; {REBUILD_FIX}")
+            Problem(**at(table, key), message=f"a row that the figures give is missing; {REBUILD_FIX}")
             for key in sorted(expected.keys() - found.keys(), key=str)
         ]
-        for key in sorted(found.keys() - expected.keys(), key=str):
-            why = "its pair or key is not among those the figures give"
-            if isinstance(key[0], str) and isinstance(key[1], str) and key[0] >= key[1]:
-                why = f"figure_a must sort before figure_b ({key[0]!r} does not)"
-            problems.append(
-                Problem(**where(table, key), message=f"a row that the figures do not give: {why}; {REBUILD_FIX}")
-            )
+        problems += [
+            Problem(**at(table, key), message=f"a row that the figures do not give; {REBUILD_FIX}")
+            for key in sorted(found.keys() - expected.keys(), key=str)
+        ]
         for key in sorted(expected.keys() & found.keys(), key=str):
-            for name, value in expected[key].items():
-                if found[key].get(name) != value:
-                    problems.append(
-                        Problem(
-                            **where(table, key),
-                            field=name,
-                            expected=_text(value),
-                            found=_text(found[key].get(name)),
-                            message=f"{name} differs from what the "
-                            f"two figures' fields and the curated overrides give; {REBUILD_FIX}",
-                        )
+            for name in (n for n, v in expected[key].items() if found[key].get(n) != v):
+                why = f"{name} differs from what the two figures' fields and the curated overrides give"
+                problems.append(
+                    Problem(
+                        **at(table, key),
+                        field=name,
+                        expected=_text(expected[key][name]),
+                        found=_text(found[key].get(name)),
+                        message=f"{why}; {REBUILD_FIX}",
                     )
+                )
         yield from _capped(problems, csv_rel(table), table)
 
 
@@ -675,153 +559,105 @@ def _text(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else "" if value is None else str(value)
 
 
-# --------------------------------------------------------------------------- parquet
+# --------------------------------------------------------------------------- parquet, rebuild
 
 
 def parquet(pkg: Package) -> Iterator[Problem]:
-    """Every Parquet file: the columns, Arrow types and metadata the build writes, and the rows of its CSV file.
+    """Every Parquet file: the bytes the build writes of its CSV rows; or else its schema and rows, told apart.
 
-    A file is also compared, byte for byte, with what its writer makes of those rows when it names the installed
-    pyarrow as its writer: that catches what no reader shows through pyarrow (page headers, statistics, padding).
+    A file whose writer is the installed pyarrow must be byte for byte what that writer makes of the CSV rows:
+    that also catches what pyarrow does not show (page headers, statistics, padding).
     """
-    skipped = {pkg.source(table) for table in TABLES if table not in pkg.schemas}
     for table, schema in pkg.schemas.items():
-        data = pkg.files.get(parquet_rel(table))
-        where = {"check": "parquet", "file": parquet_rel(table), "table": table}
+        data, at = pkg.files.get(parquet_rel(table)), {"check": "parquet", "file": parquet_rel(table), "table": table}
         if isinstance(data, str) and not pkg.hidden(parquet_rel(table)):
-            yield Problem(**where, message=data)
-        if not isinstance(data, bytes):
-            continue
-        if table not in pkg.tables:
-            skipped.add(pkg.source(table))
-        yield from _parquet_file(pkg, table, schema, data, where)
+            yield Problem(**at, message=data)
+        elif isinstance(data, bytes):
+            yield from _parquet_file(pkg, table, schema, data, at)
+    skipped = [
+        pkg.source(t) for t in TABLES if t not in pkg.tables and isinstance(pkg.files.get(parquet_rel(t)), bytes)
+    ]
     yield from pkg.skipped("parquet", skipped)
 
 
-def _expected_parquet(pkg: Package, table: str, schema: Mapping[str, Any]) -> tuple[Any, bytes | None]:
-    """The Arrow schema the build writes for ``table`` (None without the descriptor's metadata), and its bytes."""
-    from .._parquet import parquet_metadata, parquet_schema, write_parquet
-
-    try:
-        meta = parquet_metadata(pkg.descriptor or {}, table)
-        expected = parquet_schema(schema, meta)
-    except (KeyError, StopIteration, TypeError, AttributeError):
-        return None, None  # the descriptor's own problems are reported by the package check
-    if table not in pkg.tables:
-        return expected, None
-    buffer = io.BytesIO()
-    try:
-        write_parquet(pkg.tables[table], schema, meta, buffer)
-    except Exception:  # values pyarrow cannot write with the schema's types: reported by the type checks
-        return expected, None
-    return expected, buffer.getvalue()
-
-
 def _parquet_file(
-    pkg: Package, table: str, schema: Mapping[str, Any], data: bytes, where: dict[str, Any]
+    pkg: Package, table: str, schema: Mapping[str, Any], data: bytes, at: dict[str, Any]
 ) -> Iterator[Problem]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..tables import arrow_types
+    from .._parquet import parquet_metadata, parquet_schema, write_parquet
 
-    expected, written = _expected_parquet(pkg, table, schema)
-    if written == data:
+    try:
+        meta = parquet_metadata(pkg.descriptor or {}, table)
+        expected, written = parquet_schema(schema, meta), io.BytesIO()
+        if table in pkg.tables:
+            write_parquet(pkg.tables[table], schema, meta, written)
+    except Exception:  # the descriptor's or the rows' own problems are reported by the package check
+        expected, written = None, io.BytesIO()
+    if written.getvalue() == data:
         return  # exactly what the build writes of the CSV rows
     try:
         arrow = pq.read_table(pa.BufferReader(data))
-        created_by = pq.read_metadata(pa.BufferReader(data)).created_by
+        writer = pq.read_metadata(pa.BufferReader(data)).created_by
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others for a damaged file
-        yield Problem(**where, message=f"not a readable Parquet file ({type(exc).__name__}: {exc}); {REBUILD_FIX}")
+        yield Problem(**at, message=f"not a readable Parquet file ({type(exc).__name__}: {exc}); {REBUILD_FIX}")
         return
-    names, types = field_names(schema), arrow_types()
+    names, types = (
+        field_names(schema),
+        {f["name"]: arrow_types().get(f.get("type", "string")) for f in schema["fields"]},
+    )
     if arrow.column_names != names:
+        message = "the Parquet columns differ from the schema's"
+        yield Problem(**at, expected=str(names), found=str(arrow.column_names), message=message)
+        return
+    for name in (n for n in names if arrow.schema.field(n).type != types[n]):
+        message = "the Parquet column has another Arrow type than the schema's"
         yield Problem(
-            **where,
-            expected=str(names),
-            found=str(arrow.column_names),
-            message="the Parquet columns differ from the schema's",
+            **at, field=name, expected=str(types[name]), found=str(arrow.schema.field(name).type), message=message
         )
-    mistyped = False
-    for spec in (f for f in schema["fields"] if f["name"] in arrow.column_names):
-        found = arrow.schema.field(spec["name"]).type
-        if found != types.get(spec.get("type", "string")):
-            mistyped = True
-            yield Problem(
-                **where,
-                field=spec["name"],
-                expected=str(types.get(spec.get("type", "string"))),
-                found=str(found),
-                message="the Parquet column has another Arrow type than the schema's",
-            )
-    if mistyped or arrow.column_names != names:
+    if any(arrow.schema.field(n).type != types[n] for n in names):
         return
     if expected is not None and not arrow.schema.equals(expected, check_metadata=True):
-        differ = sorted(
-            {
-                k.decode("utf-8", "replace")
-                for k in {**(arrow.schema.metadata or {}), **(expected.metadata or {})}
-                if (arrow.schema.metadata or {}).get(k) != (expected.metadata or {}).get(k)
-            }
-            | {f.name for f in expected if not arrow.schema.field(f.name).equals(f, check_metadata=True)}
-        )
-        yield Problem(
-            **where,
-            found=", ".join(repr(d) for d in differ),
-            message="the schema's metadata or "
-            "nullability (as pyarrow reads it) differs from what the build writes for "
-            f"{', '.join(repr(d) for d in differ)}; {REBUILD_FIX}",
-        )
-        return
-    if table in pkg.tables:
-        rows = list(_rows(pkg, table, arrow.to_pylist(), where))
-        yield from _capped(rows, parquet_rel(table), table)
-        if not rows and written is not None and created_by == f"parquet-cpp-arrow version {pa.__version__}":
+        why = "as pyarrow reads it, the file's metadata or a column's nullability or metadata"
+        yield Problem(**at, message=f"{why} differs from what the build writes; {REBUILD_FIX}")
+    elif table in pkg.tables:
+        problems = list(_rows(pkg, table, arrow.to_pylist(), at))
+        yield from _capped(problems, parquet_rel(table), table)
+        if not problems and writer == f"parquet-cpp-arrow version {pa.__version__}" and written.getvalue():
+            why = "a part other than the values was changed (a page header, statistics, padding)"
+            message = f"the file is not what its writer makes of its own values and schema: {why}, which some readers"
+            message += f" (DuckDB) may read differently or refuse; {REBUILD_FIX}"
             yield Problem(
-                **where,
-                expected=f"{len(written)} bytes as {created_by} writes these values",
-                found=f"{len(data)} bytes",
-                message="the file is not what its writer makes of its own "
-                "values and schema: a part other than the values was changed (a page header, statistics, "
-                f"padding), which some readers (DuckDB) may read differently or refuse; {REBUILD_FIX}",
+                **at, expected=f"{len(written.getvalue())} bytes", found=f"{len(data)} bytes", message=message
             )
 
 
-def _rows(pkg: Package, table: str, rows: list[Row], where: dict[str, Any]) -> Iterator[Problem]:
+def _rows(pkg: Package, table: str, rows: list[Row], at: dict[str, Any]) -> Iterator[Problem]:
     """The Parquet rows against the CSV rows, by primary key: rows only in one, and values that differ."""
-    primary = pkg.schemas[table].get("primaryKey") or field_names(pkg.schemas[table])
-    has_figure = "figure_id" in field_names(pkg.schemas[table])
-    by_key = [{tuple(row[k] for k in primary): row for row in side} for side in (pkg.tables[table], rows)]
-    if len(by_key[1]) != len(rows):
-        yield Problem(**where, message="the Parquet file has rows with the same primary key")
+    names = field_names(pkg.schemas[table])
+    primary = pkg.schemas[table].get("primaryKey") or names
+    csv_rows, parquet_rows = ({tuple(r[k] for k in primary): r for r in side} for side in (pkg.tables[table], rows))
+    if len(parquet_rows) != len(rows):
+        yield Problem(**at, message="the Parquet file has rows with the same primary key")
     for only, other, message in (
-        (0, 1, "a row of the CSV file is missing from the Parquet file"),
-        (1, 0, "the Parquet file has a row that the CSV file does not"),
+        (csv_rows, parquet_rows, "a row of the CSV file is missing from the Parquet file"),
+        (parquet_rows, csv_rows, "the Parquet file has a row that the CSV file does not"),
     ):
-        for key in sorted(by_key[only].keys() - by_key[other].keys(), key=str):
-            row = by_key[only][key]
+        for key in sorted(only.keys() - other.keys(), key=str):
+            yield Problem(**at, row=pkg.key(table, only[key]), figure_id=only[key].get("figure_id"), message=message)
+    for key in sorted(csv_rows.keys() & parquet_rows.keys(), key=str):
+        a, b = csv_rows[key], parquet_rows[key]
+        for name in (n for n in names if not (a[n] == b[n] and type(a[n]) is type(b[n]))):
             yield Problem(
-                **where,
-                row=pkg.key(table, row),
-                figure_id=row.get("figure_id") if has_figure else None,
-                message=message,
+                **at,
+                row=pkg.key(table, a),
+                field=name,
+                expected=repr(a[name]),
+                found=repr(b[name]),
+                figure_id=a.get("figure_id"),
+                message=f"the Parquet value differs from the CSV value; {REBUILD_FIX}",
             )
-    for key in sorted(by_key[0].keys() & by_key[1].keys(), key=str):
-        a, b = by_key[0][key], by_key[1][key]
-        for name in field_names(pkg.schemas[table]):
-            if not (a.get(name) == b.get(name) and type(a.get(name)) is type(b.get(name))):
-                yield Problem(
-                    **where,
-                    row=pkg.key(table, a),
-                    field=name,
-                    expected=repr(a.get(name)),
-                    found=repr(b.get(name)),
-                    figure_id=a.get("figure_id") if has_figure else None,
-                    message=f"the Parquet value differs from the CSV value; {REBUILD_FIX}",
-                )
-
-
-# --------------------------------------------------------------------------- rebuild
 
 
 def rebuild(pkg: Package) -> Iterator[Problem]:
@@ -829,34 +665,26 @@ def rebuild(pkg: Package) -> Iterator[Problem]:
     from ..build import build
 
     if not pkg.rebuild:
-        if pkg.rebuild_requested:
-            yield Problem(
-                check="rebuild",
-                message="the rebuild check needs a source checkout, a folder with "
-                f"data/curation and schemas; {pkg.root} is not one (use the checkout, or validate without "
-                "the rebuild check)",
-            )
+        why = f"{pkg.root} is not one (use the checkout, or validate without the rebuild check)"
+        message = f"the rebuild check needs a source checkout, a folder with data/curation and schemas; {why}"
+        yield from [Problem(check="rebuild", message=message)] if pkg.rebuild_requested else []
         return
-    outside = sorted(_refused_sources(pkg))
-    if outside:
-        yield Problem(
-            check="rebuild",
-            message=f"the rebuild was not run: {', '.join(outside)} is not a regular file "
-            "inside the package root (a symbolic link leaving it, or a pipe or device); replace it with the "
-            "file itself",
-        )
+    if outside := sorted(_refused_sources(pkg)):
+        why = "is not a regular file inside the package root (a symbolic link leaving it, or a pipe or device)"
+        message = f"the rebuild was not run: {', '.join(outside)} {why}; replace it with the file itself"
+        yield Problem(check="rebuild", message=message)
         return
     with tempfile.TemporaryDirectory(prefix="iicsa-validate-") as tmp:
-        out = Path(tmp) / "package"
         try:
-            build(pkg.root, out=out)
+            out = build(pkg.root, out=Path(tmp) / "package")
         except (IICSAStatsError, OSError, UnicodeDecodeError) as exc:  # UnicodeDecodeError: see build.read_raw
             file = os.path.relpath(exc.path, pkg.root) if isinstance(exc, CurationError) else None
             item = exc.item if isinstance(exc, CurationError) else None
+            fid = item if item in {f["figure_id"] for f in pkg.figures()} else None
             yield Problem(
                 check="rebuild",
                 file=file,
-                figure_id=item if item in {f["figure_id"] for f in pkg.figures()} else None,
+                figure_id=fid,
                 message=f"the build from data/raw and data/curation fails: {exc}",
             )
             return
@@ -873,18 +701,20 @@ def _refused_sources(pkg: Package) -> Iterator[str]:
             yield folder
             continue
         for parent, folders, names in os.walk(pkg.root / folder):
-            for name in folders + names:
-                if refusal(pkg.root, Path(parent) / name) is not None:
-                    yield os.path.relpath(Path(parent) / name, pkg.root)
+            yield from (
+                os.path.relpath(Path(parent) / n, pkg.root)
+                for n in folders + names
+                if refusal(pkg.root, Path(parent) / n) is not None
+            )
+
+
+_COMMIT = "rebuild with `iicsa-stats build` and commit the result"
 
 
 def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
-    from .._guard import read_file
-
     table = rel.removeprefix("data/processed/").removesuffix(".csv") if rel.endswith(".csv") else None
-    fix = "rebuild with `iicsa-stats build` and commit the result"
     try:
-        old = read_file(pkg.root, rel, fix=fix)
+        old = read_file(pkg.root, rel, fix=_COMMIT)
     except DataFileError as exc:
         yield Problem(check="rebuild", file=rel, table=table, message=pkg.relative(str(exc)).removeprefix(rel + ": "))
         return
@@ -893,6 +723,7 @@ def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
         expected, found = (lines[i] if i < len(lines) else None for lines in (new_lines, old_lines))
         if expected != found:
             first = next(csv.reader([expected or found or ""]), [""]) if table == "figures" and i else [""]
+            message = f"differs from a fresh build of data/raw and data/curation; {_COMMIT}"
             yield Problem(
                 check="rebuild",
                 file=rel,
@@ -901,7 +732,7 @@ def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
                 figure_id=first[0] or None,
                 expected=expected,
                 found=found,
-                message=f"differs from a fresh build of data/raw and data/curation; {fix}",
+                message=message,
             )
 
 
@@ -909,33 +740,21 @@ def _fresh_parquet(pkg: Package, out: Path) -> Iterator[Problem]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fix = "rebuild with `iicsa-stats build` and commit the result"
     for table in TABLES:
-        data = pkg.files.get(parquet_rel(table))
         try:
-            old = pq.read_table(pa.BufferReader(data)) if isinstance(data, bytes) else None
+            old = pq.read_table(pa.BufferReader(pkg.files[parquet_rel(table)]))
         except Exception:  # unreadable: reported by `parquet`
-            old = None
-        if old is None:
             continue
         new = pq.read_table(out / parquet_rel(table))
         what = None if old.equals(new) else "rows differ"
         what = "schema or its metadata differs" if not old.schema.equals(new.schema, check_metadata=True) else what
         if what:
-            message = f"the Parquet {what} from a fresh build; {fix}"
+            message = f"the Parquet {what} from a fresh build; {_COMMIT}"
             yield Problem(check="rebuild", file=parquet_rel(table), table=table, message=message)
 
 
-#: Every check, in the order they run (the order of :data:`~iicsa_stats.validation.CHECKS`).
+#: Every check by name, in the order they run (the order of :data:`~iicsa_stats.validation.CHECKS`).
 REGISTRY: dict[str, Callable[[Package], Iterable[Problem]]] = {
-    "files": files,
-    "package": package,
-    "checksums": checksums,
-    "raw": raw,
-    "quotes": quotes,
-    "ledger": ledger,
-    "keys": keys,
-    "comparisons": comparisons,
-    "parquet": parquet,
-    "rebuild": rebuild,
+    check.__name__: check
+    for check in (files, package, checksums, raw, quotes, ledger, keys, comparisons, parquet, rebuild)
 }
