@@ -1,7 +1,7 @@
 """How the build writes Parquet: the Arrow schema from a Table Schema, the file's metadata, the writer settings.
 
 One home for all three, so that ``validate`` compares every Parquet file with
-exactly what the build writes (:mod:`iicsa_stats.validation.checks.parquet`).
+exactly what the build writes (the ``parquet`` check of :mod:`iicsa_stats.validation.checks`).
 """
 
 from __future__ import annotations
