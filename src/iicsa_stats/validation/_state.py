@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._cache import signature
 from .._guard import read_file, refusal
 from .._pins import PARQUET_CHECKSUMS
 from ..errors import DataFileError
@@ -36,15 +37,6 @@ def parquet_rel(table: str) -> str:
     return f"data/processed/{table}.parquet"
 
 
-def stamp(path: Path) -> tuple[int, ...] | None:
-    """The identity of a file (device, inode, modification time, size), or None when it is missing."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
-
-
 @dataclass
 class Package:
     """What validate could read of a data package (``root`` resolved); what it could not is in ``problems``."""
@@ -56,7 +48,7 @@ class Package:
     unreadable: set[str] = field(default_factory=set)  # relative POSIX paths
     refused: set[str] = field(default_factory=set)  # package folders leading outside the root
     descriptor: dict[str, Any] | None = None
-    descriptor_stamp: tuple[int, ...] | None = None
+    signature: tuple[object, ...] = ()  # which copy of the files was read (see _cache.signature)
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
     schema_bytes: dict[str, bytes] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
@@ -67,7 +59,7 @@ class Package:
 
     def changed(self) -> bool:
         """Whether ``datapackage.json`` was replaced since it was read (a build ran meanwhile)."""
-        return stamp(self.root / "datapackage.json") != self.descriptor_stamp
+        return signature(str(self.root)) != self.signature
 
     def relative(self, text: str) -> str:
         """``text`` with the root's absolute path removed, so that files appear as relative paths."""
@@ -147,7 +139,7 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
         if why and not pkg.hidden(folder):
             pkg.refused.add(folder)
             pkg.problems.append(Problem(check="files", file=folder, message=f"{why}; {REBUILD_FIX}"))
-    pkg.descriptor_stamp = stamp(root / "datapackage.json")
+    pkg.signature = signature(str(root))
     data = pkg.read("datapackage.json")
     try:
         descriptor = parse_json("datapackage.json", data) if isinstance(data, bytes) else None

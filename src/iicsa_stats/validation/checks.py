@@ -181,6 +181,9 @@ def spans_by_document(rows: Iterable[Row], key: str) -> Spans:
     return spans
 
 
+_LEDGER = {"check": "ledger", "file": csv_rel("ledger"), "table": "ledger"}
+
+
 def _covering(spans: Iterable[tuple[str, int, int]], start: int, end: int) -> list[str]:
     return [owner for owner, s, e in spans if s <= start and end <= e]
 
@@ -197,7 +200,7 @@ def ledger(pkg: Package) -> Iterator[Problem]:
         if row["status"] in ("figure", "caveat"):
             for fid in _covering(spans["figure"][row["document_id"]], row["start"], row["end"]):
                 accounted[fid] |= values_in(row["text"])
-    at = {"check": "ledger", "file": csv_rel("ledger"), "table": "ledger"}
+    at = _LEDGER
     declared = {fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None] for fig in pkg.figures()}
     for doc_id, text in pkg.raw_texts.items():
         left = rows.pop(doc_id, {})
@@ -232,12 +235,7 @@ def _mention(
     """One number of a raw text against its ledger row: it exists, matches, and its status holds."""
     figs = _covering(spans["figure"][doc_id], mention.start, mention.end)
     raw_path = pkg.raw_paths[doc_id]
-    at = {
-        "check": "ledger",
-        "file": csv_rel("ledger"),
-        "table": "ledger",
-        "row": f"document_id={doc_id}, start={mention.start}",
-    }
+    at = {**_LEDGER, "row": f"document_id={doc_id}, start={mention.start}"}
     if row is None:
         message = (
             f"the number {mention.text!r} at offset {mention.start} of {raw_path} has no ledger row; {REBUILD_FIX}"
@@ -248,14 +246,8 @@ def _mention(
     for name in ("end", "text", "kind"):
         if row.get(name) != getattr(mention, name):
             message = f"the ledger row does not match the number at offset {mention.start} of {raw_path}; {REBUILD_FIX}"
-            yield Problem(
-                **at,
-                field=name,
-                figure_id=owner,
-                expected=str(getattr(mention, name)),
-                found=str(row.get(name)),
-                message=message,
-            )
+            expected, found = str(getattr(mention, name)), str(row.get(name))
+            yield Problem(**at, field=name, figure_id=owner, expected=expected, found=found, message=message)
     status = row["status"]
     if status in spans and pkg.source(f"{status}s") is None:
         claimed = row.get(f"{status}_id")
@@ -298,33 +290,20 @@ def keys(pkg: Package) -> Iterator[Problem]:
             fid = rows[late[0]].get("figure_id") if table == "figures" else None
             why = "the build writes every table sorted, so the file was changed after the build"
             message = f"the rows are not in the order of their primary key ({len(late)} after a greater key): {why}"
-            yield Problem(
-                check="keys",
-                file=csv_rel(table),
-                table=table,
-                row=f"line {late[0] + 2}",
-                field=", ".join(primary),
-                figure_id=fid,
-                message=f"{message}; {REBUILD_FIX}",
-            )
+            at = {"check": "keys", "file": csv_rel(table), "table": table, "row": f"line {late[0] + 2}"}
+            yield Problem(**at, field=", ".join(primary), figure_id=fid, message=f"{message}; {REBUILD_FIX}")
     linked = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
     for fig in pkg.figures():
-        at = {"check": "keys", "file": csv_rel("figures"), "table": "figures", "row": pkg.key("figures", fig)}
+        at = {"check": "keys", "file": csv_rel("figures"), "table": "figures", "figure_id": fig["figure_id"]}
+        at["row"] = pkg.key("figures", fig)
         for error in figure_shape(**{k: fig.get(k) for k in SHAPE_KEYS}):
             after = f" ({error.after_field})" if error.after_field and error.field != "period_end" else ""
             expected = f">= {_number(error.expected_after)}{after}" if error.after_field else None
             found = _number(error.found) if error.after_field else None
-            yield Problem(
-                **at,
-                figure_id=fig["figure_id"],
-                field=error.field,
-                expected=expected,
-                found=found,
-                message=error.message,
-            )
+            yield Problem(**at, field=error.field, expected=expected, found=found, message=error.message)
         if "figure_caveats" in pkg.tables and not linked[fig["figure_id"]]:
             message = "the figure has no caveat in the figure_caveats table (every figure needs at least one)"
-            yield Problem(**at, figure_id=fig["figure_id"], message=message)
+            yield Problem(**at, message=message)
     if all(table in pkg.tables for table in JOINED):
         try:
             join_figures(str(pkg.root), lambda table: pkg.tables[table])
@@ -495,15 +474,9 @@ def _rows(pkg: Package, table: str, rows: list[Row], at: dict[str, Any]) -> Iter
     for key in sorted(csv_rows.keys() & parquet_rows.keys(), key=str):
         a, b = csv_rows[key], parquet_rows[key]
         for name in (n for n in names if not (a[n] == b[n] and type(a[n]) is type(b[n]))):
-            yield Problem(
-                **at,
-                row=pkg.key(table, a),
-                field=name,
-                expected=repr(a[name]),
-                found=repr(b[name]),
-                figure_id=a.get("figure_id"),
-                message=f"the Parquet value differs from the CSV value; {REBUILD_FIX}",
-            )
+            where = {**at, "row": pkg.key(table, a), "field": name, "figure_id": a.get("figure_id")}
+            message = f"the Parquet value differs from the CSV value; {REBUILD_FIX}"
+            yield Problem(**where, expected=repr(a[name]), found=repr(b[name]), message=message)
 
 
 def rebuild(pkg: Package) -> Iterator[Problem]:
@@ -527,12 +500,8 @@ def rebuild(pkg: Package) -> Iterator[Problem]:
             file = os.path.relpath(exc.path, pkg.root) if isinstance(exc, CurationError) else None
             item = exc.item if isinstance(exc, CurationError) else None
             fid = item if item in {f["figure_id"] for f in pkg.figures()} else None
-            yield Problem(
-                check="rebuild",
-                file=file,
-                figure_id=fid,
-                message=f"the build from data/raw and data/curation fails: {exc}",
-            )
+            message = f"the build from data/raw and data/curation fails: {exc}"
+            yield Problem(check="rebuild", file=file, figure_id=fid, message=message)
             return
         for rel in ["datapackage.json", *(csv_rel(table) for table in TABLES)]:
             if rel not in pkg.unreadable:  # else reported by `files`; a line by line comparison would only repeat it
@@ -570,16 +539,8 @@ def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
         if expected != found:
             first = next(csv.reader([expected or found or ""]), [""]) if table == "figures" and i else [""]
             message = f"differs from a fresh build of data/raw and data/curation; {_COMMIT}"
-            yield Problem(
-                check="rebuild",
-                file=rel,
-                table=table,
-                row=f"line {i + 1}",
-                figure_id=first[0] or None,
-                expected=expected,
-                found=found,
-                message=message,
-            )
+            at: dict[str, Any] = {"check": "rebuild", "file": rel, "table": table, "row": f"line {i + 1}"}
+            yield Problem(**at, figure_id=first[0] or None, expected=expected, found=found, message=message)
 
 
 def _fresh_parquet(pkg: Package, out: Path) -> Iterator[Problem]:
