@@ -26,7 +26,6 @@ import pytest
 from conftest import JSON_DAMAGE, REPO, hostile_json, read_rows, write_rows
 from iicsa_stats import _store
 from iicsa_stats._paths import ENV_VAR
-from iicsa_stats.build import build
 from iicsa_stats.errors import DataFileError
 from iicsa_stats.tables import TABLES
 from iicsa_stats.validation import Problem, format_report, run_checks, validate
@@ -37,9 +36,9 @@ PROCESSED = "data/processed"
 # --------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(REPO, out=tmp_path_factory.mktemp("reliability") / "pristine")
+@pytest.fixture
+def pristine(built_package: Path) -> Path:
+    return built_package
 
 
 @pytest.fixture
@@ -413,7 +412,7 @@ def _what_readers_see(path: Path) -> dict[str, Any]:
     }
 
 
-def _sample_offsets(path: Path, count: int = 6) -> list[int]:
+def _sample_offsets(path: Path, count: int = 3) -> list[int]:
     data = path.read_bytes()
     footer = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
     spread = list(range(5, len(data) - 8, len(data) // count))

@@ -95,6 +95,12 @@ def offline() -> Iterator[None]:
         yield
 
 
+def _target(foreign_key: Any) -> Any:
+    """The resource a foreign key points to (None when it is malformed: frictionless reports that)."""
+    reference = foreign_key.get("reference") if isinstance(foreign_key, dict) else None
+    return reference.get("resource") if isinstance(reference, dict) else None
+
+
 def _frictionless_source(pkg: Package, broken: set[str]) -> dict[str, Any]:
     """The descriptor as read, the schemas inlined as read, without what frictionless must not or need not read.
 
@@ -102,17 +108,18 @@ def _frictionless_source(pkg: Package, broken: set[str]) -> dict[str, Any]:
     schema could not be read or whose file the guard refuses, and foreign keys into the ``broken`` tables.
     """
     assert pkg.descriptor is not None
-    by_path = {schema_rel(table): schema for table, schema in pkg.schemas.items()}
-    resources = []
-    for resource in (r for r in pkg.descriptor["resources"] if r.get("format") != "parquet"):
-        paths = resource.get("path") if isinstance(resource.get("path"), list) else [resource.get("path")]
+    by_path: dict[Any, dict[str, Any]] = {schema_rel(table): schema for table, schema in pkg.schemas.items()}
+    resources: list[Any] = []
+    for resource in pkg.descriptor["resources"]:
+        if not isinstance(resource, dict) or resource.get("format") == "parquet":
+            resources += [] if isinstance(resource, dict) else [resource]  # frictionless reports a non-object
+            continue
+        paths: list[Any] = resource["path"] if isinstance(resource.get("path"), list) else [resource.get("path")]
         if resource.get("schema") in pkg.unreadable or any(_refused(pkg, resource, p) for p in paths):
             continue  # the files problem says why
         if isinstance(schema := by_path.get(resource.get("schema")), dict):
             schema = copy.deepcopy(schema)
-            schema["foreignKeys"] = [
-                k for k in schema.get("foreignKeys", []) if k["reference"]["resource"] not in broken
-            ]
+            schema["foreignKeys"] = [k for k in schema.get("foreignKeys", []) if _target(k) not in broken]
         resources.append({**resource, "schema": schema} if isinstance(schema, dict) else resource)
     return {**pkg.descriptor, "resources": resources}
 
@@ -148,7 +155,7 @@ def package(pkg: Package) -> Iterator[Problem]:
         yield Problem(**at, message=f"{error.type}: {pkg.relative(error.message)}")
     for task in report.tasks:
         yield from _capped_by_kind(pkg, task)
-    referred = {k["reference"]["resource"] for s in pkg.schemas.values() for k in s.get("foreignKeys", [])}
+    referred = {_target(k) for s in pkg.schemas.values() for k in s.get("foreignKeys", [])}
     yield from pkg.skipped("package", (pkg.source(t) for t in broken & referred))
 
 
