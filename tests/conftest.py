@@ -23,6 +23,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session")
+def built_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data package built from the checkout once per run (``build --out``), never modified: copy it to damage it."""
+    from iicsa_stats.build import build
+
+    return build(REPO, out=tmp_path_factory.mktemp("built") / "package")
+
+
 @pytest.fixture
 def checkout_copy(tmp_path: Path) -> Path:
     """A copy of the checkout's data package sources and outputs, safe to damage."""

@@ -313,7 +313,8 @@ _SEEN: dict[str, list[tuple[int, int, int] | None]] = {}
 _HELD: set[tuple[str, int]] = set()
 
 
-def _signature(root: str) -> list[tuple[int, int, int] | None]:
+def signature(root: str) -> list[tuple[int, int, int] | None]:
+    """Which copy of ``datapackage.json`` and ``data/processed`` is in place (a build replaces both)."""
     found: list[tuple[int, int, int] | None] = []
     for path in (os.path.join(root, "datapackage.json"), os.path.join(root, "data", "processed")):
         try:
@@ -333,7 +334,7 @@ def holding(root: str) -> Iterator[None]:
     from ._staging import reading
 
     with reading(root):
-        if _SEEN.get(root) != (now := _signature(root)):
+        if _SEEN.get(root) != (now := signature(root)):
             clear_cache()
             _SEEN[root] = now
         _HELD.add(holder)
@@ -346,7 +347,7 @@ def holding(root: str) -> Iterator[None]:
 def cached(read: Callable[..., Any], root: str | None, *args: str) -> Any:
     """``read(root, *args)`` at ``root`` (by default the current data root), once per process and build."""
     root = root or data_dir()
-    if (key := (read, root, *args)) in _CACHE and _SEEN.get(root) == _signature(root):
+    if (key := (read, root, *args)) in _CACHE and _SEEN.get(root) == signature(root):
         return _CACHE[key]  # read from the build still in place
     with holding(root):
         if key not in _CACHE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .tables import Row, arrow_types
 
@@ -41,7 +41,7 @@ def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
     }
 
 
-def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path) -> None:
+def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path | BinaryIO) -> None:
     """Write a table's rows as Parquet (:func:`parquet_schema`; a number is written as a float)."""
     import pyarrow as pa
 

@@ -6,53 +6,19 @@ when all is well.  It never stops at the first problem and never raises for
 bad data: a missing, empty, truncated or wrongly encoded file is reported as a
 problem naming the file and what to do about it.
 
-Checks, by their stable ``check`` name:
+The checks, by their stable ``check`` name (:data:`CHECKS`): ``files`` (every file can be read, no extra
+file), ``package`` (frictionless: types, constraints, code lists, keys, every CSV resource's ``bytes`` and
+``hash``; and the package metadata), ``checksums`` (the pins the loader requires, of the tables, the schemas and
+the Parquet files), ``raw`` (the raw documents against the documents table), ``quotes`` (every quote at its
+offsets, every declared value among its quote's numbers), ``ledger`` (every number of every raw text accounted for,
+inside the quote it is attributed to), ``keys`` (row order, figure rules, and the loader's own join),
+``comparisons`` (recomputed), ``parquet`` (each Parquet file equals its CSV file) and ``rebuild`` (in a source
+checkout, a fresh build equals the committed files; :func:`will_rebuild` tells whether it runs).
 
-``files``
-    every schema, table, raw document and ``datapackage.json`` can be read.
-``package``
-    ``frictionless`` validates ``datapackage.json`` and every CSV and text resource with
-    zero errors (types, constraints and code lists, primary and foreign keys,
-    every resource's ``bytes`` and ``hash``).
-``checksums``
-    the resources at the package's paths with the pins the loader requires,
-    every schema against its pin, and every Parquet file against
-    ``data/processed/PARQUET.sha256`` (frictionless cannot check its bytes).
-``raw``
-    every raw document's SHA-256, size and character count against the
-    ``documents`` table.
-``quotes``
-    every figure's and source caveat's ``quote`` is the raw text between its
-    offsets, and every declared value is among the numbers of its quote.
-``ledger``
-    every numeric mention of every raw document has its ledger row, and every
-    ledger row its mention, inside the quote of the figure or caveat it is
-    attributed to.
-``keys``
-    rows in primary-key order, bounds and periods in order, every figure has a
-    caveat, and the loader's own join accepts the rows.
-``comparisons``
-    the ``comparisons`` and ``comparison_caveats`` tables equal a fresh
-    computation from the figures and the curated overrides they record.
-``parquet``
-    every Parquet file has the columns and Arrow types of its schema and the
-    same rows and values as its CSV file.
-``rebuild``
-    (source checkout only) a fresh build from ``data/raw`` and
-    ``data/curation`` gives the committed CSV, JSON and Parquet content.  It
-    runs by default whenever ``root`` has ``data/curation`` and ``schemas`` (a
-    checkout or a copy of one); :func:`will_rebuild` tells whether it will.
-
-A file that cannot be read is reported once, by ``files`` (or, for a Parquet
-file, by ``parquet``).  The checks then leave out whatever depends on it rather
-than report its absence again row by row; a check that left something out for
-that reason adds one problem saying so and naming the file.
-
-Every file is read through :mod:`iicsa_stats._loader` below the resolved root,
-and JSON through its JSON reader; :func:`run_checks` runs only some
-checks.  Layout: :mod:`._problem` (the :class:`Problem` type and the report),
-:mod:`._state` (the loaded package every check reads), :mod:`.checks` (one
-module per check) and :mod:`.registry` (the checks in the order they run).
+A file that cannot be read is reported once, by ``files`` (a Parquet file by ``parquet``); the other checks leave
+out what depends on it and add one problem saying so.  Every file is read once, through
+:mod:`iicsa_stats._loader` below the resolved root and JSON through its JSON reader (:mod:`._state`);
+:mod:`.checks` holds one function per check; :func:`run_checks` runs only some of them.
 """
 
 from __future__ import annotations
@@ -65,8 +31,8 @@ from .. import _paths
 from .._staging import reading
 from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
-from ._state import PackageState, changed, load
-from .registry import REGISTRY, Check
+from ._state import Package, load
+from .checks import REGISTRY
 
 __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "validate", "will_rebuild"]
 
@@ -74,13 +40,6 @@ __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "vali
 def _is_source_checkout(root: Path) -> bool:
     """Whether ``root`` holds what a rebuild needs: ``data/curation`` and ``schemas`` (any checkout or copy)."""
     return os.path.isdir(root / "data" / "curation") and os.path.exists(root / "schemas")
-
-
-def _default_root() -> Path | None:
-    try:
-        return _paths.data_root()
-    except DataFileError:
-        return None
 
 
 def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
@@ -106,8 +65,10 @@ def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     """
     if rebuild is False:
         return False
-    root = _default_root() if root is None else Path(root)
-    return root is not None and _is_source_checkout(root)
+    try:
+        return _is_source_checkout(_paths.data_root() if root is None else Path(root))
+    except DataFileError:
+        return False
 
 
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
@@ -156,10 +117,10 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     with reading(root, repair=False):  # one build's files throughout, even while a build runs
         for attempt in range(2):
             state = load(root, rebuild=will_rebuild(root, rebuild), rebuild_requested=bool(rebuild))
-            problems = [p for check in REGISTRY for p in _run(check, state)]
+            problems = [p for name in CHECKS for p in _run(name, state)]
             # A build that replaced the files while they were read gives problems of a mixed state: read it
             # again, once, when datapackage.json is not the copy that was read.
-            if not problems or attempt or not changed(state):
+            if not problems or attempt or not state.changed():
                 break
     return problems
 
@@ -181,20 +142,15 @@ def run_checks(root: Path, checks: Iterable[str], *, rebuild: bool = False) -> l
         raise ValueError(f"unknown checks {sorted(unknown)}; choose among {CHECKS}")
     root = Path(os.path.realpath(root))
     state = load(root, rebuild=rebuild and _is_source_checkout(root), rebuild_requested=rebuild)
-    return [p for check in REGISTRY if check.name in wanted for p in _run(check, state)]
+    return [p for name in CHECKS if name in wanted for p in _run(name, state)]
 
 
-def _run(check: Check, state: PackageState) -> list[Problem]:
+def _run(name: str, state: Package) -> list[Problem]:
     """The problems of one check; a check that breaks on unforeseen data gives one problem more, never raises."""
     found: list[Problem] = []
     try:
-        found.extend(check.run(state))
+        found.extend(REGISTRY[name](state))
     except Exception as exc:  # a safety net: data damaged in a way no check foresaw is still only a problem
-        found.append(
-            Problem(
-                check=check.name,
-                message=f"the {check.name} check stopped on data it could not handle ({type(exc).__name__}: {exc}); "
-                "the other problems listed may explain why",
-            )
-        )
+        why = f"the {name} check stopped on data it could not handle ({type(exc).__name__}: {exc})"
+        found.append(Problem(check=name, message=f"{why}; the other problems listed may explain why"))
     return found

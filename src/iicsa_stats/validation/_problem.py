@@ -5,23 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["CHECKS", "Problem", "format_report", "problem"]
+__all__ = ["CHECKS", "Problem", "format_report"]
 
 #: Every check :func:`~iicsa_stats.validation.validate` runs, in the order it runs them (the registry's order).
-CHECKS: tuple[str, ...] = (
-    "files",
-    "package",
-    "checksums",
-    "raw",
-    "quotes",
-    "ledger",
-    "keys",
-    "comparisons",
-    "parquet",
-    "rebuild",
-)
+CHECKS = ("files", "package", "checksums", "raw", "quotes", "ledger", "keys", "comparisons", "parquet", "rebuild")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -85,11 +73,6 @@ class Problem:
         if details:
             text += f" ({'; '.join(details)})"
         return text
-
-
-def problem(**fields: Any) -> Problem:
-    """A :class:`Problem` from keyword fields (checks build the fields they share as one mapping)."""
-    return Problem(**fields)
 
 
 def _one_line(text: str) -> str:

@@ -1,4 +1,8 @@
-"""The loaded state of a data package that every check reads: what could be read, and what could not."""
+"""The data package as validate read it, once: what could be read, and a ``files`` problem for what could not.
+
+Every file is read through :mod:`iicsa_stats._loader` below the resolved root, JSON through the limited reader,
+each table by the loader's own :func:`~iicsa_stats.tables.read_csv` (without its pins: the checks report those).
+"""
 
 from __future__ import annotations
 
@@ -8,177 +12,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import _loader
-from .._loader import PARQUET_CHECKSUMS, parse_json, read_csv, schema_from_bytes
+from .._loader import PARQUET_CHECKSUMS, parse_json, read_csv, read_file, refusal, schema_from_bytes, signature
 from ..errors import DataFileError
-from ..tables import (
-    RAW_PATH,
-    TABLES,
-    Row,
-    csv_path,
-    format_cell,
-    parquet_path,
-    schema_path,
-)
+from ..tables import RAW_PATH, TABLES, Row
 from ._problem import Problem
 
-__all__ = [
-    "CAP",
-    "REBUILD_FIX",
-    "VALUE_FIELDS",
-    "PackageState",
-    "as_csv_number",
-    "load",
-]
-
-VALUE_FIELDS = ("value", "value_lower", "value_upper")
 REBUILD_FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
-RESTORE_FIX = "restore it from the release or rebuild it with `iicsa-stats build`"
-#: frictionless repeats an error for every row it affects (a foreign key into a broken table fails on every
-#: row), and a rebuild that differs may differ on every line: at most this many of one kind per file are
-#: listed, then one problem says how many more there are.  Every other check lists every problem.
-CAP = 10
-#: The folders of a data package; one that is a symbolic link leaving the root is refused with all it holds.
-PACKAGE_FOLDERS = ("data", "data/processed", "data/raw", "schemas")
+#: The folders of a data package; one that is a symbolic link leaving the root is refused once, with all below it.
+FOLDERS = ("data", "data/processed", "data/raw", "schemas")
+LISTING = f"data/processed/{PARQUET_CHECKSUMS}"
 
 
-def _names(items: Iterable[str]) -> str:
-    names = sorted(set(items))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def csv_rel(table: str) -> str:
+    return f"data/processed/{table}.csv"
 
 
-def as_csv_number(value: float) -> str:
-    """A number as the CSV files write it."""
-    return format_cell(value, {"type": "number"})
+def schema_rel(table: str) -> str:
+    return f"schemas/{table}.schema.json"
+
+
+def parquet_rel(table: str) -> str:
+    return f"data/processed/{table}.parquet"
 
 
 @dataclass
-class PackageState:
-    """What could be read of a data package; unreadable parts are left out and reported.
-
-    Attributes
-    ----------
-    root : pathlib.Path
-        The data package folder.
-    rebuild : bool
-        Whether the ``rebuild`` check runs (see :func:`~iicsa_stats.validation.will_rebuild`).
-    rebuild_requested : bool
-        Whether the caller asked for the rebuild check (``rebuild=True``).
-    problems : list of Problem
-        The ``files`` problems found while loading (reported by the ``files`` check).
-    descriptor : dict or None
-        ``datapackage.json``, when it could be read and has a list of resources.
-    schemas, tables : dict
-        The table schemas and typed rows that could be read, by table name.
-    raw_bytes, raw_texts, raw_paths : dict
-        The raw documents by document id: their bytes, UTF-8 text and path.
-    unreadable : set of str
-        The files (relative POSIX paths) that could not be read.
-    text_failures : dict
-        Documents whose raw text could not be read, each with its file.
-    schema_bytes : dict
-        The bytes of every schema file that could be read, by table (checked against its pin).
-    refused : dict
-        The files and folders (relative POSIX paths) that validate does not read, with the reason: outside
-        the root (a symbolic link leaving it), not a regular file, or far larger than their pinned size.
-    files : dict
-        The Parquet files and ``PARQUET.sha256`` by relative path: their bytes, read once while loading, or
-        why they could not be read (a ``str``; reported by the check that uses the file).
-    descriptor_stamp : tuple or None
-        The identity (device, inode, modification time, size) of ``datapackage.json`` when it was read:
-        :func:`changed` tells whether another copy has replaced it since.
-    """
+class Package:
+    """What validate could read of a data package (``root`` resolved); what it could not is in ``problems``."""
 
     root: Path
     rebuild: bool = False
     rebuild_requested: bool = False
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the ``files`` problems found while reading
+    unreadable: set[str] = field(default_factory=set)  # relative POSIX paths
+    refused: set[str] = field(default_factory=set)  # package folders leading outside the root
     descriptor: dict[str, Any] | None = None
+    signature: list[tuple[int, int, int] | None] = field(default_factory=list)  # which copy of the files was read
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schema_bytes: dict[str, bytes] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
+    raw_paths: dict[str, str] = field(default_factory=dict)  # document id -> raw path
     raw_bytes: dict[str, bytes] = field(default_factory=dict)
     raw_texts: dict[str, str] = field(default_factory=dict)
-    raw_paths: dict[str, str] = field(default_factory=dict)
-    unreadable: set[str] = field(default_factory=set)
-    #: Documents whose raw text could not be read, each with its file.
-    text_failures: dict[str, str] = field(default_factory=dict)
-    schema_bytes: dict[str, bytes] = field(default_factory=dict)
-    refused: dict[str, str] = field(default_factory=dict)
-    descriptor_stamp: tuple[int, ...] | None = None
-    files: dict[str, bytes | str] = field(default_factory=dict)
+    files: dict[str, bytes | str] = field(default_factory=dict)  # Parquet files and listing: bytes, or why not
 
-    def pinned_bytes(self, rel: str) -> Any:
-        """The size ``datapackage.json`` pins for the file at ``rel``, if any."""
-        for resource in (self.descriptor or {}).get("resources", []):
-            if isinstance(resource, dict) and resource.get("path") == rel:
-                return resource.get("bytes")
-        return None
-
-    def refuse(self, path: Path, *, pinned_bytes: Any = None, table: str | None = None) -> bool:
-        """Whether ``path`` must not be read (see :func:`.._loader.refusal`); reported once, as a ``files`` problem."""
-        rel = self.rel(path)
-        if rel in self.refused:
-            return True
-        folder = next((f for f in self.refused if rel.startswith(f + "/")), None)
-        if folder is not None:  # below a refused folder: that folder's problem says it
-            self.refused[rel] = f"lies below {folder}, which is not read"
-            self.unreadable.add(rel)
-            return True
-        why = _loader.refusal(self.root, path, pinned_bytes=pinned_bytes)
-        if why is None:
-            return False
-        self.refused[rel] = why
-        self.unreadable.add(rel)
-        self.add(check="files", file=rel, table=table, message=f"{why}; {RESTORE_FIX}")
-        return True
-
-    def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
-
-    def add(self, **kwargs: Any) -> None:
-        self.problems.append(Problem(**kwargs))
-
-    def unreadable_file(self, path: Path, exc: Exception, table: str | None = None) -> None:
-        rel = self.rel(path)
-        self.unreadable.add(rel)
-        message = str(exc)
-        for prefix in (str(path), rel):
-            if message.startswith(prefix):
-                message = message[len(prefix) :].lstrip(",: ")
-                break
-        self.add(check="files", file=rel, table=table, message=message)
-
-    def table_source(self, table: str) -> str | None:
-        """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
-        if table in self.tables:
-            return None
-        if table not in self.schemas:
-            return self.rel(schema_path(self.root, table))
-        return self.rel(csv_path(self.root, table))
-
-    def skipped(self, check: str, files: Iterable[str | None]) -> list[Problem]:
-        """One problem saying that ``check`` left out what depends on ``files``, which could not be read."""
-        names = sorted({f for f in files if f})
-        if not names:
-            return []
-        return [
-            Problem(
-                check=check,
-                file=names[0] if len(names) == 1 else None,
-                message=f"the {check} check left out what depends on {_names(names)}, which could not be read "
-                f"(see the files problems); it runs in full once {'it is' if len(names) == 1 else 'they are'} "
-                "restored",
-            )
-        ]
+    def changed(self) -> bool:
+        """Whether ``datapackage.json`` was replaced since it was read (a build ran meanwhile)."""
+        return signature(str(self.root)) != self.signature
 
     def relative(self, text: str) -> str:
-        """``text`` with the package root's absolute path removed, so that files appear as relative paths."""
-        for base in {str(self.root.absolute()), str(self.root.resolve()), str(self.root)}:
-            text = text.replace(base + os.sep, "").replace(base + "/", "")
-        return text
+        """``text`` with the root's absolute path removed, so that files appear as relative paths."""
+        return text.replace(str(self.root) + os.sep, "").replace(str(self.root), ".")
 
     def key(self, table: str, row: Mapping[str, Any]) -> str:
         keys = self.schemas.get(table, {}).get("primaryKey") or []
@@ -187,173 +70,119 @@ class PackageState:
     def figures(self) -> list[Row]:
         return self.tables.get("figures", [])
 
+    def source(self, table: str) -> str | None:
+        """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
+        if table in self.tables:
+            return None
+        return csv_rel(table) if table in self.schemas else schema_rel(table)
 
-def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) -> PackageState:
-    """Read what can be read of the data package at ``root``; what cannot is a ``files`` problem."""
-    pkg = PackageState(root=root, rebuild=rebuild, rebuild_requested=rebuild_requested)
-    for folder in PACKAGE_FOLDERS:  # a folder that leads outside the root is refused once, with all below it
-        pkg.refuse(root / folder)
-    _load_descriptor(pkg)
-    _refuse_unsafe(pkg)
-    _load_tables(pkg)
-    for rel in [*(f"data/processed/{table}.parquet" for table in TABLES), f"data/processed/{PARQUET_CHECKSUMS}"]:
-        if rel not in pkg.refused:
-            try:
-                pkg.files[rel] = _loader.read_file(root, rel, fix=REBUILD_FIX)
-            except DataFileError as exc:
-                pkg.files[rel] = str(exc).removeprefix(f"{root / rel}: ")
-    for doc_id, raw_path in _raw_sources(pkg).items():
-        _load_raw(pkg, doc_id, raw_path)
+    def raw_source(self, doc_id: Any) -> str | None:
+        """The unreadable file that keeps the raw text of ``doc_id`` from being checked against, or None."""
+        if doc_id in self.raw_texts:
+            return None
+        if "documents" not in self.tables:
+            return csv_rel("documents")
+        return self.raw_paths.get(doc_id)
+
+    def skipped(self, check: str, files: Iterable[str | None]) -> list[Problem]:
+        """One problem saying that ``check`` left out what depends on ``files``, which could not be read."""
+        names = sorted({f for f in files if f})
+        if not names:
+            return []
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return [
+            Problem(
+                check=check,
+                file=names[0] if len(names) == 1 else None,
+                message=f"the {check} check left out what depends on {listed}, which could not be read (see the "
+                f"files problems); it runs in full once {'it is' if len(names) == 1 else 'they are'} restored",
+            )
+        ]
+
+    def pinned_bytes(self, rel: str) -> Any:
+        for resource in (self.descriptor or {}).get("resources", []):
+            if isinstance(resource, dict) and resource.get("path") == rel:
+                return resource.get("bytes")
+        return None
+
+    def fail(self, rel: str, exc: Exception, table: str | None = None) -> None:
+        """A ``files`` problem for ``rel``, the message without the file's path (the problem names it)."""
+        self.unreadable.add(rel)
+        message = self.relative(str(exc))
+        message = message.removeprefix(rel).lstrip(",: ") if message.startswith(rel) else message
+        self.problems.append(Problem(check="files", file=rel, table=table, message=message))
+
+    def hidden(self, rel: str) -> bool:
+        """Whether ``rel`` lies below a refused folder (that folder's problem says so; nothing there is read)."""
+        return any(rel.startswith(folder + "/") for folder in self.refused)
+
+    def read(self, rel: str, *, report: bool = True, pinned: Any = None, table: str | None = None) -> bytes | str:
+        """The bytes of ``rel``, or why not (a ``files`` problem when ``report``)."""
+        if self.hidden(rel):
+            self.unreadable.add(rel)
+            return "lies in a folder that is not read"
+        try:
+            return read_file(self.root, rel, fix=REBUILD_FIX, pinned_bytes=pinned)
+        except DataFileError as exc:
+            if report:
+                self.fail(rel, exc, table)
+            return self.relative(str(exc)).removeprefix(rel + ": ")
+
+
+def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) -> Package:
+    """Read what can be read of the data package at ``root`` (resolved)."""
+    pkg = Package(root=root, rebuild=rebuild, rebuild_requested=rebuild_requested)
+    for folder in FOLDERS:
+        why = refusal(root, root / folder)
+        if why and not pkg.hidden(folder):
+            pkg.refused.add(folder)
+            pkg.problems.append(Problem(check="files", file=folder, message=f"{why}; {REBUILD_FIX}"))
+    pkg.signature = signature(str(root))
+    data = pkg.read("datapackage.json")
+    try:
+        descriptor = parse_json("datapackage.json", data) if isinstance(data, bytes) else None
+    except DataFileError as exc:  # not JSON, or beyond the JSON reader's limits
+        pkg.fail("datapackage.json", exc)
+    else:
+        if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
+            pkg.descriptor = descriptor
+        elif isinstance(data, bytes):
+            why = f"not a data package descriptor (no list of resources); {REBUILD_FIX}"
+            pkg.fail("datapackage.json", ValueError(why))
+    for table in TABLES:
+        data = pkg.read(schema_rel(table), table=table)
+        try:
+            if isinstance(data, bytes):
+                pkg.schemas[table] = schema_from_bytes(schema_rel(table), data)
+                pkg.schema_bytes[table] = data
+        except DataFileError as exc:
+            pkg.fail(schema_rel(table), exc, table)
+    for table, schema in pkg.schemas.items():
+        try:
+            if not pkg.hidden(csv_rel(table)):
+                pkg.tables[table] = read_csv(root, table, schema, pinned_bytes=pkg.pinned_bytes(csv_rel(table)))
+        except DataFileError as exc:
+            pkg.fail(csv_rel(table), exc, table)
+    for rel in [*(parquet_rel(table) for table in TABLES), LISTING]:
+        pkg.files[rel] = pkg.read(rel, report=False)
+    for doc in pkg.tables.get("documents", []):
+        _load_raw(pkg, doc)
     return pkg
 
 
-def _refuse_unsafe(pkg: PackageState) -> None:
-    """Every file a check reads that must not be read: outside the root, not a regular file, far too large.
-
-    Decided once, while loading, so that each is reported once (by ``files``) and no check reads it.
-    """
-    root = pkg.root
-    for table in TABLES:
-        pkg.refuse(schema_path(root, table), table=table)
-        path = csv_path(root, table)
-        pkg.refuse(path, pinned_bytes=pkg.pinned_bytes(pkg.rel(path)), table=table)
-        pkg.refuse(parquet_path(root, table), table=table)
-    pkg.refuse(root / "data" / "processed" / PARQUET_CHECKSUMS)
-    for resource in (pkg.descriptor or {}).get("resources", []):
-        if not isinstance(resource, dict):
-            continue
-        for key in ("path", "extrapaths", "schema", "dialect"):
-            value = resource.get(key)
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, str) and _loader.path_problem(item) is None:
-                    pinned = resource.get("bytes") if key == "path" and item == value else None
-                    pkg.refuse(root / item, pinned_bytes=pinned)
-
-
-def stamp(path: Path) -> tuple[int, ...] | None:
-    """The identity of the file at ``path`` (device, inode, modification time, size), or None when missing."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
-
-
-def changed(pkg: PackageState) -> bool:
-    """Whether ``datapackage.json`` was replaced or changed since :func:`load` read it (a build ran meanwhile)."""
-    return stamp(pkg.root / "datapackage.json") != pkg.descriptor_stamp
-
-
-def _read(pkg: PackageState, path: Path, fix: str, table: str | None = None) -> bytes | None:
-    """The bytes of a package file through :mod:`.._loader`, or None after a ``files`` problem saying why not."""
-    try:
-        return _loader.read_file(pkg.root, pkg.rel(path), fix=fix)
-    except DataFileError as exc:
-        pkg.unreadable_file(path, exc, table)
-        return None
-
-
-def _load_descriptor(pkg: PackageState) -> None:
-    descriptor_path = pkg.root / "datapackage.json"
-    if pkg.refuse(descriptor_path):
+def _load_raw(pkg: Package, doc: Row) -> None:
+    doc_id, rel = doc["document_id"], doc["raw_path"]
+    if not isinstance(rel, str) or not RAW_PATH.fullmatch(rel):
+        why = "raw_path is not a file below data/raw/ (like data/raw/name.txt); the raw text was not read"
+        where = {"table": "documents", "row": f"document_id={doc_id}", "field": "raw_path", "found": repr(rel)}
+        pkg.problems.append(Problem(check="files", **where, message=why))
         return
-    pkg.descriptor_stamp = stamp(descriptor_path)
-    data = _read(pkg, descriptor_path, REBUILD_FIX)
-    if data is None:
-        return
-    try:
-        descriptor = parse_json(descriptor_path, data)
-    except DataFileError as exc:  # not JSON, or beyond the JSON reader's limits
-        pkg.unreadable_file(descriptor_path, exc)
-        return
-    if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
-        pkg.descriptor = descriptor
-    else:
-        pkg.unreadable.add("datapackage.json")
-        pkg.add(
-            check="files",
-            file="datapackage.json",
-            message=f"not a data package descriptor (no list of resources); {REBUILD_FIX}",
-        )
-
-
-def _load_tables(pkg: PackageState) -> None:
-    root = pkg.root
-    for table in TABLES:
-        path = schema_path(root, table)
-        if pkg.rel(path) in pkg.unreadable:
-            continue
-        data = _read(pkg, path, RESTORE_FIX, table)
-        if data is None:
-            continue
+    pkg.raw_paths[doc_id] = rel
+    data = pkg.read(rel, pinned=doc.get("bytes"))
+    if isinstance(data, bytes):
+        pkg.raw_bytes[doc_id] = data
         try:
-            pkg.schemas[table] = schema_from_bytes(path, data)
-            pkg.schema_bytes[table] = data
-        except DataFileError as exc:
-            pkg.unreadable_file(path, exc, table)
-    for table, schema in pkg.schemas.items():
-        if pkg.rel(csv_path(root, table)) in pkg.unreadable:
-            continue
-        try:
-            pkg.tables[table] = read_csv(root, table, schema)
-        except DataFileError as exc:
-            pkg.unreadable_file(csv_path(root, table), exc, table)
-
-
-def _raw_sources(pkg: PackageState) -> dict[str, Any]:
-    """The raw documents by id: listed by the documents table, or else by the descriptor's raw resources."""
-    if "documents" in pkg.tables:
-        sources = {row["document_id"]: row["raw_path"] for row in pkg.tables["documents"]}
-    elif pkg.descriptor is not None:
-        sources = {
-            str(r["name"]).removeprefix("raw-"): r.get("path")
-            for r in pkg.descriptor["resources"]
-            if isinstance(r, dict) and str(r.get("name", "")).startswith("raw-")
-        }
-    else:
-        sources = {}
-    return sources
-
-
-def _raw_size(pkg: PackageState, doc_id: str, raw_path: str) -> Any:
-    """The pinned size of a raw text: in the documents table, or else in the descriptor."""
-    for row in pkg.tables.get("documents", []):
-        if row.get("document_id") == doc_id:
-            return row.get("bytes")
-    return pkg.pinned_bytes(raw_path)
-
-
-def _load_raw(pkg: PackageState, doc_id: str, raw_path: Any) -> None:
-    root = pkg.root
-    if not isinstance(raw_path, str) or not RAW_PATH.fullmatch(raw_path):
-        pkg.add(
-            check="files",
-            table="documents",
-            row=f"document_id={doc_id}",
-            field="raw_path",
-            found=repr(raw_path),
-            message="raw_path is not a file below data/raw/ (like data/raw/name.txt); the raw text was not read",
-        )
-        return
-    pkg.raw_paths[doc_id] = raw_path
-    path = root / raw_path
-    fix = "restore the verbatim capture from the release or the source checkout"
-    if pkg.refuse(path, pinned_bytes=_raw_size(pkg, doc_id, raw_path)):
-        pkg.text_failures[doc_id] = raw_path
-        return
-    try:
-        data = _loader.read_file(root, raw_path, fix=fix)
-    except DataFileError as exc:
-        reason = str(exc).removeprefix(f"{path}: ")
-        pkg.unreadable_file(path, DataFileError(f"raw document {doc_id!r}: {reason}"))
-        pkg.text_failures[doc_id] = raw_path
-        return
-    pkg.raw_bytes[doc_id] = data
-    try:
-        pkg.raw_texts[doc_id] = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        pkg.unreadable_file(
-            path,
-            DataFileError(f"raw document {doc_id!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}"),
-        )
-        pkg.text_failures[doc_id] = raw_path
+            pkg.raw_texts[doc_id] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            why = f"raw document {doc_id!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); restore it"
+            pkg.fail(rel, ValueError(why))
