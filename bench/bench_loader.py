@@ -168,10 +168,10 @@ def _rss_once(cmd: Command, env: dict[str, str], cwd: str, gnu: bool) -> int:
     return int(text.splitlines()[-1])
 
 
-def measure(commands: list[Command], runs: int, gnu: bool) -> None:
+def measure(commands: list[Command], runs: int, gnu: bool, warm_up: bool = True) -> None:
     env = _environment()
     with tempfile.TemporaryDirectory(prefix="iicsa-bench-") as cwd:
-        for cmd in commands:  # warm-up: byte-code caches and the page cache, untimed
+        for cmd in commands if warm_up else []:  # warm-up: byte-code caches and the page cache, untimed
             _time_once(cmd, env, cwd)
         for round_ in range(runs):
             shift = round_ % len(commands)
@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", metavar="DIR", type=Path, help="a checkout of an older commit to measure in the same run"
     )
+    parser.add_argument(
+        "--no-warm-up", dest="warm_up", action="store_false", help="skip the untimed first run (a quick smoke run)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -265,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--before {args.before}: not a checkout of iicsa_stats (no src/iicsa_stats in it)")
     gnu = _gnu_time()
     commands = _commands(args.figure, args.before)
-    measure(commands, args.runs, gnu)
+    measure(commands, args.runs, gnu, args.warm_up)
     summary = summarise(commands, args.runs, args.figure, gnu)
     if args.json == "-":
         json.dump(summary, sys.stdout, indent=2)
