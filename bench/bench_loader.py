@@ -94,14 +94,15 @@ def _versions() -> dict[str, str]:
 
 
 def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
-    from iicsa_stats._paths import data_root
-    from iicsa_stats.tables import parquet_path
+    import iicsa_stats
 
     python = sys.executable
     script = Path(python).parent / ("iicsa-stats.exe" if os.name == "nt" else "iicsa-stats")
     if not script.exists():
         sys.exit(f"bench_loader: no console script {script}; install the package into this interpreter's environment")
-    parquet = str(parquet_path(data_root(), "figures"))
+    package = Path(iicsa_stats.__file__).resolve().parent  # where the loader looks (IICSA_STATS_DATA_DIR is unset)
+    root = package / "_data" if (package / "_data").is_dir() else package.parents[1]  # a wheel, or a checkout
+    parquet = str(root / "data" / "processed" / "figures.parquet")
     read = f"import pandas as pd; pd.read_parquet({parquet!r})"
     specs = [
         ("bare", "python -c pass", [python, "-c", "pass"]),

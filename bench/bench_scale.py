@@ -140,8 +140,8 @@ def make_corpus(root: Path, size: int) -> Path:
 
 def run(size: int, work: Path) -> dict[str, float]:
     """Build and validate a corpus of ``size`` synthetic documents; seconds for each step."""
+    from iicsa_stats import validate
     from iicsa_stats.build import build
-    from iicsa_stats.validation import format_report, validate
 
     work.mkdir(parents=True, exist_ok=True)
     root = make_corpus(work / f"corpus-{size}", size)
@@ -151,7 +151,8 @@ def run(size: int, work: Path) -> dict[str, float]:
     problems = validate(root, rebuild=False)
     validated = time.perf_counter()
     if problems:
-        sys.exit(f"bench_scale: the synthetic corpus of {size} documents does not validate:\n{format_report(problems)}")
+        report = "\n".join(map(str, problems))
+        sys.exit(f"bench_scale: the synthetic corpus of {size} documents does not validate:\n{report}")
     with open(root / "data" / "processed" / "figures.csv", encoding="utf-8", newline="") as handle:
         figures = sum(1 for _ in csv.DictReader(handle))
     return {"documents": size, "figures": figures, "build_s": built - start, "validate_s": validated - built}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import site
 import subprocess
 import sys
 import sysconfig
@@ -161,8 +162,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     python = Path(paths["scripts"]) / ("python.exe" if os.name == "nt" else "python")
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "--no-compile"]
     _run([*pip, "--quiet", "--disable-pip-version-check", wheel], cwd=outside)
-    runner = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-    (Path(paths["purelib"]) / "_runner_packages.pth").write_text("\n".join(runner) + "\n", encoding="utf-8")
+    runner = "".join(f"{folder}\n" for folder in site.getsitepackages())  # pandas, pyarrow, frictionless, ...
+    (Path(paths["purelib"]) / "_runner_packages.pth").write_text(runner, encoding="utf-8")
     return Installed(wheel, Path(paths["purelib"]), Path(paths["scripts"]), python, outside)
 
 
