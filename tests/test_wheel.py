@@ -33,6 +33,8 @@ from packaging.utils import canonicalize_name
 import iicsa_stats
 from conftest import REPO
 
+pytestmark = pytest.mark.xdist_group("wheel")  # one worker builds and installs the wheel, once
+
 FIGURE_ID = "police-recorded-online-csa-offences-2017-18"
 HEAVY = ("pandas", "pyarrow", "frictionless", "jinja2")
 # Variables that could make a child process find the checkout or another copy of the data.
