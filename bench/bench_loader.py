@@ -94,14 +94,15 @@ def _versions() -> dict[str, str]:
 
 
 def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
-    from iicsa_stats._paths import data_root
-    from iicsa_stats.tables import parquet_path
+    import iicsa_stats
 
     python = sys.executable
     script = Path(python).parent / ("iicsa-stats.exe" if os.name == "nt" else "iicsa-stats")
     if not script.exists():
         sys.exit(f"bench_loader: no console script {script}; install the package into this interpreter's environment")
-    parquet = str(parquet_path(data_root(), "figures"))
+    package = Path(iicsa_stats.__file__).resolve().parent  # where the loader looks (IICSA_STATS_DATA_DIR is unset)
+    root = package / "_data" if (package / "_data").is_dir() else package.parents[1]  # a wheel, or a checkout
+    parquet = str(root / "data" / "processed" / "figures.parquet")
     read = f"import pandas as pd; pd.read_parquet({parquet!r})"
     specs = [
         ("bare", "python -c pass", [python, "-c", "pass"]),
@@ -168,10 +169,10 @@ def _rss_once(cmd: Command, env: dict[str, str], cwd: str, gnu: bool) -> int:
     return int(text.splitlines()[-1])
 
 
-def measure(commands: list[Command], runs: int, gnu: bool) -> None:
+def measure(commands: list[Command], runs: int, gnu: bool, warm_up: bool = True) -> None:
     env = _environment()
     with tempfile.TemporaryDirectory(prefix="iicsa-bench-") as cwd:
-        for cmd in commands:  # warm-up: byte-code caches and the page cache, untimed
+        for cmd in commands if warm_up else []:  # warm-up: byte-code caches and the page cache, untimed
             _time_once(cmd, env, cwd)
         for round_ in range(runs):
             shift = round_ % len(commands)
@@ -258,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", metavar="DIR", type=Path, help="a checkout of an older commit to measure in the same run"
     )
+    parser.add_argument(
+        "--no-warm-up", dest="warm_up", action="store_false", help="skip the untimed first run (a quick smoke run)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -265,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--before {args.before}: not a checkout of iicsa_stats (no src/iicsa_stats in it)")
     gnu = _gnu_time()
     commands = _commands(args.figure, args.before)
-    measure(commands, args.runs, gnu)
+    measure(commands, args.runs, gnu, args.warm_up)
     summary = summarise(commands, args.runs, args.figure, gnu)
     if args.json == "-":
         json.dump(summary, sys.stdout, indent=2)
