@@ -1,12 +1,10 @@
 """Citations in the formats reference managers read: plain text, BibTeX, CSL-JSON and RIS.
 
-A figure is cited as the Inquiry document that states it (a report as a report, a web page as a web page),
-with the figure's original producer and its place in the document in the description every style prints (CSL
-``genre``, BibTeX ``type``, RIS ``M3``) and the package version in the note; the package is cited as a data set
-from its ``datapackage.json`` and ``_version.py``. No access date is given: the package records none.  No value
-can break its format: BibTeX's specials are escaped (braces so that a brace-counting parser still finds each
-field whole, the address percent-encoded), and line breaks and control characters become spaces, so no value
-starts a second RIS record.  The module never imports the model (``Figure.cite`` calls it).
+A figure is cited as the Inquiry document that states it, with its original producer and place in the
+description every style prints (CSL ``genre``, BibTeX ``type``, RIS ``M3``); the package as a data set.  No
+access date (none is recorded).  No value can break its format: BibTeX's specials are escaped (braces so that a
+brace-counting parser finds each field whole), line breaks become spaces (no second RIS record).  The module
+never imports the model (``Figure.cite`` calls it).
 
 >>> import iicsa_stats as ist
 >>> print(ist.figure("nspcc-males-viewed-csa-images-uk").cite(style="ris").splitlines()[0])
@@ -147,10 +145,7 @@ def _package_entry() -> _Entry:
 
 
 def _bibtex_text(text: str) -> str:
-    r"""``text`` for a BibTeX field: specials escaped; braces as ``\{ \}`` where they pair up, else as words.
-
-    BibTeX and biber count every brace, even an escaped one: a lone ``}`` would end the field.
-    """
+    r"""``text`` for a BibTeX field: specials escaped, braces as ``\{ \}`` where they pair up (BibTeX counts them)."""
     text = _one_line(text)
     paired: set[int] = set()
     opened: list[int] = []
@@ -237,11 +232,6 @@ def cite_figure(fig: Any, style: str = "text") -> str:
         ``text`` (one paragraph, as :meth:`Figure.cite` gives it), ``bibtex``,
         ``csl-json`` or ``ris``.
 
-    Returns
-    -------
-    str
-        The citation; for ``csl-json`` a JSON array holding one item.
-
     Raises
     ------
     InvalidArgumentError
@@ -278,11 +268,6 @@ def cite_package(style: str = "text") -> str:
     ----------
     style : str, default "text"
         ``text``, ``bibtex``, ``csl-json`` or ``ris``.
-
-    Returns
-    -------
-    str
-        The citation.
 
     Raises
     ------

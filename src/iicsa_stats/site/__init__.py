@@ -12,6 +12,7 @@ import json
 import math
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,19 +65,8 @@ def _base(base_url: object) -> str:
     return base_url.rstrip("/") + "/"
 
 
-# -- what the pages show ---------------------------------------------------------------------------------------
-
-
 def visible(value: Any) -> Any:
-    r"""A value as a page shows it: control characters (but tab and line feed) as U+FFFD, never raw.
-
-    Every ``{{ ... }}`` of the templates passes through it (the environment's ``finalize``), before escaping.
-
-    Examples
-    --------
-    >>> visible("a\x1b[31mb\x07")
-    'a\ufffd[31mb\ufffd'
-    """
+    """A value as a page shows it (every ``{{ ... }}`` of the templates): control characters as U+FFFD."""
     if not isinstance(value, str) or not CONTROL.search(value):
         return value
     shown = CONTROL.sub("\ufffd", value)
@@ -84,13 +74,7 @@ def visible(value: Any) -> Any:
 
 
 def page_title(text: str) -> str:
-    """A page's <title>: ``text`` and the site's name where both fit in :data:`TITLE_LIMIT`, else ``text`` cut.
-
-    Examples
-    --------
-    >>> page_title("Child sexual abuse facilitated online")
-    'Child sexual abuse facilitated online · IICSA figures'
-    """
+    """A page's <title>: ``text`` and the site's name where both fit in :data:`TITLE_LIMIT`, else ``text`` cut."""
     if len(text) + len(_SITE_NAME) <= TITLE_LIMIT:
         return text + _SITE_NAME
     if len(text) <= TITLE_LIMIT:
@@ -102,8 +86,6 @@ def page_title(text: str) -> str:
 def lead(fig: Figure) -> str:
     """The line under the number: the population counted, then the measure's own aside in brackets, if any.
 
-    Examples
-    --------
     >>> import iicsa_stats as ist
     >>> lead(ist.figure("rea-perpetrator-age-band"))
     'Population: Perpetrators in the studies reviewed by the REA. A qualitative finding, not a measured distribution.'
@@ -124,8 +106,6 @@ def first_sentence(text: str) -> str:
     return text[: match.end()] if match else text
 
 
-# -- the picture of a value ------------------------------------------------------------------------------------
-
 #: How each qualifier is drawn: a point, an interval, or an open bound (a point with an arrow: no upper end stated).
 SHAPES = {
     **dict.fromkeys(("exact", "approximately", "rounded"), "point"),
@@ -138,8 +118,6 @@ _LEFT, _RIGHT = 16, 304  # the axis's ends in an SVG 320 units wide
 def picture(fig: Figure) -> dict[str, Any]:
     """What the figure's SVG draws: ``shape``, ``title`` (its text alternative), positions and the axis's ticks.
 
-    Examples
-    --------
     >>> import iicsa_stats as ist
     >>> p = picture(ist.figure("research-with-children-participants"))
     >>> p["shape"], p["open"], p["ticks"][-1]
@@ -185,8 +163,6 @@ def picture(fig: Figure) -> dict[str, Any]:
     }
 
 
-# -- comparisons, in words -------------------------------------------------------------------------------------
-
 _VERDICTS = {
     "not_comparable": ("Not comparable", "not_comparable"),
     "not_shown_comparable": ("Not shown to be comparable", "not_shown"),
@@ -209,11 +185,7 @@ _DIFFERENCES = {
 
 
 def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
-    """Every other figure by verdict (``verdict``, ``label``, ``lines``), figures with the same reasons in a line.
-
-    Each line has ``reasons`` (plain words), ``caveats`` (the deciding caveats its figures share) and
-    ``figures`` (in the package's order, each with ``figure`` and its own further deciding ``caveats``).
-    """
+    """Every other figure by verdict, in lines of figures with the same ``reasons`` and shared ``caveats``."""
     from ..comparison import comparable_with
 
     order = {fid: n for n, fid in enumerate(figures)}
@@ -273,15 +245,9 @@ def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
     from ..bundle import table_files
 
     zip_name = f"{package['name']}-{package['version']}.zip"
-    items: list[dict[str, Any]] = [
-        {
-            "name": f"The whole data package with its README (zip): {zip_name}",
-            "path": f"downloads/{zip_name}",
-            "encodingFormat": "application/zip",
-            "table": None,
-            "data": None,
-        }
-    ]
+    name = f"The whole data package with its README (zip): {zip_name}"
+    zipped = {"name": name, "path": f"downloads/{zip_name}", "encodingFormat": "application/zip", "table": None}
+    items: list[dict[str, Any]] = [{**zipped, "data": None}]
     titles = {r["name"]: r.get("title", r["name"]) for r in package["resources"]}
     files = {fmt: table_files(fmt) for fmt in ("csv", "parquet")}
     for csv_path in files["csv"]:
@@ -298,9 +264,6 @@ def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return items
-
-
-# -- writing ---------------------------------------------------------------------------------------------------
 
 
 def _environment() -> Any:
@@ -388,9 +351,7 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         )
     for document_id, document in documents.items():
         shown = [r for r in ledger if r["document_id"] == document_id and r["reason"] != "case_detail"]
-        counts: dict[tuple[str, str], int] = {}  # a case detail is withheld: only how many were left out
-        for r in shown:
-            counts[(r["status"], r["reason"] or "")] = counts.get((r["status"], r["reason"] or ""), 0) + 1
+        counts = Counter((r["status"], r["reason"] or "") for r in shown)  # of a case detail, only how many
         render(
             "document.html.j2",
             f"documents/{document_id}.html",
@@ -410,13 +371,10 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     Parameters
     ----------
     out : pathlib.Path
-        The folder to write (created; an earlier site in it is replaced; a
-        folder holding anything else is refused).
+        The folder to write (created; an earlier site in it is replaced; a folder holding anything else is refused).
     base_url : str, optional
-        The address the site will be published at (e.g.
-        ``https://example.org/iicsa/``): the JSON-LD then gives absolute
-        addresses and each page a canonical link.  Without it, addresses are
-        relative to the page.
+        The address the site will be published at (``https://example.org/iicsa/``): the JSON-LD then gives
+        absolute addresses and each page a canonical link.  Without it, addresses are relative to the page.
 
     Returns
     -------
@@ -426,8 +384,7 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     Raises
     ------
     SiteError
-        If ``out`` is a file, holds other files, or cannot be written, or
-        ``base_url`` is not an absolute http(s) address.
+        If ``out`` is a file, holds other files or cannot be written, or ``base_url`` is no http(s) address.
     DataFileError
         If a data file is missing or differs from its pin.
 

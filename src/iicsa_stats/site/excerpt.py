@@ -1,9 +1,4 @@
-"""A quote inside a short stretch of its verbatim source text, kept clear of case details.
-
-The context stays within the quote's paragraph (a line of the raw text), at most ``chars`` characters each
-side, cut at a word.  Where the ledger marks a number as a detail of an individual case, the context stops at
-the sentence before it, and the excerpt says that it was cut.
-"""
+"""A quote inside a short stretch of its verbatim source text (its paragraph), kept clear of case details."""
 
 from __future__ import annotations
 
@@ -38,13 +33,11 @@ class Excerpt:
 def excerpt(
     text: str, start: int, end: int, case_details: Iterable[tuple[int, int]] = (), *, chars: int = 160
 ) -> Excerpt:
-    """The quote at ``text[start:end]`` with up to ``chars`` characters of its paragraph on each side.
+    """The quote at ``text[start:end]`` with up to ``chars`` characters of its paragraph on each side, cut at a word.
 
-    No span of ``case_details`` is shown, nor the sentence it stands in; a :class:`ValueError` if the offsets
-    are outside the text or a case detail lies inside the quote itself.
+    No span of ``case_details`` is shown, nor the sentence it stands in (the excerpt says it was cut); a
+    :class:`ValueError` if the offsets are outside the text or a case detail lies inside the quote itself.
 
-    Examples
-    --------
     >>> text = "First one. The figure is 12 cases. A case aged 9 was seen. End."
     >>> e = excerpt(text, 11, 34, [(47, 48)])
     >>> (e.before, e.quote, e.after, e.case_detail_cut)

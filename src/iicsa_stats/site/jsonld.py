@@ -1,11 +1,8 @@
 """schema.org descriptions (JSON-LD) of the data package, each figure and each source document.
 
-They follow Google's Dataset guidance: name, description, ``url``, identifier, licence (a URL), creator (name
-and address), ``citation``, ``isAccessibleForFree``, the period and places covered, the sources (``isBasedOn``),
-a ``DataDownload`` per download and the variables measured with their units (a range or a bound as
-``minValue``/``maxValue``, never one value).  Addresses are absolute when the site is built for one
-(``--base-url``), else relative to the page.  The licence has no address of its own, so ``license`` (and a
-creator's ``url``) is the index page's, whose footer states it.
+They follow Google's Dataset guidance; a range or a bound is ``minValue``/``maxValue``, never one value.
+Addresses are absolute with ``--base-url``, else relative.  The licence has no address of its own, so
+``license`` (and a creator's ``url``) is the index page's, whose footer states it.
 """
 
 from __future__ import annotations
@@ -47,8 +44,6 @@ def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
 def temporal_coverage(fig: Figure) -> str | None:
     """The figure's period as an ISO 8601 interval (``start/end``, ``start/..`` when open-ended), if known.
 
-    Examples
-    --------
     >>> import iicsa_stats as ist
     >>> temporal_coverage(ist.figure("police-recorded-online-csa-offences-2017-18"))
     '2017-04-01/2018-03-31'
@@ -101,15 +96,7 @@ def _distribution(downloads: Sequence[Mapping[str, str]]) -> list[dict[str, str]
 def package_jsonld(
     package: Mapping[str, Any], figures: Sequence[Figure], downloads: Sequence[Mapping[str, str]], url: str
 ) -> dict[str, Any]:
-    """The index page's ``Dataset``: the package (its descriptor), every figure, each download and its address.
-
-    Examples
-    --------
-    >>> from iicsa_stats import _store
-    >>> ld = package_jsonld(_store.package(), list(_store.all_figures().values()), [], "https://example.org/index.html")
-    >>> ld["url"], ld["license"], ld["isAccessibleForFree"]
-    ('https://example.org/index.html', 'https://example.org/index.html', True)
-    """
+    """The index page's ``Dataset`` (at ``url``): the package (its descriptor), every figure, each download."""
     return {
         "@context": CONTEXT,
         "@type": "Dataset",
@@ -131,17 +118,7 @@ def package_jsonld(
 def figure_jsonld(
     fig: Figure, package: Mapping[str, Any], downloads: Sequence[Mapping[str, str]], url: str, home: str
 ) -> dict[str, Any]:
-    """A figure page's ``Dataset`` (at ``url``, part of the package at ``home``): measure, value, period, source.
-
-    Examples
-    --------
-    >>> import iicsa_stats as ist
-    >>> from iicsa_stats import _store
-    >>> fig = ist.figure("rea-adults-online-sexualised-conversations-lower-bound")
-    >>> ld = figure_jsonld(fig, _store.package(), [], "figure.html", "../index.html")
-    >>> ld["variableMeasured"]["minValue"], "value" in ld["variableMeasured"], ld["variableMeasured"]["unitText"]
-    (0.1, False, 'proportion')
-    """
+    """A figure page's ``Dataset`` (at ``url``, part of the package at ``home``): measure, value, period, source."""
     p = fig.provenance
     producer = original_producer(fig)
     return {
@@ -169,7 +146,8 @@ def figure_jsonld(
 
 def document_jsonld(document: Mapping[str, Any]) -> dict[str, Any]:
     """A source document page's ``CreativeWork``: the Inquiry document the figures are quoted from."""
-    data: dict[str, Any] = {
+    published = document["published"]
+    return {
         "@context": CONTEXT,
         "@type": "CreativeWork",
         "name": document["title"],
@@ -178,7 +156,5 @@ def document_jsonld(document: Mapping[str, Any]) -> dict[str, Any]:
         "publisher": _organization(document["publisher"]),
         "copyrightNotice": document["licence_statement"],
         "genre": document["kind"],
+        **({"datePublished": published.isoformat()} if published is not None else {}),
     }
-    if document["published"] is not None:
-        data["datePublished"] = document["published"].isoformat()
-    return data
