@@ -258,59 +258,74 @@ def pandoc() -> None:
         pytest.skip("pandoc is not installed (apt-get install pandoc)")
 
 
-def _rendered(tmp_path: Path, key: str, citation: str, fmt: str, style: str | None) -> str:
-    """The reference-list entry pandoc writes for ``key``, as plain text on one line."""
+SUBJECTS = [REPORT_FIGURE, PAGE_FIGURE, UNNAMED_FIGURE, "package"]
+
+
+def _rendered(tmp_path: Path, citations: dict[str, str], fmt: str, style: str | None) -> dict[str, str]:
+    """The reference-list entry pandoc writes for each key of ``citations``, as plain text on one line."""
+    import html
+    import re
+
     bibliography = tmp_path / ("refs.json" if fmt == "csl-json" else "refs.bib")
-    bibliography.write_text(citation, encoding="utf-8")
-    args = ["--citeproc", "--bibliography", str(bibliography), "-f", "markdown", "-t", "plain", "--wrap=none"]
+    if fmt == "csl-json":
+        bibliography.write_text(json.dumps([i for c in citations.values() for i in json.loads(c)]), encoding="utf-8")
+    else:
+        bibliography.write_text("\n\n".join(citations.values()), encoding="utf-8")
+    args = ["--citeproc", "--bibliography", str(bibliography), "-f", "markdown", "-t", "html", "--wrap=none"]
     if style:
         args += ["--csl", str(CSL / style)]
-    text = _pandoc(args, f"Cited: [@{key}].\n")
-    cited, _, entry = text.partition("\n\n")
-    assert cited.startswith("Cited: (") and entry.strip(), text
-    return entry.strip()
-
-
-SUBJECTS = [REPORT_FIGURE, PAGE_FIGURE, UNNAMED_FIGURE, "package"]
+    text = _pandoc(args, "Cited: [" + "; ".join(f"@{key}" for key in citations) + "].\n")
+    assert re.sub(r"<[^>]+>", "", text).startswith("Cited: ("), text
+    entries = {}
+    for key in citations:
+        div = re.search(rf'<div id="ref-{re.escape(key)}"[^>]*>(.*?)</div>', text, re.DOTALL)
+        assert div, f"no entry for {key}: {text}"
+        entries[key] = " ".join(html.unescape(re.sub(r"<[^>]+>", "", div.group(1))).split())
+    return entries
 
 
 @pytest.mark.usefixtures("pandoc")
 @pytest.mark.parametrize("style", [None, "apa.csl"], ids=["chicago-author-date", "apa"])
 @pytest.mark.parametrize("fmt", ["csl-json", "bibtex"])
-@pytest.mark.parametrize("subject", SUBJECTS)
-def test_pandoc_renders_the_citation_as_a_careful_reader_would(
-    tmp_path: Path, subject: str, fmt: str, style: str | None
-) -> None:
-    if subject == "package":
-        package = _loader.package()
-        key, citation, url = f"{package['name']}-{package['version']}", cite_package(fmt), package["homepage"]
-        expected = [package["title"], f"version {package['version']}", __release_date__[:4], "Data package"]
-    else:
-        fig = ist.figure(subject)
-        p = fig.provenance
-        key, citation, url = f"iicsa-stats:{subject}", cite_figure(fig, fmt), p.url
-        producer = original_producer(fig)
-        expected = [p.document_title, p.locator, producer or "producer the source does not name"]
-        expected.append(str(p.published.year) if p.published else "n.d.")
-    entry = _rendered(tmp_path, key, citation, fmt, style)
-    for words in expected:  # Chicago puts titles in headline case
-        assert words.casefold() in entry.casefold(), f"{words!r} not in {entry!r}"
-    assert entry.count(url) == 1, f"the address is not given exactly once: {entry!r}"
-    assert entry.count("https://") == 1, entry
-    for bare in ("Accessed", "Retrieved", "urldate"):
-        assert bare not in entry, entry
-    assert "Data set" not in entry, f"APA's bare '[Data set]' label: {entry!r}"
+def test_pandoc_renders_the_citations_as_a_careful_reader_would(tmp_path: Path, fmt: str, style: str | None) -> None:
+    """Three figures (from a report, from a web page, with no producer named) and the package, in one list."""
+    package = _loader.package()
+    citations = {f"iicsa-stats:{f}": cite_figure(ist.figure(f), fmt) for f in SUBJECTS[:-1]}
+    citations[f"{package['name']}-{package['version']}"] = cite_package(fmt)
+    entries = _rendered(tmp_path, citations, fmt, style)
+    for subject, (key, entry) in zip(SUBJECTS, entries.items(), strict=True):
+        if subject == "package":
+            url = package["homepage"]
+            expected = [package["title"], f"version {package['version']}", __release_date__[:4], "Data package"]
+        else:
+            fig = ist.figure(subject)
+            p = fig.provenance
+            url = p.url
+            expected = [p.document_title, p.locator, original_producer(fig) or "producer the source does not name"]
+            expected.append(str(p.published.year) if p.published else "n.d.")
+        for words in expected:  # Chicago puts titles in headline case
+            assert words.casefold() in entry.casefold(), f"{key}: {words!r} not in {entry!r}"
+        assert entry.count(url) == 1, f"the address is not given exactly once: {entry!r}"
+        assert entry.count("https://") == 1, entry
+        for bare in ("Accessed", "Retrieved", "urldate"):
+            assert bare not in entry, entry
+        assert "Data set" not in entry, f"APA's bare '[Data set]' label: {entry!r}"
 
 
 @pytest.mark.usefixtures("pandoc")
 def test_pandoc_reads_the_bibtex_as_the_csl_json_says() -> None:
-    for figure_id in (REPORT_FIGURE, PAGE_FIGURE):
-        fig = ist.figure(figure_id)
-        (read,) = json.loads(_pandoc(["-f", "biblatex", "-t", "csljson"], fig.cite(style="bibtex")))
+    figures = [ist.figure(figure_id) for figure_id in (REPORT_FIGURE, PAGE_FIGURE)]
+    read = json.loads(
+        _pandoc(["-f", "biblatex", "-t", "csljson"], "\n\n".join(f.cite(style="bibtex") for f in figures))
+    )
+    assert len(read) == len(figures)
+    for fig, got in zip(
+        figures, sorted(read, key=lambda item: [f.id for f in figures].index(item["id"][12:])), strict=True
+    ):
         (item,) = json.loads(fig.cite(style="csl-json"))
         for name in ("title", "author", "publisher", "issued", "URL", "genre", "note"):
-            assert read.get(name) == item.get(name), (figure_id, name)
-        assert read["type"] == ("report" if item["type"] == "report" else "")  # pandoc reads @misc as no type
+            assert got.get(name) == item.get(name), (fig.id, name)
+        assert got["type"] == ("report" if item["type"] == "report" else "")  # pandoc reads @misc as no type
 
 
 def test_pandoc_is_required_in_ci() -> None:

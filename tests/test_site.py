@@ -7,6 +7,7 @@ no browser is downloaded.  Without Chromium they are skipped with a reason, unle
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -26,9 +27,8 @@ from iicsa_stats._paths import data_root
 from iicsa_stats.citation import cite_package, original_producer
 from iicsa_stats.cli import main
 from iicsa_stats.errors import InvalidArgumentError
-from iicsa_stats.site import MARKER, TITLE_LIMIT, SiteError, build_site, first_sentence, page_title, title
+from iicsa_stats.site import MARKER, SHAPES, TITLE_LIMIT, SiteError, build_site, first_sentence, page_title
 from iicsa_stats.site import _environment as site_environment
-from iicsa_stats.site import _figure_excerpt as figure_excerpt
 from iicsa_stats.site.excerpt import excerpt
 from iicsa_stats.site.jsonld import temporal_coverage
 
@@ -49,7 +49,6 @@ BROWSER_ARGS = [
 FIGURE_SHOT = "police-recorded-online-csa-offences-2017-18"
 #: The figure pages photographed: a single value, and a range.
 FIGURE_SHOTS = (FIGURE_SHOT, "nspcc-males-viewed-csa-images-uk")
-WIDTHS = (375, 1280)
 #: The most visible text a figure page may hold outside code blocks (a reader takes it in at a glance).
 TEXT_LIMIT = 6000
 
@@ -126,7 +125,9 @@ class _Page(HTMLParser):
             self.title += data
 
 
+@functools.cache
 def _parse(path: Path) -> _Page:
+    """A page of a built site, parsed once (the sites of the module's fixtures are never changed)."""
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
     return page
@@ -189,7 +190,7 @@ def test_index_lists_what_each_figure_counts_with_its_number_producer_and_key_ca
     table = text[text.index('<table class="stack figures-table">') : text.index("</table>")]
     for fig in _catalog.all_figures().values():
         row = table[table.index(f'href="figures/{fig.id}.html"') :].split("</tr>")[0]
-        assert f'href="figures/{fig.id}.html">{title(fig)}</a>' in row
+        assert f'href="figures/{fig.id}.html">{fig.title}</a>' in row
         assert fig.value_text in row and fig.period_text in row
         assert (fig.provenance.producer_name or "not named in the source") in row
         key = first_sentence(fig.caveats[0].text)
@@ -198,7 +199,7 @@ def test_index_lists_what_each_figure_counts_with_its_number_producer_and_key_ca
 
 def test_titles_say_what_was_counted_and_page_titles_are_short(site: Path) -> None:
     for fig in _catalog.all_figures().values():
-        assert title(fig) and title(fig) != fig.value_text and not title(fig).startswith(fig.value_text)
+        assert fig.title and fig.title != fig.value_text and not fig.title.startswith(fig.value_text)
     for path in _pages(site):
         assert len(_parse(path).title) <= TITLE_LIMIT, path
     assert first_sentence("Over 260. The rest is longer. Yes") == "Over 260."
@@ -323,7 +324,7 @@ def test_can_it_be_compared_names_every_other_figure_once_in_words(site: Path, f
             start = section.index(f'<h3 id="{verdict}">')
             end = section.find("<h3", start + 1)
             group = section[start : end if end != -1 else len(section)]
-            assert group.count(f'<a href="{other.id}.html">{title(other)}</a>') == 1
+            assert group.count(f'<a href="{other.id}.html">{other.title}</a>') == 1
             reasons = re.findall(r"<strong>([^<]*)</strong>", group)
             assert len(reasons) == len(set(reasons)), f"figures with the same reasons are not grouped: {reasons}"
     assert sum(section.count(f'<a href="{f}.html">') for f in FIGURES) == len(FIGURES) - 1
@@ -367,18 +368,16 @@ def test_the_ledger_csv_keeps_its_case_details(site: Path) -> None:
     assert details and csv.count(",case_detail,") == len(details)
 
 
-@pytest.mark.parametrize("figure_id", FIGURES)
-def test_citation_files_equal_the_citations(site: Path, figure_id: str) -> None:
+def test_citation_files_equal_the_citations(site: Path) -> None:
     from iicsa_stats.citation import cite_figure
 
-    fig = ist.figure(figure_id)
-    page = (site / "figures" / f"{figure_id}.html").read_text(encoding="utf-8")
-    for style, suffix in (("bibtex", "bib"), ("ris", "ris"), ("csl-json", "json")):
-        assert (site / "cite" / f"{figure_id}.{suffix}").read_text(encoding="utf-8").rstrip("\n") == cite_figure(
-            fig, style
-        ).rstrip("\n")
-        assert f'href="../cite/{figure_id}.{suffix}"' in page
-    json.loads((site / "cite" / f"{figure_id}.json").read_text(encoding="utf-8"))
+    for fig in _catalog.all_figures().values():
+        page = (site / "figures" / f"{fig.id}.html").read_text(encoding="utf-8")
+        for style, suffix in (("bibtex", "bib"), ("ris", "ris"), ("csl-json", "json")):
+            written = (site / "cite" / f"{fig.id}.{suffix}").read_text(encoding="utf-8")
+            assert written == cite_figure(fig, style).rstrip("\n") + "\n"
+            assert f'href="../cite/{fig.id}.{suffix}"' in page
+        json.loads((site / "cite" / f"{fig.id}.json").read_text(encoding="utf-8"))
 
 
 def test_control_characters_never_reach_a_page_raw() -> None:
@@ -392,13 +391,21 @@ def test_control_characters_never_reach_a_page_raw() -> None:
 # -- the case-detail policy ----------------------------------------------------------------------------------------
 
 
-def test_no_excerpt_shows_a_case_detail() -> None:
+def test_no_excerpt_shows_a_case_detail(site: Path) -> None:
+    import html as html_lib
+
     details = [r for r in _loader.rows("ledger") if r["reason"] == "case_detail"]
     assert details, "the ledger has case details; the policy test needs them"
     for fig in _catalog.all_figures().values():
-        shown = figure_excerpt(fig)
-        lo = shown.start - len(shown.before)
-        hi = shown.end + len(shown.after)
+        html = html_lib.unescape((site / "figures" / f"{fig.id}.html").read_text(encoding="utf-8"))
+        start = html.index('<blockquote class="excerpt"')
+        shown = (
+            html[html.index("<p>", start) + 3 : html.index("</p>", start)].replace("<mark>", "").replace("</mark>", "")
+        )
+        raw = _loader.raw_text(fig.provenance.raw_path)
+        lo = raw.index(shown.removeprefix("… ").removesuffix(" …"))
+        hi = lo + len(shown.removeprefix("… ").removesuffix(" …"))
+        assert lo <= fig.provenance.quote_start and fig.provenance.quote_end <= hi, fig.id
         for row in details:
             if row["document_id"] == fig.provenance.document_id:
                 assert row["end"] <= lo or row["start"] >= hi, f"{fig.id} shows the case detail at {row['start']}"
@@ -433,7 +440,9 @@ def test_a_figure_page_says_when_its_context_was_cut(tmp_path: Path, monkeypatch
     # nor what stands beyond it (the other figure's words).
     marker = raw.index("[4]", incidents.provenance.quote_end)
     assert incidents.provenance.quote_end <= marker < offences.provenance.quote_start
-    monkeypatch.setattr(site_module, "_case_details", lambda document_id: [(marker, marker + 3)])
+    monkeypatch.setattr(
+        site_module, "_case_details", lambda ledger: {offences.provenance.document_id: [(marker, marker + 3)]}
+    )
     build_site(tmp_path / "site")
     for fig, beyond in ((incidents, "8,525"), (offences, "5,653")):
         html = html_lib.unescape((tmp_path / "site" / "figures" / f"{fig.id}.html").read_text(encoding="utf-8"))
@@ -509,10 +518,56 @@ def test_a_failure_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pyt
 
 
 # -- in a real browser -----------------------------------------------------------------------------------------------
+#
+# One browser and one tab for the module; each page is opened once, axe-core injected once, and every check of
+# the page runs in that visit at a phone's width (375 x 667) and then at a desktop's (1280 x 800).
+
+#: axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+#: Only the violations, without the selectors and paths of each node (asked for again when one is found), and no
+#: preloading of the style sheets (a page opened from a file may not read them: it would be a console error).
+_AXE_FAST = {"resultTypes": ["violations"], "selectors": False, "ancestry": False, "xpath": False, "preload": False}
+SCREENS = ((375, 667), (1280, 800))
+
+
+class _Tab:
+    """The module's one browser tab: the console errors and the requests that left the file system, per visit."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.remote: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+        page.route("**/*", self._route)
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            self.remote.append(route.request.url)
+            route.abort()
+
+    def visit(self, path: Path, screen: tuple[int, int]) -> Any:
+        self.errors.clear()
+        self.remote.clear()
+        self.page.set_viewport_size({"width": screen[0], "height": screen[1]})
+        self.page.goto(path.as_uri())
+        return self.page
+
+    def axe_violations(self) -> list[dict[str, Any]]:
+        """axe-core's WCAG 2.2 A and AA violations on the page as it now is, each with the nodes concerned."""
+        run = "options => axe.run(document, options).then(r => r.violations)"
+        only = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "preload": False}
+        found: list[dict[str, Any]] = self.page.evaluate(run, {**only, **_AXE_FAST})
+        if found:  # again, with each node's selector, for the report
+            found = self.page.evaluate(run, {**only, "resultTypes": ["violations"]})
+        return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in found]
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def tab() -> Iterator[_Tab]:
     reason = None
     try:
         from playwright.sync_api import sync_playwright
@@ -525,45 +580,13 @@ def browser() -> Iterator[Any]:
             pytest.fail(f"IICSA_STATS_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        from axe_playwright_python.sync_playwright import Axe
 
-
-class _Visit:
-    """A page opened in the browser, with its console errors and every request that left the file system."""
-
-    def __init__(self, browser: Any, url: str, width: int, height: int = 900) -> None:
-        self.errors: list[str] = []
-        self.remote: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
-        self.page.route("**/*", self._route)
-        self.page.goto(url)
-
-    def _route(self, route: Any) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            self.remote.append(route.request.url)
-            route.abort()
-
-    def fits(self) -> bool:
-        return bool(self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = os.environ.get("IICSA_STATS_SCREENSHOTS")
-    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+        page = browser.new_page()
+        page.add_init_script(script=Axe().axe_script)  # axe-core in every page, handed to the browser once
+        yield _Tab(page)
+        browser.close()
 
 
 _VISIBLE_TEXT = """() => {
@@ -575,169 +598,121 @@ _VISIBLE_TEXT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("figure_id", FIGURES)
-def test_figure_page_in_the_browser_shows_the_data_in_a_readers_order(browser: Any, site: Path, figure_id: str) -> None:
-    fig = ist.figure(figure_id)
-    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 1280, 800)
-    try:
-        page = visit.page
-        assert page.inner_text("h1") == title(fig)
-        assert page.title() == page_title(title(fig)) and len(page.title()) <= TITLE_LIMIT
-        assert page.inner_text(".value") == fig.value_text
-        order = page.eval_on_selector_all(
-            "h1, .value, .lead, .key-facts, #know, .caveat.key, #source, #compared, #cite",
-            "nodes => nodes.map(n => n.getBoundingClientRect().top + window.scrollY)",
-        )
-        assert order == sorted(order) and len(order) == 9, "the page's parts are out of order"
-        facts = page.locator(".key-facts")
-        assert facts.bounding_box()["y"] + facts.bounding_box()["height"] <= 800, "key facts below the first screen"
-        for label in ("Produced by", "Through whom", "Period", "Geography", "Unit", "Source"):
-            assert label in facts.locator("dt").all_inner_texts()
-        assert fig.provenance.locator in facts.inner_text()
-        key = page.locator(".caveat.key")
-        assert key.locator(".caveat-text").inner_text() == fig.caveats[0].text and key.is_visible()
-        others = page.locator("ul.caveats > li")
-        assert others.count() == len(fig.caveats) - 1
-        for caveat, item in zip(fig.caveats[1:], others.all(), strict=True):
-            assert item.locator(":scope > details > summary").inner_text().endswith(first_sentence(caveat.text))
-            assert not item.locator(".caveat-text").is_visible(), "a caveat's details are shown before asked for"
-            item.locator(":scope > details > summary").click()
-            if caveat.references:
-                item.locator("details.basis > summary").click()
-            assert item.locator(".caveat-text").inner_text() == caveat.text
-            if caveat.basis == "source":
-                assert caveat.quote is not None
-                assert " ".join(caveat.quote.split()) in " ".join(item.inner_text().split())
-            for ref in caveat.references:
-                link = item.locator(f'a[href="{ref.url}"]')
-                assert link.count() == 1
-                assert ("(not confirmed)" in link.locator("xpath=..").inner_text()) == (not ref.confirmed)
-                assert f"({ref.publisher}" in link.locator("xpath=..").inner_text()
-                assert ref.supports in link.locator("xpath=..").inner_text()
-        assert page.locator("mark").all_inner_texts() == [" ".join(fig.provenance.quote.split())]
-        ld = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "")
-        assert (ld["name"], ld["identifier"]) == (fig.headline, fig.id)
-        assert ld["variableMeasured"] == _expected_variable(fig)
-        assert visit.errors == [] and visit.remote == []
-    finally:
-        visit.close()
-
-
-@pytest.mark.parametrize("figure_id", FIGURES)
-def test_figure_page_holds_at_most_6000_characters_and_its_title_is_in_a_phones_first_screen(
-    browser: Any, site: Path, figure_id: str
-) -> None:
-    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 375, 667)
-    try:
-        length = visit.page.evaluate(_VISIBLE_TEXT)
-        assert length <= TEXT_LIMIT, f"{figure_id}: {length} characters of visible text"
-        box = visit.page.locator("h1").bounding_box()
-        assert box["y"] + box["height"] <= 667, f"{figure_id}: the title is below a phone's first screen"
-    finally:
-        visit.close()
-
-
-def _svg_marks(svg: Any) -> dict[str, int]:
-    return {
+def _phone_checks(page: Any, fig: ist.Figure) -> None:
+    """A figure page on a phone: at most 6,000 characters, the title on the first screen, the picture whole."""
+    length = page.evaluate(_VISIBLE_TEXT)
+    assert length <= TEXT_LIMIT, f"{length} characters of visible text"
+    box = page.locator("h1").bounding_box()
+    assert box["y"] + box["height"] <= 667, "the title is below a phone's first screen"
+    svg = page.locator("svg")
+    assert svg.count() == 1, "one figure per picture, one picture per page"
+    assert svg.get_attribute("role") == "img"
+    label = svg.get_attribute("aria-labelledby")
+    assert page.locator(f"svg #{label}").evaluate("e => e.tagName") == "title"
+    name = page.locator(f"svg #{label}").text_content() or ""
+    assert name.startswith(fig.value_text)
+    marks = {
         "dot": svg.locator("circle.dot").count(),
         "hollow": svg.locator("circle.hollow").count(),
         "bar": svg.locator("line.mark").count(),
         "arrow": svg.locator("polyline.mark").count(),
     }
+    shape = SHAPES[fig.qualifier]
+    if shape == "point":
+        assert marks == {"dot": 1, "hollow": 0, "bar": 0, "arrow": 0}
+    elif shape == "interval":
+        assert marks == {"dot": 0, "hollow": 0, "bar": 3, "arrow": 0}
+        assert ("a confidence interval from" if fig.qualifier == "confidence_interval" else "a range from") in name
+    else:
+        hollow = fig.qualifier == "more_than"
+        assert marks == {"dot": int(not hollow), "hollow": int(hollow), "bar": 1, "arrow": 1}
+        assert "no upper end" in name
+    box = svg.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
 
 
-@pytest.mark.parametrize("figure_id", FIGURES)
-def test_the_picture_shows_the_kind_of_number(browser: Any, site: Path, figure_id: str) -> None:
-    from iicsa_stats.site import SHAPES
+def _readers_order(page: Any, fig: ist.Figure) -> None:
+    """A figure page on a desktop, in a reader's order; each further caveat opens to its text and basis."""
+    assert page.inner_text("h1") == fig.title
+    assert page.title() == page_title(fig.title) and len(page.title()) <= TITLE_LIMIT
+    assert page.inner_text(".value") == fig.value_text
+    order = page.eval_on_selector_all(
+        "h1, .value, .lead, .key-facts, #know, .caveat.key, #source, #compared, #cite",
+        "nodes => nodes.map(n => n.getBoundingClientRect().top + window.scrollY)",
+    )
+    assert order == sorted(order) and len(order) == 9, "the page's parts are out of order"
+    facts = page.locator(".key-facts")
+    assert facts.bounding_box()["y"] + facts.bounding_box()["height"] <= 800, "key facts below the first screen"
+    for label in ("Produced by", "Through whom", "Period", "Geography", "Unit", "Source"):
+        assert label in facts.locator("dt").all_inner_texts()
+    assert fig.provenance.locator in facts.inner_text()
+    key = page.locator(".caveat.key")
+    assert key.locator(".caveat-text").inner_text() == fig.caveats[0].text and key.is_visible()
+    assert page.locator("mark").all_inner_texts() == [" ".join(fig.provenance.quote.split())]
+    # each further caveat: its first sentence, hidden until its summary is clicked, then its text and basis
+    others = page.evaluate(_OPEN_CAVEATS)
+    assert len(others) == len(fig.caveats) - 1
+    for caveat, item in zip(fig.caveats[1:], others, strict=True):
+        assert item["summary"].endswith(first_sentence(caveat.text))
+        assert not item["shown_before"] and item["shown_after"], "a caveat's details are shown before asked for"
+        assert item["text"] == caveat.text
+        if caveat.basis == "source":
+            assert caveat.quote is not None
+            assert " ".join(caveat.quote.split()) in " ".join(item["all"].split())
+        for ref in caveat.references:
+            (words,) = item["links"][ref.url]
+            assert ("(not confirmed)" in words) == (not ref.confirmed)
+            assert f"({ref.publisher}" in words and ref.supports in words
 
-    fig = ist.figure(figure_id)
-    visit = _Visit(browser, (site / "figures" / f"{figure_id}.html").as_uri(), 375)
-    try:
-        svg = visit.page.locator("svg")
-        assert svg.count() == 1, "one figure per picture, one picture per page"
-        assert svg.get_attribute("role") == "img"
-        label = svg.get_attribute("aria-labelledby")
-        assert visit.page.locator(f"svg #{label}").evaluate("e => e.tagName") == "title"
-        name = visit.page.locator(f"svg #{label}").text_content() or ""
-        assert name.startswith(fig.value_text)
-        marks = _svg_marks(svg)
-        shape = SHAPES[fig.qualifier]
-        if shape == "point":
-            assert marks == {"dot": 1, "hollow": 0, "bar": 0, "arrow": 0}
-        elif shape == "interval":
-            assert (
-                marks == {"dot": 0, "hollow": 0, "bar": 3, "arrow": 0}
-                and ("a confidence interval from" if fig.qualifier == "confidence_interval" else "a range from") in name
-            )
-        else:
-            hollow = fig.qualifier == "more_than"
-            assert marks == {"dot": int(not hollow), "hollow": int(hollow), "bar": 1, "arrow": 1}
-            assert "no upper end" in name
-        box = svg.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
-    finally:
-        visit.close()
+
+#: Click each further caveat's summary (and its basis's), and read what it shows.
+_OPEN_CAVEATS = """() => [...document.querySelectorAll("ul.caveats > li")].map(item => {
+    const text = item.querySelector(".caveat-text");
+    const summary = item.querySelector(":scope > details > summary");
+    const shown_before = text.checkVisibility();
+    summary.click();
+    item.querySelector("details.basis > summary")?.click();
+    const links = {};
+    for (const a of item.querySelectorAll("a[href]")) {
+        (links[a.getAttribute("href")] ??= []).push(a.parentElement.innerText);
+    }
+    const shown_after = text.checkVisibility();
+    return {summary: summary.innerText, shown_before, shown_after, text: text.innerText, all: item.innerText, links};
+})"""
 
 
 def _page_names() -> list[str]:
     return ["index.html"] + [f"figures/{f}.html" for f in FIGURES] + [f"documents/{d}.html" for d in DOCUMENTS]
 
 
-#: axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-
-
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", _page_names())
-def test_every_page_fits_passes_axe_and_every_link_resolves_in_the_browser(
-    browser: Any, site: Path, name: str, width: int
+def test_page_in_the_browser_fits_passes_axe_and_reads_in_order_at_both_widths(
+    tab: _Tab, site: Path, name: str
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    path = site / name
-    visit = _Visit(browser, path.as_uri(), width)
-    try:
-        assert visit.fits(), f"{path} scrolls sideways at {width} px"
-        assert visit.errors == [], path
-        assert visit.remote == [], path
-        hrefs = visit.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
-        for href in hrefs:
-            parts = urlsplit(href)
-            if parts.scheme != "file":
-                continue
-            target = Path(unquote(parts.path))
-            assert target.is_file(), f"{path}: {href}"
-            if parts.fragment:
-                assert parts.fragment in _parse(target).ids, f"{path}: {href}"
-        results = Axe().run(visit.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-        assert results.violations_count == 0, results.generate_report()
-    finally:
-        visit.close()
-
-
-def test_skip_link_is_the_first_stop_and_moves_to_main(browser: Any, site: Path) -> None:
-    visit = _Visit(browser, (site / "index.html").as_uri(), 1280)
-    try:
-        visit.page.keyboard.press("Tab")
-        assert visit.page.evaluate("document.activeElement.textContent") == "Skip to main content"
-        visit.page.keyboard.press("Enter")
-        assert visit.page.evaluate("location.hash") == "#main"
-    finally:
-        visit.close()
-
-
-@pytest.mark.parametrize("width", WIDTHS)
-def test_screenshots_of_index_and_two_figure_pages(browser: Any, site: Path, screenshots: Path, width: int) -> None:
-    shots = [("index", site / "index.html")] + [(f, site / "figures" / f"{f}.html") for f in FIGURE_SHOTS]
-    for name, path in shots:
-        visit = _Visit(browser, path.as_uri(), width, 800 if width > 375 else 667)
-        try:
+    figure_id = name.removeprefix("figures/").removesuffix(".html") if name.startswith("figures/") else None
+    fig = ist.figure(figure_id) if figure_id else None
+    shots = os.environ.get("IICSA_STATS_SCREENSHOTS")
+    page = tab.visit(site / name, SCREENS[0])
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"scrolls at {width} px"
+        assert tab.axe_violations() == [], f"axe-core at {width} px"
+        if fig and width == 375:
+            _phone_checks(page, fig)
+        if shots and (figure_id in FIGURE_SHOTS or name == "index.html"):
             for part, full in (("first-screen", False), ("full", True)):
-                shot = screenshots / f"{name}-{width}-{part}.png"
-                visit.page.screenshot(path=str(shot), full_page=full)
+                shot = Path(shots) / f"{figure_id or 'index'}-{width}-{part}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shot), full_page=full)
                 assert shot.stat().st_size > 10_000
-        finally:
-            visit.close()
+    if fig:  # last: it opens the caveats
+        _readers_order(page, fig)
+    if name == "index.html":  # the skip link is the first stop and moves to the main content
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main"
+    assert tab.errors == [] and tab.remote == []
 
 
 def test_chromium_is_required_in_ci() -> None:

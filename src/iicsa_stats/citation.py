@@ -1,22 +1,10 @@
 """Citations in the formats reference managers read: plain text, BibTeX, CSL-JSON and RIS.
 
-A figure's citation names the Inquiry document that states it (a report is
-cited as a report, a web page as a web page: title, publisher, date, address),
-the figure's original producer and its place in the document (in the
-description every style prints: CSL ``genre``, BibTeX ``type``, RIS ``M3``),
-and, in the note, the version of iicsa_stats it was compiled in.  The whole
-package is cited as a data set from its ``datapackage.json`` (title, creator,
-address) with its version and release date (``_version.py``, their one source).
-
-No access date is given: the package records none, so there is no empty
-``urldate``, ``Y2`` or ``accessed`` (add one when your style asks for it).
-Every value is written so that it cannot break its format: BibTeX's special
-characters are escaped in every field, braces so that a brace-counting
-parser still finds each field whole (and the address percent-encoded), and
-line breaks and other control characters are folded into spaces, so no value
-can start a second RIS record.
-
-Standard library only, like the rest of the lookup path.
+A figure is cited as the Inquiry document that states it, with its original producer and place in the
+description every style prints (CSL ``genre``, BibTeX ``type``, RIS ``M3``); the package as a data set.  No
+access date (none is recorded).  No value can break its format: BibTeX's specials are escaped (braces so that a
+brace-counting parser finds each field whole), line breaks become spaces (no second RIS record).  The module
+never imports the model (``Figure.cite`` calls it).
 
 >>> import iicsa_stats as ist
 >>> print(ist.figure("nspcc-males-viewed-csa-images-uk").cite(style="ris").splitlines()[0])
@@ -28,83 +16,38 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from . import _loader
-from ._provenance import Provenance
 from ._version import __release_date__, __version__
 from .errors import InvalidArgumentError, UnknownCitationStyleError
-
-# typing is imported for type checkers only: a lookup should not pay for it.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Protocol
-
-    from ._provenance import SourceStep
-
-    class Figure(Protocol):
-        """What a citation reads of a figure (``Figure.cite`` calls this module, which never imports the model)."""
-
-        @property
-        def id(self) -> str: ...
-        @property
-        def headline(self) -> str: ...
-        @property
-        def provenance(self) -> Provenance: ...
-        @property
-        def sources(self) -> tuple[SourceStep, ...]: ...
-        @property
-        def data_root(self) -> str | None: ...
-
 
 __all__ = ["STYLES", "cite_figure", "cite_package", "original_producer"]
 
 #: The citation formats, for a figure and for the package.
 STYLES = ("text", "bibtex", "csl-json", "ris")
 
-_BIBTEX_SPECIAL = {
+_BIBTEX_SPECIAL = {c: "\\" + c for c in "{}&%$#_"} | {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
-#: Characters kept as they are in a BibTeX ``url``; any other (braces, backslash, spaces ...) is percent-encoded.
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 #: Line breaks and other control characters (C0, DEL, C1, and the Unicode line and paragraph separators).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_DOCUMENT_TYPES = {"report": ("report", "report", "RPRT"), "webpage": ("webpage", "misc", "ELEC")}
-_PACKAGE_TYPE = ("dataset", "dataset", "DATA")
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+#: The CSL, BibTeX and RIS types of a report, a web page and the package.
+_TYPES = {"report": ("report", "report", "RPRT"), "webpage": ("webpage", "misc", "ELEC")}
+_PACKAGE_TYPES = ("dataset", "dataset", "DATA")
 
 
 def _one_line(text: str) -> str:
-    """``text`` with every run of line breaks and control characters folded into one space."""
     return _CONTROL.sub(" ", text).strip()
 
 
-def original_producer(fig: Figure) -> str | None:
+def original_producer(fig: Any) -> str | None:
     """The name of the body that originally produced a figure, or None when the source names none.
 
     It is the body of the step of the figure's provenance chain (``fig.sources``) that made the number a
     figure: the one that estimated, compiled or reviewed it, else the first that collected or reported it.
-
-    Parameters
-    ----------
-    fig : Figure
-        The figure.
-
-    Returns
-    -------
-    str or None
-        The body's name.
 
     Examples
     --------
@@ -112,67 +55,40 @@ def original_producer(fig: Figure) -> str | None:
     >>> original_producer(ist.figure("research-with-children-participants"))
     'University of Bedfordshire'
     """
-    step = _producing_step(fig)
-    return None if step is None else step.body_name
-
-
-def _producing_step(fig: Figure) -> SourceStep | None:
-    """The step of the chain that made the number a figure, or None when it names only the citing document.
-
-    That is who estimated, compiled or reviewed it, else who first collected or reported it.
-    """
     steps = [step for step in fig.sources if step.role != "cited"]
-    made = [step for step in steps if step.role in ("estimated", "compiled", "reviewed")]
-    chosen = made or steps
-    return chosen[0] if chosen else None
+    made = [step for step in steps if step.role in ("estimated", "compiled", "reviewed")] or steps
+    return made[0].body_name if made else None
 
 
-def _chain(fig: Figure) -> str | None:
+def _chain(fig: Any) -> str | None:
     """The chain before the citing document, in words: ``collected by A, compiled by B``."""
     steps = [step for step in fig.sources if step.role != "cited"]
-    if not steps:
-        return None
-    return ", ".join(
-        f"{step.role} by {step.body_name}" + (" (inferred)" if step.basis == "inferred" else "") for step in steps
-    )
+    inferred = {"inferred": " (inferred)"}
+    return ", ".join(f"{s.role} by {s.body_name}{inferred.get(s.basis, '')}" for s in steps) if steps else None
 
 
-def _footnotes(markers: tuple[str, ...]) -> str:
-    if not markers:
-        return ""
-    return f", footnote{'s' if len(markers) > 1 else ''} {' '.join(markers)}"
+def _place(p: Any) -> str:
+    """The locator, and the footnote markers if any: ``para 12, footnotes [3] [4]``."""
+    markers = p.footnote_markers
+    plural = "s" if len(markers) > 1 else ""
+    return str(p.locator) + (f", footnote{plural} {' '.join(markers)}" if markers else "")
 
 
-def _origin(fig: Figure) -> str:
+def _origin(fig: Any) -> str:
     chain = _chain(fig)
     if chain is None:
         return "The source does not name the figure's producer."
     return f"Provenance: {chain}; work cited: {fig.provenance.cited_work}."
 
 
-def _description(fig: Figure) -> str:
-    """What every style prints after the title: who produced the figure and where the document gives it."""
-    chain = _chain(fig)
-    place = f"{fig.provenance.locator}{_footnotes(fig.provenance.footnote_markers)}"
-    if chain is None:
-        return f"Figure whose producer the source does not name, cited at {place}"
-    return f"Figure {chain}, cited at {place}"
-
-
-def _text(fig: Figure) -> str:
-    p = fig.provenance
-    date = f"Published {_date(p.published)}" if p.published else "Publication date not stated on the page"
-    return (
-        f"{p.publisher}. {p.document_title}. {p.locator}{_footnotes(p.footnote_markers)}. {date}. {p.url}. "
-        f"{_origin(fig)} Figure {fig.id!r} as compiled in iicsa_stats {__version__}."
-    )
-
-
-# -- the entry every format is written from ----------------------------------------------------------------------
+def _date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Entry:
+    """What every format is written from."""
+
     key: str
     types: tuple[str, str, str]  # CSL, BibTeX and RIS type
     author: str  # a body, not a person
@@ -185,26 +101,24 @@ class _Entry:
     note: str
 
 
-def _document_kind(fig: Figure) -> str:
-    """``report`` when the documents table calls the citing document a report, else ``webpage``."""
-    kinds = {r["document_id"]: str(r["kind"]) for r in _loader.rows("documents", fig.data_root)}  # the figure's root
-    return "report" if "report" in kinds.get(fig.provenance.document_id, "").lower() else "webpage"
-
-
-def _figure_entry(fig: Figure) -> _Entry:
+def _figure_entry(fig: Any) -> _Entry:
     p = fig.provenance
-    date = "" if p.published else " Publication date not stated on the page."
+    kinds = {r["document_id"]: str(r["kind"]) for r in _loader.rows("documents", fig.data_root)}  # the figure's root
+    kind = "report" if "report" in kinds.get(p.document_id, "").lower() else "webpage"
+    chain = _chain(fig)
+    made = f"Figure {chain}" if chain else "Figure whose producer the source does not name"
+    undated = "" if p.published else " Publication date not stated on the page."
     return _Entry(
         key=f"iicsa-stats:{fig.id}",
-        types=_DOCUMENT_TYPES[_document_kind(fig)],
+        types=_TYPES[kind],
         author=p.publisher,
         title=p.document_title,
         publisher=p.publisher,
         date=p.published,
         url=p.url,
-        description=_description(fig),
+        description=f"{made}, cited at {_place(p)}",
         version=None,
-        note=f"{p.locator}{_footnotes(p.footnote_markers)}.{date} {_origin(fig)} "
+        note=f"{_place(p)}.{undated} {_origin(fig)} "
         f"Figure {fig.id} ({fig.headline}) as compiled in iicsa_stats {__version__}.",
     )
 
@@ -216,7 +130,7 @@ def _package_entry() -> _Entry:
     version = str(package["version"])
     return _Entry(
         key=f"{package['name']}-{version}",
-        types=_PACKAGE_TYPE,
+        types=_PACKAGE_TYPES,
         author=creators[0] if creators else "iicsa_stats project",
         title=package["title"],
         publisher=None,  # the project compiles the data; the Inquiry published the sources, not the package
@@ -229,15 +143,8 @@ def _package_entry() -> _Entry:
     )
 
 
-# -- formats ---------------------------------------------------------------------------------------------------
-
-
 def _bibtex_text(text: str) -> str:
-    r"""``text`` for a BibTeX field: specials escaped; braces as ``\{ \}`` where they pair up, else as words.
-
-    BibTeX and biber count every brace, even an escaped one: a lone ``}`` would end the field, so it is written
-    ``\textbraceright{}`` (and a lone ``{`` ``\textbraceleft{}``).
-    """
+    r"""``text`` for a BibTeX field: specials escaped, braces as ``\{ \}`` where they pair up (BibTeX counts them)."""
     text = _one_line(text)
     paired: set[int] = set()
     opened: list[int] = []
@@ -252,36 +159,30 @@ def _bibtex_text(text: str) -> str:
     )
 
 
-def _bibtex_literal(text: str) -> str:
-    """A value for BibTeX's ``type``, which pandoc reads raw: "and" for "&", no other LaTeX special (see ``note``)."""
-    plain = _one_line(text).replace("&", "and")
-    return " ".join("".join(" " if c in _BIBTEX_SPECIAL else c for c in plain).split())
-
-
-def _bibtex_url(url: str) -> str:
-    from urllib.parse import quote
-
-    return quote(_one_line(url), safe=_URL_SAFE)
-
-
 def _bibtex(entry: _Entry) -> str:
     """In biblatex's data model: ``@report`` with ``institution``, ``@misc`` with ``organization``, ``@dataset``."""
+    from urllib.parse import quote
+
     kind = entry.types[1]
+    # ``type`` is read raw by pandoc: "and" for "&" and no other LaTeX special (``note`` has the exact words)
+    plain = _one_line(entry.description).replace("&", "and")
     fields = [
         ("author", "{" + _bibtex_text(entry.author) + "}"),  # a body, not a person: braces keep it whole
         ("title", "{" + _bibtex_text(entry.title) + "}"),  # braces keep its capitals as published
-        ("type", _bibtex_literal(entry.description)),
+        ("type", " ".join("".join(" " if c in _BIBTEX_SPECIAL else c for c in plain).split())),
     ]
     if entry.publisher:
         fields.append(("institution" if kind == "report" else "organization", _bibtex_text(entry.publisher)))
     if entry.date is not None:
         fields.append(("date", entry.date.isoformat()))
-    fields += [("url", _bibtex_url(entry.url)), ("note", _bibtex_text(entry.note))]
+    fields += [("url", quote(_one_line(entry.url), safe=":/?#[]@!$&'()*+,;=%~-._")), ("note", _bibtex_text(entry.note))]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{entry.key},\n{body}\n}}"
 
 
-def _csl(entry: _Entry) -> list[dict[str, object]]:
+def _csl(entry: _Entry) -> str:
+    import json
+
     item: dict[str, object] = {
         "id": entry.key,
         "type": entry.types[0],
@@ -293,9 +194,7 @@ def _csl(entry: _Entry) -> list[dict[str, object]]:
         item["publisher"] = entry.publisher
     if entry.date is not None:
         item["issued"] = {"date-parts": [[entry.date.year, entry.date.month, entry.date.day]]}
-    item["URL"] = entry.url
-    item["note"] = entry.note
-    return [item]
+    return json.dumps([{**item, "URL": entry.url, "note": entry.note}], indent=2, ensure_ascii=False)
 
 
 def _ris(entry: _Entry) -> str:
@@ -310,14 +209,7 @@ def _ris(entry: _Entry) -> str:
     return "\n".join(f"{tag}  - {_one_line(value)}" for tag, value in tags) + "\nER  - "
 
 
-def _render(entry: _Entry, style: str) -> str:
-    if style == "bibtex":
-        return _bibtex(entry)
-    if style == "csl-json":
-        import json
-
-        return json.dumps(_csl(entry), indent=2, ensure_ascii=False)
-    return _ris(entry)
+_FORMATS = {"bibtex": _bibtex, "csl-json": _csl, "ris": _ris}
 
 
 def _check_style(style: object) -> str:
@@ -328,7 +220,7 @@ def _check_style(style: object) -> str:
     return style
 
 
-def cite_figure(fig: Figure, style: str = "text") -> str:
+def cite_figure(fig: Any, style: str = "text") -> str:
     """A figure's citation in one of :data:`STYLES`.
 
     Parameters
@@ -338,11 +230,6 @@ def cite_figure(fig: Figure, style: str = "text") -> str:
     style : str, default "text"
         ``text`` (one paragraph, as :meth:`Figure.cite` gives it), ``bibtex``,
         ``csl-json`` or ``ris``.
-
-    Returns
-    -------
-    str
-        The citation; for ``csl-json`` a JSON array holding one item.
 
     Raises
     ------
@@ -358,14 +245,19 @@ def cite_figure(fig: Figure, style: str = "text") -> str:
     >>> print(cite_figure(ist.figure("rea-perpetrator-age-band"), "bibtex").splitlines()[0])
     @misc{iicsa-stats:rea-perpetrator-age-band,
     """
-    if not isinstance(getattr(fig, "provenance", None), Provenance):  # a Figure holds its Provenance
+    if not all(hasattr(fig, name) for name in ("id", "headline", "provenance", "sources", "data_root")):
         raise InvalidArgumentError(
             f"fig must be a Figure (e.g. iicsa_stats.figure(ID)), got {type(fig).__name__}; "
             "iicsa_stats.list_figures() lists the ids"
         )
-    if _check_style(style) == "text":
-        return _text(fig)
-    return _render(_figure_entry(fig), style)
+    if _check_style(style) != "text":
+        return _FORMATS[style](_figure_entry(fig))
+    p = fig.provenance
+    date = f"Published {_date(p.published)}" if p.published else "Publication date not stated on the page"
+    return (
+        f"{p.publisher}. {p.document_title}. {_place(p)}. {date}. {p.url}. "
+        f"{_origin(fig)} Figure {fig.id!r} as compiled in iicsa_stats {__version__}."
+    )
 
 
 def cite_package(style: str = "text") -> str:
@@ -375,11 +267,6 @@ def cite_package(style: str = "text") -> str:
     ----------
     style : str, default "text"
         ``text``, ``bibtex``, ``csl-json`` or ``ris``.
-
-    Returns
-    -------
-    str
-        The citation.
 
     Raises
     ------
@@ -394,11 +281,11 @@ def cite_package(style: str = "text") -> str:
     >>> print(cite_package())  # doctest: +ELLIPSIS
     iicsa_stats project (2026). IICSA figures on online-facilitated ... (version ..., released ...) [Data set]. ...
     """
-    entry = _package_entry()
-    if _check_style(style) == "text":
-        assert entry.date is not None  # a package entry always has its release date
-        return (
-            f"{entry.author} ({entry.date.year}). {entry.title} (version {entry.version}, released "
-            f"{_date(entry.date)}) [Data set]. {entry.url}. {entry.note}"
-        )
-    return _render(entry, style)
+    style = _check_style(style)
+    e = _package_entry()
+    if style != "text":
+        return _FORMATS[style](e)
+    day = dt.date.fromisoformat(__release_date__)
+    return (
+        f"{e.author} ({day.year}). {e.title} (version {e.version}, released {_date(day)}) [Data set]. {e.url}. {e.note}"
+    )

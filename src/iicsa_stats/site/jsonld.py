@@ -1,18 +1,8 @@
 """schema.org descriptions (JSON-LD) of the data package, each figure and each source document.
 
-They follow Google's Dataset structured-data guidance: a ``Dataset`` with
-name, description, address (``url``), identifier, licence (a URL), creator
-(name and address), ``citation`` (how to cite it: the formatted citation of
-the package, or of the Inquiry document that states the figure),
-``isAccessibleForFree``, the period and place covered where known, the
-sources it is based on (``isBasedOn``), a ``DataDownload`` for each download
-(``encodingFormat`` and ``contentUrl``) and the variables measured, each with
-its unit; a range or a bound is given as ``minValue``/``maxValue``, never as
-one value.  Every value comes from the data.
-
-Addresses are absolute when the site is built for one (``--base-url``), else
-relative to the page.  The package's licence has no address of its own, so
-``license`` is the address of the site's index page, whose footer states it.
+They follow Google's Dataset guidance; a range or a bound is ``minValue``/``maxValue``, never one value.
+Addresses are absolute with ``--base-url``, else relative.  The licence has no address of its own, so
+``license`` (and a creator's ``url``) is the index page's, whose footer states it.
 """
 
 from __future__ import annotations
@@ -32,33 +22,21 @@ UPPER_BOUNDS = frozenset({"less_than", "at_most", "upper_bound"})
 
 
 def _organization(name: str, url: str | None = None) -> dict[str, Any]:
-    org: dict[str, Any] = {"@type": "Organization", "name": name}
-    if url:
-        org["url"] = url
-    return org
-
-
-def _licence(package: Mapping[str, Any], home: str) -> str | list[str]:
-    """Each licence's address, or the index page's (which states it) for a licence that has none."""
-    urls = list(dict.fromkeys(lic.get("path") or home for lic in package.get("licenses", [])))
-    return urls[0] if len(urls) == 1 else urls
-
-
-def _creators(package: Mapping[str, Any], home: str) -> list[dict[str, Any]]:
-    """The package's creators, each with its address (the site's index page, for a creator that has none)."""
-    return [
-        _organization(c["title"], c.get("path") or home)
-        for c in package.get("contributors", [])
-        if "creator" in c.get("roles", [])
-    ]
+    return {"@type": "Organization", "name": name, **({"url": url} if url else {})}
 
 
 def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
-    licences = [lic.get("title") or lic.get("name") for lic in package.get("licenses", [])]
+    """Licence, copyright notice, creators and free access: the same for every ``Dataset``."""
+    licences = package.get("licenses", [])
+    urls = list(dict.fromkeys(lic.get("path") or home for lic in licences))
     return {
-        "license": _licence(package, home),
-        "copyrightNotice": " ".join(str(title) for title in licences if title),
-        "creator": _creators(package, home),
+        "license": urls[0] if len(urls) == 1 else urls,
+        "copyrightNotice": " ".join(str(t) for t in (lic.get("title") or lic.get("name") for lic in licences) if t),
+        "creator": [
+            _organization(c["title"], c.get("path") or home)
+            for c in package.get("contributors", [])
+            if "creator" in c.get("roles", [])
+        ],
         "isAccessibleForFree": True,
     }
 
@@ -66,8 +44,6 @@ def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
 def temporal_coverage(fig: Figure) -> str | None:
     """The figure's period as an ISO 8601 interval (``start/end``, ``start/..`` when open-ended), if known.
 
-    Examples
-    --------
     >>> import iicsa_stats as ist
     >>> temporal_coverage(ist.figure("police-recorded-online-csa-offences-2017-18"))
     '2017-04-01/2018-03-31'
@@ -76,37 +52,23 @@ def temporal_coverage(fig: Figure) -> str | None:
     """
     if fig.period_start is None:
         return None
-    if fig.period_end is None:
-        return f"{fig.period_start.isoformat()}/.."
     if fig.period_end == fig.period_start:
         return fig.period_start.isoformat()
-    return f"{fig.period_start.isoformat()}/{fig.period_end.isoformat()}"
-
-
-def _period_of_all(figures: Sequence[Figure]) -> str | None:
-    """The period the figures cover together: the earliest known start to the latest end (``..`` if one is open)."""
-    dated = [f for f in figures if f.period_start is not None]
-    if not dated:
-        return None
-    start = min(f.period_start for f in dated if f.period_start is not None).isoformat()
-    ends = [f.period_end for f in dated]
-    if None in ends:
-        return f"{start}/.."
-    return f"{start}/{max(end for end in ends if end is not None).isoformat()}"
-
-
-def _places(figures: Sequence[Figure]) -> list[dict[str, str]]:
-    """The areas the figures cover, each once, in the order first met; none for a geography not stated."""
-    names = dict.fromkeys(f.geography for f in figures if f.geography != "not_stated")
-    return [{"@type": "Place", "name": name} for name in names]
+    return f"{fig.period_start.isoformat()}/{fig.period_end.isoformat() if fig.period_end else '..'}"
 
 
 def _coverage(figures: Sequence[Figure]) -> dict[str, Any]:
+    """The period the figures cover together (earliest start to latest end, ``..`` if one is open) and places."""
     coverage: dict[str, Any] = {}
-    period = temporal_coverage(figures[0]) if len(figures) == 1 else _period_of_all(figures)
-    if period:
-        coverage["temporalCoverage"] = period
-    places = _places(figures)
+    dated = [f for f in figures if f.period_start is not None]
+    if len(figures) == 1 and dated:
+        coverage["temporalCoverage"] = temporal_coverage(figures[0])
+    elif dated:
+        start = min(f.period_start for f in dated if f.period_start).isoformat()
+        ends = [f.period_end for f in dated]
+        end = ".." if None in ends else max(e for e in ends if e).isoformat()
+        coverage["temporalCoverage"] = f"{start}/{end}"
+    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
     if places:
         coverage["spatialCoverage"] = places[0] if len(places) == 1 else places
     return coverage
@@ -121,59 +83,20 @@ def _variable(fig: Figure) -> dict[str, Any]:
         "unitText": fig.unit,
     }
     if fig.value is None:
-        variable["minValue"] = fig.value_lower
-        variable["maxValue"] = fig.value_upper
-    elif fig.qualifier in LOWER_BOUNDS:
-        variable["minValue"] = fig.value
-    elif fig.qualifier in UPPER_BOUNDS:
-        variable["maxValue"] = fig.value
-    else:
-        variable["value"] = fig.value
-    return variable
+        return {**variable, "minValue": fig.value_lower, "maxValue": fig.value_upper}
+    if fig.qualifier in LOWER_BOUNDS:
+        return {**variable, "minValue": fig.value}
+    return {**variable, ("maxValue" if fig.qualifier in UPPER_BOUNDS else "value"): fig.value}
 
 
 def _distribution(downloads: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
-    """A ``DataDownload`` for each download: its name, format and address."""
-    return [
-        {
-            "@type": "DataDownload",
-            "name": d["name"],
-            "encodingFormat": d["encodingFormat"],
-            "contentUrl": d["contentUrl"],
-        }
-        for d in downloads
-    ]
+    return [{"@type": "DataDownload", **{k: d[k] for k in ("name", "encodingFormat", "contentUrl")}} for d in downloads]
 
 
 def package_jsonld(
     package: Mapping[str, Any], figures: Sequence[Figure], downloads: Sequence[Mapping[str, str]], url: str
 ) -> dict[str, Any]:
-    """The index page's ``Dataset``.
-
-    Parameters
-    ----------
-    package : mapping
-        The ``datapackage.json`` descriptor.
-    figures : sequence of Figure
-        Every figure, for ``variableMeasured`` and the period and places covered.
-    downloads : sequence of mapping
-        Each download's ``name``, ``encodingFormat`` (a media type) and ``contentUrl``.
-    url : str
-        The index page's address (absolute when the site is built for one).
-
-    Returns
-    -------
-    dict
-        JSON-LD, ready for ``json.dumps``.
-
-    Examples
-    --------
-    >>> import iicsa_stats as ist
-    >>> from iicsa_stats import _catalog, _loader
-    >>> ld = package_jsonld(_loader.package(), list(_catalog.all_figures().values()), [], "https://example.org/index.html")
-    >>> ld["url"], ld["license"], ld["isAccessibleForFree"]
-    ('https://example.org/index.html', 'https://example.org/index.html', True)
-    """
+    """The index page's ``Dataset`` (at ``url``): the package (its descriptor), every figure, each download."""
     return {
         "@context": CONTEXT,
         "@type": "Dataset",
@@ -195,37 +118,10 @@ def package_jsonld(
 def figure_jsonld(
     fig: Figure, package: Mapping[str, Any], downloads: Sequence[Mapping[str, str]], url: str, home: str
 ) -> dict[str, Any]:
-    """A figure page's ``Dataset``: the one figure, its measure, value, unit, period, area and source.
-
-    Parameters
-    ----------
-    fig : Figure
-        The figure.
-    package : mapping
-        The ``datapackage.json`` descriptor (licence, creator, the package it is part of).
-    downloads : sequence of mapping
-        The downloads that hold the figure.
-    url : str
-        The page's address (absolute when the site is built for one).
-    home : str
-        The index page's address: the package's, and the page that states its licence.
-
-    Returns
-    -------
-    dict
-        JSON-LD, ready for ``json.dumps``.
-
-    Examples
-    --------
-    >>> import iicsa_stats as ist
-    >>> from iicsa_stats import _catalog, _loader
-    >>> fig = ist.figure("rea-adults-online-sexualised-conversations-lower-bound")
-    >>> ld = figure_jsonld(fig, _loader.package(), [], "figure.html", "../index.html")
-    >>> ld["variableMeasured"]["minValue"], "value" in ld["variableMeasured"], ld["variableMeasured"]["unitText"]
-    (0.1, False, 'proportion')
-    """
+    """A figure page's ``Dataset`` (at ``url``, part of the package at ``home``): measure, value, period, source."""
     p = fig.provenance
-    data: dict[str, Any] = {
+    producer = original_producer(fig)
+    return {
         "@context": CONTEXT,
         "@type": "Dataset",
         "name": fig.headline,
@@ -244,27 +140,14 @@ def figure_jsonld(
         **_coverage([fig]),
         "variableMeasured": _variable(fig),
         "distribution": _distribution(downloads),
+        **({"sourceOrganization": _organization(producer)} if producer else {}),
     }
-    producer = original_producer(fig)
-    if producer:
-        data["sourceOrganization"] = _organization(producer)
-    return data
 
 
 def document_jsonld(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A source document page's ``CreativeWork``: the Inquiry document the figures are quoted from.
-
-    Parameters
-    ----------
-    document : mapping
-        A row of the documents table.
-
-    Returns
-    -------
-    dict
-        JSON-LD, ready for ``json.dumps``.
-    """
-    data: dict[str, Any] = {
+    """A source document page's ``CreativeWork``: the Inquiry document the figures are quoted from."""
+    published = document["published"]
+    return {
         "@context": CONTEXT,
         "@type": "CreativeWork",
         "name": document["title"],
@@ -273,7 +156,5 @@ def document_jsonld(document: Mapping[str, Any]) -> dict[str, Any]:
         "publisher": _organization(document["publisher"]),
         "copyrightNotice": document["licence_statement"],
         "genre": document["kind"],
+        **({"datePublished": published.isoformat()} if published is not None else {}),
     }
-    if document["published"] is not None:
-        data["datePublished"] = document["published"].isoformat()
-    return data
