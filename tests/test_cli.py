@@ -101,7 +101,7 @@ def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
         (["search", "x", "--limit", "0"], "--limit must be at least 1"),
         (["export", "--format", "xls", "--out", "x"], "invalid choice: 'xls'"),
         (["export", "--format", "csv", "--out", ""], "--out is empty"),
-        (["site", "--out", " "], "--out is empty; give the folder to write the site into"),
+        (["site", "--out", " "], "--out is empty; give the folder"),
         (["validate", "--root", "/nonexistent"], "is not a data package folder"),
         (["build", "--root", "/nonexistent"], "is not a source checkout"),
         (["todo", "--root", "/nonexistent"], "is not a source checkout"),

@@ -10,9 +10,10 @@ import argparse
 import os
 import sys
 
-from . import _catalog, _loader, _paths, errors
+from . import _catalog, _paths, errors
 from ._output import Out, OutputError, colour, discard_stdout, say, shown
 from ._version import __version__
+from .errors import InvalidArgumentError
 from .tables import format_cell
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: a lookup should not pay for it
@@ -29,10 +30,10 @@ __all__ = ["main"]
 
 PROG = "iicsa-stats"
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COLUMNS = ("value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
+_COLUMNS = ("value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography", "headline")
 _NUMBER = {"type": "number"}
 #: Bad input (exit status 2): a wrong argument (also argparse's), an unknown figure id, a bad pair or --out.
-_USAGE = (errors.InvalidArgumentError, errors.UnknownFigureError, errors.ComparisonError, errors.ExportError)
+_USAGE = (InvalidArgumentError, errors.UnknownFigureError, errors.ComparisonError, errors.ExportError)
 #: What a failed ``build`` or ``todo`` raises; its message may list several numbers, one per line.
 _BUILD_FAILED = (errors.CurationError, errors.RawDocumentError, errors.BuildError)
 
@@ -41,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit 2 (never a usage dump)."""
 
     def error(self, message: str) -> NoReturn:
-        raise errors.InvalidArgumentError(f"{message} (see `{self.prog} --help`)")
+        raise InvalidArgumentError(f"{message} (see `{self.prog} --help`)")
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -86,7 +87,7 @@ def _selected(args: argparse.Namespace) -> list[Figure]:
             values = [f.provenance.document_id if name == "document" else getattr(f, name) for f in figures]
             valid = sorted({v for v in values if isinstance(v, str)})
             if unknown := ", ".join(repr(w) for w in wanted if w not in valid):
-                raise errors.InvalidArgumentError(
+                raise InvalidArgumentError(
                     f"--{name.replace('_', '-')} {unknown} matches no figure; choose from {valid}"
                 )
             figures = [f for f, v in zip(figures, values, strict=True) if v in wanted]
@@ -96,13 +97,7 @@ def _selected(args: argparse.Namespace) -> list[Figure]:
 def _listing(out: Out, figures: list[Figure], fmt: str, footer: str) -> None:
     """Figures as JSON or CSV records, or each id (bold on a terminal) with its headline and key caveat."""
     records = [
-        {
-            "figure_id": f.id,
-            **{c: getattr(f, c) for c in _COLUMNS},
-            "headline": f.headline,
-            "key_caveat": f.caveats[0].text,
-        }
-        for f in figures
+        {"figure_id": f.id, **{c: getattr(f, c) for c in _COLUMNS}, "key_caveat": f.caveats[0].text} for f in figures
     ]
     if not _data(out, fmt, records):
         for f in figures:
@@ -142,7 +137,7 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
 
 def _cmd_show(args: argparse.Namespace, out: Out) -> None:
     if args.all == bool(args.id):
-        raise errors.InvalidArgumentError(f"give one figure id, or --all (see `{PROG} list`)")
+        raise InvalidArgumentError(f"give one figure id, or --all (see `{PROG} list`)")
     figures = list(_catalog.all_figures().values()) if args.all else [_catalog.get_figure(args.id)]
     data = [f.to_dict() for f in figures]
     if not _data(out, args.format, data if args.all else data[0]):
@@ -155,7 +150,7 @@ def _cmd_search(args: argparse.Namespace, out: Out) -> None:
     from ._search import search
 
     if args.limit == 0:
-        raise errors.InvalidArgumentError("--limit must be at least 1")
+        raise InvalidArgumentError("--limit must be at least 1")
     found = search(" ".join(args.words), limit=args.limit)
     if found or args.format == "json":
         _listing(out, found, args.format, "")
@@ -167,7 +162,7 @@ def _cmd_cite(args: argparse.Namespace, out: Out) -> None:
     from .citation import cite_figure, cite_package
 
     if args.package == bool(args.id):
-        raise errors.InvalidArgumentError("give one figure id, or --package to cite the whole data package")
+        raise InvalidArgumentError("give one figure id, or --package to cite the whole data package")
     text = cite_package(args.format) if args.package else cite_figure(_catalog.get_figure(args.id), args.format)
     out.write(text + "\n")
 
@@ -206,30 +201,31 @@ def _cmd_export(args: argparse.Namespace, out: Out) -> None:
 def _cmd_site(args: argparse.Namespace, out: Out) -> None:
     from .site import SiteError, build_site
 
-    if not args.out.strip():
-        raise errors.InvalidArgumentError("--out is empty; give the folder to write the site into")
     try:
         written = build_site(_paths.root_argument(args.out, "--out"), base_url=args.base_url)
     except SiteError as exc:
-        raise errors.InvalidArgumentError(str(exc)) from None
+        raise InvalidArgumentError(str(exc)) from None
     pages = sum(name.endswith(".html") for name in written)
     out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
 
 
+def _root(value: str, marker: str, what: str) -> Path:
+    """A ``--root`` that holds ``marker``, or bad input saying it is not ``what``."""
+    root = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean "."
+    if not os.path.exists(root / marker):
+        raise InvalidArgumentError(f"--root {shown(value)} is not {what} (no {marker} in it)")
+    return root
+
+
 def _source_root(value: str | None) -> Path:
     """``--root`` of ``build`` and ``todo``: a source checkout, by default this package's or the current folder."""
+    if value is not None:
+        return _root(value, "data/curation", "a source checkout")
     from pathlib import Path
 
-    if value is not None:
-        given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean "."
-        if not os.path.isdir(given / "data" / "curation"):
-            raise errors.InvalidArgumentError(
-                f"--root {shown(value)} is not a source checkout (no data/curation folder in it)"
-            )
-        return given
-    root = _paths.checkout_root() or (Path.cwd() if (Path.cwd() / "data" / "curation").is_dir() else None)
-    if root is None:
-        raise errors.InvalidArgumentError(
+    root = _paths.checkout_root() or Path.cwd()
+    if not (root / "data" / "curation").is_dir():
+        raise InvalidArgumentError(
             "not in a source checkout: give --root, the folder holding data/curation and data/raw"
         )
     return root
@@ -240,7 +236,6 @@ def _cmd_build(args: argparse.Namespace, out: Out) -> None:
 
     root = _source_root(args.root)
     build(root)
-    _loader.clear_cache()
     out.write(f"Built the data package in {root}: datapackage.json and data/processed/ are up to date.\n")
 
 
@@ -257,11 +252,7 @@ def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
 
     from .validation import format_report, validate, will_rebuild
 
-    root = None if args.root is None else _paths.root_argument(args.root, "--root")
-    if root is not None and not os.path.isfile(root / "datapackage.json"):
-        raise errors.InvalidArgumentError(
-            f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)"
-        )
+    root = None if args.root is None else _root(args.root, "datapackage.json", "a data package folder")
     problems = validate(root, rebuild=args.rebuild)
     if not _data(out, args.format, [asdict(p) for p in problems]):
         out.write(format_report(problems) + "\n")
@@ -429,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Out(sys.stdout)
         args = _parser(first if first in TABLE else None).parse_args(argv)
         if args.command is None:
-            raise errors.InvalidArgumentError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
+            raise InvalidArgumentError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
         status: int = args.run(args, out) or 0
         out.flush()
         return status

@@ -119,15 +119,7 @@ class Comparison:
         return f'<pre class="iicsa-comparison">{html.escape(str(self))}</pre>'
 
     def to_dict(self) -> dict[str, Any]:
-        """The comparison as plain data, e.g. for JSON.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> c = ist.compare("police-recorded-online-csa-offences-2017-18", "people-arrested-online-csa-per-month")
-        >>> c.to_dict()["verdict"], [x["dimension"] for x in c.to_dict()["differences"]]  # doctest: +ELLIPSIS
-        ('not_comparable', ['measure', 'scale_measure', 'unit', 'frequency', 'producer', ...])
-        """
+        """The comparison as plain data (codes, not words), e.g. for JSON: every dimension, and the differences."""
         rows = [{"dimension": d.name, **{k: getattr(d, k) for k in _FIELDS}} for d in self.dimensions]
         return {
             "figure_a": self.figure_a,
