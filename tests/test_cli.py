@@ -98,7 +98,7 @@ def test_search_and_cite(capsys: pytest.CaptureFixture[str]) -> None:
         ([], "give a command"),
         (["show"], "give one figure id, or --all"),
         (["show", "--context", "x", FIGURE], "not a whole number"),
-        (["search", "x", "--limit", "0"], "--limit must be at least 1"),
+        (["search", "x", "--limit", "0"], "limit must be a whole number >= 1, got 0"),
         (["export", "--format", "xls", "--out", "x"], "invalid choice: 'xls'"),
         (["export", "--format", "csv", "--out", ""], "--out is empty"),
         (["site", "--out", " "], "--out is empty; give the folder"),

@@ -149,9 +149,7 @@ def _cmd_show(args: argparse.Namespace, out: Out) -> None:
 def _cmd_search(args: argparse.Namespace, out: Out) -> None:
     from ._search import search
 
-    if args.limit == 0:
-        raise InvalidArgumentError("--limit must be at least 1")
-    found = search(" ".join(args.words), limit=args.limit)
+    found = search(" ".join(args.words), limit=args.limit)  # --limit 0: InvalidArgumentError
     if found or args.format == "json":
         _listing(out, found, args.format, "")
     else:
