@@ -184,16 +184,13 @@ _ONE_FILE = {
 
 
 def _cmd_export(args: argparse.Namespace, out: Out) -> None:
-    from pathlib import Path
-
     from .export import export
 
     written = export(args.format, args.out)  # a bad --out: ExportError, a usage error
     if args.format in _ONE_FILE:
-        out.write(f"Wrote {Path(args.out)}: {_ONE_FILE[args.format]}\n")
-    else:
-        files = f"{len(written)} file{'s' if len(written) != 1 else ''}"
-        out.write(f"Wrote {files} to {Path(args.out)}: {', '.join(written)}\n")
+        out.write(f"Wrote {args.out}: {_ONE_FILE[args.format]}\n")
+    else:  # a folder: the files and ATTRIBUTION.txt
+        out.write(f"Wrote {len(written)} files to {args.out}: {', '.join(written)}\n")
 
 
 def _cmd_site(args: argparse.Namespace, out: Out) -> None:
