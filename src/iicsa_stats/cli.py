@@ -11,7 +11,7 @@ import os
 import sys
 
 from . import _catalog, _paths, errors
-from ._output import Out, OutputError, colour, discard_stdout, say, shown
+from ._output import Out, OutputError, colour, discard_stdout, escape, say, shown
 from ._version import __version__
 from .errors import InvalidArgumentError
 from .tables import format_cell
@@ -428,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except errors.IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
         if first in ("build", "todo") and isinstance(exc, _BUILD_FAILED):
-            print(f"{PROG}: build failed: {exc}", file=sys.stderr)
+            print(f"{PROG}: build failed: {escape(str(exc))}", file=sys.stderr)  # one line per number
         else:
             say(f"{PROG}: error", exc)
         return 1
