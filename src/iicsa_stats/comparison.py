@@ -85,8 +85,8 @@ class Comparison:
     @property
     def reason(self) -> str:
         """The verdict and the differences that limit it, in one line."""
-        limiting = [f"{d.name}: {d.note}" for d in self._ranked() if d.effect != "none"]
-        return ": ".join([self.verdict_text, "; ".join(limiting)] if limiting else [self.verdict_text])
+        limiting = "; ".join(f"{d.name}: {d.note}" for d in self._ranked() if d.effect != "none")
+        return f"{self.verdict_text}: {limiting}" if limiting else self.verdict_text
 
     def other(self, figure_id: str) -> str:
         """The figure of the pair that is not ``figure_id``."""
