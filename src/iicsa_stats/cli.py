@@ -243,11 +243,11 @@ def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
-    from dataclasses import asdict
+    root = None if args.root is None else _root(args.root, "datapackage.json", "a data package folder")
+    from dataclasses import asdict  # after the check: a wrong --root is told at once
 
     from .validation import format_report, validate, will_rebuild
 
-    root = None if args.root is None else _root(args.root, "datapackage.json", "a data package folder")
     problems = validate(root, rebuild=args.rebuild)
     if not _data(out, args.format, [asdict(p) for p in problems]):
         out.write(format_report(problems) + "\n")
