@@ -10,9 +10,10 @@ import argparse
 import os
 import sys
 
-from . import _catalog, _loader, _paths, errors
-from ._output import Out, OutputError, colour, discard_stdout, say, shown
+from . import _catalog, _paths, errors
+from ._output import Out, OutputError, colour, discard_stdout, escape, say, shown
 from ._version import __version__
+from .errors import InvalidArgumentError
 from .tables import format_cell
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: a lookup should not pay for it
@@ -29,23 +30,19 @@ __all__ = ["main"]
 
 PROG = "iicsa-stats"
 _FILTERS = ("unit", "geography", "document", "scale_measure", "period_type", "qualifier")
-_COLUMNS = ("value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography")
+_COLUMNS = ("value", "value_lower", "value_upper", "qualifier", "unit", "period_label", "geography", "headline")
 _NUMBER = {"type": "number"}
-#: Errors that mean bad input (exit status 2) besides a wrong argument or figure id.
-_USAGE = (errors.ComparisonError, errors.ExportError)
+#: Bad input (exit status 2): a wrong argument (also argparse's), an unknown figure id, a bad pair or --out.
+_USAGE = (InvalidArgumentError, errors.UnknownFigureError, errors.ComparisonError, errors.ExportError)
 #: What a failed ``build`` or ``todo`` raises; its message may list several numbers, one per line.
 _BUILD_FAILED = (errors.CurationError, errors.RawDocumentError, errors.BuildError)
-
-
-class _UsageError(Exception):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit 2 (never a usage dump)."""
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{message} (see `{self.prog} --help`)")
+        raise InvalidArgumentError(f"{message} (see `{self.prog} --help`)")
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -64,58 +61,53 @@ def _count(text: str) -> int:
     return int(text)
 
 
-# -- the commands ---------------------------------------------------------------------------------------------
+def _data(out: Out, fmt: str, data: Any) -> bool:
+    """Write ``data`` as JSON, or its records as CSV (numbers as the tables write them); False for text."""
+    if fmt == "json":
+        import json
+
+        json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+    elif fmt == "csv":
+        import csv
+
+        rows = ([format_cell(v, _NUMBER) if isinstance(v, float) else v for v in r.values()] for r in data)
+        csv.writer(out, lineterminator="\n").writerows([list(data[0]), *rows])
+    return fmt in ("json", "csv")
+
+
+# -- the commands: each writes its output and returns its exit status (None for 0) --------------------------------
 
 
 def _selected(args: argparse.Namespace) -> list[Figure]:
     """The figures that pass every filter option (a repeated option: any of its values)."""
     figures = list(_catalog.all_figures().values())
     for name in _FILTERS:
-        wanted = getattr(args, name)
-        if wanted:
+        if wanted := getattr(args, name):
             values = [f.provenance.document_id if name == "document" else getattr(f, name) for f in figures]
             valid = sorted({v for v in values if isinstance(v, str)})
-            unknown = ", ".join(repr(w) for w in wanted if w not in valid)
-            if unknown:
-                raise _UsageError(f"--{name.replace('_', '-')} {unknown} matches no figure; choose from {valid}")
+            if unknown := ", ".join(repr(w) for w in wanted if w not in valid):
+                raise InvalidArgumentError(
+                    f"--{name.replace('_', '-')} {unknown} matches no figure; choose from {valid}"
+                )
             figures = [f for f, v in zip(figures, values, strict=True) if v in wanted]
     return figures
 
 
-def _record(fig: Figure) -> dict[str, object]:
-    record: dict[str, object] = {"figure_id": fig.id, **{c: getattr(fig, c) for c in _COLUMNS}}
-    return {**record, "headline": fig.headline, "key_caveat": fig.caveats[0].text}
-
-
-def _json(out: Out, data: object) -> int:
-    import json
-
-    json.dump(data, out, indent=2, ensure_ascii=False, default=str)
-    out.write("\n")
-    return 0
-
-
-def _listing(out: Out, figures: list[Figure], fmt: str, footer: str) -> int:
+def _listing(out: Out, figures: list[Figure], fmt: str, footer: str) -> None:
     """Figures as JSON or CSV records, or each id (bold on a terminal) with its headline and key caveat."""
-    if fmt == "json":
-        return _json(out, [_record(f) for f in figures])
-    if fmt == "csv":
-        import csv
-
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["figure_id", *_COLUMNS, "headline", "key_caveat"])
+    records = [
+        {"figure_id": f.id, **{c: getattr(f, c) for c in _COLUMNS}, "key_caveat": f.caveats[0].text} for f in figures
+    ]
+    if not _data(out, fmt, records):
         for f in figures:
-            writer.writerow([format_cell(v, _NUMBER) if isinstance(v, float) else v for v in _record(f).values()])
-        return 0
-    for f in figures:
-        out.styled(f.id, "1", colour(out), end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
-    out.write(f"{footer}`{PROG} show ID` gives each with all its caveats and its source.\n")
-    return 0
+            out.styled(f.id, "1", colour(out), end=f"\n  {f.headline}\n  key caveat: {f.caveats[0].text}\n")
+        out.write(f"{footer}`{PROG} show ID` gives each with all its caveats and its source.\n")
 
 
-def _cmd_list(args: argparse.Namespace, out: Out) -> int:
+def _cmd_list(args: argparse.Namespace, out: Out) -> None:
     figures = _selected(args)
-    return _listing(out, figures, args.format, f"{len(figures)} figures. ")
+    _listing(out, figures, args.format, f"{len(figures)} figures. ")
 
 
 def _show(fig: Figure, out: Out, chars: int) -> None:
@@ -143,48 +135,41 @@ def _show(fig: Figure, out: Out, chars: int) -> None:
     out.write("\n")
 
 
-def _cmd_show(args: argparse.Namespace, out: Out) -> int:
+def _cmd_show(args: argparse.Namespace, out: Out) -> None:
     if args.all == bool(args.id):
-        raise _UsageError(f"give one figure id, or --all (see `{PROG} list`)")
+        raise InvalidArgumentError(f"give one figure id, or --all (see `{PROG} list`)")
     figures = list(_catalog.all_figures().values()) if args.all else [_catalog.get_figure(args.id)]
-    if args.format == "json":
-        data = [f.to_dict() for f in figures]
-        return _json(out, data if args.all else data[0])
-    for n, fig in enumerate(figures):
-        out.write("\n" if n else "")
-        _show(fig, out, args.context)
-    return 0
+    data = [f.to_dict() for f in figures]
+    if not _data(out, args.format, data if args.all else data[0]):
+        for n, fig in enumerate(figures):
+            out.write("\n" if n else "")
+            _show(fig, out, args.context)
 
 
-def _cmd_search(args: argparse.Namespace, out: Out) -> int:
+def _cmd_search(args: argparse.Namespace, out: Out) -> None:
     from ._search import search
 
-    if args.limit == 0:
-        raise _UsageError("--limit must be at least 1")
-    found = search(" ".join(args.words), limit=args.limit)
-    if not found and args.format != "json":
+    found = search(" ".join(args.words), limit=args.limit)  # --limit 0: InvalidArgumentError
+    if found or args.format == "json":
+        _listing(out, found, args.format, "")
+    else:
         out.write(f"No figure matches {shown(' '.join(args.words), 80)}. `{PROG} list` shows them all.\n")
-        return 0
-    return _listing(out, found, args.format, "")
 
 
-def _cmd_cite(args: argparse.Namespace, out: Out) -> int:
+def _cmd_cite(args: argparse.Namespace, out: Out) -> None:
     from .citation import cite_figure, cite_package
 
     if args.package == bool(args.id):
-        raise _UsageError("give one figure id, or --package to cite the whole data package")
+        raise InvalidArgumentError("give one figure id, or --package to cite the whole data package")
     text = cite_package(args.format) if args.package else cite_figure(_catalog.get_figure(args.id), args.format)
     out.write(text + "\n")
-    return 0
 
 
 def _cmd_compare(args: argparse.Namespace, out: Out) -> int:
     from .comparison import compare
 
     comparison = compare(args.a, args.b)
-    if args.format == "json":
-        _json(out, comparison.to_dict())
-    else:
+    if not _data(out, args.format, comparison.to_dict()):
         out.write(f"{comparison}\n")
     return 0 if comparison.comparable else 1
 
@@ -198,57 +183,55 @@ _ONE_FILE = {
 }
 
 
-def _cmd_export(args: argparse.Namespace, out: Out) -> int:
-    from pathlib import Path
-
+def _cmd_export(args: argparse.Namespace, out: Out) -> None:
     from .export import export
 
     written = export(args.format, args.out)  # a bad --out: ExportError, a usage error
     if args.format in _ONE_FILE:
-        out.write(f"Wrote {Path(args.out)}: {_ONE_FILE[args.format]}\n")
-    else:
-        files = f"{len(written)} file{'s' if len(written) != 1 else ''}"
-        out.write(f"Wrote {files} to {Path(args.out)}: {', '.join(written)}\n")
-    return 0
+        out.write(f"Wrote {args.out}: {_ONE_FILE[args.format]}\n")
+    else:  # a folder: the files and ATTRIBUTION.txt
+        out.write(f"Wrote {len(written)} files to {args.out}: {', '.join(written)}\n")
 
 
-def _cmd_site(args: argparse.Namespace, out: Out) -> int:
+def _cmd_site(args: argparse.Namespace, out: Out) -> None:
     from .site import SiteError, build_site
 
-    if not args.out.strip():
-        raise _UsageError("--out is empty; give the folder to write the site into")
     try:
         written = build_site(_paths.root_argument(args.out, "--out"), base_url=args.base_url)
     except SiteError as exc:
-        raise _UsageError(str(exc)) from None
+        raise InvalidArgumentError(str(exc)) from None
     pages = sum(name.endswith(".html") for name in written)
     out.write(f"Wrote the site to {args.out}: {pages} pages and {len(written) - pages} other files; open index.html\n")
-    return 0
+
+
+def _root(value: str, marker: str, what: str) -> Path:
+    """A ``--root`` that holds ``marker``, or bad input saying it is not ``what``."""
+    root = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean "."
+    if not os.path.exists(root / marker):
+        raise InvalidArgumentError(f"--root {shown(value)} is not {what} (no {marker} in it)")
+    return root
 
 
 def _source_root(value: str | None) -> Path:
     """``--root`` of ``build`` and ``todo``: a source checkout, by default this package's or the current folder."""
+    if value is not None:
+        return _root(value, "data/curation", "a source checkout")
     from pathlib import Path
 
-    if value is not None:
-        given = _paths.root_argument(value, "--root")  # "" is refused: it would silently mean "."
-        if not os.path.isdir(given / "data" / "curation"):
-            raise _UsageError(f"--root {shown(value)} is not a source checkout (no data/curation folder in it)")
-        return given
-    root = _paths.checkout_root() or (Path.cwd() if (Path.cwd() / "data" / "curation").is_dir() else None)
-    if root is None:
-        raise _UsageError("not in a source checkout: give --root, the folder holding data/curation and data/raw")
+    root = _paths.checkout_root() or Path.cwd()
+    if not (root / "data" / "curation").is_dir():
+        raise InvalidArgumentError(
+            "not in a source checkout: give --root, the folder holding data/curation and data/raw"
+        )
     return root
 
 
-def _cmd_build(args: argparse.Namespace, out: Out) -> int:
+def _cmd_build(args: argparse.Namespace, out: Out) -> None:
     from .build import build
 
     root = _source_root(args.root)
     build(root)
-    _loader.clear_cache()
     out.write(f"Built the data package in {root}: datapackage.json and data/processed/ are up to date.\n")
-    return 0
 
 
 def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
@@ -260,17 +243,13 @@ def _cmd_todo(args: argparse.Namespace, out: Out) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: Out) -> int:
+    root = None if args.root is None else _root(args.root, "datapackage.json", "a data package folder")
+    from dataclasses import asdict  # after the check: a wrong --root is told at once
+
     from .validation import format_report, validate, will_rebuild
 
-    root = None if args.root is None else _paths.root_argument(args.root, "--root")
-    if root is not None and not os.path.isfile(root / "datapackage.json"):
-        raise _UsageError(f"--root {shown(args.root)} is not a data package folder (no datapackage.json in it)")
     problems = validate(root, rebuild=args.rebuild)
-    if args.format == "json":
-        from dataclasses import asdict
-
-        _json(out, [asdict(p) for p in problems])
-    else:
+    if not _data(out, args.format, [asdict(p) for p in problems]):
         out.write(format_report(problems) + "\n")
         if not will_rebuild(root, args.rebuild):
             out.write("rebuild check: skipped (not a source checkout, or --no-rebuild)\n")
@@ -332,11 +311,7 @@ TABLE: dict[str, tuple[Any, ...]] = {
         _cmd_cite,
         _ID,
         ("--package", "cite the whole data package instead of one figure", _FLAG),
-        (
-            "--format",
-            "text (default), bibtex, csl-json or ris, for reference managers",
-            {"choices": _styles, "default": "text"},
-        ),
+        ("--format", "text (default), bibtex, csl-json or ris", {"choices": _styles, "default": "text"}),
     ),
     "compare": (
         "Say whether two figures may be set side by side, and why not. Exit status 0 when they are comparable, "
@@ -440,20 +415,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Out(sys.stdout)
         args = _parser(first if first in TABLE else None).parse_args(argv)
         if args.command is None:
-            raise _UsageError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
-        status: int = args.run(args, out)
+            raise InvalidArgumentError(f"give a command, e.g. `{PROG} list` (see `{PROG} --help`)")
+        status: int = args.run(args, out) or 0
         out.flush()
         return status
     except OutputError as exc:
         say(f"{PROG}: error", exc)
         discard_stdout()
         return 1
-    except (_UsageError, errors.InvalidArgumentError, errors.UnknownFigureError, *_USAGE) as exc:
+    except _USAGE as exc:
         say(f"{PROG}: error", exc)
         return 2
     except errors.IICSAStatsError as exc:  # damaged data, a raw text the loader refuses, or a failed build
         if first in ("build", "todo") and isinstance(exc, _BUILD_FAILED):
-            print(f"{PROG}: build failed: {exc}", file=sys.stderr)
+            print(f"{PROG}: build failed: {escape(str(exc))}", file=sys.stderr)  # one line per number
         else:
             say(f"{PROG}: error", exc)
         return 1

@@ -1,7 +1,7 @@
 """The :class:`Comparison` of two figures: may they be set side by side, and if not, why not.
 
-Computed from the figures in memory by :func:`iicsa_stats.comparability.comparison_tables` (the function the build
-writes the ``comparisons`` tables with) and the curated overrides that table records; no pandas.
+Computed from the figures in memory by :func:`iicsa_stats.comparability.comparison_tables` (as the build writes
+the ``comparisons`` tables) with the curated overrides that table records; no pandas.
 """
 
 from __future__ import annotations
@@ -36,12 +36,9 @@ _FIELDS = ("same", "effect", "note", "basis", "caveat_id")
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Dimension:
-    """How two figures compare in one dimension: one row of the ``comparisons`` table.
+    """How two figures compare in one of :data:`~iicsa_stats.comparability.DIMENSIONS`: a ``comparisons`` row.
 
-    Its ``name`` (one of :data:`iicsa_stats.comparability.DIMENSIONS`), whether the figures are the ``same`` in it,
-    its ``effect`` on the comparison (``none``, ``caveats``, ``not_shown`` or ``not_comparable``), the ``note`` on
-    what differs, its ``basis`` (``fields``, computed, or ``curated``) and for a curated row the ``caveat_id`` it
-    rests on.
+    ``basis`` is ``fields`` (computed) or ``curated``, and then ``caveat_id`` is the caveat it rests on.
     """
 
     name: str
@@ -56,9 +53,9 @@ class Dimension:
 class Comparison:
     """Whether two figures may be set side by side, and why not.
 
-    ``figure_a`` and ``figure_b`` in canonical order (``figure_a < figure_b``, so ``compare(a, b) == compare(b,
-    a)``); the ``verdict`` (one of :data:`iicsa_stats.comparability.VERDICTS`); every :class:`Dimension`, in the
-    order of ``DIMENSIONS``; and the ``caveats`` that decide the verdict, in order (none for a comparable pair).
+    ``figure_a < figure_b`` (so ``compare(a, b) == compare(b, a)``); the ``verdict`` (one of
+    :data:`~iicsa_stats.comparability.VERDICTS`); every :class:`Dimension` in the order of ``DIMENSIONS``; and the
+    ``caveats`` that decide the verdict, in order (none for a comparable pair).
     """
 
     figure_a: str
@@ -70,9 +67,7 @@ class Comparison:
     @property
     def verdict_text(self) -> str:
         """The verdict in words, e.g. ``not shown to be comparable``."""
-        if self.verdict == "not_shown_comparable":
-            return "not shown to be comparable"
-        return self.verdict.replace("_", " ")
+        return self.verdict.replace("_", " ").replace("shown", "shown to be")
 
     @property
     def comparable(self) -> bool:
@@ -90,10 +85,8 @@ class Comparison:
     @property
     def reason(self) -> str:
         """The verdict and the differences that limit it, in one line."""
-        limiting = [d for d in self._ranked() if d.effect != "none"]
-        if not limiting:
-            return self.verdict_text
-        return f"{self.verdict_text}: " + "; ".join(f"{d.name}: {d.note}" for d in limiting)
+        limiting = "; ".join(f"{d.name}: {d.note}" for d in self._ranked() if d.effect != "none")
+        return f"{self.verdict_text}: {limiting}" if limiting else self.verdict_text
 
     def other(self, figure_id: str) -> str:
         """The figure of the pair that is not ``figure_id``."""
@@ -116,28 +109,17 @@ class Comparison:
             name = _DIMENSION_WORDS.get(d.name, d.name)
             lines.append(f"  - {name} ({_EFFECT_WORDS[d.effect]}{basis}): {_plain(d, a, b)}")
         if self.caveats:
-            lines += [
-                "Deciding caveats:",
-                *(f"  - {c.id} ({c.kind.replace('_', ' ')}): {c.text}" for c in self.caveats),
-            ]
+            lines.append("Deciding caveats:")
+        lines += [f"  - {c.id} ({c.kind.replace('_', ' ')}): {c.text}" for c in self.caveats]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        """The text of :meth:`__str__` for a notebook."""
         import html
 
         return f'<pre class="iicsa-comparison">{html.escape(str(self))}</pre>'
 
     def to_dict(self) -> dict[str, Any]:
-        """The comparison as plain data, e.g. for JSON.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> c = ist.compare("police-recorded-online-csa-offences-2017-18", "people-arrested-online-csa-per-month")
-        >>> c.to_dict()["verdict"], [x["dimension"] for x in c.to_dict()["differences"]]  # doctest: +ELLIPSIS
-        ('not_comparable', ['measure', 'scale_measure', 'unit', 'frequency', 'producer', ...])
-        """
+        """The comparison as plain data (codes, not words), e.g. for JSON: every dimension, and the differences."""
         rows = [{"dimension": d.name, **{k: getattr(d, k) for k in _FIELDS}} for d in self.dimensions]
         return {
             "figure_a": self.figure_a,
@@ -161,68 +143,48 @@ def _plain(d: Dimension, a: Figure, b: Figure) -> str:
     return d.note if None in names else f"different producers: {names[0]} against {names[1]}"
 
 
-#: The comparisons last computed for each data root, with the figures they were computed from.
-_COMPUTED: dict[str, tuple[object, dict[tuple[str, str], Comparison]]] = {}
-
-
-def _comparisons(root: str) -> dict[tuple[str, str], Comparison]:
-    """Every pair's comparison, computed from the figures and the curated rows of the ``comparisons`` table."""
-    figures = _catalog.all_figures(root)
-    if root in _COMPUTED and _COMPUTED[root][0] is figures:  # the loader's cache was not cleared since
-        return _COMPUTED[root][1]
-    figure_rows, links, caveat_rows, curated = (
-        _loader.rows(t, root) for t in ("figures", "figure_caveats", "caveats", "comparisons")
-    )
+def _computed(root: str) -> dict[tuple[str, str], Comparison]:
+    """Every pair's comparison, from the figures and the curated rows of the ``comparisons`` table."""
+    tables = (_loader.rows(t, root) for t in ("figures", "figure_caveats", "caveats", "comparisons"))
+    figure_rows, links, caveat_rows, curated = tables
     try:
         rows, deciding = comparison_tables(figure_rows, links, caveat_rows, overrides_from_rows(curated))
     except ValueError as exc:
         raise _loader.inconsistent(root, "comparisons", f"a curated row is not a valid override: {exc}") from None
-    carried = {c.id: c for fig in figures.values() for c in fig.caveats}
-    pairs: dict[tuple[str, str], tuple[dict[str, Any], list[Caveat]]] = {}
+    carried = {c.id: c for fig in _catalog.all_figures(root).values() for c in fig.caveats}
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
-        pairs.setdefault((row["figure_a"], row["figure_b"]), ({}, []))[0][row["dimension"]] = row
+        pairs.setdefault((row["figure_a"], row["figure_b"]), {})[row["dimension"]] = row
+    caveats: dict[tuple[str, str], list[Caveat]] = {pair: [] for pair in pairs}
     for row in sorted(deciding, key=lambda r: r["position"]):
-        pairs[row["figure_a"], row["figure_b"]][1].append(carried[row["caveat_id"]])
-    computed = {
-        pair: Comparison(
-            figure_a=pair[0],
-            figure_b=pair[1],
+        caveats[row["figure_a"], row["figure_b"]].append(carried[row["caveat_id"]])
+    return {
+        (a, b): Comparison(
+            figure_a=a,
+            figure_b=b,
             verdict=by_name["measure"]["verdict"],
             dimensions=tuple(Dimension(name=n, **{k: by_name[n][k] for k in _FIELDS}) for n in DIMENSIONS),
-            caveats=tuple(caveats),
+            caveats=tuple(caveats[a, b]),
         )
-        for pair, (by_name, caveats) in pairs.items()
+        for (a, b), by_name in pairs.items()
     }
-    _COMPUTED[root] = (figures, computed)
-    return computed
 
 
 def _among(ids: set[str]) -> list[Comparison]:
     """The comparisons of the pairs of ``ids`` (each checked to be a figure's), in pair order."""
     for figure_id in sorted(ids):
         _catalog.get_figure(figure_id)  # an unknown id: UnknownFigureError with the closest ids
-    found = _loader.consistent(_comparisons)
-    return [c for pair, c in sorted(found.items()) if set(pair) <= ids]
+    computed: dict[tuple[str, str], Comparison] = _loader.cached(_computed, None)
+    return [c for pair, c in sorted(computed.items()) if set(pair) <= ids]
 
 
 def compare(a: str, b: str) -> Comparison:
     """Whether two figures may be set side by side, and why not.
 
-    Parameters
-    ----------
-    a, b : str
-        Two different figure ids (see :func:`iicsa_stats.list_figures`), in either order: the result is the same.
-
-    Returns
-    -------
-    Comparison
-        Its ``verdict``, its ``differences`` with plain notes, and the ``caveats`` that decide it.
-
-    Raises
-    ------
-    UnknownFigureError
-        If an id is not a figure's (a :class:`LookupError` with the closest ids); :class:`ComparisonError` if
-        both ids are the same.
+    ``a`` and ``b`` are two different figure ids, in either order (the result is the same).  The
+    :class:`Comparison` gives the ``verdict``, the ``differences`` with plain notes and the ``caveats`` that decide
+    it.  An unknown id raises :class:`UnknownFigureError` (a :class:`LookupError` naming the closest ids), the same
+    id twice :class:`ComparisonError`.
 
     Examples
     --------
@@ -241,12 +203,9 @@ def compare(a: str, b: str) -> Comparison:
 def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
     """Every other figure, grouped by whether it may be set beside ``figure_id``.
 
-    Returns
-    -------
-    dict of str to list of Comparison
-        All four verdicts as keys, in the order of :data:`iicsa_stats.comparability.VERDICTS`; each list sorted
-        by the other figure's id (``c.other(figure_id)``; ``c.reason`` says why in one line).  An unknown
-        ``figure_id`` raises :class:`UnknownFigureError`.
+    A dict with all four verdicts as keys, in the order of :data:`~iicsa_stats.comparability.VERDICTS`, each list
+    sorted by the other figure's id (``c.other(figure_id)``; ``c.reason`` says why in one line).  An unknown
+    ``figure_id`` raises :class:`UnknownFigureError`.
 
     Examples
     --------
@@ -259,8 +218,8 @@ def comparable_with(figure_id: str) -> dict[str, list[Comparison]]:
     ['not shown to be comparable', ' producer']
     """
     _catalog.get_figure(figure_id)
-    found = [c for c in _among(set(_catalog.all_figures())) if figure_id in (c.figure_a, c.figure_b)]
     grouped: dict[str, list[Comparison]] = {verdict: [] for verdict in VERDICTS}
+    found = [c for c in _among(set(_catalog.all_figures())) if figure_id in (c.figure_a, c.figure_b)]
     for c in sorted(found, key=lambda c: c.other(figure_id)):
         grouped[c.verdict].append(c)
     return grouped
@@ -272,12 +231,8 @@ def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
     Call it on a DataFrame (or anything whose ``frame["figure_id"]`` gives figure ids, such as
     :func:`iicsa_stats.figures`) before summing, ranking or charting its values together: if any two of its
     figures are not comparable, or not shown to be, it issues one :class:`ComparabilityWarning` (at
-    ``stacklevel``, by default the caller's line) naming the dimensions and a pair, and returns those pairs.
-
-    Raises
-    ------
-    ComparisonError
-        If the frame has no ``figure_id`` column (:class:`UnknownFigureError` for an id that is not a figure's).
+    ``stacklevel``, by default the caller's line) naming the dimensions and a pair, and returns those pairs.  A
+    frame without a ``figure_id`` column raises :class:`ComparisonError`, an unknown id :class:`UnknownFigureError`.
 
     Examples
     --------
@@ -301,12 +256,11 @@ def check_frame(frame: Any, *, stacklevel: int = 2) -> list[Comparison]:
     bad = [c for c in found if c.verdict in ("not_comparable", "not_shown_comparable")]
     if bad:
         limiting = {d.name for c in bad for d in c.dimensions if d.effect in ("not_comparable", "not_shown")}
-        first = bad[0]
         warnings.warn(
             f"the frame mixes figures that may not be added, ranked or plotted on one axis: {len(bad)} of "
             f"{len(found)} pairs are not (or not shown to be) comparable, differing in "
-            f"{', '.join(n for n in DIMENSIONS if n in limiting)}; for example {first.figure_a} and "
-            f"{first.figure_b} ({first.reason}). ist.compare(a, b) says why for each pair.",
+            f"{', '.join(n for n in DIMENSIONS if n in limiting)}; for example {bad[0].figure_a} and "
+            f"{bad[0].figure_b} ({bad[0].reason}). ist.compare(a, b) says why for each pair.",
             ComparabilityWarning,
             stacklevel=stacklevel,
         )
