@@ -357,7 +357,7 @@ def _scale_passage(figures: dict[str, Figure]) -> dict[str, Any]:
 
 def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
     """The site's downloads: the zip bundle, then each table's CSV and Parquet file."""
-    from ..bundle import table_files, write_zip
+    from ..export import table_files, write_zip
 
     zip_name = f"{package['name']}-{package['version']}.zip"
     items: list[dict[str, Any]] = [
