@@ -168,10 +168,7 @@ def write_file(target: Path, write: Callable[[Path], T]) -> T:
 
 
 def write_folder(target: Path, write: Callable[[Path], T]) -> T:
-    """``write(tmp)`` fills a folder beside ``target`` (then given its :data:`MARKER`), which then replaces it.
-
-    An OSError (``target`` refused by :func:`guard`, or writing failed) leaves ``target`` as it was.
-    """
+    """``write(tmp)`` fills a folder beside ``target`` (then given its :data:`MARKER`), which then replaces it."""
     return _write(target, write, folder=True)
 
 
@@ -272,10 +269,7 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
 
 
 def replace_in_place(root: Path, write: Callable[[Path], None]) -> None:
-    """Replace ``data/processed``, then ``datapackage.json``, in ``root`` by what ``write(staging)`` writes there.
-
-    A BuildError if another build holds the lock, or writing or moving failed (the old files are then in place).
-    """
+    """Replace ``data/processed``, then ``datapackage.json``, in ``root`` by what ``write(staging)`` wrote there."""
     try:
         lock = _flock(root / LOCK_NAME, exclusive=True, block=False, create=True)
     except OSError as exc:

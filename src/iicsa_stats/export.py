@@ -56,33 +56,12 @@ _FIX = "restore it from the release or reinstall"
 
 
 def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
-    """Write the data in format ``fmt`` to ``out``; return the names of the files written (or of ``out``).
+    """Write the data as ``fmt`` (one of :data:`FORMATS`) to ``out``; the names of the files written (or of ``out``).
 
-    Parameters
-    ----------
-    fmt : {"csv", "parquet", "json", "xlsx", "zip", "sqlite"}
-        ``csv`` and ``parquet``: every table; ``json``: every figure with its caveats and provenance; ``xlsx``:
-        one workbook; each as the folder ``out`` with ``ATTRIBUTION.txt``.  ``zip``: the whole data package as
-        the one file ``out``; ``sqlite``: every table in the one SQLite database ``out``.
-    out : path-like
-        The folder to write (new, empty, or an earlier export), or for ``zip`` and ``sqlite`` the file to write
-        (new, or an earlier export of the format).
-
-    Raises
-    ------
-    ExportError
-        If ``fmt`` is unknown, or ``out`` is empty, of the wrong kind (a file for a folder, a folder for a file, a
-        link, device or FIFO), inside the data package, holds what an export did not write, or cannot be
-        written (nothing has then changed).
-    DataFileError
-        If a file to export is missing or differs from its pin.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     export("sqlite", Path(folder) / "iicsa.sqlite")
-    ['iicsa.sqlite']
+    A folder (new, empty or an earlier export) holds ``ATTRIBUTION.txt`` and every table (``csv``, ``parquet``), every
+    figure (``json``) or one workbook (``xlsx``); ``zip`` and ``sqlite`` write the one file ``out`` (new or an earlier
+    export).  An ExportError for an unknown format or an ``out`` refused or not writable (nothing has then changed);
+    a DataFileError if a file to export is missing or differs from its pin.
     """
     check_argument(isinstance(fmt, str), "fmt", fmt, f"one of {', '.join(FORMATS)}")
     check_argument(isinstance(out, (str, os.PathLike)), "out", out, "a folder path (str or pathlib.Path)")
@@ -142,13 +121,7 @@ def _tables() -> Iterator[tuple[str, dict[str, Any], tuple[Row, ...]]]:
 
 
 def table_files(fmt: str) -> dict[str, bytes]:
-    """Every table's file in ``fmt`` (csv or parquet) by its path in the package, each checked against its pin.
-
-    Examples
-    --------
-    >>> list(table_files("csv"))[:2]
-    ['data/processed/documents.csv', 'data/processed/producers.csv']
-    """
+    """Every table's file in ``fmt`` (csv or parquet) by its path in the package, each checked against its pin."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
     root, files = data_root(), {}
@@ -164,19 +137,7 @@ def table_files(fmt: str) -> dict[str, bytes]:
 
 
 def write_zip(target: str | os.PathLike[str]) -> list[str]:
-    """Write the data package as a zip file at ``target`` (beside it, then in its place); the members in order.
-
-    An OSError if ``target`` is refused (a link, inside the data package, not a regular file) or cannot be written;
-    nothing is then left behind.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     members = write_zip(Path(folder) / "iicsa.zip")
-    >>> members[:2]
-    ['ATTRIBUTION.txt', 'README.md']
-    """
+    """Write the zip bundle at ``target`` (beside it, then in its place); its members; an OSError leaves nothing."""
     target = root_argument(target, "target")
     with reading(data_root()):  # read and check everything before writing anything, from one build
         files = _bundle_files()
