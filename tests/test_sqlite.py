@@ -14,8 +14,7 @@ from iicsa_stats import _catalog, _loader
 from iicsa_stats._loader import load_schema
 from iicsa_stats._paths import data_root
 from iicsa_stats.cli import main
-from iicsa_stats.export import export
-from iicsa_stats.export import KEY_CAVEAT_VIEW, SQL_TYPES
+from iicsa_stats.export import KEY_CAVEAT_VIEW, SQL_TYPES, export
 from iicsa_stats.tables import TABLES, csv_path
 
 SQLITE3 = Path("/usr/bin/sqlite3")

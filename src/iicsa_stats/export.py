@@ -122,8 +122,6 @@ def _tables() -> Iterator[tuple[str, dict[str, Any], tuple[Row, ...]]]:
 
 def table_files(fmt: str) -> dict[str, bytes]:
     """Every table's file in ``fmt`` (csv or parquet) by its path in the package, each checked against its pin."""
-    if fmt not in ("csv", "parquet"):
-        raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
     root, files = data_root(), {}
     for table in TABLES:
         if fmt == "csv":

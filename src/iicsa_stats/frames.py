@@ -84,7 +84,7 @@ def _read_table(name: str) -> pd.DataFrame:
             f"but this is iicsa_stats {__version__} expecting {names}; {fix}"
         )
     mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
-    frame = arrow.to_pandas(types_mapper=mapping.get, date_as_object=False)
+    frame: pd.DataFrame = arrow.to_pandas(types_mapper=mapping.get, date_as_object=False)
     for field in schema["fields"]:
         if enum := field.get("constraints", {}).get("enum"):
             frame[field["name"]] = pd.Categorical(frame[field["name"]], categories=enum)
