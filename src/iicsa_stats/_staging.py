@@ -1,11 +1,9 @@
 """The one output primitive (write beside the target, then replace it) and the build's commit.
 
-:func:`write_file` and :func:`write_folder` write a temporary name beside the target (with the owner's pid, so
-:func:`clean_stale` removes it once that process is dead), then rename a file or swap a folder into place, after
-:func:`guard` refused what must not be written.  A build (:func:`replace_in_place`, one at a time under
-:data:`LOCK_NAME`) moves the old ``data/processed`` into its staging folder (:data:`OLD`), the new one in, and
-``datapackage.json`` last: the commit point.  A staging folder holding both is a killed build, rolled back by the
-next build or reader; readers hold the root's shared lock (:func:`reading`), the commit its exclusive lock.
+Outputs are written under a temporary name holding the writer's pid (:func:`clean_stale` removes it once that
+process is dead), then renamed or, a folder, swapped into place.  A build moves the old ``data/processed`` into
+its staging folder (:data:`OLD`), the new one in and ``datapackage.json`` last, under the root's exclusive lock:
+readers hold its shared lock (:func:`reading`) and roll back a build killed before its commit.
 """
 
 from __future__ import annotations

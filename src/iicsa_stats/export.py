@@ -1,11 +1,9 @@
 """Export the data package: CSV, Parquet, JSON or an Excel workbook as a folder; the zip bundle; a SQLite database.
 
-Everything is read from one build, each file checked against its pin, and written beside ``out``, then put in its
-place (:mod:`iicsa_stats._staging`): a failed export leaves ``out`` as it was.  The zip is the data package as it
-is (``datapackage.json`` at its top level, where frictionless looks for it) with a generated ``README.md`` and
-``ATTRIBUTION.txt``, its members sorted, with a fixed timestamp and permissions: the same data, the same bytes.
-The database has a typed table per table (``datasette FILE`` browses it) with the schemas' keys, the view
-:data:`KEY_CAVEAT_VIEW` and an ``about`` table; the workbook (optional openpyxl) keeps each cell's type.
+Each export reads one build, every file checked against its pin, and writes beside ``out``, then puts it in place
+(:mod:`iicsa_stats._staging`).  The zip holds the data package as it is (``datapackage.json`` at its top level),
+a ``README.md`` and ``ATTRIBUTION.txt``, its members sorted, timestamps and permissions fixed: the same data, the
+same bytes.  The database (``datasette FILE``) has typed tables, keys, :data:`KEY_CAVEAT_VIEW` and ``about``.
 """
 
 from __future__ import annotations
@@ -147,12 +145,8 @@ def _bundle_files() -> dict[str, bytes]:
     """Every file of the bundle by its path in the zip, sorted; a DataFileError if one differs from its pin."""
     root, package = data_root(), _loader.package()
     files = {**table_files("csv"), **table_files("parquet")}  # the tables' schemas checked by their pins too
-    for rel in [
-        "datapackage.json",
-        f"data/processed/{PARQUET_CHECKSUMS}",
-        *(f"schemas/{t}.schema.json" for t in TABLES),
-    ]:
-        files[rel] = read_file(root, rel, fix=_FIX)
+    names = ["datapackage.json", f"data/processed/{PARQUET_CHECKSUMS}", *(f"schemas/{t}.schema.json" for t in TABLES)]
+    files.update((rel, read_file(root, rel, fix=_FIX)) for rel in names)
     for document in _loader.rows("documents"):
         files[document["raw_path"]] = _loader.raw_text(document["raw_path"]).encode("utf-8")  # checked by its pin
     files["README.md"] = _readme(package).encode("utf-8")
