@@ -166,7 +166,7 @@ def test_a_killed_build_in_a_read_only_root_is_named(root: Path, monkeypatch: py
     if subprocess.run(["chattr", "+i", str(root)], check=False, capture_output=True).returncode:
         pytest.skip("chattr +i is not available here")
     try:
-        killed_build = r"a build was killed .* read-only; run `iicsa-stats build`"
+        killed_build = r"a build was killed .*cannot be rolled back.* read-only.*; run `iicsa-stats build`"
         with pytest.raises(ist.DataFileError, match=killed_build), staging.reading(root):
             pass
     finally:

@@ -130,7 +130,7 @@ def _check_ours(target: Path) -> None:
         shown = ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else "")
         raise _refused(target, f"is a folder holding files iicsa-stats did not write ({shown}); move them away first")
     for name in sorted(entries):  # access() fails on an immutable file (chattr +i), even for root
-        if not os.access(target / name, os.W_OK | (os.X_OK if (target / name).is_dir() else 0)):
+        if not os.access(target / name, os.W_OK | (os.X_OK if (target / name).is_dir() else 0), follow_symlinks=False):
             raise _refused(target / name, "cannot be removed (immutable or read-only), so the folder is never replaced")
 
 
@@ -248,17 +248,15 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
         _close(fd)
         try:  # after a running build, which ends them itself
             lock = _flock(Path(root) / LOCK_NAME, exclusive=True, create=True)
-        except OSError:
-            raise DataFileError(
-                f"{root}: a build was killed before it finished replacing the data files, and this folder is "
-                "read-only; run `iicsa-stats build` there with write access"
-            ) from None
-        try:
-            _recover(Path(root))
+            try:
+                _recover(Path(root))
+            finally:
+                _close(lock)
         except OSError as exc:
-            raise DataFileError(f"{root}: cannot end a killed build ({reason(exc)}); run `iicsa-stats build`") from None
-        finally:
-            _close(lock)
+            raise DataFileError(
+                f"{root}: a build was killed before it finished replacing the data files, and it cannot be rolled "
+                f"back here ({reason(exc)}; a read-only folder?); run `iicsa-stats build` there with write access"
+            ) from None
         fd = _flock(root, exclusive=False)
     try:
         yield
