@@ -286,6 +286,14 @@ def test_an_output_killed_at_its_replace_is_whole_and_its_leftovers_go(
     assert os.listdir(tmp_path) == [name]
 
 
+def test_a_folder_the_system_cannot_swap_is_an_os_error(tmp_path: Path) -> None:
+    """Where ``renameat2`` cannot exchange (a file system without it), the old folder stays and the error says so."""
+    (tmp_path / "new").mkdir()
+    with pytest.raises(OSError, match="cannot swap the new folder into place"):
+        staging._exchange(tmp_path / "new", tmp_path / "missing")
+    assert os.listdir(tmp_path) == ["new"]
+
+
 def test_a_folder_written_from_inside_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Red-team: ``site --out ..`` from inside its own ``figures/`` folder failed and left 6 items behind."""
     write_site(tmp_path / "site")

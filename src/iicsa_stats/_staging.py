@@ -182,7 +182,7 @@ def _exchange(a: Path, b: Path) -> None:
     rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if rename is None or rename(-100, os.fsencode(a), -100, os.fsencode(b), 2) != 0:  # AT_FDCWD, RENAME_EXCHANGE
         errno = ctypes.get_errno() if rename is not None else 38  # ENOSYS
-        why = f"{os.strerror(errno)}: this system cannot replace a folder in one step; remove it or give a new one"
+        why = f"{os.strerror(errno)}: cannot swap the new folder into place in one step; remove it or give a new one"
         raise OSError(errno, why, str(b))
 
 
