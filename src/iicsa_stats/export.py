@@ -197,7 +197,9 @@ def _readme(package: dict[str, Any]) -> str:
         (Path(__file__).parent / "zip-readme.md")
         .read_text(encoding="utf-8")
         .format(
-            **package,
+            title=package["title"],
+            version=package["version"],
+            name=package["name"],
             about="\n".join(f"- **{key}**: {value}" for key, value in about(package)[2:]),
             tables="\n".join(tables),
             caveats="\n".join(f"| `{f.id}` | {_cell(f.headline)} | {_cell(f.caveats[0].text)} |" for f in figures),
