@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import iicsa_stats as ist
-from iicsa_stats import bundle, export, site
+from iicsa_stats import export, site
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ from iicsa_stats import bundle, export, site
         (lambda: export.export("csv", None), r"out must be a folder path .*got NoneType None"),
         (lambda: export.export(None, "x"), r"fmt must be one of csv"),
         (lambda: site.build_site(None), r"out must be a folder path .*got NoneType None"),
-        (lambda: bundle.write_zip(5), r"target must be a folder path .*got int 5"),
+        (lambda: export.write_zip(5), r"target must be a folder path .*got int 5"),
         (lambda: ist.figures(unit=b"offences"), r"filter unit must be a value or a list of values .*got bytes"),
         (lambda: ist.validate(rebuild="yes"), r"rebuild must be True, False or None, got str 'yes'"),
     ],
@@ -30,5 +30,5 @@ def test_a_wrong_argument_type_is_an_invalid_argument_error(call: Callable[[], A
 
 
 def test_write_zip_takes_a_str_path(tmp_path: Path) -> None:
-    members = bundle.write_zip(str(tmp_path / "pkg.zip"))
+    members = export.write_zip(str(tmp_path / "pkg.zip"))
     assert (tmp_path / "pkg.zip").is_file() and members

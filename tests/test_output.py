@@ -166,7 +166,7 @@ def test_a_killed_build_in_a_read_only_root_is_named(root: Path, monkeypatch: py
     if subprocess.run(["chattr", "+i", str(root)], check=False, capture_output=True).returncode:
         pytest.skip("chattr +i is not available here")
     try:
-        killed_build = r"a build was killed .* read-only; run `iicsa-stats build`"
+        killed_build = r"a build was killed .*cannot be rolled back.* read-only.*; run `iicsa-stats build`"
         with pytest.raises(ist.DataFileError, match=killed_build), staging.reading(root):
             pass
     finally:
@@ -284,6 +284,14 @@ def test_an_output_killed_at_its_replace_is_whole_and_its_leftovers_go(
     assert (tmp_path / name).exists()
     run()
     assert os.listdir(tmp_path) == [name]
+
+
+def test_a_folder_the_system_cannot_swap_is_an_os_error(tmp_path: Path) -> None:
+    """Where ``renameat2`` cannot exchange (a file system without it), the old folder stays and the error says so."""
+    (tmp_path / "new").mkdir()
+    with pytest.raises(OSError, match="cannot swap the new folder into place"):
+        staging._exchange(tmp_path / "new", tmp_path / "missing")
+    assert os.listdir(tmp_path) == ["new"]
 
 
 def test_a_folder_written_from_inside_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,8 +14,7 @@ from iicsa_stats import _catalog, _loader
 from iicsa_stats._loader import load_schema
 from iicsa_stats._paths import data_root
 from iicsa_stats.cli import main
-from iicsa_stats.export import export
-from iicsa_stats.sqlite import KEY_CAVEAT_VIEW, SQL_TYPES
+from iicsa_stats.export import KEY_CAVEAT_VIEW, SQL_TYPES, export
 from iicsa_stats.tables import TABLES, csv_path
 
 SQLITE3 = Path("/usr/bin/sqlite3")
@@ -101,12 +100,12 @@ def test_the_about_table_carries_the_attribution(database: Path) -> None:
 def test_a_failure_while_writing_keeps_the_earlier_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "iicsa.db"
     target.write_bytes(b"an earlier file, kept as it was")
-    import iicsa_stats.sqlite as module
+    import iicsa_stats.export as module
 
     def full(*args: object) -> str:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(module, "create_table", full)
+    monkeypatch.setattr(module, "_create_table", full)
     assert main(["export", "--format", "sqlite", "--out", str(target)]) == 2
     assert target.read_bytes() == b"an earlier file, kept as it was"
     assert [p.name for p in tmp_path.iterdir()] == ["iicsa.db"]

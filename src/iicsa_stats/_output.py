@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-__all__ = ["Out", "OutputError", "colour", "discard_stdout", "escape", "say", "shown"]
-
 
 class OutputError(Exception):
     """Standard output cannot be written (closed, a full disk, /dev/full)."""

@@ -1,19 +1,16 @@
-"""The one output primitive: write beside the target, then replace it; and the build's commit point.
+"""The one output primitive (write beside the target, then replace it) and the build's commit.
 
-``build``, ``export`` and ``site`` write a temporary name (with the owner's pid, removed by :func:`clean_stale` once
-it is dead) beside their target and then rename it, or exchange a folder, into place.  :func:`guard` first refuses
-links, the data package and what is in it, devices and FIFOs, and a folder whose :data:`MARKER` does not list all
-it holds.  The build (:func:`replace_in_place`, one at a time under :data:`LOCK_NAME`) writes into a staging folder,
-then under the root's exclusive lock moves the old ``data/processed`` aside (:data:`OLD`), the new one in, and
-``datapackage.json`` last: the commit point.  A staging folder still holding both is rolled back by the next build
-or reader; readers hold the root's shared lock (:func:`reading`), so they never see a half state.
+Outputs are written under a temporary name holding the writer's pid (:func:`clean_stale` removes it once that
+process is dead), then renamed or, a folder, swapped into place.  A build moves the old ``data/processed`` into
+its staging folder (:data:`OLD`), the new one in and ``datapackage.json`` last, under the root's exclusive lock:
+readers hold its shared lock (:func:`reading`) and roll back a build killed before its commit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
-import sys
 
 from .errors import BuildError, DataFileError
 
@@ -50,12 +47,12 @@ def temporary(parent: Path, prefix: str = PREFIX) -> Path:
     return parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}"
 
 
-def _remove(path: Path | None) -> None:
+def _remove(path: Path) -> None:
     import shutil
 
-    if path is not None and path.is_dir() and not path.is_symlink():
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-    elif path is not None:
+    else:
         path.unlink(missing_ok=True)
 
 
@@ -112,25 +109,6 @@ def _entries(folder: Path) -> set[str]:
     return {Path(top, n).relative_to(folder).as_posix() for top, dirs, files in os.walk(folder) for n in dirs + files}
 
 
-def _fixed(path: Path) -> bool:
-    """Whether ``path`` cannot be removed: marked immutable or append-only (``chattr +i``), or a closed folder."""
-    if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
-        return True
-    try:
-        import fcntl
-
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except (ImportError, OSError):
-        return False
-    try:  # FS_IOC_GETFLAGS; FS_IMMUTABLE_FL and FS_APPEND_FL
-        flags = fcntl.ioctl(fd, 0x80086601 if sys.maxsize > 2**32 else 0x80046601, bytes(8))
-        return bool(int.from_bytes(flags[:4], sys.byteorder) & 0x30)
-    except OSError:  # a file system without these flags
-        return False
-    finally:
-        os.close(fd)
-
-
 def _check_ours(target: Path) -> None:
     """Refuse a non-empty folder unless its :data:`MARKER` lists every file in it and each can be removed."""
     from pathlib import PurePosixPath
@@ -151,16 +129,12 @@ def _check_ours(target: Path) -> None:
     if extra:
         shown = ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else "")
         raise _refused(target, f"is a folder holding files iicsa-stats did not write ({shown}); move them away first")
-    for name in sorted(entries):
-        if _fixed(target / name):
-            raise _refused(
-                target / name,
-                "cannot be removed (immutable, append-only or read-only), so the folder it is in is never replaced",
-            )
+    for name in sorted(entries):  # access() fails on an immutable file (chattr +i), even for root
+        if not os.access(target / name, os.W_OK | (os.X_OK if (target / name).is_dir() else 0), follow_symlinks=False):
+            raise _refused(target / name, "cannot be removed (immutable or read-only), so the folder is never replaced")
 
 
 def _write(target: Path, write: Callable[[Path], T], *, folder: bool) -> T:
-    """Write ``target`` (see :func:`write_file` and :func:`write_folder`)."""
     target = guard(target, folder=folder)
     created = next((p for p in [*reversed(target.parents), target] if not p.exists()), None)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +153,8 @@ def _write(target: Path, write: Callable[[Path], T], *, folder: bool) -> T:
             _move(tmp, target)
     except BaseException:
         _remove(tmp)
-        _remove(created)
+        if created is not None:
+            _remove(created)
         raise
     _remove(tmp)
     return result
@@ -191,10 +166,7 @@ def write_file(target: Path, write: Callable[[Path], T]) -> T:
 
 
 def write_folder(target: Path, write: Callable[[Path], T]) -> T:
-    """``write(tmp)`` fills a folder beside ``target`` (then given its :data:`MARKER`), which then replaces it.
-
-    An OSError (``target`` refused by :func:`guard`, or writing failed) leaves ``target`` as it was.
-    """
+    """``write(tmp)`` fills a folder beside ``target`` (then given its :data:`MARKER`), which then replaces it."""
     return _write(target, write, folder=True)
 
 
@@ -204,28 +176,21 @@ def _move(src: Path, dst: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> None:
-    """Swap two folders: atomically where the system can (Linux), else by three renames."""
-    try:
-        import ctypes
+    """Swap two folders in one atomic step: Linux's ``renameat2`` with ``RENAME_EXCHANGE``."""
+    import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
-            return
-        if (errno := ctypes.get_errno()) not in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: rename instead
-            raise OSError(errno, os.strerror(errno), str(b))
-    except (AttributeError, ImportError):  # no renameat2 in this C library
-        pass
-    aside = a.with_name(a.name + "~")
-    _move(b, aside)
-    _move(a, b)
-    _move(aside, a)
+    rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename is None or rename(-100, os.fsencode(a), -100, os.fsencode(b), 2) != 0:  # AT_FDCWD, RENAME_EXCHANGE
+        errno = ctypes.get_errno() if rename is not None else 38  # ENOSYS
+        why = f"{os.strerror(errno)}: cannot swap the new folder into place in one step; remove it or give a new one"
+        raise OSError(errno, why, str(b))
 
 
 # --------------------------------------------------------------------------- the build's commit
 
 
 def _flock(path: str | os.PathLike[str], *, exclusive: bool, block: bool = True, create: bool = False) -> int | None:
-    """An open descriptor of ``path`` holding its ``flock``; None if busy (not ``block``) or it cannot be opened."""
+    """A descriptor of ``path`` holding its ``flock``; None if busy (not ``block``) or it cannot be opened."""
     try:
         fd = os.open(path, (os.O_RDWR | os.O_CREAT) if create else os.O_RDONLY, 0o644)
     except OSError:
@@ -233,11 +198,7 @@ def _flock(path: str | os.PathLike[str], *, exclusive: bool, block: bool = True,
             raise
         return None
     try:
-        import fcntl
-
         fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if block else fcntl.LOCK_NB))
-    except ImportError:  # pragma: no cover - not POSIX: no advisory locks, one build at a time is up to the user
-        pass
     except OSError:
         os.close(fd)
         return None
@@ -287,17 +248,15 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
         _close(fd)
         try:  # after a running build, which ends them itself
             lock = _flock(Path(root) / LOCK_NAME, exclusive=True, create=True)
-        except OSError:
-            raise DataFileError(
-                f"{root}: a build was killed before it finished replacing the data files, and this folder is "
-                "read-only; run `iicsa-stats build` there with write access"
-            ) from None
-        try:
-            _recover(Path(root))
+            try:
+                _recover(Path(root))
+            finally:
+                _close(lock)
         except OSError as exc:
-            raise DataFileError(f"{root}: cannot end a killed build ({reason(exc)}); run `iicsa-stats build`") from None
-        finally:
-            _close(lock)
+            raise DataFileError(
+                f"{root}: a build was killed before it finished replacing the data files, and it cannot be rolled "
+                f"back here ({reason(exc)}; a read-only folder?); run `iicsa-stats build` there with write access"
+            ) from None
         fd = _flock(root, exclusive=False)
     try:
         yield
@@ -306,10 +265,7 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
 
 
 def replace_in_place(root: Path, write: Callable[[Path], None]) -> None:
-    """Replace ``data/processed``, then ``datapackage.json``, in ``root`` by what ``write(staging)`` writes there.
-
-    A BuildError if another build holds the lock, or writing or moving failed (the old files are then in place).
-    """
+    """Replace ``data/processed``, then ``datapackage.json``, in ``root`` by what ``write(staging)`` wrote there."""
     try:
         lock = _flock(root / LOCK_NAME, exclusive=True, block=False, create=True)
     except OSError as exc:

@@ -1,7 +1,4 @@
-"""The tables as pandas DataFrames, with proper dtypes and metadata in ``DataFrame.attrs``.
-
-pandas and pyarrow are imported only when one of these functions is called: ``import iicsa_stats`` stays fast.
-"""
+"""The tables as pandas DataFrames, with proper dtypes and metadata in ``DataFrame.attrs`` (pandas: when called)."""
 
 from __future__ import annotations
 
@@ -14,14 +11,7 @@ from . import _loader
 from ._loader import check_parquet_pin, load_schema
 from ._paths import data_root
 from ._version import __version__
-from .errors import (
-    DataFileError,
-    InvalidArgumentError,
-    InvalidFilterError,
-    UnknownFilterError,
-    UnknownTableError,
-    check_argument,
-)
+from .errors import DataFileError, InvalidFilterError, UnknownFilterError, UnknownTableError, check_argument
 from .notices import licence_titles, objects
 from .tables import TABLES, parquet_path
 
@@ -68,26 +58,22 @@ def table(name: str) -> pd.DataFrame:
     >>> str(df["position"].dtype)
     'Int64'
     """
-    if not isinstance(name, str):
-        raise InvalidArgumentError(f"a table name is a string, got {type(name).__name__} {name!r:.80}")
+    check_argument(isinstance(name, str), "name", name, "a table name (str)")
     if name not in TABLES:
         raise UnknownTableError(name, TABLES)
     return _loader.consistent(lambda root: _read_table(name))
 
 
 def _read_table(name: str) -> pd.DataFrame:
-    """One table (see :func:`table`), run through ``_loader.consistent``: a build in between is retried."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     root = data_root()
-    path = parquet_path(root, name)
-    schema = load_schema(root, name)
+    path, schema = parquet_path(root, name), load_schema(root, name)
     fix = "restore it from the release, or rebuild with `iicsa-stats build`; `iicsa-stats validate` lists every problem"
-    data = check_parquet_pin(root, name)  # what is read is what was checked
-    try:
-        arrow = pq.read_table(pa.BufferReader(data))
+    try:  # the bytes read are the bytes checked against the pin
+        arrow = pq.read_table(pa.BufferReader(check_parquet_pin(root, name)))
     except (pa.ArrowException, OSError) as exc:
         raise DataFileError(f"{path}: not a readable Parquet file ({exc}); {fix}") from None
     meta = {k.decode(): v.decode() for k, v in (arrow.schema.metadata or {}).items()}
@@ -98,10 +84,9 @@ def _read_table(name: str) -> pd.DataFrame:
             f"but this is iicsa_stats {__version__} expecting {names}; {fix}"
         )
     mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
-    frame = arrow.to_pandas(types_mapper=mapping.get, date_as_object=False)
+    frame: pd.DataFrame = arrow.to_pandas(types_mapper=mapping.get, date_as_object=False)
     for field in schema["fields"]:
-        enum = field.get("constraints", {}).get("enum")
-        if enum:
+        if enum := field.get("constraints", {}).get("enum"):
             frame[field["name"]] = pd.Categorical(frame[field["name"]], categories=enum)
     package = _loader.package()
     resource: dict[str, Any] = next((r for r in package["resources"] if r.get("name") == name), {})
@@ -116,8 +101,7 @@ def _read_table(name: str) -> pd.DataFrame:
         "package": package.get("name"),
         "version": package.get("version"),
     }
-    result: pd.DataFrame = frame
-    return result
+    return frame
 
 
 def figures(**filters: Any) -> pd.DataFrame:
@@ -176,8 +160,7 @@ def _comparable(column: str, series: pd.Series, values: list[Any]) -> list[Any]:
     import pandas as pd
 
     if isinstance(series.dtype, pd.CategoricalDtype):
-        categories = list(series.cat.categories)
-        if bad := [v for v in values if v not in categories]:
+        if bad := [v for v in values if v not in (categories := list(series.cat.categories))]:
             raise InvalidFilterError(f"filter {column}: {bad} not among the codes {categories}")
         return values
     if pd.api.types.is_numeric_dtype(series.dtype):

@@ -71,11 +71,5 @@ def about(package: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def attribution_text(package: Mapping[str, Any]) -> str:
-    """The ``ATTRIBUTION.txt`` that travels with every export: the :func:`about` lines.
-
-    Examples
-    --------
-    >>> print(attribution_text({"title": "T", "attribution": "A"}).splitlines()[5])
-    attribution (reproduce it): A
-    """
+    """The ``ATTRIBUTION.txt`` that travels with every export: the :func:`about` lines."""
     return "".join(f"{key}: {value}\n" for key, value in about(package))

@@ -242,7 +242,7 @@ def _scale_passage(figures: dict[str, Figure], documents: dict[str, dict[str, An
 
 def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
     """The zip bundle (``data`` None: written by ``write_zip``), then each table's CSV and Parquet file."""
-    from ..bundle import table_files
+    from ..export import table_files
 
     zip_name = f"{package['name']}-{package['version']}.zip"
     name = f"The whole data package with its README (zip): {zip_name}"
@@ -398,7 +398,7 @@ def build_site(out: Path, *, base_url: str | None = None) -> list[str]:
     """
     target = root_argument(out, "out")
     base = None if base_url is None else _base(base_url)
-    from ..bundle import write_zip
+    from ..export import write_zip
 
     def write(staging: Path) -> list[str]:
         (staging / "downloads").mkdir(parents=True)
