@@ -1,12 +1,5 @@
 """IICSA figures on online-facilitated child sexual abuse, each with its caveats and provenance.
 
->>> import iicsa_stats as ist
->>> fig = ist.figure("police-recorded-online-csa-offences-2017-18")
->>> fig.value, fig.unit
-(8525.0, 'offences')
->>> fig.caveats[0].kind
-'comparability'
-
 Figure lookups read the shipped data with the standard library; the DataFrame functions import pandas when called.
 """
 
@@ -81,16 +74,7 @@ def list_figures() -> list[str]:
 
 
 def figure(figure_id: str) -> Figure:
-    """One figure with its caveats and provenance.
-
-    Parameters
-    ----------
-    figure_id : str
-        An id from :func:`list_figures`.
-
-    Returns
-    -------
-    Figure
+    """The :class:`Figure` with this id (from :func:`list_figures`), with its caveats and provenance.
 
     Raises
     ------
@@ -115,7 +99,8 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
 
     The checks ``iicsa-stats validate`` runs: schemas and pins, quotes at their offsets, the number ledger, keys,
     comparisons recomputed, CSV against Parquet, and in a source checkout a fresh rebuild against the committed
-    files.
+    files.  Each :class:`~iicsa_stats.validation.Problem` names its check, file, table, row, field, what was
+    expected and found, and the figure.
 
     Parameters
     ----------
@@ -123,11 +108,6 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
         A data package folder; by default the data this package uses.
     rebuild : bool, optional
         Compare a fresh build with the committed files; by default only in a source checkout.
-
-    Returns
-    -------
-    list of iicsa_stats.validation.Problem
-        Each names its check, file, table, row, field, what was expected and found, and the figure.
 
     Examples
     --------

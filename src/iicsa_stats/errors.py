@@ -1,7 +1,4 @@
-"""Errors raised by iicsa_stats: each derives from :class:`IICSAStatsError`, its message says what to fix.
-
-Lookup errors are also LookupError: they carry the bad key and its closest matches.
-"""
+"""Errors raised by iicsa_stats: each derives from :class:`IICSAStatsError`, its message says what to fix."""
 
 from __future__ import annotations
 
@@ -16,6 +13,8 @@ class IICSAStatsError(Exception):
 
 
 class _UnknownKeyError(IICSAStatsError, LookupError):
+    """A lookup by an unknown key; ``key`` is that key, ``matches`` the closest valid ones, best first."""
+
     what = "key"
     where = ""
 
@@ -66,15 +65,7 @@ class InvalidArgumentError(IICSAStatsError, TypeError, ValueError):
 
 
 def check_argument(ok: bool, name: str, value: object, accepts: str) -> None:
-    """Raise :class:`InvalidArgumentError` unless ``ok``, in the words every public function uses.
-
-    Examples
-    --------
-    >>> check_argument(isinstance("yes", bool), "rebuild", "yes", "True, False or None")
-    Traceback (most recent call last):
-    ...
-    iicsa_stats.errors.InvalidArgumentError: rebuild must be True, False or None, got str 'yes'
-    """
+    """Raise :class:`InvalidArgumentError` unless ``ok``: "NAME must be ACCEPTS, got TYPE VALUE"."""
     if not ok:
         raise InvalidArgumentError(f"{name} must be {accepts}, got {type(value).__name__} {value!r:.80}")
 
