@@ -160,10 +160,8 @@ def _plain(obj: object, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Caveat:
-    """A caveat that applies to one or more figures; ``str(caveat)`` gives ``[kind] text``.
-
-    Its attributes are the columns of the caveats table (``id`` is ``caveat_id``; see docs/data-dictionary.md):
-    a ``source`` caveat has its quote and offsets, a ``curator`` note its public ``references``.
+    """A caveat of one or more figures, a row of the caveats table (``id`` is ``caveat_id``); ``str()`` gives
+    ``[kind] text``.  A ``source`` caveat has its quote and offsets, a ``curator`` note its public ``references``.
     """
 
     id: str
@@ -207,11 +205,9 @@ class Caveat:
 class Figure:
     """One figure from the Inquiry's documents, never without its caveats and source.
 
-    The attributes in :data:`TABLE_FIELDS` are the figures table's columns of the same name (described in
-    docs/data-dictionary.md; ``incidents`` and ``offences`` are different units).  Besides: ``id`` (the
-    ``figure_id``), ``caveats`` (the key caveat first), ``provenance`` (:class:`Provenance`) and ``data_root``,
-    the data folder the figure was loaded from, which :meth:`context` reads whatever the current data folder is
-    later (None for a figure made by hand: the current folder; not part of equality).
+    :data:`TABLE_FIELDS` are the figures table's columns (docs/data-dictionary.md); besides, ``id`` (the
+    ``figure_id``), ``caveats`` (the key caveat first), ``provenance`` and ``data_root``, the data folder that
+    :meth:`context` reads (None for a figure made by hand: the current one; not part of equality).
     """
 
     id: str
@@ -252,17 +248,8 @@ class Figure:
 
     @property
     def value_text(self) -> str:
-        """The value with its qualifier and unit, as a careful reader would say it.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> ist.figure("people-arrested-online-csa-per-month").value_text
-        'approximately 400 to 450 people arrested each month'
-        """
+        """The value with its qualifier and unit, as a careful reader would say it (the README's figure table)."""
         unit = self.unit
-        noun = unit if unit in ("incidents", "offences", "participants") else self.unit_label
-        noun = "" if unit in ("gbp", "proportion", "years_of_age") else noun
         if self.value_lower is not None and self.value_upper is not None:
             joiner = " and " if self.qualifier in ("range", "confidence_interval") else " to "
             amount = f"{_number(self.value_lower, unit)}{joiner}{_number(self.value_upper, unit)}"
@@ -273,8 +260,8 @@ class Figure:
             assert self.value is not None
             amount = _number(self.value, unit)
         prefix = "between " if self.qualifier == "range" and unit != "years_of_age" else _PREFIX.get(self.qualifier, "")
-        if unit == "proportion":
-            noun = _lower_first(self.population)
+        nouns = {"incidents": unit, "offences": unit, "participants": unit, "gbp": "", "years_of_age": ""}
+        noun = _lower_first(self.population) if unit == "proportion" else nouns.get(unit, self.unit_label)
         text = f"{prefix}{amount} {noun}".strip()
         if self.qualifier == "lower_bound":
             text += " (figures unlikely to be below it)"

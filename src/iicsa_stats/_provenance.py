@@ -111,9 +111,7 @@ class Reference:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SourceStep:
-    """A step of a figure's provenance chain (a row of figure_sources: ``body_id`` is its ``producer_id``, with
-    the body's name); ``str(step)`` gives it in words.
-    """
+    """A step of a figure's provenance chain, a row of figure_sources (``body_id`` is its ``producer_id``)."""
 
     body_id: str
     body_name: str
@@ -145,12 +143,9 @@ class SourceStep:
 class Provenance:
     """The source of a figure, down to the characters of the raw text.
 
-    ``document_id``, ``document_title`` (its ``title``), ``publisher``, ``url``, ``published``,
-    ``published_label``, ``licence_statement`` and ``raw_path`` are the citing document's columns in the
-    documents table; ``locator``, ``footnote_markers`` (a tuple), ``quote``, ``quote_start``, ``quote_end``,
-    ``producer_id``, ``producer_basis`` and ``cited_work`` are the figure's in the figures table (see
-    docs/data-dictionary.md); ``producer_name`` names the producer and ``sources`` is the chain of
-    :class:`SourceStep`, first step first.
+    The citing document's columns of the documents table (``document_title`` is its ``title``) up to ``raw_path``,
+    then the figure's of the figures table (docs/data-dictionary.md); ``producer_name`` names the producer and
+    ``sources`` is the chain of :class:`SourceStep`, first step first.
     """
 
     document_id: str
