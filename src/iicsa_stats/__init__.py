@@ -5,27 +5,12 @@ Figure lookups read the shipped data with the standard library; the DataFrame fu
 
 from __future__ import annotations
 
-from . import _catalog
+from . import _catalog, errors
 from ._figure import Caveat, Figure
 from ._provenance import Provenance, Reference
 from ._search import search
 from ._version import __version__
-from .errors import (
-    BuildError,
-    ComparabilityWarning,
-    ComparisonError,
-    CurationError,
-    DataFileError,
-    ExportError,
-    IICSAStatsError,
-    InvalidArgumentError,
-    InvalidFilterError,
-    RawDocumentError,
-    UnaccountedNumbersError,
-    UnknownFigureError,
-    UnknownFilterError,
-    UnknownTableError,
-)
+from .errors import *  # noqa: F403  (every error class, as listed in errors.__all__)
 from .frames import caveats, documents, figures, ledger, table
 from .tables import TABLES
 
@@ -41,9 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["TABLES", "Caveat", "Comparison", "Figure", "Provenance", "Reference", "__version__"]
 __all__ += ["caveats", "check_frame", "comparable_with", "compare", "documents", "figure", "figures", "ledger"]
 __all__ += ["list_figures", "search", "table", "validate"]
-__all__ += ["BuildError", "ComparabilityWarning", "ComparisonError", "CurationError", "DataFileError", "ExportError"]
-__all__ += ["IICSAStatsError", "InvalidArgumentError", "InvalidFilterError", "RawDocumentError"]
-__all__ += ["UnaccountedNumbersError", "UnknownFigureError", "UnknownFilterError", "UnknownTableError"]
+__all__ += errors.__all__
 
 #: Imported on first use, so that ``import iicsa_stats`` and a figure lookup do not pay for them.
 _LAZY = frozenset({"Comparison", "check_frame", "comparable_with", "compare"})

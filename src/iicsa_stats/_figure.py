@@ -149,13 +149,15 @@ def _date(day: dt.date, precision: str | None = "day") -> str:
     return f"{day:%B %Y}" if precision == "month" else f"{day.day} {day:%B %Y}"
 
 
-def _plain(obj: object, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """The named attributes as JSON-ready data: dates as ISO text, tuples as lists."""
-    values = {name: getattr(obj, name) for name in names}
-    return {
-        k: v.isoformat() if isinstance(v, dt.date) else list(v) if isinstance(v, tuple) else v
-        for k, v in values.items()
-    }
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: dates as ISO text, tuples as lists, model objects as in :data:`_DICT_KEYS`."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if (keys := _DICT_KEYS.get(type(value))) is None:
+        return value
+    return {key: _plain(getattr(value, name or key)) for key, _, name in (k.partition("=") for k in keys.split())}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -374,30 +376,18 @@ class Figure:
 
     def to_dict(self) -> dict[str, Any]:
         """The figure as plain data (caveats and provenance nested), e.g. for JSON."""
-        p = self.provenance
-        references = [f.name for f in fields(Reference)]
-        caveats = [
-            {"caveat_id": c.id, **_plain(c, ["kind", "text", "basis", "quote"])}
-            | {"references": [_plain(r, references) for r in c.references]}
-            for c in self.caveats
-        ]
-        sources = [
-            {"producer_id": s.body_id, "name": s.body_name, **_plain(s, ["role", "basis", "reference_url", "note"])}
-            for s in p.sources
-        ]
-        provenance = _plain(p, _PROVENANCE_KEYS.split()) | {"sources": sources}
-        return {
-            "figure_id": self.id,
-            **_plain(self, TABLE_FIELDS),
-            "headline": self.headline,
-            "caveats": caveats,
-            "provenance": provenance,
-        }
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
 
-_PROVENANCE_KEYS = (
-    "document_id document_title publisher url published locator footnote_markers quote quote_start quote_end"
-    " producer_id producer_name producer_basis cited_work"
-)
 #: The attributes of a Figure that are columns of the figures table under the same name (all but four).
 TABLE_FIELDS = tuple(f.name for f in fields(Figure) if f.name not in ("id", "caveats", "provenance", "data_root"))
+#: What :meth:`Figure.to_dict` keeps of each model object: its attributes, some under another key (``key=name``).
+_DICT_KEYS = {
+    Figure: " ".join(("figure_id=id", *TABLE_FIELDS, "headline caveats provenance")),
+    Caveat: "caveat_id=id kind text basis quote references",
+    Reference: "title publisher published url supports confirmed",
+    Provenance: "document_id document_title publisher url published locator footnote_markers quote quote_start"
+    " quote_end producer_id producer_name producer_basis cited_work sources",
+    SourceStep: "producer_id=body_id name=body_name role basis reference_url note",
+}

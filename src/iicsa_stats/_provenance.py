@@ -4,7 +4,6 @@ model classes and the curation checks both apply, and :func:`check_types`, the m
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, fields
 
@@ -20,22 +19,19 @@ STEP_BASES = ("source", "public_reference", "inferred")
 #: The classes an annotation names (another model class checks itself; a float may be an int, never a bool).
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dt.date": (dt.date,),
           "tuple": (tuple,)}  # fmt: skip
-
-
-@functools.cache
-def _field_types(cls: type) -> list[tuple[str, str, bool, tuple[type, ...]]]:
-    """Each field's name and annotation, whether it may be None, and the classes its value may be (once a class)."""
-    found = []
-    for f in fields(cls):
-        names = str(f.type).split(" | ")
-        kinds = tuple(t for n in names if n != "None" for t in _TYPES.get(n.split("[")[0], (object,)))
-        found.append((f.name, str(f.type), "None" in names, kinds))
-    return found
+#: For each model class: each field's name and annotation, whether it may be None, the classes its value may be.
+_FIELD_TYPES: dict[type, list[tuple[str, str, bool, tuple[type, ...]]]] = {}
 
 
 def check_types(obj: object) -> None:
     """Raise TypeError naming the first field whose value is not of its annotated type (a bool is no number)."""
-    for name, annotation, optional, kinds in _field_types(type(obj)):
+    if type(obj) not in _FIELD_TYPES:  # read once a class
+        found = _FIELD_TYPES[type(obj)] = []
+        for f in fields(obj):  # type: ignore[arg-type]
+            names = str(f.type).split(" | ")
+            kinds = tuple(t for n in names if n != "None" for t in _TYPES.get(n.split("[")[0], (object,)))
+            found.append((f.name, str(f.type), "None" in names, kinds))
+    for name, annotation, optional, kinds in _FIELD_TYPES[type(obj)]:
         value = getattr(obj, name)
         if (value is not None or not optional) and (
             not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)

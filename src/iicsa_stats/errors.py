@@ -7,6 +7,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Self
 
+#: The errors that ``iicsa_stats`` itself exports (a citation style is unknown only through ``cite``).
+__all__ = ["BuildError", "ComparabilityWarning", "ComparisonError", "CurationError", "DataFileError", "ExportError"]
+__all__ += ["IICSAStatsError", "InvalidArgumentError", "InvalidFilterError", "RawDocumentError"]
+__all__ += ["UnaccountedNumbersError", "UnknownFigureError", "UnknownFilterError", "UnknownTableError"]
+
 
 class IICSAStatsError(Exception):
     """Base class of every error raised by iicsa_stats."""
