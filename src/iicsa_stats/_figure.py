@@ -86,11 +86,8 @@ def figure_shape(
     ]
     ranged = value_lower is not None and value_upper is not None and value is None
     if qualifier in RANGE_QUALIFIERS and not ranged:
-        errors.append(
-            ShapeError(
-                field="qualifier", message=f"qualifier {qualifier!r} needs value_lower and value_upper and no value"
-            )
-        )
+        needs = "value_lower and value_upper and no value"
+        errors.append(ShapeError(field="qualifier", message=f"qualifier {qualifier!r} needs {needs}"))
     elif qualifier is not None and qualifier not in RANGE_QUALIFIERS and (value is None or len(present) > 1):
         errors.append(ShapeError(field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds"))
     errors += _order("period_start", period_start, "period_end", period_end, "period_start is after period_end")
