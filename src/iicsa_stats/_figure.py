@@ -327,9 +327,7 @@ class Figure:
             lines.append(f"  Period: {self.period_dates}.")
         lines.append("Caveats:")
         lines += [f"  - {caveat}" for caveat in self.caveats]
-        if self.sources:
-            lines.append(f"Chain: {self.provenance.chain_line}")
-        lines.append(f"Source: {self.source_line()}")
+        lines += [f"Chain: {self.provenance.chain_line}", f"Source: {self.source_line()}"]  # a chain is never empty
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -341,11 +339,10 @@ class Figure:
             for c in self.caveats
         )
         p = self.provenance
-        chain = f"<p><small>Chain: {e(p.chain_line)}</small></p>" if p.sources else ""
         return (
             f'<div class="iicsa-figure"><p><b>{e(self.headline)}</b><br>{e(self.measure)}.</p>'
             f"<p>Caveats:</p><ul>{items}</ul>"
-            f"<p><small>Source: {e(self.source_line())}</small></p>{chain}"
+            f"<p><small>Source: {e(self.source_line())}</small></p><p><small>Chain: {e(p.chain_line)}</small></p>"
             f"<blockquote><small>\u201c{e(p.quote)}\u201d</small></blockquote></div>"
         )
 

@@ -32,9 +32,6 @@ class _UnknownKeyError(IICSAStatsError, LookupError):
         shown = repr(key) if len(repr(key)) <= 80 else f"{repr(key)[:77]}..."
         super().__init__(f"unknown {self.what} {shown}.{hint} See {self.where} for every valid one.")
 
-    def __str__(self) -> str:  # LookupError would otherwise show the repr of the message
-        return str(self.args[0])
-
 
 class UnknownFigureError(_UnknownKeyError):
     """No figure has the given id; ``key`` is that id, ``matches`` the closest valid ids, best first."""
