@@ -17,26 +17,26 @@ from .tables import TABLES
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
     from .comparison import Comparison, check_frame, comparable_with, compare
-    from .validation import Problem
+    from .validation import validate
 
 __all__ = ["TABLES", "Caveat", "Comparison", "Figure", "Provenance", "Reference", "__version__"]
 __all__ += ["caveats", "check_frame", "comparable_with", "compare", "documents", "figure", "figures", "ledger"]
 __all__ += ["list_figures", "search", "table", "validate"]
 __all__ += errors.__all__
 
-#: Imported on first use, so that ``import iicsa_stats`` and a figure lookup do not pay for them.
-_LAZY = frozenset({"Comparison", "check_frame", "comparable_with", "compare"})
+#: Imported on first use (from these modules), so that ``import iicsa_stats`` and a figure lookup do not pay for them.
+_LAZY = {"Comparison": "comparison", "check_frame": "comparison", "comparable_with": "comparison"}
+_LAZY |= {"compare": "comparison", "validate": "validation"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import comparison
+        import importlib
 
-        return getattr(comparison, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'iicsa_stats' has no attribute {name!r}")
 
 
@@ -75,30 +75,3 @@ def figure(figure_id: str) -> Figure:
     iicsa_stats.errors.UnknownFigureError: unknown figure id 'police-recorded-online-csa-incidents'. Did you mean ...
     """
     return _catalog.get_figure(figure_id)
-
-
-def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
-    """Check the data package and return every problem found (an empty list when all holds).
-
-    The checks ``iicsa-stats validate`` runs: schemas and pins, quotes at their offsets, the number ledger, keys,
-    comparisons recomputed, CSV against Parquet, and in a source checkout a fresh rebuild against the committed
-    files.  Each :class:`~iicsa_stats.validation.Problem` names its check, file, table, row, field, what was
-    expected and found, and the figure.
-
-    Parameters
-    ----------
-    root : pathlib.Path, optional
-        A data package folder; by default the data this package uses.
-    rebuild : bool, optional
-        Compare a fresh build with the committed files; by default only in a source checkout.
-
-    Examples
-    --------
-    >>> import iicsa_stats as ist
-    >>> ist.validate(rebuild=False)
-    []
-    """
-    from ._paths import root_argument
-    from .validation import validate as _validate
-
-    return _validate(None if root is None else root_argument(root, "root"), rebuild=rebuild)
