@@ -1,66 +1,42 @@
 """IICSA figures on online-facilitated child sexual abuse, each with its caveats and provenance.
 
->>> import iicsa_stats as ist
->>> fig = ist.figure("police-recorded-online-csa-offences-2017-18")
->>> fig.value, fig.unit
-(8525.0, 'offences')
->>> fig.caveats[0].kind
-'comparability'
-
 Figure lookups read the shipped data with the standard library; the DataFrame functions import pandas when called.
 """
 
 from __future__ import annotations
 
-from . import _catalog
+from . import _catalog, errors
 from ._figure import Caveat, Figure
 from ._provenance import Provenance, Reference
 from ._search import search
 from ._version import __version__
-from .errors import (
-    BuildError,
-    ComparabilityWarning,
-    ComparisonError,
-    CurationError,
-    DataFileError,
-    ExportError,
-    IICSAStatsError,
-    InvalidArgumentError,
-    InvalidFilterError,
-    RawDocumentError,
-    UnaccountedNumbersError,
-    UnknownFigureError,
-    UnknownFilterError,
-    UnknownTableError,
-)
+from .errors import *  # noqa: F403  (every error class, as listed in errors.__all__)
 from .frames import caveats, documents, figures, ledger, table
 from .tables import TABLES
 
 # typing is imported for type checkers only: a lookup should not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
     from .comparison import Comparison, check_frame, comparable_with, compare
-    from .validation import Problem
+    from .validation import validate
 
 __all__ = ["TABLES", "Caveat", "Comparison", "Figure", "Provenance", "Reference", "__version__"]
 __all__ += ["caveats", "check_frame", "comparable_with", "compare", "documents", "figure", "figures", "ledger"]
 __all__ += ["list_figures", "search", "table", "validate"]
-__all__ += ["BuildError", "ComparabilityWarning", "ComparisonError", "CurationError", "DataFileError", "ExportError"]
-__all__ += ["IICSAStatsError", "InvalidArgumentError", "InvalidFilterError", "RawDocumentError"]
-__all__ += ["UnaccountedNumbersError", "UnknownFigureError", "UnknownFilterError", "UnknownTableError"]
+__all__ += errors.__all__
 
-#: Imported on first use, so that ``import iicsa_stats`` and a figure lookup do not pay for them.
-_LAZY = frozenset({"Comparison", "check_frame", "comparable_with", "compare"})
+#: Imported on first use (from these modules), so that ``import iicsa_stats`` and a figure lookup do not pay for them.
+_LAZY = {"Comparison": "comparison", "check_frame": "comparison", "comparable_with": "comparison"}
+_LAZY |= {"compare": "comparison", "validate": "validation"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import comparison
+        import importlib
 
-        return getattr(comparison, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'iicsa_stats' has no attribute {name!r}")
 
 
@@ -81,16 +57,7 @@ def list_figures() -> list[str]:
 
 
 def figure(figure_id: str) -> Figure:
-    """One figure with its caveats and provenance.
-
-    Parameters
-    ----------
-    figure_id : str
-        An id from :func:`list_figures`.
-
-    Returns
-    -------
-    Figure
+    """The :class:`Figure` with this id (from :func:`list_figures`), with its caveats and provenance.
 
     Raises
     ------
@@ -108,34 +75,3 @@ def figure(figure_id: str) -> Figure:
     iicsa_stats.errors.UnknownFigureError: unknown figure id 'police-recorded-online-csa-incidents'. Did you mean ...
     """
     return _catalog.get_figure(figure_id)
-
-
-def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
-    """Check the data package and return every problem found (an empty list when all holds).
-
-    The checks ``iicsa-stats validate`` runs: schemas and pins, quotes at their offsets, the number ledger, keys,
-    comparisons recomputed, CSV against Parquet, and in a source checkout a fresh rebuild against the committed
-    files.
-
-    Parameters
-    ----------
-    root : pathlib.Path, optional
-        A data package folder; by default the data this package uses.
-    rebuild : bool, optional
-        Compare a fresh build with the committed files; by default only in a source checkout.
-
-    Returns
-    -------
-    list of iicsa_stats.validation.Problem
-        Each names its check, file, table, row, field, what was expected and found, and the figure.
-
-    Examples
-    --------
-    >>> import iicsa_stats as ist
-    >>> ist.validate(rebuild=False)
-    []
-    """
-    from ._paths import root_argument
-    from .validation import validate as _validate
-
-    return _validate(None if root is None else root_argument(root, "root"), rebuild=rebuild)

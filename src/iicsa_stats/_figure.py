@@ -1,7 +1,5 @@
-"""A :class:`Figure` and its :class:`Caveat`, the code lists of a figure and the shape rules of its values and period.
-
-The loader, curation and validation's ``keys`` check all apply :func:`figure_shape`, in the words given here.
-"""
+"""A :class:`Figure` and its :class:`Caveat`, their code lists, and :func:`figure_shape`, the rules of a figure's
+values and period that the loader, curation and validation all apply."""
 
 from __future__ import annotations
 
@@ -23,17 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["CAVEAT_BASES", "CAVEAT_KINDS", "PERIOD_TYPES", "QUALIFIERS", "UNITS", "Caveat", "Figure", "figure_shape"]
 
 #: How the text qualifies a value.
-QUALIFIERS = (
-    "exact",
-    "approximately",
-    "more_than",
-    "at_least",
-    "range",
-    "confidence_interval",
-    "approximate_range",
-    "lower_bound",
-    "rounded",
-)
+QUALIFIERS = ("exact", "approximately", "more_than", "at_least", "range", "confidence_interval",
+              "approximate_range", "lower_bound", "rounded")  # fmt: skip
 #: Qualifiers of a figure given as a range (value_lower and value_upper, no value).
 RANGE_QUALIFIERS = frozenset({"range", "confidence_interval", "approximate_range"})
 #: Units of count, as the texts count them (never merged).
@@ -43,31 +32,9 @@ PERIOD_TYPES = ("financial_year", "single_date", "ending_by", "open_ended", "not
 #: Where a caveat comes from: quoted from the source, or written by the curators.
 CAVEAT_BASES = ("source", "curator")
 #: Kinds of caveat (what it is about).
-CAVEAT_KINDS = (
-    "definition",
-    "comparability",
-    "coverage",
-    "estimation_method",
-    "bound_uncertainty",
-    "recording_practice",
-    "period",
-    "secondary_source",
-    "missing_footnote_text",
-    "geography",
-    "context",
-)
-#: The fields of a figure that :func:`figure_shape` reads.
-SHAPE_KEYS = (
-    "qualifier",
-    "value",
-    "value_lower",
-    "value_upper",
-    "period_type",
-    "period_start",
-    "period_end",
-    "period_start_precision",
-    "period_end_precision",
-)
+CAVEAT_KINDS = ("definition", "comparability", "coverage", "estimation_method", "bound_uncertainty",
+                "recording_practice", "period", "secondary_source", "missing_footnote_text", "geography",
+                "context")  # fmt: skip
 #: For a period type: which of (start, end) it has, the field to fix and the rule.
 _PERIOD_NEEDS = {
     "open_ended": ((True, False), "period_end", "an open_ended period needs period_start and no period_end"),
@@ -111,16 +78,7 @@ def figure_shape(
     Bounds in order; a range qualifier with both bounds and no value, any other with a value and no bounds; the
     period's dates in order and as its type needs; a date with its precision, stored as its first day (a start)
     or last day (an end) when known to its month or year.  Unknown (None) codes are left to the code-list checks.
-
-    Examples
-    --------
-    >>> [e.message for e in figure_shape(qualifier="range", value=3.0, value_lower=None, value_upper=None,
-    ...                                  period_type="not_stated", period_start=None, period_end=None,
-    ...                                  period_start_precision=None, period_end_precision=None)]
-    ["qualifier 'range' needs value_lower and value_upper and no value"]
     """
-    import calendar
-
     values = (("value_lower", value_lower), ("value", value), ("value_upper", value_upper))
     present = [(name, v) for name, v in values if v is not None]
     errors = [
@@ -128,11 +86,8 @@ def figure_shape(
     ]
     ranged = value_lower is not None and value_upper is not None and value is None
     if qualifier in RANGE_QUALIFIERS and not ranged:
-        errors.append(
-            ShapeError(
-                field="qualifier", message=f"qualifier {qualifier!r} needs value_lower and value_upper and no value"
-            )
-        )
+        needs = "value_lower and value_upper and no value"
+        errors.append(ShapeError(field="qualifier", message=f"qualifier {qualifier!r} needs {needs}"))
     elif qualifier is not None and qualifier not in RANGE_QUALIFIERS and (value is None or len(present) > 1):
         errors.append(ShapeError(field="qualifier", message=f"qualifier {qualifier!r} needs a value and no bounds"))
     errors += _order("period_start", period_start, "period_end", period_end, "period_start is after period_end")
@@ -149,12 +104,22 @@ def figure_shape(
             errors.append(ShapeError(field=f"period_{which}_precision", message=message))
         elif precision in ("year", "month") and day is not None:
             month = day.month if precision == "month" else 1 if which == "start" else 12
-            stored = dt.date(day.year, month, 1 if which == "start" else calendar.monthrange(day.year, month)[1])
+            stored = dt.date(day.year, month, 1)
+            if which == "end":  # the last day: the day before the next month's first
+                stored = dt.date(day.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
             if day != stored:
                 first_or_last = "the first" if which == "start" else "the last"
                 message = f"a period_{which} known to its {precision} is stored as {first_or_last} day of it"
                 errors.append(ShapeError(field=f"period_{which}", message=message))
     return errors
+
+
+#: The fields of a figure that :func:`figure_shape` reads.
+SHAPE_KEYS = tuple(name for name in figure_shape.__annotations__ if name != "return")
+#: The words before a value, by qualifier (none for the others; "range" depends on the unit).
+_PREFIX = {"approximately": "approximately ", "approximate_range": "approximately ", "more_than": "over ",
+           "at_least": "at least ", "lower_bound": "lowest estimate found: ",
+           "confidence_interval": "between "}  # fmt: skip
 
 
 def _number(value: float, unit: str) -> str:
@@ -181,16 +146,21 @@ def _date(day: dt.date, precision: str | None = "day") -> str:
     return f"{day:%B %Y}" if precision == "month" else f"{day.day} {day:%B %Y}"
 
 
-def _pick(obj: object, names: str) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names.split()}
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: dates as ISO text, tuples as lists, model objects as in :data:`_DICT_KEYS`."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if (keys := _DICT_KEYS.get(type(value))) is None:
+        return value
+    return {key: _plain(getattr(value, name or key)) for key, _, name in (k.partition("=") for k in keys.split())}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Caveat:
-    """A caveat that applies to one or more figures; ``str(caveat)`` gives ``[kind] text``.
-
-    Its attributes are the columns of the caveats table (``id`` is ``caveat_id``; see docs/data-dictionary.md):
-    a ``source`` caveat has its quote and offsets, a ``curator`` note its public ``references``.
+    """A caveat of one or more figures, a row of the caveats table (``id`` is ``caveat_id``); ``str()`` gives
+    ``[kind] text``.  A ``source`` caveat has its quote and offsets, a ``curator`` note its public ``references``.
     """
 
     id: str
@@ -234,11 +204,9 @@ class Caveat:
 class Figure:
     """One figure from the Inquiry's documents, never without its caveats and source.
 
-    The attributes in :data:`TABLE_FIELDS` are the figures table's columns of the same name (described in
-    docs/data-dictionary.md; ``incidents`` and ``offences`` are different units).  Besides: ``id`` (the
-    ``figure_id``), ``caveats`` (the key caveat first), ``provenance`` (:class:`Provenance`) and ``data_root``,
-    the data folder the figure was loaded from, which :meth:`context` reads whatever the current data folder is
-    later (None for a figure made by hand: the current folder; not part of equality).
+    :data:`TABLE_FIELDS` are the figures table's columns (docs/data-dictionary.md); besides, ``id`` (the
+    ``figure_id``), ``caveats`` (the key caveat first), ``provenance`` and ``data_root``, the data folder that
+    :meth:`context` reads (None for a figure made by hand: the current one; not part of equality).
     """
 
     id: str
@@ -272,24 +240,15 @@ class Figure:
         for name, codes in (("qualifier", QUALIFIERS), ("unit", UNITS), ("period_type", PERIOD_TYPES)):
             if getattr(self, name) not in codes:
                 raise ValueError(f"figure {self.id!r}: unknown {name} {getattr(self, name)!r}")
-        if broken := figure_shape(**_pick(self, " ".join(SHAPE_KEYS))):
+        if broken := figure_shape(**{name: getattr(self, name) for name in SHAPE_KEYS}):
             raise ValueError(f"figure {self.id!r}: {broken[0].message}")
         if not self.caveats:
             raise ValueError(f"figure {self.id!r} has no caveats; a figure is never published without them")
 
     @property
     def value_text(self) -> str:
-        """The value with its qualifier and unit, as a careful reader would say it.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> ist.figure("people-arrested-online-csa-per-month").value_text
-        'approximately 400 to 450 people arrested each month'
-        """
+        """The value with its qualifier and unit, as a careful reader would say it (the README's figure table)."""
         unit = self.unit
-        noun = unit if unit in ("incidents", "offences", "participants") else self.unit_label
-        noun = "" if unit in ("gbp", "proportion", "years_of_age") else noun
         if self.value_lower is not None and self.value_upper is not None:
             joiner = " and " if self.qualifier in ("range", "confidence_interval") else " to "
             amount = f"{_number(self.value_lower, unit)}{joiner}{_number(self.value_upper, unit)}"
@@ -299,19 +258,9 @@ class Figure:
         else:
             assert self.value is not None
             amount = _number(self.value, unit)
-        prefix = {
-            "exact": "",
-            "approximately": "approximately ",
-            "approximate_range": "approximately ",
-            "more_than": "over ",
-            "at_least": "at least ",
-            "lower_bound": "lowest estimate found: ",
-            "rounded": "",
-            "confidence_interval": "between ",
-            "range": "between " if unit != "years_of_age" else "",
-        }[self.qualifier]
-        if unit == "proportion":
-            noun = _lower_first(self.population)
+        prefix = "between " if self.qualifier == "range" and unit != "years_of_age" else _PREFIX.get(self.qualifier, "")
+        nouns = {"incidents": unit, "offences": unit, "participants": unit, "gbp": "", "years_of_age": ""}
+        noun = _lower_first(self.population) if unit == "proportion" else nouns.get(unit, self.unit_label)
         text = f"{prefix}{amount} {noun}".strip()
         if self.qualifier == "lower_bound":
             text += " (figures unlikely to be below it)"
@@ -333,16 +282,7 @@ class Figure:
 
     @property
     def period_dates(self) -> str | None:
-        """The period's dates in words, as precise as the source gives them; None when it has none.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> ist.figure("people-arrested-online-csa-per-month").period_dates
-        'from 2016, no end date'
-        >>> ist.figure("nca-police-joint-operation-arrests-2018").period_dates
-        'ending on or before 3 September 2018, start not stated'
-        """
+        """The period's dates in words, as precise as the source gives them; None when it has none."""
         start = None if self.period_start is None else _date(self.period_start, self.period_start_precision)
         end = None if self.period_end is None else _date(self.period_end, self.period_end_precision)
         if start is None:
@@ -353,14 +293,7 @@ class Figure:
 
     @property
     def headline(self) -> str:
-        """Value, unit, geography and period in one line.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> ist.figure("police-recorded-online-csa-offences-2017-18").headline
-        '8,525 offences, England and Wales, 2017/18 (financial year)'
-        """
+        """Value, unit, geography and period in one line."""
         geography = "geography not stated" if self.geography == "not_stated" else self.geography
         return f"{self.value_text}, {geography}, {self.period_text}"
 
@@ -373,14 +306,7 @@ class Figure:
 
     @property
     def sources(self) -> tuple[SourceStep, ...]:
-        """The provenance chain: who collected, compiled or estimated the number, through whom, and who cites it.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> [(s.body_id, s.role) for s in ist.figure("police-recorded-online-csa-incidents-2016-17").sources]
-        [('police-forces-england-wales', 'collected'), ('nspcc', 'compiled'), ('iicsa', 'cited')]
-        """
+        """The provenance chain: who collected, compiled or estimated the number, through whom, and who cites it."""
         return self.provenance.sources
 
     def __repr__(self) -> str:
@@ -401,9 +327,7 @@ class Figure:
             lines.append(f"  Period: {self.period_dates}.")
         lines.append("Caveats:")
         lines += [f"  - {caveat}" for caveat in self.caveats]
-        if self.sources:
-            lines.append(f"Chain: {self.provenance.chain_line}")
-        lines.append(f"Source: {self.source_line()}")
+        lines += [f"Chain: {self.provenance.chain_line}", f"Source: {self.source_line()}"]  # a chain is never empty
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -415,11 +339,10 @@ class Figure:
             for c in self.caveats
         )
         p = self.provenance
-        chain = f"<p><small>Chain: {e(p.chain_line)}</small></p>" if p.sources else ""
         return (
             f'<div class="iicsa-figure"><p><b>{e(self.headline)}</b><br>{e(self.measure)}.</p>'
             f"<p>Caveats:</p><ul>{items}</ul>"
-            f"<p><small>Source: {e(self.source_line())}</small></p>{chain}"
+            f"<p><small>Source: {e(self.source_line())}</small></p><p><small>Chain: {e(p.chain_line)}</small></p>"
             f"<blockquote><small>\u201c{e(p.quote)}\u201d</small></blockquote></div>"
         )
 
@@ -428,28 +351,13 @@ class Figure:
 
         ``style`` is ``text`` (one paragraph) or a format reference managers read: ``bibtex``, ``csl-json`` or
         ``ris`` (see :mod:`iicsa_stats.citation`); another str is an :class:`UnknownCitationStyleError`.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> print(ist.figure("research-with-children-participants").cite())  # doctest: +ELLIPSIS
-        Independent Inquiry into Child Sexual Abuse (IICSA). Child sexual abuse facilitated online. ...
-        >>> print(ist.figure("research-with-children-participants").cite(style="ris").splitlines()[0])
-        TY  - ELEC
         """
         from .citation import cite_figure
 
         return cite_figure(self, style)
 
     def context(self, chars: int = 200, *, mark: tuple[str, str] = ("\u00bb", "\u00ab")) -> str:
-        r"""The quote between ``mark[0]`` and ``mark[1]``, within ``chars`` characters of raw text on each side.
-
-        Examples
-        --------
-        >>> import iicsa_stats as ist
-        >>> ist.figure("police-recorded-online-csa-offences-2017-18").context(20)
-        'nt to the crime.[4] »In 2017/18, the figure had grown to 8,525 offences.«[5]\n\n2.3. On 3 Septe'
-        """
+        """The quote between ``mark[0]`` and ``mark[1]``, within ``chars`` characters of raw text on each side."""
         if not isinstance(chars, int) or isinstance(chars, bool) or chars < 0:
             raise InvalidArgumentError(f"chars must be a whole number >= 0, got {chars!r:.80}")
         if not (isinstance(mark, tuple) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
@@ -462,36 +370,18 @@ class Figure:
 
     def to_dict(self) -> dict[str, Any]:
         """The figure as plain data (caveats and provenance nested), e.g. for JSON."""
-        p = self.provenance
-        reference = " ".join(f.name for f in fields(Reference))
-        return {
-            "figure_id": self.id,
-            **{
-                k: (v.isoformat() if isinstance(v, dt.date) else v)
-                for k, v in _pick(self, " ".join(TABLE_FIELDS)).items()
-            },
-            "headline": self.headline,
-            "caveats": [
-                {
-                    "caveat_id": c.id,
-                    **_pick(c, "kind text basis quote"),
-                    "references": [_pick(r, reference) for r in c.references],
-                }
-                for c in self.caveats
-            ],
-            "provenance": {
-                **_pick(p, "document_id document_title publisher url"),
-                "published": p.published.isoformat() if p.published else None,
-                "locator": p.locator,
-                "footnote_markers": list(p.footnote_markers),
-                **_pick(p, "quote quote_start quote_end producer_id producer_name producer_basis cited_work"),
-                "sources": [
-                    {"producer_id": s.body_id, "name": s.body_name, **_pick(s, "role basis reference_url note")}
-                    for s in p.sources
-                ],
-            },
-        }
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
 
 #: The attributes of a Figure that are columns of the figures table under the same name (all but four).
 TABLE_FIELDS = tuple(f.name for f in fields(Figure) if f.name not in ("id", "caveats", "provenance", "data_root"))
+#: What :meth:`Figure.to_dict` keeps of each model object: its attributes, some under another key (``key=name``).
+_DICT_KEYS = {
+    Figure: " ".join(("figure_id=id", *TABLE_FIELDS, "headline caveats provenance")),
+    Caveat: "caveat_id=id kind text basis quote references",
+    Reference: "title publisher published url supports confirmed",
+    Provenance: "document_id document_title publisher url published locator footnote_markers quote quote_start"
+    " quote_end producer_id producer_name producer_basis cited_work sources",
+    SourceStep: "producer_id=body_id name=body_name role basis reference_url note",
+}

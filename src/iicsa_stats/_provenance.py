@@ -1,8 +1,5 @@
-"""Where a figure comes from: the citing document, the quote at its offsets, the chain of bodies, the pages.
-
-The rules here (:func:`chain_problem`, :func:`page_url_problem`, :func:`page_date_problem`) are applied by the
-model classes and by the curation checks alike.  :func:`check_types` is the model's one type check.
-"""
+"""Where a figure comes from (the citing document, the quote, the chain of bodies, the pages), with the rules the
+model classes and the curation checks both apply, and :func:`check_types`, the model's one type check."""
 
 from __future__ import annotations
 
@@ -14,33 +11,33 @@ __all__ = ["PRODUCER_BASES", "ROLES", "STEP_BASES", "Provenance", "Reference", "
 
 #: How the producer of a figure is known (named by the source, on a public page, inferred, or not given).
 PRODUCER_BASES = ("stated", "public_reference", "inferred", "not_stated")
-#: What a body did with a number, in a figure's provenance chain (see the figure_sources table).
-ROLES = ("collected", "compiled", "estimated", "reviewed", "reported", "cited")
+#: What a body did with a number (see the figure_sources table), and the order of roles along a chain.
+ROLE_ORDER = {"collected": 0, "compiled": 1, "estimated": 1, "reviewed": 1, "reported": 2, "cited": 3}
+ROLES = tuple(ROLE_ORDER)
 #: How a step of the chain is known: stated in the source, on a public page, or inferred by the curators.
 STEP_BASES = ("source", "public_reference", "inferred")
-#: The order of roles along a chain, the citing document last.
-ROLE_ORDER = {"collected": 0, "compiled": 1, "estimated": 1, "reviewed": 1, "reported": 2, "cited": 3}
-
-
-def _accepts(name: str) -> tuple[type, ...]:
-    if name.startswith("tuple["):
-        return (tuple,)
-    return {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dt.date": (dt.date,)}.get(
-        name,
-        (object,),  # another model class: checked by its own __post_init__
-    )
+#: The classes an annotation names (another model class checks itself; a float may be an int, never a bool).
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dt.date": (dt.date,),
+          "tuple": (tuple,)}  # fmt: skip
+#: For each model class: each field's name and annotation, whether it may be None, the classes its value may be.
+_FIELD_TYPES: dict[type, list[tuple[str, str, bool, tuple[type, ...]]]] = {}
 
 
 def check_types(obj: object) -> None:
     """Raise TypeError naming the first field whose value is not of its annotated type (a bool is no number)."""
-    for f in fields(obj):  # type: ignore[arg-type]
-        value, names = getattr(obj, f.name), [n.strip() for n in str(f.type).split("|")]
-        if value is None and "None" in names:
-            continue
-        kinds = tuple(t for n in names if n != "None" for t in _accepts(n))
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+    if type(obj) not in _FIELD_TYPES:  # read once a class
+        found = _FIELD_TYPES[type(obj)] = []
+        for f in fields(obj):  # type: ignore[arg-type]
+            names = str(f.type).split(" | ")
+            kinds = tuple(t for n in names if n != "None" for t in _TYPES.get(n.split("[")[0], (object,)))
+            found.append((f.name, str(f.type), "None" in names, kinds))
+    for name, annotation, optional, kinds in _FIELD_TYPES[type(obj)]:
+        value = getattr(obj, name)
+        if (value is not None or not optional) and (
+            not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        ):
             raise TypeError(
-                f"{type(obj).__name__}.{f.name} must be of type {f.type}, got {type(value).__name__} {value!r:.60}"
+                f"{type(obj).__name__}.{name} must be of type {annotation}, got {type(value).__name__} {value!r:.60}"
             )
 
 
@@ -65,7 +62,7 @@ def page_url_problem(url: str) -> str | None:
         return f"{url!r} is not an https:// address"
     page = re.fullmatch(r"https://[A-Za-z0-9.-]+\.[A-Za-z]+/([^\s\x00-\x1f\x7f-\x9f]+)", url)
     path = page.group(1).split("#", maxsplit=1)[0].split("?", maxsplit=1)[0] if page else ""
-    if re.sub(r"(^|/)(index|default|home)\.(html?|php|aspx?)$", "", path).strip("/") == "":
+    if re.fullmatch(r"/*((index|default|home)\.(html?|php|aspx?))?", path):  # no path, or only an index page
         return f"{url!r} is a site's home page or not a page address; cite the specific page that states the fact"
     return None
 
@@ -73,9 +70,8 @@ def page_url_problem(url: str) -> str | None:
 def page_date_problem(value: str) -> str | None:
     """Why ``value`` is not a page's date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, a real day), or None."""
     if re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value):
-        year, month, day = [*map(int, value.split("-")), 1, 1][:3]
         try:
-            dt.date(year, month, day)
+            dt.date.fromisoformat(f"{value}-01-01"[:10])  # "2020" and "2020-05" as their first day
         except ValueError:
             pass
         else:
@@ -111,9 +107,7 @@ class Reference:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SourceStep:
-    """A step of a figure's provenance chain (a row of figure_sources: ``body_id`` is its ``producer_id``, with
-    the body's name); ``str(step)`` gives it in words.
-    """
+    """A step of a figure's provenance chain, a row of figure_sources (``body_id`` is its ``producer_id``)."""
 
     body_id: str
     body_name: str
@@ -145,12 +139,9 @@ class SourceStep:
 class Provenance:
     """The source of a figure, down to the characters of the raw text.
 
-    ``document_id``, ``document_title`` (its ``title``), ``publisher``, ``url``, ``published``,
-    ``published_label``, ``licence_statement`` and ``raw_path`` are the citing document's columns in the
-    documents table; ``locator``, ``footnote_markers`` (a tuple), ``quote``, ``quote_start``, ``quote_end``,
-    ``producer_id``, ``producer_basis`` and ``cited_work`` are the figure's in the figures table (see
-    docs/data-dictionary.md); ``producer_name`` names the producer and ``sources`` is the chain of
-    :class:`SourceStep`, first step first.
+    The citing document's columns of the documents table (``document_title`` is its ``title``) up to ``raw_path``,
+    then the figure's of the figures table (docs/data-dictionary.md); ``producer_name`` names the producer and
+    ``sources`` is the chain of :class:`SourceStep`, first step first.
     """
 
     document_id: str

@@ -59,12 +59,7 @@ def search(words: str, *, limit: int | None = None) -> list[Figure]:
     words : str
         The query, e.g. ``"arrests"`` or ``"police recorded offences"``.
     limit : int, optional
-        Return at most this many figures.
-
-    Returns
-    -------
-    list of Figure
-        Best match first; ties in id order.  Empty when nothing matches.
+        Return at most this many figures (best first; ties in id order).
 
     Examples
     --------
@@ -77,11 +72,6 @@ def search(words: str, *, limit: int | None = None) -> list[Figure]:
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise InvalidArgumentError(f"limit must be a whole number >= 1, got {limit!r:.80}")
     query = _terms(words)
-    scored = []
-    for fig in _catalog.all_figures().values():
-        score = sum(weight for weight, terms in _weighted(fig) for term in query if term in terms)
-        if score > 0:
-            scored.append((-score, fig.id, fig))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    result = [fig for _, _, fig in scored]
-    return result[:limit] if limit is not None else result
+    figures = _catalog.all_figures().values()
+    score = {f.id: sum(weight for weight, terms in _weighted(f) for term in query if term in terms) for f in figures}
+    return sorted((f for f in figures if score[f.id] > 0), key=lambda f: (-score[f.id], f.id))[:limit]

@@ -1,7 +1,4 @@
-"""Errors raised by iicsa_stats: each derives from :class:`IICSAStatsError`, its message says what to fix.
-
-Lookup errors are also LookupError: they carry the bad key and its closest matches.
-"""
+"""Errors raised by iicsa_stats: each derives from :class:`IICSAStatsError`, its message says what to fix."""
 
 from __future__ import annotations
 
@@ -10,12 +7,19 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Self
 
+#: The errors that ``iicsa_stats`` itself exports (a citation style is unknown only through ``cite``).
+__all__ = ["BuildError", "ComparabilityWarning", "ComparisonError", "CurationError", "DataFileError", "ExportError"]
+__all__ += ["IICSAStatsError", "InvalidArgumentError", "InvalidFilterError", "RawDocumentError"]
+__all__ += ["UnaccountedNumbersError", "UnknownFigureError", "UnknownFilterError", "UnknownTableError"]
+
 
 class IICSAStatsError(Exception):
     """Base class of every error raised by iicsa_stats."""
 
 
 class _UnknownKeyError(IICSAStatsError, LookupError):
+    """A lookup by an unknown key; ``key`` is that key, ``matches`` the closest valid ones, best first."""
+
     what = "key"
     where = ""
 
@@ -27,9 +31,6 @@ class _UnknownKeyError(IICSAStatsError, LookupError):
         hint = f" Did you mean {', '.join(repr(m) for m in self.matches)}?" if self.matches else ""
         shown = repr(key) if len(repr(key)) <= 80 else f"{repr(key)[:77]}..."
         super().__init__(f"unknown {self.what} {shown}.{hint} See {self.where} for every valid one.")
-
-    def __str__(self) -> str:  # LookupError would otherwise show the repr of the message
-        return str(self.args[0])
 
 
 class UnknownFigureError(_UnknownKeyError):
@@ -66,15 +67,7 @@ class InvalidArgumentError(IICSAStatsError, TypeError, ValueError):
 
 
 def check_argument(ok: bool, name: str, value: object, accepts: str) -> None:
-    """Raise :class:`InvalidArgumentError` unless ``ok``, in the words every public function uses.
-
-    Examples
-    --------
-    >>> check_argument(isinstance("yes", bool), "rebuild", "yes", "True, False or None")
-    Traceback (most recent call last):
-    ...
-    iicsa_stats.errors.InvalidArgumentError: rebuild must be True, False or None, got str 'yes'
-    """
+    """Raise :class:`InvalidArgumentError` unless ``ok``: "NAME must be ACCEPTS, got TYPE VALUE"."""
     if not ok:
         raise InvalidArgumentError(f"{name} must be {accepts}, got {type(value).__name__} {value!r:.80}")
 

@@ -92,6 +92,12 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     list of Problem
         In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
         file is a problem too, and so is a ``root`` that is not a folder.
+
+    Examples
+    --------
+    >>> import iicsa_stats as ist
+    >>> ist.validate(rebuild=False)
+    []
     """
     check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
     if root is None:
@@ -99,7 +105,7 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
             root = _paths.data_root()
         except DataFileError as exc:
             return [Problem(check="files", message=str(exc))]
-    root = Path(root)
+    root = _paths.root_argument(root, "root")
     what = None
     if not os.path.isdir(root):
         what = "it is a file" if os.path.isfile(root) else "it does not exist"
