@@ -27,10 +27,18 @@ from iicsa_stats._paths import data_root
 from iicsa_stats.citation import cite_package, original_producer
 from iicsa_stats.cli import main
 from iicsa_stats.errors import InvalidArgumentError
-from iicsa_stats.site import MARKER, SHAPES, TITLE_LIMIT, SiteError, build_site, first_sentence, page_title
+from iicsa_stats.site import (
+    MARKER,
+    SHAPES,
+    TITLE_LIMIT,
+    SiteError,
+    build_site,
+    excerpt,
+    first_sentence,
+    page_title,
+    temporal_coverage,
+)
 from iicsa_stats.site import _environment as site_environment
-from iicsa_stats.site.excerpt import excerpt
-from iicsa_stats.site.jsonld import temporal_coverage
 
 FIGURES = ist.list_figures()
 DOCUMENTS = [d["document_id"] for d in _loader.rows("documents")]
@@ -418,12 +426,12 @@ def test_excerpt_cuts_the_context_before_a_case_detail_and_says_so() -> None:
     before_detail = (text.index("12"), text.index("12") + 2)
     after_detail = (text.index("9 is"), text.index("9 is") + 1)
     shown = excerpt(text, start, end, [before_detail, after_detail])
-    assert shown.quote == "The figure is 500 reports."
-    assert shown.case_detail_cut
-    assert "12" not in shown.before and "aged" not in shown.before
-    assert "9" not in shown.after and "Then" not in shown.after
+    assert shown["quote"] == "The figure is 500 reports."
+    assert shown["case_detail_cut"]
+    assert "12" not in shown["before"] and "aged" not in shown["before"]
+    assert "9" not in shown["after"] and "Then" not in shown["after"]
     clear = excerpt(text, start, end)
-    assert not clear.case_detail_cut and "aged 12" in clear.before and "aged 9" in clear.after
+    assert not clear["case_detail_cut"] and "aged 12" in clear["before"] and "aged 9" in clear["after"]
     with pytest.raises(ValueError, match="lies inside the quote"):
         excerpt(text, start, end, [(start + 14, start + 17)])
 

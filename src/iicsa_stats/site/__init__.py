@@ -13,21 +13,20 @@ import math
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .. import _catalog, _loader
-from .._figure import Figure
+from .._figure import Figure, _number
 from .._loader import load_schema
 from .._output import CONTROL
 from .._paths import data_root, root_argument
 from .._staging import MARKER, reading, reason, write_folder
-from ..citation import cite_figure, cite_package
+from ..citation import cite_figure, cite_package, original_producer
 from ..errors import IICSAStatsError, InvalidArgumentError
 from ..notices import SITE_NOTICE
-from .excerpt import excerpt
-from .jsonld import document_jsonld, figure_jsonld, package_jsonld
 
 __all__ = ["MARKER", "SCALE_CAVEAT", "SiteError", "build_site"]
 
@@ -39,8 +38,8 @@ TITLE_LIMIT = 70
 _SITE_NAME = " · IICSA figures"
 #: The citation files of each figure: (style, file suffix, what a reader is told it is).
 _CITATION_FILES = (("bibtex", "bib", "BibTeX"), ("ris", "ris", "RIS"), ("csl-json", "json", "CSL-JSON"))
-#: What a URL may hold (RFC 3986's unreserved and reserved characters and percent-escapes), less quotes.
-_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+#: The end of a sentence: a full stop, question or exclamation mark, then a space (or a footnote's "[").
+_SENTENCE_END = re.compile(r"\.(?:\u201d |[ \u00a0]|(?=\[))|[?!] ")
 
 
 class SiteError(IICSAStatsError):
@@ -51,12 +50,12 @@ def _base(base_url: object) -> str:
     """The site's address, ending in ``/``; a :class:`SiteError` unless it is an absolute http(s) address."""
     if not isinstance(base_url, str):
         raise InvalidArgumentError(f"base_url must be a str (the site's address), got {type(base_url).__name__}")
-    try:
+    try:  # RFC 3986's characters, less quotes and those of a query, a fragment or a user name
         parts = urlsplit(base_url)
-        sound = parts.scheme in ("https", "http") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+        sound = parts.scheme in ("https", "http") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # a bad port or IPv6 address
         sound = False
-    if not sound or not _URL_CHARACTERS.fullmatch(base_url) or any(c in base_url for c in "?#@"):
+    if not sound or quote(base_url, safe=":/[]!$&()*+,;=%~") != base_url:
         shown = repr(base_url) if len(repr(base_url)) <= 80 else f"{repr(base_url)[:77]}..."
         raise SiteError(
             "--base-url must be an absolute https:// (or http://) address with a host and no query, fragment or "
@@ -84,12 +83,7 @@ def page_title(text: str) -> str:
 
 
 def lead(fig: Figure) -> str:
-    """The line under the number: the population counted, then the measure's own aside in brackets, if any.
-
-    >>> import iicsa_stats as ist
-    >>> lead(ist.figure("rea-perpetrator-age-band"))
-    'Population: Perpetrators in the studies reviewed by the REA. A qualitative finding, not a measured distribution.'
-    """
+    """The line under the number: the population counted, then the measure's own aside in brackets, if any."""
     asides = [a.strip() for a in re.findall(r"\(([^)]*)\)", fig.measure) if len(a.split()) > 3]
     return " ".join([f"Population: {fig.population}.", *(f"{a[:1].upper()}{a[1:]}." for a in asides)])
 
@@ -116,15 +110,7 @@ _LEFT, _RIGHT = 16, 304  # the axis's ends in an SVG 320 units wide
 
 
 def picture(fig: Figure) -> dict[str, Any]:
-    """What the figure's SVG draws: ``shape``, ``title`` (its text alternative), positions and the axis's ticks.
-
-    >>> import iicsa_stats as ist
-    >>> p = picture(ist.figure("research-with-children-participants"))
-    >>> p["shape"], p["open"], p["ticks"][-1]
-    ('open bound', True, (304.0, '500'))
-    """
-    from .._figure import _number
-
+    """What the figure's SVG draws: ``shape``, ``title`` (its text alternative), positions and the axis's ticks."""
     shape = SHAPES[fig.qualifier]
     low = fig.value if fig.value is not None else fig.value_lower
     high = fig.value if fig.value is not None else fig.value_upper
@@ -212,15 +198,6 @@ def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]
     return groups
 
 
-def _case_details(ledger: list[dict[str, Any]]) -> dict[str, list[tuple[int, int]]]:
-    """Each document's spans that the ledger marks as a detail of an individual case."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for r in ledger:
-        if r["reason"] == "case_detail":
-            spans.setdefault(r["document_id"], []).append((r["start"], r["end"]))
-    return spans
-
-
 def _scale_passage(figures: dict[str, Figure], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The research page's passage on the four ways of measuring scale, with the figures measured each way."""
     caveat = next((c for f in figures.values() for c in f.caveats if c.id == SCALE_CAVEAT), None)
@@ -237,6 +214,185 @@ def _scale_passage(figures: dict[str, Figure], documents: dict[str, dict[str, An
         "document": document,
         "ways": ways,
         "others": [f for f in figures.values() if f.scale_measure is None],
+    }
+
+
+def excerpt(
+    text: str, start: int, end: int, case_details: Iterable[tuple[int, int]] = (), *, chars: int = 160
+) -> dict[str, Any]:
+    """The quote at ``text[start:end]`` with up to ``chars`` characters of its paragraph each side, cut at a word.
+
+    No span of ``case_details`` is shown, nor the sentence it stands in (``case_detail_cut`` says it was cut);
+    ``clipped_before`` and ``clipped_after`` say whether the paragraph goes on beyond what is shown.  A
+    :class:`ValueError` if the offsets are outside the text or a case detail lies inside the quote itself.
+    """
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"quote offsets {start}, {end} are outside the text ({len(text)} characters)")
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    lo = max(line_start, start - chars)
+    hi = min(line_end, end + chars)
+    if lo > line_start:  # cut at a word, never inside one
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else start
+    if hi < line_end:
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else end
+    cut = False
+    for detail_start, detail_end in sorted(case_details):
+        if detail_start < end and detail_end > start:
+            raise ValueError(f"a case detail ({detail_start}-{detail_end}) lies inside the quote {start}-{end}")
+        if lo < detail_end <= start:  # from the first sentence after the detail
+            found = _SENTENCE_END.search(text, detail_end, start)
+            lo = found.end() if found else start
+            while lo < start and text[lo].isspace():
+                lo += 1
+            cut = True
+        elif end <= detail_start < hi:  # to the last sentence before the detail
+            ends = [found.start() + 1 for found in _SENTENCE_END.finditer(text, end, detail_start)]
+            hi = ends[-1] if ends else end
+            cut = True
+    return {
+        "before": text[lo:start],
+        "quote": text[start:end],
+        "after": text[end:hi],
+        "start": start,
+        "end": end,
+        "clipped_before": lo > line_start,
+        "clipped_after": hi < line_end,
+        "case_detail_cut": cut,
+    }
+
+
+# -- schema.org descriptions (JSON-LD) after Google's Dataset guidance: a range or a bound is minValue/maxValue.
+# Addresses are absolute with --base-url, else relative.  The licence has no address of its own, so ``license``
+# (and a creator's ``url``) is the index page's, whose footer states it.
+
+
+def _organization(name: str, url: str | None = None) -> dict[str, Any]:
+    return {"@type": "Organization", "name": name, **({"url": url} if url else {})}
+
+
+def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
+    """Licence, copyright notice, creators and free access: the same for every ``Dataset``."""
+    licences = package.get("licenses", [])
+    urls = list(dict.fromkeys(lic.get("path") or home for lic in licences))
+    return {
+        "license": urls[0] if len(urls) == 1 else urls,
+        "copyrightNotice": " ".join(str(t) for t in (lic.get("title") or lic.get("name") for lic in licences) if t),
+        "creator": [
+            _organization(c["title"], c.get("path") or home)
+            for c in package.get("contributors", [])
+            if "creator" in c.get("roles", [])
+        ],
+        "isAccessibleForFree": True,
+    }
+
+
+def _coverage(figures: Sequence[Figure]) -> dict[str, Any]:
+    """The period the figures cover together (earliest start to latest end, ``..`` if one is open) and places."""
+    coverage: dict[str, Any] = {}
+    dated = [f for f in figures if f.period_start is not None]
+    if len(figures) == 1 and dated:
+        coverage["temporalCoverage"] = temporal_coverage(figures[0])
+    elif dated:
+        start = min(f.period_start for f in dated if f.period_start).isoformat()
+        ends = [f.period_end for f in dated]
+        end = ".." if None in ends else max(e for e in ends if e).isoformat()
+        coverage["temporalCoverage"] = f"{start}/{end}"
+    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
+    if places:
+        coverage["spatialCoverage"] = places[0] if len(places) == 1 else places
+    return coverage
+
+
+def temporal_coverage(fig: Figure) -> str | None:
+    """The figure's period as an ISO 8601 interval (``start/end``, ``start/..`` when open-ended), if known."""
+    if fig.period_start is None:
+        return None
+    if fig.period_end == fig.period_start:
+        return fig.period_start.isoformat()
+    return f"{fig.period_start.isoformat()}/{fig.period_end.isoformat() if fig.period_end else '..'}"
+
+
+def _variable(fig: Figure) -> dict[str, Any]:
+    """The figure as a ``PropertyValue``: one value, or a range or bound as ``minValue``/``maxValue``."""
+    variable: dict[str, Any] = {
+        "@type": "PropertyValue",
+        "name": fig.measure_code,
+        "description": f"{fig.measure} (qualifier: {fig.qualifier.replace('_', ' ')})",
+        "unitText": fig.unit,
+    }
+    if fig.value is None:
+        return {**variable, "minValue": fig.value_lower, "maxValue": fig.value_upper}
+    return {**variable, ("minValue" if SHAPES[fig.qualifier] == "open bound" else "value"): fig.value}
+
+
+def _package_ld(
+    package: Mapping[str, Any], figures: Sequence[Figure], downloads: Sequence[Mapping[str, str]], url: str
+) -> dict[str, Any]:
+    """The index page's ``Dataset`` (at ``url``): the package (its descriptor), every figure, each download."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": package["title"],
+        "description": package["description"],
+        "url": url,
+        "identifier": package["name"],
+        "version": package["version"],
+        "keywords": list(package.get("keywords", [])),
+        **_common(package, url),
+        "citation": cite_package("text"),
+        "isBasedOn": [s["path"] for s in package.get("sources", [])],
+        **_coverage(figures),
+        "distribution": list(downloads),
+        "variableMeasured": [_variable(f) for f in figures],
+    }
+
+
+def _figure_ld(
+    fig: Figure, package: Mapping[str, Any], downloads: Sequence[Mapping[str, str]], url: str, home: str
+) -> dict[str, Any]:
+    """A figure page's ``Dataset`` (at ``url``, part of the package at ``home``): measure, value, period, source."""
+    p = fig.provenance
+    producer = original_producer(fig)
+    return {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": fig.headline,
+        "description": f"{fig.measure}. {fig.caveats[0].text}",
+        "url": url,
+        "identifier": fig.id,
+        **_common(package, home),
+        "citation": cite_figure(fig, "text"),
+        "isBasedOn": {
+            "@type": "CreativeWork",
+            "name": p.document_title,
+            "url": p.url,
+            "publisher": _organization(p.publisher),
+        },
+        "isPartOf": {"@type": "Dataset", "name": package["title"], "identifier": package["name"], "url": home},
+        **_coverage([fig]),
+        "variableMeasured": _variable(fig),
+        "distribution": list(downloads),
+        **({"sourceOrganization": _organization(producer)} if producer else {}),
+    }
+
+
+def _document_ld(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A source document page's ``CreativeWork``: the Inquiry document the figures are quoted from."""
+    published = document["published"]
+    return {
+        "@context": "https://schema.org",
+        "@type": "CreativeWork",
+        "name": document["title"],
+        "identifier": document["document_id"],
+        "url": document["url"],
+        "publisher": _organization(document["publisher"]),
+        "copyrightNotice": document["licence_statement"],
+        "genre": document["kind"],
+        **({"datePublished": published.isoformat()} if published is not None else {}),
     }
 
 
@@ -288,7 +444,10 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
     figures = _catalog.all_figures()
     documents = {d["document_id"]: d for d in _loader.rows("documents")}
     ledger = list(_loader.rows("ledger"))
-    details = _case_details(ledger)
+    details: dict[str, list[tuple[int, int]]] = {}  # each document's spans of a detail of an individual case
+    for r in ledger:
+        if r["reason"] == "case_detail":
+            details.setdefault(r["document_id"], []).append((r["start"], r["end"]))
     env = _environment()
     pages: dict[str, str] = {}
 
@@ -310,12 +469,17 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
 
     def ld_downloads(which: list[dict[str, Any]], page: str) -> list[dict[str, str]]:
         return [
-            {"name": d["name"], "encodingFormat": d["encodingFormat"], "contentUrl": address(d["path"], page)}
+            {
+                "@type": "DataDownload",
+                "name": d["name"],
+                "encodingFormat": d["encodingFormat"],
+                "contentUrl": address(d["path"], page),
+            }
             for d in which
         ]
 
     home = address("index.html", "index.html")
-    ld = package_jsonld(package, list(figures.values()), ld_downloads(downloads, "index.html"), home)
+    ld = _package_ld(package, list(figures.values()), ld_downloads(downloads, "index.html"), home)
     render(
         "index.html.j2",
         "index.html",
@@ -332,7 +496,7 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         citations = {style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")}
         for style, suffix, _ in _CITATION_FILES:
             pages[f"cite/{fig.id}.{suffix}"] = citations[style].rstrip("\n") + "\n"
-        ld = figure_jsonld(
+        ld = _figure_ld(
             fig, package, ld_downloads(figure_downloads, page), address(page, page), address("index.html", page)
         )
         render(
@@ -355,7 +519,7 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         render(
             "document.html.j2",
             f"documents/{document_id}.html",
-            document_jsonld(document),
+            _document_ld(document),
             document=document,
             doc_figures=[f for f in figures.values() if f.provenance.document_id == document_id],
             ledger=shown,
