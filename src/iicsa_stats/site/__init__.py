@@ -220,12 +220,7 @@ def _scale_passage(figures: dict[str, Figure], documents: dict[str, dict[str, An
 def excerpt(
     text: str, start: int, end: int, case_details: Iterable[tuple[int, int]] = (), *, chars: int = 160
 ) -> dict[str, Any]:
-    """The quote at ``text[start:end]`` with up to ``chars`` characters of its paragraph each side, cut at a word.
-
-    No span of ``case_details`` is shown, nor the sentence it stands in (``case_detail_cut`` says it was cut);
-    ``clipped_before`` and ``clipped_after`` say whether the paragraph goes on beyond what is shown.  A
-    :class:`ValueError` if the offsets are outside the text or a case detail lies inside the quote itself.
-    """
+    """The quote at ``text[start:end]`` in its paragraph (``chars`` each side), showing no span of ``case_details``."""
     if not 0 <= start < end <= len(text):
         raise ValueError(f"quote offsets {start}, {end} are outside the text ({len(text)} characters)")
     line_start = text.rfind("\n", 0, start) + 1
@@ -334,7 +329,6 @@ def _package_ld(
 ) -> dict[str, Any]:
     """The index page's ``Dataset`` (at ``url``): the package (its descriptor), every figure, each download."""
     return {
-        "@context": "https://schema.org",
         "@type": "Dataset",
         "name": package["title"],
         "description": package["description"],
@@ -358,7 +352,6 @@ def _figure_ld(
     p = fig.provenance
     producer = original_producer(fig)
     return {
-        "@context": "https://schema.org",
         "@type": "Dataset",
         "name": fig.headline,
         "description": f"{fig.measure}. {fig.caveats[0].text}",
@@ -377,22 +370,6 @@ def _figure_ld(
         "variableMeasured": _variable(fig),
         "distribution": list(downloads),
         **({"sourceOrganization": _organization(producer)} if producer else {}),
-    }
-
-
-def _document_ld(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A source document page's ``CreativeWork``: the Inquiry document the figures are quoted from."""
-    published = document["published"]
-    return {
-        "@context": "https://schema.org",
-        "@type": "CreativeWork",
-        "name": document["title"],
-        "identifier": document["document_id"],
-        "url": document["url"],
-        "publisher": _organization(document["publisher"]),
-        "copyrightNotice": document["licence_statement"],
-        "genre": document["kind"],
-        **({"datePublished": published.isoformat()} if published is not None else {}),
     }
 
 
@@ -434,8 +411,9 @@ def _environment() -> Any:
         lstrip_blocks=True,
         finalize=visible,
     )
-    env.filters.update(label=lambda code: (code or "").replace("_", " "), first_sentence=first_sentence)
-    env.filters["page_title"] = page_title
+    env.filters.update(
+        label=lambda code: (code or "").replace("_", " "), first_sentence=first_sentence, page_title=page_title
+    )
     return env
 
 
@@ -455,7 +433,9 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         return f"{base}{path}" if base else "../" * page.count("/") + path
 
     def render(template: str, page: str, jsonld: dict[str, Any], **context: Any) -> None:
-        text = json.dumps(jsonld, indent=2, ensure_ascii=False)  # no "</" may close the script element early
+        text = json.dumps(
+            {"@context": "https://schema.org", **jsonld}, indent=2, ensure_ascii=False
+        )  # no "</" may close the script element early
         pages[page] = env.get_template(template).render(
             package=package,
             content_notice=SITE_NOTICE,
@@ -519,7 +499,16 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         render(
             "document.html.j2",
             f"documents/{document_id}.html",
-            _document_ld(document),
+            {
+                "@type": "CreativeWork",
+                "name": document["title"],
+                "identifier": document_id,
+                "url": document["url"],
+                "publisher": _organization(document["publisher"]),
+                "copyrightNotice": document["licence_statement"],
+                "genre": document["kind"],
+                **({"datePublished": document["published"].isoformat()} if document["published"] else {}),
+            },
             document=document,
             doc_figures=[f for f in figures.values() if f.provenance.document_id == document_id],
             ledger=shown,
