@@ -112,10 +112,8 @@ _LEFT, _RIGHT = 16, 304  # the axis's ends in an SVG 320 units wide
 def picture(fig: Figure) -> dict[str, Any]:
     """What the figure's SVG draws: ``shape``, ``title`` (its text alternative), positions and the axis's ticks."""
     shape = SHAPES[fig.qualifier]
-    low = fig.value if fig.value is not None else fig.value_lower
-    high = fig.value if fig.value is not None else fig.value_upper
-    assert low is not None  # a figure's shape is checked when it is made
-    assert high is not None
+    values = [v for v in (fig.value, fig.value_lower, fig.value_upper) if v is not None]  # a value or a range's ends
+    low, high = min(values), max(values)
     end = 1.0  # a proportion's axis ends at "all"; any other at 1, 2 or 5 times a power of ten, a tenth beyond
     if fig.unit != "proportion":
         power = 10.0 ** math.floor(math.log10(high)) if high > 0 else 1.0
@@ -285,30 +283,25 @@ def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
     }
 
 
-def _coverage(figures: Sequence[Figure]) -> dict[str, Any]:
-    """The period the figures cover together (earliest start to latest end, ``..`` if one is open) and places."""
-    coverage: dict[str, Any] = {}
+def temporal_coverage(figures: Sequence[Figure]) -> str | None:
+    """The figures' period as an ISO 8601 interval: the earliest start to the latest end (``..`` if one is open)."""
     dated = [f for f in figures if f.period_start is not None]
-    if len(figures) == 1 and dated:
-        coverage["temporalCoverage"] = temporal_coverage(figures[0])
-    elif dated:
-        start = min(f.period_start for f in dated if f.period_start).isoformat()
-        ends = [f.period_end for f in dated]
-        end = ".." if None in ends else max(e for e in ends if e).isoformat()
-        coverage["temporalCoverage"] = f"{start}/{end}"
-    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
-    if places:
-        coverage["spatialCoverage"] = places[0] if len(places) == 1 else places
-    return coverage
-
-
-def temporal_coverage(fig: Figure) -> str | None:
-    """The figure's period as an ISO 8601 interval (``start/end``, ``start/..`` when open-ended), if known."""
-    if fig.period_start is None:
+    if not dated:
         return None
-    if fig.period_end == fig.period_start:
-        return fig.period_start.isoformat()
-    return f"{fig.period_start.isoformat()}/{fig.period_end.isoformat() if fig.period_end else '..'}"
+    start = min(f.period_start for f in dated if f.period_start)
+    ends = [f.period_end for f in dated]
+    end = None if None in ends else max(e for e in ends if e)
+    return start.isoformat() if end == start else f"{start.isoformat()}/{end.isoformat() if end else '..'}"
+
+
+def _coverage(figures: Sequence[Figure]) -> dict[str, Any]:
+    """The period and the places the figures cover together."""
+    period = temporal_coverage(figures)
+    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
+    return {
+        **({"temporalCoverage": period} if period else {}),
+        **({"spatialCoverage": places[0] if len(places) == 1 else places} if places else {}),
+    }
 
 
 def _variable(fig: Figure) -> dict[str, Any]:
