@@ -147,12 +147,6 @@ def picture(fig: Figure) -> dict[str, Any]:
     }
 
 
-_VERDICTS = {
-    "not_comparable": ("Not comparable", "not_comparable"),
-    "not_shown_comparable": ("Not shown to be comparable", "not_shown"),
-    "comparable_with_caveats": ("Comparable only with care", "caveats"),
-    "comparable": ("Comparable", "caveats"),
-}
 #: A computed difference between two figures, in words (the comparisons table's notes name codes and ids).
 _DIFFERENCES = {
     "measure": "a different measure",
@@ -170,17 +164,17 @@ _DIFFERENCES = {
 
 def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
     """Every other figure by verdict, in lines of figures with the same ``reasons`` and shared ``caveats``."""
+    from ..comparability import EFFECTS, VERDICTS
     from ..comparison import comparable_with
 
     order = {fid: n for n, fid in enumerate(figures)}
     groups: list[dict[str, Any]] = []
     for verdict, found in comparable_with(fig.id).items():
-        label, effect = _VERDICTS[verdict]
+        effect = EFFECTS[VERDICTS.index(verdict)]  # the effect that gives the verdict
         lines: dict[tuple[str, ...], dict[str, Any]] = {}
         for c in sorted(found, key=lambda c: order[c.other(fig.id)]):
-            reasons = tuple(
-                d.note if d.basis == "curated" else _DIFFERENCES[d.name] for d in c.differences if d.effect == effect
-            )
+            limiting = [d for d in c.differences if d.effect == effect != "none"]
+            reasons = tuple(d.note if d.basis == "curated" else _DIFFERENCES[d.name] for d in limiting)
             line = lines.setdefault(reasons, {"figures": [], "reasons": list(reasons)})
             line["figures"].append({"figure": figures[c.other(fig.id)], "caveats": list(c.caveats)})
         for line in lines.values():  # the caveats every figure of the line shares; each figure keeps the rest
@@ -190,9 +184,8 @@ def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]
             for item in line["figures"]:
                 item["caveats"] = [k for k in item["caveats"] if k not in line["caveats"]]
         if lines:  # the closest figures first
-            groups.append(
-                {"verdict": verdict, "label": label, "lines": sorted(lines.values(), key=lambda x: len(x["reasons"]))}
-            )
+            ordered = sorted(lines.values(), key=lambda x: len(x["reasons"]))
+            groups.append({"verdict": verdict, "label": found[0].verdict_text.capitalize(), "lines": ordered})
     return groups
 
 
