@@ -310,55 +310,6 @@ def _variable(fig: Figure) -> dict[str, Any]:
     return {**variable, ("minValue" if SHAPES[fig.qualifier] == "open bound" else "value"): fig.value}
 
 
-def _package_ld(
-    package: Mapping[str, Any], figures: Sequence[Figure], downloads: Sequence[Mapping[str, str]], url: str
-) -> dict[str, Any]:
-    """The index page's ``Dataset`` (at ``url``): the package (its descriptor), every figure, each download."""
-    return {
-        "@type": "Dataset",
-        "name": package["title"],
-        "description": package["description"],
-        "url": url,
-        "identifier": package["name"],
-        "version": package["version"],
-        "keywords": list(package.get("keywords", [])),
-        **_common(package, url),
-        "citation": cite_package("text"),
-        "isBasedOn": [s["path"] for s in package.get("sources", [])],
-        **_coverage(figures),
-        "distribution": list(downloads),
-        "variableMeasured": [_variable(f) for f in figures],
-    }
-
-
-def _figure_ld(
-    fig: Figure, package: Mapping[str, Any], downloads: Sequence[Mapping[str, str]], url: str, home: str
-) -> dict[str, Any]:
-    """A figure page's ``Dataset`` (at ``url``, part of the package at ``home``): measure, value, period, source."""
-    p = fig.provenance
-    producer = original_producer(fig)
-    return {
-        "@type": "Dataset",
-        "name": fig.headline,
-        "description": f"{fig.measure}. {fig.caveats[0].text}",
-        "url": url,
-        "identifier": fig.id,
-        **_common(package, home),
-        "citation": cite_figure(fig, "text"),
-        "isBasedOn": {
-            "@type": "CreativeWork",
-            "name": p.document_title,
-            "url": p.url,
-            "publisher": _organization(p.publisher),
-        },
-        "isPartOf": {"@type": "Dataset", "name": package["title"], "identifier": package["name"], "url": home},
-        **_coverage([fig]),
-        "variableMeasured": _variable(fig),
-        "distribution": list(downloads),
-        **({"sourceOrganization": _organization(producer)} if producer else {}),
-    }
-
-
 def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
     """The zip bundle (``data`` None: written by ``write_zip``), then each table's CSV and Parquet file."""
     from ..bundle import table_files
@@ -445,14 +396,29 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         ]
 
     home = address("index.html", "index.html")
-    ld = _package_ld(package, list(figures.values()), ld_downloads(downloads, "index.html"), home)
+    package_citation = cite_package("text")
+    package_ld = {  # the package (its descriptor), every figure, each download
+        "@type": "Dataset",
+        "name": package["title"],
+        "description": package["description"],
+        "url": home,
+        "identifier": package["name"],
+        "version": package["version"],
+        "keywords": list(package.get("keywords", [])),
+        **_common(package, home),
+        "citation": package_citation,
+        "isBasedOn": [s["path"] for s in package.get("sources", [])],
+        **_coverage(list(figures.values())),
+        "distribution": ld_downloads(downloads, "index.html"),
+        "variableMeasured": [_variable(f) for f in figures.values()],
+    }
     render(
         "index.html.j2",
         "index.html",
-        ld,
+        package_ld,
         figures=list(figures.values()),
         scale=_scale_passage(figures, documents),
-        package_citation=cite_package("text"),
+        package_citation=package_citation,
         package_bibtex=cite_package("bibtex"),
     )
     figure_downloads = [d for d in downloads if d["table"] in (None, "figures", "figure_caveats")]
@@ -462,9 +428,32 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         citations = {style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")}
         for style, suffix, _ in _CITATION_FILES:
             pages[f"cite/{fig.id}.{suffix}"] = citations[style].rstrip("\n") + "\n"
-        ld = _figure_ld(
-            fig, package, ld_downloads(figure_downloads, page), address(page, page), address("index.html", page)
-        )
+        producer = original_producer(fig)
+        ld = {  # measure, value, period, source, and the package it is part of
+            "@type": "Dataset",
+            "name": fig.headline,
+            "description": f"{fig.measure}. {fig.caveats[0].text}",
+            "url": address(page, page),
+            "identifier": fig.id,
+            **_common(package, address("index.html", page)),
+            "citation": citations["text"],
+            "isBasedOn": {
+                "@type": "CreativeWork",
+                "name": p.document_title,
+                "url": p.url,
+                "publisher": _organization(p.publisher),
+            },
+            "isPartOf": {
+                "@type": "Dataset",
+                "name": package["title"],
+                "identifier": package["name"],
+                "url": address("index.html", page),
+            },
+            **_coverage([fig]),
+            "variableMeasured": _variable(fig),
+            "distribution": ld_downloads(figure_downloads, page),
+            **({"sourceOrganization": _organization(producer)} if producer else {}),
+        }
         render(
             "figure.html.j2",
             page,
