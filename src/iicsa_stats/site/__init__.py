@@ -66,10 +66,7 @@ def _base(base_url: object) -> str:
 
 def visible(value: Any) -> Any:
     """A value as a page shows it (every ``{{ ... }}`` of the templates): control characters as U+FFFD."""
-    if not isinstance(value, str) or not CONTROL.search(value):
-        return value
-    shown = CONTROL.sub("\ufffd", value)
-    return type(value)(shown) if hasattr(value, "__html__") else shown  # markup stays markup
+    return type(value)(CONTROL.sub("\ufffd", value)) if isinstance(value, str) else value  # markup stays markup
 
 
 def page_title(text: str) -> str:
@@ -260,10 +257,12 @@ def _organization(name: str, url: str | None = None) -> dict[str, Any]:
     return {"@type": "Organization", "name": name, **({"url": url} if url else {})}
 
 
-def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
-    """Licence, copyright notice, creators and free access: the same for every ``Dataset``."""
+def _common(package: Mapping[str, Any], home: str, figures: Sequence[Figure]) -> dict[str, Any]:
+    """What every ``Dataset`` states: licence, copyright, creators, free access, and the figures' period and places."""
     licences = package.get("licenses", [])
     urls = list(dict.fromkeys(lic.get("path") or home for lic in licences))
+    period = temporal_coverage(figures)
+    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
     return {
         "license": urls[0] if len(urls) == 1 else urls,
         "copyrightNotice": " ".join(str(t) for t in (lic.get("title") or lic.get("name") for lic in licences) if t),
@@ -273,6 +272,8 @@ def _common(package: Mapping[str, Any], home: str) -> dict[str, Any]:
             if "creator" in c.get("roles", [])
         ],
         "isAccessibleForFree": True,
+        **({"temporalCoverage": period} if period else {}),
+        **({"spatialCoverage": places[0] if len(places) == 1 else places} if places else {}),
     }
 
 
@@ -285,16 +286,6 @@ def temporal_coverage(figures: Sequence[Figure]) -> str | None:
     ends = [f.period_end for f in dated]
     end = None if None in ends else max(e for e in ends if e)
     return start.isoformat() if end == start else f"{start.isoformat()}/{end.isoformat() if end else '..'}"
-
-
-def _coverage(figures: Sequence[Figure]) -> dict[str, Any]:
-    """The period and the places the figures cover together."""
-    period = temporal_coverage(figures)
-    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
-    return {
-        **({"temporalCoverage": period} if period else {}),
-        **({"spatialCoverage": places[0] if len(places) == 1 else places} if places else {}),
-    }
 
 
 def _variable(fig: Figure) -> dict[str, Any]:
@@ -405,10 +396,9 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         "identifier": package["name"],
         "version": package["version"],
         "keywords": list(package.get("keywords", [])),
-        **_common(package, home),
+        **_common(package, home, list(figures.values())),
         "citation": package_citation,
         "isBasedOn": [s["path"] for s in package.get("sources", [])],
-        **_coverage(list(figures.values())),
         "distribution": ld_downloads(downloads, "index.html"),
         "variableMeasured": [_variable(f) for f in figures.values()],
     }
@@ -435,7 +425,7 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
             "description": f"{fig.measure}. {fig.caveats[0].text}",
             "url": address(page, page),
             "identifier": fig.id,
-            **_common(package, address("index.html", page)),
+            **_common(package, address("index.html", page), [fig]),
             "citation": citations["text"],
             "isBasedOn": {
                 "@type": "CreativeWork",
@@ -449,7 +439,6 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
                 "identifier": package["name"],
                 "url": address("index.html", page),
             },
-            **_coverage([fig]),
             "variableMeasured": _variable(fig),
             "distribution": ld_downloads(figure_downloads, page),
             **({"sourceOrganization": _organization(producer)} if producer else {}),
