@@ -5,10 +5,6 @@ description every style prints (CSL ``genre``, BibTeX ``type``, RIS ``M3``); the
 access date (none is recorded).  No value can break its format: BibTeX's specials are escaped (braces so that a
 brace-counting parser finds each field whole), line breaks become spaces (no second RIS record).  The module
 never imports the model (``Figure.cite`` calls it).
-
->>> import iicsa_stats as ist
->>> print(ist.figure("nspcc-males-viewed-csa-images-uk").cite(style="ris").splitlines()[0])
-TY  - RPRT
 """
 
 from __future__ import annotations
@@ -195,8 +191,7 @@ def cite_figure(fig: Any, style: str = "text") -> str:
     fig : Figure
         The figure to cite.
     style : str, default "text"
-        ``text`` (one paragraph, as :meth:`Figure.cite` gives it), ``bibtex``,
-        ``csl-json`` or ``ris``.
+        ``text`` (one paragraph, as :meth:`Figure.cite` gives it), ``bibtex``, ``csl-json`` or ``ris``.
 
     Raises
     ------

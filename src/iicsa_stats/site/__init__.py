@@ -56,10 +56,9 @@ def _base(base_url: object) -> str:
     except ValueError:  # a bad port or IPv6 address
         sound = False
     if not sound or quote(base_url, safe=":/[]!$&()*+,;=%~") != base_url:
-        shown = repr(base_url) if len(repr(base_url)) <= 80 else f"{repr(base_url)[:77]}..."
         raise SiteError(
             "--base-url must be an absolute https:// (or http://) address with a host and no query, fragment or "
-            f"user name, such as https://example.org/iicsa/; got {shown}"
+            f"user name, such as https://example.org/iicsa/; got {base_url!r}"
         )
     return base_url.rstrip("/") + "/"
 
