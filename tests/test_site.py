@@ -453,9 +453,10 @@ def test_a_figure_page_says_when_its_context_was_cut(tmp_path: Path, monkeypatch
     # nor what stands beyond it (the other figure's words).
     marker = raw.index("[4]", incidents.provenance.quote_end)
     assert incidents.provenance.quote_end <= marker < offences.provenance.quote_start
-    monkeypatch.setattr(
-        site_module, "_case_details", lambda ledger: {offences.provenance.document_id: [(marker, marker + 3)]}
-    )
+    rows = _loader.rows
+    detail = {"document_id": offences.provenance.document_id, "start": marker, "end": marker + 3}
+    ledger = [*rows("ledger"), {**detail, "reason": "case_detail", "status": "excluded"}]
+    monkeypatch.setattr(site_module._loader, "rows", lambda name, *a: ledger if name == "ledger" else rows(name, *a))
     build_site(tmp_path / "site")
     for fig, beyond in ((incidents, "8,525"), (offences, "5,653")):
         html = html_lib.unescape((tmp_path / "site" / "figures" / f"{fig.id}.html").read_text(encoding="utf-8"))

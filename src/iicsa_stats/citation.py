@@ -24,10 +24,7 @@ __all__ = ["STYLES", "cite_figure", "cite_package", "original_producer"]
 #: The citation formats, for a figure and for the package.
 STYLES = ("text", "bibtex", "csl-json", "ris")
 
-#: BibTeX's specials escaped; a brace as a command, so that a brace-counting parser finds each field whole.
-_BIBTEX_SPECIAL = {c: "\\" + c for c in "&%$#_"} | {
-    "{": r"\textbraceleft{}",
-    "}": r"\textbraceright{}",
+_BIBTEX_SPECIAL = {c: "\\" + c for c in "{}&%$#_"} | {
     "\\": r"\textbackslash{}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
@@ -125,7 +122,19 @@ def _package_record() -> dict[str, Any]:
 
 
 def _bibtex_text(text: str) -> str:
-    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in _one_line(text))
+    r"""``text`` for a BibTeX field: specials escaped, braces as ``\{ \}`` where they pair up (BibTeX counts them)."""
+    text = _one_line(text)
+    paired: set[int] = set()
+    opened: list[int] = []
+    for at, c in enumerate(text):
+        if c == "{":
+            opened.append(at)
+        elif c == "}" and opened:
+            paired.update((opened.pop(), at))
+    lone = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+    return "".join(
+        lone[c] if c in lone and at not in paired else _BIBTEX_SPECIAL.get(c, c) for at, c in enumerate(text)
+    )
 
 
 def _bibtex(r: dict[str, Any]) -> str:

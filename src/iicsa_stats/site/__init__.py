@@ -129,12 +129,10 @@ def picture(fig: Figure) -> dict[str, Any]:
         "interval": f"{kind} from {label(low)} to {label(high)}",
         "open bound": "a lower bound with no upper end stated",
     }[shape]
-    scale = f"on a scale from {label(0)} to {label(end)}"
-    if fig.unit == "years_of_age":
-        scale = f"on a scale of age from 0 to {label(end)} years"
+    scale = f"of age from 0 to {label(end)} years" if fig.unit == "years_of_age" else f"from {label(0)} to {label(end)}"
     return {
         "shape": shape,
-        "title": f"{fig.value_text}: {what}, {scale}",
+        "title": f"{fig.value_text}: {what}, on a scale {scale}",
         "x1": at(low),
         "x2": at(high),
         "open": fig.qualifier == "more_than",
@@ -375,14 +373,9 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         )
 
     def ld_downloads(which: list[dict[str, Any]], page: str) -> list[dict[str, str]]:
+        shown = ("name", "encodingFormat")
         return [
-            {
-                "@type": "DataDownload",
-                "name": d["name"],
-                "encodingFormat": d["encodingFormat"],
-                "contentUrl": address(d["path"], page),
-            }
-            for d in which
+            {"@type": "DataDownload", **{k: d[k] for k in shown}, "contentUrl": address(d["path"], page)} for d in which
         ]
 
     home = address("index.html", "index.html")
@@ -417,14 +410,14 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         citations = {style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")}
         for style, suffix, _ in _CITATION_FILES:
             pages[f"cite/{fig.id}.{suffix}"] = citations[style].rstrip("\n") + "\n"
-        producer = original_producer(fig)
+        producer, home = original_producer(fig), address("index.html", page)
         ld = {  # measure, value, period, source, and the package it is part of
             "@type": "Dataset",
             "name": fig.headline,
             "description": f"{fig.measure}. {fig.caveats[0].text}",
             "url": address(page, page),
             "identifier": fig.id,
-            **_common(package, address("index.html", page), [fig]),
+            **_common(package, home, [fig]),
             "citation": citations["text"],
             "isBasedOn": {
                 "@type": "CreativeWork",
@@ -432,12 +425,7 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
                 "url": p.url,
                 "publisher": _organization(p.publisher),
             },
-            "isPartOf": {
-                "@type": "Dataset",
-                "name": package["title"],
-                "identifier": package["name"],
-                "url": address("index.html", page),
-            },
+            "isPartOf": {"@type": "Dataset", "name": package["title"], "identifier": package["name"], "url": home},
             "variableMeasured": _variable(fig),
             "distribution": ld_downloads(figure_downloads, page),
             **({"sourceOrganization": _organization(producer)} if producer else {}),
