@@ -13,21 +13,20 @@ import math
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .. import _catalog, _loader
-from .._figure import Figure
+from .._figure import Figure, _number
 from .._loader import load_schema
 from .._output import CONTROL
 from .._paths import data_root, root_argument
 from .._staging import MARKER, reading, reason, write_folder
-from ..citation import cite_figure, cite_package
+from ..citation import cite_figure, cite_package, original_producer
 from ..errors import IICSAStatsError, InvalidArgumentError
 from ..notices import SITE_NOTICE
-from .excerpt import excerpt
-from .jsonld import document_jsonld, figure_jsonld, package_jsonld
 
 __all__ = ["MARKER", "SCALE_CAVEAT", "SiteError", "build_site"]
 
@@ -39,8 +38,8 @@ TITLE_LIMIT = 70
 _SITE_NAME = " · IICSA figures"
 #: The citation files of each figure: (style, file suffix, what a reader is told it is).
 _CITATION_FILES = (("bibtex", "bib", "BibTeX"), ("ris", "ris", "RIS"), ("csl-json", "json", "CSL-JSON"))
-#: What a URL may hold (RFC 3986's unreserved and reserved characters and percent-escapes), less quotes.
-_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+#: The end of a sentence: a full stop, question or exclamation mark, then a space (or a footnote's "[").
+_SENTENCE_END = re.compile(r"\.(?:\u201d |[ \u00a0]|(?=\[))|[?!] ")
 
 
 class SiteError(IICSAStatsError):
@@ -51,26 +50,22 @@ def _base(base_url: object) -> str:
     """The site's address, ending in ``/``; a :class:`SiteError` unless it is an absolute http(s) address."""
     if not isinstance(base_url, str):
         raise InvalidArgumentError(f"base_url must be a str (the site's address), got {type(base_url).__name__}")
-    try:
+    try:  # RFC 3986's characters, less quotes and those of a query, a fragment or a user name
         parts = urlsplit(base_url)
-        sound = parts.scheme in ("https", "http") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+        sound = parts.scheme in ("https", "http") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # a bad port or IPv6 address
         sound = False
-    if not sound or not _URL_CHARACTERS.fullmatch(base_url) or any(c in base_url for c in "?#@"):
-        shown = repr(base_url) if len(repr(base_url)) <= 80 else f"{repr(base_url)[:77]}..."
+    if not sound or quote(base_url, safe=":/[]!$&()*+,;=%~") != base_url:
         raise SiteError(
             "--base-url must be an absolute https:// (or http://) address with a host and no query, fragment or "
-            f"user name, such as https://example.org/iicsa/; got {shown}"
+            f"user name, such as https://example.org/iicsa/; got {base_url!r}"
         )
     return base_url.rstrip("/") + "/"
 
 
 def visible(value: Any) -> Any:
     """A value as a page shows it (every ``{{ ... }}`` of the templates): control characters as U+FFFD."""
-    if not isinstance(value, str) or not CONTROL.search(value):
-        return value
-    shown = CONTROL.sub("\ufffd", value)
-    return type(value)(shown) if hasattr(value, "__html__") else shown  # markup stays markup
+    return type(value)(CONTROL.sub("\ufffd", value)) if isinstance(value, str) else value  # markup stays markup
 
 
 def page_title(text: str) -> str:
@@ -84,12 +79,7 @@ def page_title(text: str) -> str:
 
 
 def lead(fig: Figure) -> str:
-    """The line under the number: the population counted, then the measure's own aside in brackets, if any.
-
-    >>> import iicsa_stats as ist
-    >>> lead(ist.figure("rea-perpetrator-age-band"))
-    'Population: Perpetrators in the studies reviewed by the REA. A qualitative finding, not a measured distribution.'
-    """
+    """The line under the number: the population counted, then the measure's own aside in brackets, if any."""
     asides = [a.strip() for a in re.findall(r"\(([^)]*)\)", fig.measure) if len(a.split()) > 3]
     return " ".join([f"Population: {fig.population}.", *(f"{a[:1].upper()}{a[1:]}." for a in asides)])
 
@@ -116,20 +106,10 @@ _LEFT, _RIGHT = 16, 304  # the axis's ends in an SVG 320 units wide
 
 
 def picture(fig: Figure) -> dict[str, Any]:
-    """What the figure's SVG draws: ``shape``, ``title`` (its text alternative), positions and the axis's ticks.
-
-    >>> import iicsa_stats as ist
-    >>> p = picture(ist.figure("research-with-children-participants"))
-    >>> p["shape"], p["open"], p["ticks"][-1]
-    ('open bound', True, (304.0, '500'))
-    """
-    from .._figure import _number
-
+    """What the figure's SVG draws: ``shape``, ``title`` (its text alternative), positions and the axis's ticks."""
     shape = SHAPES[fig.qualifier]
-    low = fig.value if fig.value is not None else fig.value_lower
-    high = fig.value if fig.value is not None else fig.value_upper
-    assert low is not None  # a figure's shape is checked when it is made
-    assert high is not None
+    values = [v for v in (fig.value, fig.value_lower, fig.value_upper) if v is not None]  # a value or a range's ends
+    low, high = min(values), max(values)
     end = 1.0  # a proportion's axis ends at "all"; any other at 1, 2 or 5 times a power of ten, a tenth beyond
     if fig.unit != "proportion":
         power = 10.0 ** math.floor(math.log10(high)) if high > 0 else 1.0
@@ -149,12 +129,10 @@ def picture(fig: Figure) -> dict[str, Any]:
         "interval": f"{kind} from {label(low)} to {label(high)}",
         "open bound": "a lower bound with no upper end stated",
     }[shape]
-    scale = f"on a scale from {label(0)} to {label(end)}"
-    if fig.unit == "years_of_age":
-        scale = f"on a scale of age from 0 to {label(end)} years"
+    scale = f"of age from 0 to {label(end)} years" if fig.unit == "years_of_age" else f"from {label(0)} to {label(end)}"
     return {
         "shape": shape,
-        "title": f"{fig.value_text}: {what}, {scale}",
+        "title": f"{fig.value_text}: {what}, on a scale {scale}",
         "x1": at(low),
         "x2": at(high),
         "open": fig.qualifier == "more_than",
@@ -163,12 +141,6 @@ def picture(fig: Figure) -> dict[str, Any]:
     }
 
 
-_VERDICTS = {
-    "not_comparable": ("Not comparable", "not_comparable"),
-    "not_shown_comparable": ("Not shown to be comparable", "not_shown"),
-    "comparable_with_caveats": ("Comparable only with care", "caveats"),
-    "comparable": ("Comparable", "caveats"),
-}
 #: A computed difference between two figures, in words (the comparisons table's notes name codes and ids).
 _DIFFERENCES = {
     "measure": "a different measure",
@@ -186,17 +158,17 @@ _DIFFERENCES = {
 
 def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]:
     """Every other figure by verdict, in lines of figures with the same ``reasons`` and shared ``caveats``."""
+    from ..comparability import EFFECTS, VERDICTS
     from ..comparison import comparable_with
 
     order = {fid: n for n, fid in enumerate(figures)}
     groups: list[dict[str, Any]] = []
     for verdict, found in comparable_with(fig.id).items():
-        label, effect = _VERDICTS[verdict]
+        effect = EFFECTS[VERDICTS.index(verdict)]  # the effect that gives the verdict
         lines: dict[tuple[str, ...], dict[str, Any]] = {}
         for c in sorted(found, key=lambda c: order[c.other(fig.id)]):
-            reasons = tuple(
-                d.note if d.basis == "curated" else _DIFFERENCES[d.name] for d in c.differences if d.effect == effect
-            )
+            limiting = [d for d in c.differences if d.effect == effect != "none"]
+            reasons = tuple(d.note if d.basis == "curated" else _DIFFERENCES[d.name] for d in limiting)
             line = lines.setdefault(reasons, {"figures": [], "reasons": list(reasons)})
             line["figures"].append({"figure": figures[c.other(fig.id)], "caveats": list(c.caveats)})
         for line in lines.values():  # the caveats every figure of the line shares; each figure keeps the rest
@@ -206,19 +178,9 @@ def comparisons(fig: Figure, figures: dict[str, Figure]) -> list[dict[str, Any]]
             for item in line["figures"]:
                 item["caveats"] = [k for k in item["caveats"] if k not in line["caveats"]]
         if lines:  # the closest figures first
-            groups.append(
-                {"verdict": verdict, "label": label, "lines": sorted(lines.values(), key=lambda x: len(x["reasons"]))}
-            )
+            ordered = sorted(lines.values(), key=lambda x: len(x["reasons"]))
+            groups.append({"verdict": verdict, "label": found[0].verdict_text.capitalize(), "lines": ordered})
     return groups
-
-
-def _case_details(ledger: list[dict[str, Any]]) -> dict[str, list[tuple[int, int]]]:
-    """Each document's spans that the ledger marks as a detail of an individual case."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for r in ledger:
-        if r["reason"] == "case_detail":
-            spans.setdefault(r["document_id"], []).append((r["start"], r["end"]))
-    return spans
 
 
 def _scale_passage(figures: dict[str, Figure], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -238,6 +200,102 @@ def _scale_passage(figures: dict[str, Figure], documents: dict[str, dict[str, An
         "ways": ways,
         "others": [f for f in figures.values() if f.scale_measure is None],
     }
+
+
+def excerpt(
+    text: str, start: int, end: int, case_details: Iterable[tuple[int, int]] = (), *, chars: int = 160
+) -> dict[str, Any]:
+    """The quote at ``text[start:end]`` in its paragraph (``chars`` each side), showing no span of ``case_details``."""
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"quote offsets {start}, {end} are outside the text ({len(text)} characters)")
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    lo = max(line_start, start - chars)
+    hi = min(line_end, end + chars)
+    if lo > line_start:  # cut at a word, never inside one
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else start
+    if hi < line_end:
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else end
+    cut = False
+    for detail_start, detail_end in sorted(case_details):
+        if detail_start < end and detail_end > start:
+            raise ValueError(f"a case detail ({detail_start}-{detail_end}) lies inside the quote {start}-{end}")
+        if lo < detail_end <= start:  # from the first sentence after the detail
+            found = _SENTENCE_END.search(text, detail_end, start)
+            lo = found.end() if found else start
+            while lo < start and text[lo].isspace():
+                lo += 1
+            cut = True
+        elif end <= detail_start < hi:  # to the last sentence before the detail
+            ends = [found.start() + 1 for found in _SENTENCE_END.finditer(text, end, detail_start)]
+            hi = ends[-1] if ends else end
+            cut = True
+    return {
+        "before": text[lo:start],
+        "quote": text[start:end],
+        "after": text[end:hi],
+        "start": start,
+        "end": end,
+        "clipped_before": lo > line_start,
+        "clipped_after": hi < line_end,
+        "case_detail_cut": cut,
+    }
+
+
+# -- schema.org descriptions (JSON-LD) after Google's Dataset guidance: a range or a bound is minValue/maxValue.
+# Addresses are absolute with --base-url, else relative.  The licence has no address of its own, so ``license``
+# (and a creator's ``url``) is the index page's, whose footer states it.
+
+
+def _organization(name: str, url: str | None = None) -> dict[str, Any]:
+    return {"@type": "Organization", "name": name, **({"url": url} if url else {})}
+
+
+def _common(package: Mapping[str, Any], home: str, figures: Sequence[Figure]) -> dict[str, Any]:
+    """What every ``Dataset`` states: licence, copyright, creators, free access, and the figures' period and places."""
+    licences = package.get("licenses", [])
+    urls = list(dict.fromkeys(lic.get("path") or home for lic in licences))
+    period = temporal_coverage(figures)
+    places = [{"@type": "Place", "name": g} for g in dict.fromkeys(f.geography for f in figures) if g != "not_stated"]
+    return {
+        "license": urls[0] if len(urls) == 1 else urls,
+        "copyrightNotice": " ".join(str(t) for t in (lic.get("title") or lic.get("name") for lic in licences) if t),
+        "creator": [
+            _organization(c["title"], c.get("path") or home)
+            for c in package.get("contributors", [])
+            if "creator" in c.get("roles", [])
+        ],
+        "isAccessibleForFree": True,
+        **({"temporalCoverage": period} if period else {}),
+        **({"spatialCoverage": places[0] if len(places) == 1 else places} if places else {}),
+    }
+
+
+def temporal_coverage(figures: Sequence[Figure]) -> str | None:
+    """The figures' period as an ISO 8601 interval: the earliest start to the latest end (``..`` if one is open)."""
+    dated = [f for f in figures if f.period_start is not None]
+    if not dated:
+        return None
+    start = min(f.period_start for f in dated if f.period_start)
+    ends = [f.period_end for f in dated]
+    end = None if None in ends else max(e for e in ends if e)
+    return start.isoformat() if end == start else f"{start.isoformat()}/{end.isoformat() if end else '..'}"
+
+
+def _variable(fig: Figure) -> dict[str, Any]:
+    """The figure as a ``PropertyValue``: one value, or a range or bound as ``minValue``/``maxValue``."""
+    variable: dict[str, Any] = {
+        "@type": "PropertyValue",
+        "name": fig.measure_code,
+        "description": f"{fig.measure} (qualifier: {fig.qualifier.replace('_', ' ')})",
+        "unitText": fig.unit,
+    }
+    if fig.value is None:
+        return {**variable, "minValue": fig.value_lower, "maxValue": fig.value_upper}
+    return {**variable, ("minValue" if SHAPES[fig.qualifier] == "open bound" else "value"): fig.value}
 
 
 def _downloads(package: dict[str, Any]) -> list[dict[str, Any]]:
@@ -278,8 +336,9 @@ def _environment() -> Any:
         lstrip_blocks=True,
         finalize=visible,
     )
-    env.filters.update(label=lambda code: (code or "").replace("_", " "), first_sentence=first_sentence)
-    env.filters["page_title"] = page_title
+    env.filters.update(
+        label=lambda code: (code or "").replace("_", " "), first_sentence=first_sentence, page_title=page_title
+    )
     return env
 
 
@@ -288,7 +347,10 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
     figures = _catalog.all_figures()
     documents = {d["document_id"]: d for d in _loader.rows("documents")}
     ledger = list(_loader.rows("ledger"))
-    details = _case_details(ledger)
+    details: dict[str, list[tuple[int, int]]] = {}  # each document's spans of a detail of an individual case
+    for r in ledger:
+        if r["reason"] == "case_detail":
+            details.setdefault(r["document_id"], []).append((r["start"], r["end"]))
     env = _environment()
     pages: dict[str, str] = {}
 
@@ -296,7 +358,9 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         return f"{base}{path}" if base else "../" * page.count("/") + path
 
     def render(template: str, page: str, jsonld: dict[str, Any], **context: Any) -> None:
-        text = json.dumps(jsonld, indent=2, ensure_ascii=False)  # no "</" may close the script element early
+        text = json.dumps(
+            {"@context": "https://schema.org", **jsonld}, indent=2, ensure_ascii=False
+        )  # no "</" may close the script element early
         pages[page] = env.get_template(template).render(
             package=package,
             content_notice=SITE_NOTICE,
@@ -309,20 +373,34 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         )
 
     def ld_downloads(which: list[dict[str, Any]], page: str) -> list[dict[str, str]]:
+        shown = ("name", "encodingFormat")
         return [
-            {"name": d["name"], "encodingFormat": d["encodingFormat"], "contentUrl": address(d["path"], page)}
-            for d in which
+            {"@type": "DataDownload", **{k: d[k] for k in shown}, "contentUrl": address(d["path"], page)} for d in which
         ]
 
     home = address("index.html", "index.html")
-    ld = package_jsonld(package, list(figures.values()), ld_downloads(downloads, "index.html"), home)
+    package_citation = cite_package("text")
+    package_ld = {  # the package (its descriptor), every figure, each download
+        "@type": "Dataset",
+        "name": package["title"],
+        "description": package["description"],
+        "url": home,
+        "identifier": package["name"],
+        "version": package["version"],
+        "keywords": list(package.get("keywords", [])),
+        **_common(package, home, list(figures.values())),
+        "citation": package_citation,
+        "isBasedOn": [s["path"] for s in package.get("sources", [])],
+        "distribution": ld_downloads(downloads, "index.html"),
+        "variableMeasured": [_variable(f) for f in figures.values()],
+    }
     render(
         "index.html.j2",
         "index.html",
-        ld,
+        package_ld,
         figures=list(figures.values()),
         scale=_scale_passage(figures, documents),
-        package_citation=cite_package("text"),
+        package_citation=package_citation,
         package_bibtex=cite_package("bibtex"),
     )
     figure_downloads = [d for d in downloads if d["table"] in (None, "figures", "figure_caveats")]
@@ -332,9 +410,26 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         citations = {style: cite_figure(fig, style) for style in ("text", "bibtex", "ris", "csl-json")}
         for style, suffix, _ in _CITATION_FILES:
             pages[f"cite/{fig.id}.{suffix}"] = citations[style].rstrip("\n") + "\n"
-        ld = figure_jsonld(
-            fig, package, ld_downloads(figure_downloads, page), address(page, page), address("index.html", page)
-        )
+        producer, home = original_producer(fig), address("index.html", page)
+        ld = {  # measure, value, period, source, and the package it is part of
+            "@type": "Dataset",
+            "name": fig.headline,
+            "description": f"{fig.measure}. {fig.caveats[0].text}",
+            "url": address(page, page),
+            "identifier": fig.id,
+            **_common(package, home, [fig]),
+            "citation": citations["text"],
+            "isBasedOn": {
+                "@type": "CreativeWork",
+                "name": p.document_title,
+                "url": p.url,
+                "publisher": _organization(p.publisher),
+            },
+            "isPartOf": {"@type": "Dataset", "name": package["title"], "identifier": package["name"], "url": home},
+            "variableMeasured": _variable(fig),
+            "distribution": ld_downloads(figure_downloads, page),
+            **({"sourceOrganization": _organization(producer)} if producer else {}),
+        }
         render(
             "figure.html.j2",
             page,
@@ -355,7 +450,16 @@ def _render_pages(package: dict[str, Any], downloads: list[dict[str, Any]], base
         render(
             "document.html.j2",
             f"documents/{document_id}.html",
-            document_jsonld(document),
+            {
+                "@type": "CreativeWork",
+                "name": document["title"],
+                "identifier": document_id,
+                "url": document["url"],
+                "publisher": _organization(document["publisher"]),
+                "copyrightNotice": document["licence_statement"],
+                "genre": document["kind"],
+                **({"datePublished": document["published"].isoformat()} if document["published"] else {}),
+            },
             document=document,
             doc_figures=[f for f in figures.values() if f.provenance.document_id == document_id],
             ledger=shown,
