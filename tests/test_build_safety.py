@@ -149,7 +149,7 @@ def test_a_changed_raw_file(root: Path) -> None:
     data = path.read_bytes()
     at = next(i for i, b in enumerate(data) if chr(b).isdigit())
     path.write_bytes(data[:at] + (b"1" if data[at : at + 1] != b"1" else b"2") + data[at + 1 :])
-    refused(root, RawDocumentError, re.escape(path.name), "does not match its pin", "expected sha256")
+    refused(root, RawDocumentError, re.escape(path.name), "differs from its pin", "expected sha256")
 
 
 def test_a_missing_raw_file(root: Path) -> None:

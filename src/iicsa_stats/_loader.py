@@ -9,6 +9,7 @@ commits meanwhile, and the cache is dropped when a build replaced the files.  St
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import re
@@ -71,10 +72,6 @@ def _too_large(size: int, pinned_bytes: Any) -> str | None:
     return f"is {size} bytes, far larger than it should be ({pinned}; at most {limit} bytes are read): it was not read"
 
 
-def _refused(info: os.stat_result, pinned_bytes: Any) -> str | None:
-    return _NOT_REGULAR if not stat.S_ISREG(info.st_mode) else _too_large(info.st_size, pinned_bytes)
-
-
 def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinned_bytes: Any = None) -> str | None:
     """Why ``path`` (below ``root``) must not be read, or None: its real place is outside ``root``, it is not a
     regular file or folder, or it is far larger than ``pinned_bytes``.  A missing file is its reader's to report."""
@@ -84,7 +81,9 @@ def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinne
         info = os.stat(path)
     except (OSError, ValueError):
         return None
-    return None if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    return _NOT_REGULAR if not stat.S_ISREG(info.st_mode) else _too_large(info.st_size, pinned_bytes)
 
 
 def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
@@ -92,25 +91,23 @@ def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes:
 
     Refused as :func:`path_problem` and :func:`refusal` say; opened without blocking, so a FIFO is not waited on.
     """
-    path, data = os.path.join(root, rel), b""
-    if why := path_problem(rel) or (None if _inside(root, path) else _OUTSIDE):
-        raise DataFileError.at(path, why, fix)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    path = os.path.join(root, rel)
+    if not (why := path_problem(rel) or refusal(root, path, pinned_bytes=pinned_bytes)):
         try:
-            info = os.fstat(fd)
-            if not (why := "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)):
-                with open(fd, "rb", closefd=False) as handle:
-                    data = handle.read(_limit(pinned_bytes) + 1)
-        finally:
-            os.close(fd)
-    except FileNotFoundError:
-        why = "file is missing"
-    except NotADirectoryError:
-        why = "file is missing (a part of its path is a file, not a folder)"
-    except OSError as exc:
-        why = f"cannot be read ({exc.strerror or exc})"
-    if why := why or _too_large(len(data), pinned_bytes):  # it may have grown since fstat
+            with open(
+                os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), "rb"
+            ) as f:
+                data = f.read(_limit(pinned_bytes) + 1)
+            why = _too_large(len(data), pinned_bytes)  # it may have grown since it was looked at
+        except FileNotFoundError:
+            why = "file is missing"
+        except IsADirectoryError:
+            why = "is a folder, not a file"
+        except NotADirectoryError:
+            why = "file is missing (a part of its path is a file, not a folder)"
+        except OSError as exc:
+            why = f"cannot be read ({exc.strerror or exc})"
+    if why:
         raise DataFileError.at(path, why, fix)
     return data
 
@@ -123,7 +120,6 @@ MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 100
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _LONG_NUMBER = re.compile(rb"[-+.0-9eE]{%d,}" % (MAX_NUMBER_CHARS + 1))
-_INNERMOST = re.compile(rb"\[\]|\{\}")
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 
 
@@ -142,13 +138,8 @@ def _finite(text: str) -> float:
 
 
 def _too_deep(bare: bytes) -> bool:
-    """Whether the brackets in ``bare`` (JSON without its strings) nest deeper than :data:`MAX_DEPTH`."""
-    marks = bare.translate(None, _NOT_BRACKET)
-    for _ in range(MAX_DEPTH + 1):  # each pass removes the innermost level
-        marks, found = _INNERMOST.subn(b"", marks)
-        if not found:
-            return False
-    return True
+    depths = itertools.accumulate(1 if mark in b"[{" else -1 for mark in bare.translate(None, _NOT_BRACKET))
+    return max(depths, default=0) > MAX_DEPTH
 
 
 def parse_json(path: str | Path, data: bytes) -> Any:
@@ -205,23 +196,12 @@ def resource_pin(data: bytes) -> str:
     return f"sha256:{sha256_hex(data)}"
 
 
-def _check_pin(
-    path: str, data: bytes, pin: str | None, *, what: str, where: str, fix: str, error: type = DataFileError
-) -> bytes:
-    """``data``, unless it differs from ``pin`` (which ``where`` gives for ``what`` at ``path``)."""
-    if (found := resource_pin(data)) != pin:
-        raise error(
-            f"{path}: {what} differs from its pin in {where} (expected {pin}, found {found}): it was changed or "
-            f"damaged; {fix}; `iicsa-stats validate` lists every problem",
-            path=path,
-            fix=fix,
-        )
+def _pinned(path: str, data: bytes, pin: str | None, *, what: str, where: str, fix: str) -> bytes:
+    """``data`` (read from ``path``), refused if ``pin`` is given (in ``where``) and they differ from it."""
+    if pin is not None and (found := resource_pin(data)) != pin:
+        changed = f"{what} differs from its pin in {where} (expected {pin}, found {found})"
+        raise DataFileError(f"{path}: {changed}: it was changed or damaged; {fix}; {VALIDATE_HINT}", path=path, fix=fix)
     return data
-
-
-def format_listing(digests: Mapping[str, str]) -> str:
-    """The text of :data:`PARQUET_CHECKSUMS` for ``{file name: hex digest}``, in the given order."""
-    return "".join(f"{digest}  {name}\n" for name, digest in digests.items())
 
 
 def parse_listing(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
@@ -240,12 +220,9 @@ def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
     """The bytes of a table's Parquet file, refused if they differ from their pin in :data:`PARQUET_CHECKSUMS`."""
     fix = "reinstall or rebuild with `iicsa-stats build`"
     listing = read_file(root, f"data/processed/{PARQUET_CHECKSUMS}", fix=fix).decode("utf-8", "replace")
-    rel = f"data/processed/{table}.parquet"
-    pin = parse_listing(listing)[0].get(f"{table}.parquet")
-    data = read_file(root, rel, fix=fix)
-    return _check_pin(
-        os.path.join(root, rel), data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix
-    )
+    pin, rel = parse_listing(listing)[0].get(f"{table}.parquet"), f"data/processed/{table}.parquet"
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix)
+    return _pinned(path, data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix)
 
 
 def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, Any]:
@@ -284,16 +261,14 @@ def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
     return schema
 
 
-def _pinned(root: str | Path, rel: str, pin: str | None, *, what: str, fix: str, size: Any = None) -> tuple[str, bytes]:
-    """The path and bytes of the file at ``rel``, refused if ``pin`` is given and they differ from it."""
-    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix, pinned_bytes=size)
-    return path, data if pin is None else _check_pin(path, data, pin, what=what, where="datapackage.json", fix=fix)
-
-
 def load_schema(root: str | Path, table: str, *, sha256: str | None = None) -> dict[str, Any]:
     """A table's Table Schema; with ``sha256`` (its pin), refused if its bytes differ."""
-    fix = _REBUILD if sha256 is None else "restore it from the release or reinstall"
-    return schema_from_bytes(*_pinned(root, f"schemas/{table}.schema.json", sha256, what="the schema", fix=fix))
+    rel, fix = (
+        f"schemas/{table}.schema.json",
+        _REBUILD if sha256 is None else "restore it from the release or reinstall",
+    )
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix)
+    return schema_from_bytes(path, _pinned(path, data, sha256, what="the schema", where="datapackage.json", fix=fix))
 
 
 def read_csv(
@@ -301,7 +276,9 @@ def read_csv(
 ) -> list[Row]:
     """The typed rows of a processed CSV table; with ``sha256`` (its pin), refused if its bytes differ."""
     rel = f"data/processed/{table}.csv"
-    return parse_csv(*_pinned(root, rel, sha256, what="the file", fix=_RESTORE, size=pinned_bytes), schema, _RESTORE)
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=_RESTORE, pinned_bytes=pinned_bytes)
+    _pinned(path, data, sha256, what="the file", where="datapackage.json", fix=_RESTORE)
+    return parse_csv(path, data, schema, _RESTORE)
 
 
 # --------------------------------------------------------------------------- the cache, one build at a time
@@ -404,23 +381,30 @@ def inconsistent(root: str, table: str, message: str) -> DataFileError:
     return DataFileError.at(csv_path(root, table), message, VALIDATE_HINT)
 
 
-def _raw_text(root: str, raw_path: str) -> str:
-    doc = next((d for d in rows("documents", root) if d["raw_path"] == raw_path), None)
-    if doc is None or not RAW_PATH.fullmatch(raw_path):
-        raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
-    path, fix = os.path.join(root, raw_path), "restore the verbatim capture or reinstall"
+def raw_document(root: str | os.PathLike[str], raw_path: str, pin: str, size: Any, *, where: str, fix: str) -> str:
+    """A raw document's text, or a RawDocumentError: unreadable, not UTF-8, or not of its ``pin`` and ``size``."""
+    path = os.path.join(root, raw_path)
     try:
-        data = read_file(root, raw_path, fix=fix, pinned_bytes=doc.get("bytes"))
+        data = read_file(root, raw_path, fix=fix, pinned_bytes=size)
     except DataFileError as exc:
         reason = str(exc).removeprefix(f"{path}: ")
         raise RawDocumentError(f"{path}: raw document unreadable ({reason})", path=path, fix=fix) from None
-    pin = f"sha256:{doc['sha256']}"
-    _check_pin(path, data, pin, what="the raw document", where="the documents table", fix=fix, error=RawDocumentError)
+    if (found := resource_pin(data)) != pin or len(data) != size:
+        pins = f"expected {pin} of {size} bytes, found {found} of {len(data)} bytes"
+        raise RawDocumentError.at(path, f"the raw document differs from its pin in {where} ({pins})", fix)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         why = f"the raw document is not UTF-8 text ({exc.reason} at byte {exc.start})"
         raise RawDocumentError.at(path, why, fix) from None
+
+
+def _raw_text(root: str, raw_path: str) -> str:
+    doc = next((d for d in rows("documents", root) if d["raw_path"] == raw_path), None)
+    if doc is None or not RAW_PATH.fullmatch(raw_path):
+        raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
+    fix, pin = "restore the verbatim capture or reinstall", f"sha256:{doc['sha256']}"
+    return raw_document(root, raw_path, pin, doc.get("bytes"), where="the documents table", fix=fix)
 
 
 def raw_text(raw_path: str, root: str | None = None) -> str:

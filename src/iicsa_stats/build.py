@@ -17,21 +17,22 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _loader, _staging
+from . import _staging
 from ._catalog import join_figures
-from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, load_schema, resource_pin, sha256_hex
+from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, load_schema, raw_document, resource_pin, sha256_hex
 from ._parquet import parquet_metadata, write_parquet
 from ._paths import root_argument
 from ._version import __release_date__, __version__
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, DataFileError, RawDocumentError, UnaccountedNumbersError
+from .errors import BuildError, CurationError, DataFileError, UnaccountedNumbersError
 from .numbers import NumberMention, find_numbers, same_value, values_in
-from .tables import TABLES, Row, csv_path, csv_text, parquet_path, schema_path
+from .tables import TABLES, Row, csv_path, csv_text, parquet_path
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
-_RAW_FIX = (
+_CURATED = "data/curation/documents.toml"
+_FIX = (
     "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
     "in data/curation/documents.toml and re-curate its figures"
 )
@@ -56,23 +57,6 @@ class _Span(NamedTuple):
 
     def covers(self, mention: NumberMention) -> bool:
         return self.start <= mention.start and mention.end <= self.end
-
-
-def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
-    """A raw document's text, checked against its pin; :class:`RawDocumentError` if it differs or is missing."""
-    try:  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
-        data = _loader.read_file(root, doc["raw_path"], fix=_RAW_FIX, pinned_bytes=doc["bytes"])
-    except DataFileError as exc:
-        raise RawDocumentError(str(exc), path=exc.path, fix=_RAW_FIX) from None
-    path, digest = str(root / doc["raw_path"]), sha256_hex(data)
-    if digest != doc["sha256"] or len(data) != doc["bytes"]:
-        pins = f"expected sha256 {doc['sha256']} and {doc['bytes']} bytes, found sha256 {digest} and {len(data)} bytes"
-        raise RawDocumentError.at(path, f"raw document {doc['id']!r} does not match its pin ({pins})", _RAW_FIX)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        where = f"{exc.reason} at byte {exc.start}"
-        raise RawDocumentError.at(path, f"raw document {doc['id']!r} is not UTF-8 text ({where})", _RAW_FIX) from None
 
 
 def _locate(text: str, entry: Mapping[str, Any], key: str = "quote") -> tuple[int, int]:
@@ -149,7 +133,12 @@ def build_tables(root: Path) -> BuildResult:
     :class:`RawDocumentError` or :class:`CurationError`, naming the file and the item concerned.
     """
     cur = load_curation(root)
-    raw = {doc["id"]: read_raw(root, doc) for doc in cur.documents}
+    raw = {  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
+        doc["id"]: raw_document(
+            root, doc["raw_path"], f"sha256:{doc['sha256']}", doc["bytes"], where=_CURATED, fix=_FIX
+        )
+        for doc in cur.documents
+    }
     tables: dict[str, list[Row]] = {name: [] for name in TABLES}
     unaccounted: dict[str, list[str]] = {}
     for doc in cur.documents:
@@ -249,12 +238,9 @@ def _package(cur: Curation) -> dict[str, Any]:
         for doc in cur.documents
     ]
     for name in TABLES:
-        title, description = table_meta[name]["title"], table_meta[name]["description"]
-        schema = {"schema": f"schemas/{name}.schema.json"}
+        about, schema = {k: table_meta[name][k] for k in ("title", "description")}, f"schemas/{name}.schema.json"
         table = {"name": name, "type": "table", "path": f"data/processed/{name}.csv", "format": "csv"}
-        resources.append(
-            table | {"mediatype": "text/csv", "encoding": "utf-8", "title": title, "description": description} | schema
-        )
+        resources.append(table | {"mediatype": "text/csv", "encoding": "utf-8"} | about | {"schema": schema})
     for name in TABLES:
         table = {"name": f"{name}-parquet", "type": "table", "path": f"data/processed/{name}.parquet"}
         description = (
@@ -262,12 +248,8 @@ def _package(cur: Curation) -> dict[str, Any]:
             f"data/processed/{PARQUET_CHECKSUMS}, checked by `iicsa-stats validate`."
         )
         about = {"title": f"{table_meta[name]['title']} (Parquet)", "description": description}
-        resources.append(
-            table
-            | {"format": "parquet", "mediatype": PARQUET_MEDIATYPE}
-            | about
-            | {"schema": f"schemas/{name}.schema.json"}
-        )
+        parquet = {"format": "parquet", "mediatype": PARQUET_MEDIATYPE}
+        resources.append(table | parquet | about | {"schema": f"schemas/{name}.schema.json"})
     return {
         "$schema": PROFILE,
         **{key: meta[key] for key in ("name", "title", "description")},
@@ -288,19 +270,18 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
     for doc in result.tables["documents"]:
         raw_bytes = (root / doc["raw_path"]).read_bytes()
         by_name[f"raw-{doc['document_id']}"] |= {"bytes": len(raw_bytes), "hash": resource_pin(raw_bytes)}
-    checksums: dict[str, str] = {}
+    listing = ""
     for name in TABLES:
         schema = load_schema(root, name)
         data = csv_text(result.tables[name], schema).encode("utf-8")
         csv_path(out, name).write_bytes(data)
         by_name[name] |= {"bytes": len(data), "hash": resource_pin(data)}
         # the schema is pinned like the table: the loader types every value by it
-        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = resource_pin(
-            schema_path(root, name).read_bytes()
-        )
+        schema_pin = resource_pin((root / "schemas" / f"{name}.schema.json").read_bytes())
+        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
         write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
-        checksums[f"{name}.parquet"] = sha256_hex(parquet_path(out, name).read_bytes())
-    (processed / PARQUET_CHECKSUMS).write_text(format_listing(checksums), encoding="utf-8", newline="\n")
+        listing += f"{sha256_hex(parquet_path(out, name).read_bytes())}  {name}.parquet\n"
+    (processed / PARQUET_CHECKSUMS).write_text(listing, encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
     (out / "datapackage.json").write_text(text, encoding="utf-8", newline="\n")
 
