@@ -33,16 +33,7 @@ def _name(root: str, producers: Mapping[str, Row], producer_id: str, named: str)
 
 
 def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str, Figure]:
-    """Join the typed rows of the tables into :class:`Figure` objects by id, in id order, bound to ``root``.
-
-    ``rows_of(table)`` gives a table's rows; ``validate`` runs the same join on the rows it read, so that it
-    reports whatever the loader would refuse.
-
-    Raises
-    ------
-    DataFileError
-        For rows that do not join or that a model object refuses, naming the table's file.
-    """
+    """Join the rows ``rows_of(table)`` gives into figures by id, bound to ``root`` (validate runs it too)."""
     table, current = "caveat_references", ""
     try:
         documents = {r["document_id"]: r for r in rows_of("documents")}

@@ -73,8 +73,7 @@ def _too_large(size: int, pinned_bytes: Any) -> str | None:
 
 
 def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinned_bytes: Any = None) -> str | None:
-    """Why ``path`` (below ``root``) must not be read, or None: its real place is outside ``root``, it is not a
-    regular file or folder, or it is far larger than ``pinned_bytes``.  A missing file is its reader's to report."""
+    """Why ``path`` must not be read (outside ``root``, not a regular file or folder, far too large), or None."""
     if not _inside(root, path):
         return _OUTSIDE
     try:
@@ -87,10 +86,7 @@ def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinne
 
 
 def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
-    """The bytes of the file at ``rel`` below ``root``, or a DataFileError naming it, what is wrong and ``fix``.
-
-    Refused as :func:`path_problem` and :func:`refusal` say; opened without blocking, so a FIFO is not waited on.
-    """
+    """The bytes of ``rel`` below ``root`` (refused as :func:`path_problem` and :func:`refusal` say), never blocking."""
     path = os.path.join(root, rel)
     if not (why := path_problem(rel) or refusal(root, path, pinned_bytes=pinned_bytes)):
         try:
@@ -143,8 +139,7 @@ def _too_deep(bare: bytes) -> bool:
 
 
 def parse_json(path: str | Path, data: bytes) -> Any:
-    """``data`` (read from ``path``) as UTF-8 JSON, or a DataFileError: too deep, a number too long (both checked
-    on the bytes, before :mod:`json` would fail on them), a key twice in one object (:mod:`json` keeps the last)."""
+    """``data`` (read from ``path``) as JSON; DataFileError if too deep, a number too long, or a key twice."""
     import json
 
     bare = _STRING.sub(b"", data)  # what lies outside the strings
@@ -233,8 +228,7 @@ def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, A
 
 
 def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
-    """The pins of a table's CSV file (``hash``) and schema (``schemaHash``) in ``package``; a DataFileError
-    naming ``where`` (the descriptor) when one is missing or not ``sha256:<hex>``."""
+    """The ``hash`` and ``schemaHash`` pins of a table in ``package``; DataFileError naming ``where`` if not sha256."""
     resource = _resource(package, table, where)
     for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
         if not isinstance(pin := resource.get(key), str):
@@ -408,7 +402,6 @@ def _raw_text(root: str, raw_path: str) -> str:
 
 
 def raw_text(raw_path: str, root: str | None = None) -> str:
-    """A raw document's text at ``root`` (by default the current data root), checked against its pin (else a
-    RawDocumentError), if ``raw_path`` is that of a registered document (else a DataFileError)."""
+    """A registered raw document's text, pin-checked (RawDocumentError), at ``root`` (by default the current one)."""
     text: str = cached(_raw_text, root, raw_path)
     return text

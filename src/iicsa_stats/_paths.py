@@ -61,11 +61,7 @@ def data_root() -> Path:
 
 
 def root_argument(value: object, name: str = "root") -> Path:
-    """A path argument (``root``, ``out``, ``target``) as a Path, or :class:`InvalidArgumentError` naming it.
-
-    Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses other types, an empty path and a
-    path with a NUL character, which no file system accepts.
-    """
+    """A path argument as a Path; InvalidArgumentError for another type, an empty path or a NUL."""
     from pathlib import Path
 
     text = os.fspath(value) if isinstance(value, os.PathLike) else value

@@ -127,11 +127,7 @@ def _stub(text: str, mention: NumberMention, width: int = 60) -> str:
 
 
 def build_tables(root: Path) -> BuildResult:
-    """Run every check and compute every table of a source checkout, writing nothing.
-
-    Each row holds its table's columns, taken from the keys of the same names of its curation entry.  Raises
-    :class:`RawDocumentError` or :class:`CurationError`, naming the file and the item concerned.
-    """
+    """Run every check and compute every table of a checkout, writing nothing (RawDocumentError, CurationError)."""
     cur = load_curation(root)
     raw = {  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
         doc["id"]: raw_document(
@@ -287,12 +283,7 @@ def write_package(result: BuildResult, root: Path, out: Path) -> None:
 
 
 def build(root: Path, *, out: Path | None = None) -> Path:
-    """Rebuild the data package of a checkout, atomically, and return the folder holding ``datapackage.json``.
-
-    The files are written beside the target and put in place by :func:`iicsa_stats._staging.replace_in_place`.
-    With ``out`` (a folder that must not exist yet) a complete package, raw texts and schemas included, is built
-    there instead, leaving the checkout untouched (to compare a fresh build with the committed files).
-    """
+    """Rebuild a checkout's package in place (:mod:`._staging`), or with ``out`` a whole package in that new folder."""
     root = root_argument(root, "root")
     out = root_argument(out, "out") if out is not None else None
     result = build_tables(root)

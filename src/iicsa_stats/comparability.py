@@ -50,11 +50,7 @@ _NEITHER = {"scale_measure": "neither is one of the four ways of measuring scale
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Override:
-    """A curated difference between two figures (``figure_a < figure_b``) in one of :data:`DIMENSIONS`.
-
-    ``note`` says what differs, ``caveat_id`` is the caveat both figures carry that it rests on, and ``effect``
-    (one of :data:`EFFECTS` but ``none``) re-grades the difference; None gives the dimension's usual effect.
-    """
+    """A curated difference of two figures in a dimension, resting on a caveat both carry; ``effect`` re-grades it."""
 
     figure_a: str
     figure_b: str
@@ -109,12 +105,7 @@ def comparison_tables(
     caveats: Iterable[Mapping[str, Any]],
     overrides: Sequence[Override] = (),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of the ``comparisons`` and ``comparison_caveats`` tables, sorted by primary key.
-
-    The arguments are rows of the tables of the same names, and the curated overrides.  Raises
-    :class:`ValueError` if an override names an unknown figure or caveat, rests on a caveat that either figure does
-    not carry, repeats another, or is not needed because the fields already differ.
-    """
+    """The rows of ``comparisons`` and ``comparison_caveats``; ValueError for an override that does not fit."""
     by_id = {row["figure_id"]: row for row in figures}
     kinds = {row["caveat_id"]: row["kind"] for row in caveats}
     links: dict[str, list[str]] = {}
@@ -179,11 +170,7 @@ _OVERRIDE_KEYS = ("figure_a", "figure_b", "dimension", "note", "caveat")
 
 
 def load_overrides(root: Path) -> list[Override]:
-    """The curated overrides of ``data/curation/comparisons.toml`` below a checkout (none if it is missing).
-
-    Each ``[[overrides]]`` entry has ``figure_a``, ``figure_b`` (either order), ``dimension``, ``note``, ``caveat``
-    (its basis) and optionally ``effect``.
-    """
+    """The ``[[overrides]]`` of ``data/curation/comparisons.toml`` below a checkout (none if it is missing)."""
     from .curation import read_toml
     from .errors import CurationError
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._loader import load_schema
+from ._loader import load_schema, read_file
 from ._provenance import page_url_problem
-from .errors import CurationError
+from .errors import CurationError, DataFileError
 from .tables import CONTROL
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -56,10 +56,7 @@ _ENTRIES: dict[str, tuple[str, str]] = {
 
 @dataclass
 class Curation:
-    """The curation, checked: ``figures``, ``source_caveats``, ``excluded`` by document id; ``files`` by item id.
-
-    Each entry records its curation file under ``"_file"``.  ``package`` is package.toml.
-    """
+    """The checked curation; ``figures``, ``source_caveats``, ``excluded`` by document id; entries name a ``_file``."""
 
     documents: list[dict[str, Any]] = field(default_factory=list)
     producers: list[dict[str, Any]] = field(default_factory=list)
@@ -72,18 +69,13 @@ class Curation:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """A curation file, every text in it checked."""
+    """A curation file, read through the loader's guard, every text in it checked."""
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise CurationError(str(path), "file is missing") from None
+        data = tomllib.loads(read_file(path.parent, path.name, fix="restore the curation file").decode("utf-8"))
+    except DataFileError as exc:
+        raise CurationError(str(path), str(exc).removeprefix(f"{exc.path}: ")) from None
     except UnicodeDecodeError as exc:
         raise CurationError(str(path), f"not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
-    except IsADirectoryError:
-        raise CurationError(str(path), "is a folder, not a TOML file; replace it with the curation file") from None
-    except OSError as exc:
-        raise CurationError(str(path), f"cannot be read ({exc.strerror or exc}); check its permissions") from None
     except tomllib.TOMLDecodeError as exc:
         raise CurationError(str(path), f"not valid TOML: {exc}") from None
     _check_texts(data, path)
@@ -146,10 +138,7 @@ def _entry(item: Any, what: str, path: Path, enums: dict[str, dict[str, list[str
 
 
 def load_curation(root: Path) -> Curation:
-    """Read and check every curation file below a source checkout (``data/curation/``, and ``schemas/``).
-
-    Raises :class:`CurationError` on the first problem, naming the file and the item.
-    """
+    """Read and check every curation file of a checkout; CurationError names the file and item of the first problem."""
     folder = root / "data" / "curation"
     fields = {table: load_schema(root, table)["fields"] for table, _ in _ENTRIES.values() if table}
     enums = {t: {f["name"]: e for f in fs if (e := f.get("constraints", {}).get("enum"))} for t, fs in fields.items()}

@@ -44,11 +44,7 @@ KINDS = tuple(_PATTERNS)
 
 @dataclass(frozen=True, slots=True)
 class NumberMention:
-    """One number as written in a text: offsets (``text[start:end]``), the words, its kind, the values it states.
-
-    The values are one for a number, the two bounds of a range, the proportion of a ratio (``1 in 10`` is 0.1),
-    the first and last calendar year of a financial year, none for a footnote marker (a reference, no quantity).
-    """
+    """One number as written: ``text[start:end]``, its kind and values (a range's bounds, a ratio's proportion)."""
 
     start: int
     end: int
