@@ -52,11 +52,8 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
         links: dict[str, list[tuple[int, str]]] = {}
         for r in rows_of("figure_caveats"):
             if r["caveat_id"] not in caveats:
-                raise inconsistent(
-                    root,
-                    "caveats",
-                    f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}",
-                )
+                why = f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
+                raise inconsistent(root, "caveats", why)
             links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
         table = "figure_sources"
         chains: dict[str, list[tuple[int, SourceStep]]] = {}

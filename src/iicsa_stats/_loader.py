@@ -1,9 +1,7 @@
-"""The loader: reads the files of a data package safely, checks each against its SHA-256 pin, and caches them.
+"""The loader: reads a data package's files through one guard and one JSON reader, checks their pins, caches them.
 
-Every file below a root is read through :func:`read_file` (the one guard) and every JSON text through
-:func:`parse_json` (the one JSON reader, with limits); each failure is one :class:`DataFileError`.  Tables,
-schemas and raw texts are checked against their pins before use.  Reads hold the root's shared lock, so no build
-commits meanwhile, and the cache is dropped when a build replaced the files.  Standard library only.
+Each failure is one :class:`DataFileError`.  Reads hold the root's shared lock (no build commits meanwhile) and
+the cache is dropped when a build replaced the files.  Standard library only.
 """
 
 from __future__ import annotations

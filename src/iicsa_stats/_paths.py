@@ -1,8 +1,6 @@
-"""Where the data package is, and path arguments.
+"""Where the data package is: a wheel's ``_data/``, a source checkout, or ``IICSA_STATS_DATA_DIR``; path arguments.
 
-A wheel ships the data package in ``_data/`` inside the package; a source checkout keeps the same layout at the
-repository root; ``IICSA_STATS_DATA_DIR`` points elsewhere.  The lookup uses the package's own directory and plain
-strings (no :mod:`importlib.resources` or :mod:`pathlib` at import: they cost more than the lookup itself).
+Plain strings, no :mod:`pathlib` at import: it costs more than the lookup itself.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Build the data package from ``data/raw/`` and ``data/curation/`` (never on the lookup path).
 
-Raw documents match their pins, curation its rules (:mod:`iicsa_stats.curation`), each quote is found in its raw
-text with its declared values, every number of a raw text is in the ledger, and the tables join into figures as the
-loader joins them (the model's rules).  Then the tables and ``datapackage.json`` are written (:mod:`._staging`).
+Raw documents match their pins, curation its rules, each quote is found in its raw text with its declared values,
+every number of a raw text is in the ledger, and the tables join as the loader joins them; then they are written.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,14 +34,6 @@ _FIX = (
     "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
     "in data/curation/documents.toml and re-curate its figures"
 )
-
-
-@dataclass
-class BuildResult:
-    """What a build computed: every table's rows, and the descriptor (without the files' sizes and hashes)."""
-
-    tables: dict[str, list[Row]]
-    package: dict[str, Any]
 
 
 class _Span(NamedTuple):
@@ -126,8 +116,8 @@ def _stub(text: str, mention: NumberMention, width: int = 60) -> str:
     )
 
 
-def build_tables(root: Path) -> BuildResult:
-    """Run every check and compute every table of a checkout, writing nothing (RawDocumentError, CurationError)."""
+def build_tables(root: Path) -> tuple[dict[str, list[Row]], dict[str, Any]]:
+    """Every table of a checkout and its descriptor, all checked, nothing written (RawDocumentError, CurationError)."""
     cur = load_curation(root)
     raw = {  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
         doc["id"]: raw_document(
@@ -200,7 +190,7 @@ def build_tables(root: Path) -> BuildResult:
         )
     except ValueError as exc:
         raise CurationError(str(root / "data" / "curation" / "comparisons.toml"), str(exc)) from None
-    return BuildResult(tables=tables, package=_package(cur))
+    return tables, _package(cur)
 
 
 def _check_as_loaded(root: Path, cur: Curation, tables: dict[str, list[Row]]) -> None:
@@ -257,25 +247,24 @@ def _package(cur: Curation) -> dict[str, Any]:
     }
 
 
-def write_package(result: BuildResult, root: Path, out: Path) -> None:
-    """Write every table and ``datapackage.json`` below ``out`` (a fresh folder)."""
+def write_package(tables: dict[str, list[Row]], package: dict[str, Any], root: Path, out: Path) -> None:
+    """Write every table and ``datapackage.json`` (completed with sizes and pins) below ``out``, a fresh folder."""
     processed = out / "data" / "processed"
     processed.mkdir(parents=True)
-    package = json.loads(json.dumps(result.package))
     by_name = {r["name"]: r for r in package["resources"]}
-    for doc in result.tables["documents"]:
+    for doc in tables["documents"]:
         raw_bytes = (root / doc["raw_path"]).read_bytes()
         by_name[f"raw-{doc['document_id']}"] |= {"bytes": len(raw_bytes), "hash": resource_pin(raw_bytes)}
     listing = ""
     for name in TABLES:
         schema = load_schema(root, name)
-        data = csv_text(result.tables[name], schema).encode("utf-8")
+        data = csv_text(tables[name], schema).encode("utf-8")
         csv_path(out, name).write_bytes(data)
         by_name[name] |= {"bytes": len(data), "hash": resource_pin(data)}
         # the schema is pinned like the table: the loader types every value by it
         schema_pin = resource_pin((root / "schemas" / f"{name}.schema.json").read_bytes())
         by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
-        write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
+        write_parquet(tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
         listing += f"{sha256_hex(parquet_path(out, name).read_bytes())}  {name}.parquet\n"
     (processed / PARQUET_CHECKSUMS).write_text(listing, encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
@@ -286,16 +275,16 @@ def build(root: Path, *, out: Path | None = None) -> Path:
     """Rebuild a checkout's package in place (:mod:`._staging`), or with ``out`` a whole package in that new folder."""
     root = root_argument(root, "root")
     out = root_argument(out, "out") if out is not None else None
-    result = build_tables(root)
+    tables, package = build_tables(root)
     if out is None:
-        _staging.replace_in_place(root, lambda staging: write_package(result, root, staging))
+        _staging.replace_in_place(root, lambda staging: write_package(tables, package, root, staging))
         return root
     staging = _staging.temporary(out.parent)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         _staging.clean_stale(out.parent)
         staging.mkdir()
-        write_package(result, root, staging)
+        write_package(tables, package, root, staging)
         shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
         shutil.copytree(root / "schemas", staging / "schemas")
         os.rename(staging, out)  # refused if ``out`` holds anything

@@ -1,11 +1,8 @@
 """Comparability as data: whether two figures may be set side by side, computed from their own fields.
 
-Standard library only.  For every pair of figures (``figure_a < figure_b``) and dimension, a row says whether they
-are the same there, in words, and what a difference does (``effect``); a dimension not stated is never the same.
-The pair's verdict follows its strongest effect, and is ``comparable_with_caveats`` at least when both carry a
-caveat of kind ``comparability``.  A curated override (``data/curation/comparisons.toml``), resting on a caveat both
-figures carry, says they differ where their fields agree, or re-grades a difference.  The build writes the tables
-with :func:`comparison_tables`; validate recomputes them with it from the published rows.
+For every pair of figures and dimension a row says whether they are the same there, in words, and what a
+difference does (``effect``); the pair's verdict follows its strongest effect.  A curated override
+(``data/curation/comparisons.toml``), resting on a caveat both figures carry, adds or re-grades a difference.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Read and check the hand-written curation files in ``data/curation/`` (TOML, build side only).
 
-What the files themselves can get wrong: every text (no control character, no line break but in a quote, not
-empty, not ``nan``), keys, types, the schemas' code lists, unique ids, caveats that resolve.  Quotes, the ledger
-and the model's rules (shape, provenance chain, page references) are the build's (:mod:`iicsa_stats.build`).
+Every text, keys, types, the schemas' code lists, unique ids, caveats that resolve; quotes and the ledger are the
+build's.
 """
 
 from __future__ import annotations

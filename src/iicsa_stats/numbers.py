@@ -1,10 +1,8 @@
-"""Find and parse every number written in a piece of English text.
+"""Find and parse every number written in English text, for the build, the ledger and validate alike.
 
-One parser serves the build (each declared value is among the numbers of its quote), the number ledger (every
-numeric mention of a raw document) and validate, so they never disagree about what a number is.  It reads the
-forms of the Inquiry's documents: ``5,653``, ``between 450,000 and 590,000``, ``£7.5 million``, ``1 in 10``,
-``400 to 450``, ``18–89``, ``2016/17``, non-breaking spaces, footnote markers (``[4]``) and number words.
-Offsets refer to the text as given: nothing is normalised before matching.
+It reads the forms of the Inquiry's documents: ``5,653``, ``between 450,000 and 590,000``, ``£7.5 million``,
+``1 in 10``, ``400 to 450``, ``18–89``, ``2016/17``, footnote markers (``[4]``) and number words.  Offsets refer
+to the text as given: nothing is normalised before matching.
 """
 
 from __future__ import annotations
