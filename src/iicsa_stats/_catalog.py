@@ -111,8 +111,6 @@ def get_figure(figure_id: Any) -> Figure:
     """One figure by id, or :class:`UnknownFigureError` with the closest ids."""
     if not isinstance(figure_id, str):
         raise InvalidArgumentError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
-    figures = all_figures()
-    try:
-        return figures[figure_id]
-    except KeyError:
-        raise UnknownFigureError(figure_id, figures) from None
+    if figure_id not in (figures := all_figures()):
+        raise UnknownFigureError(figure_id, figures)
+    return figures[figure_id]

@@ -30,8 +30,6 @@ VALIDATE_HINT = "run `iicsa-stats validate` to see every problem"
 _REBUILD = "rebuild with `iicsa-stats build` or reinstall"
 _RESTORE = "restore it from the release or rebuild it with `iicsa-stats build`"
 
-# --------------------------------------------------------------------------- the guard
-
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 #: A file is not read beyond twice its pinned size plus 64 KiB, or with no pin, beyond 64 MiB.
 SIZE_FACTOR, SIZE_SLACK, MAX_UNPINNED_BYTES = 2, 64 * 1024, 64 * 1024 * 1024
@@ -106,8 +104,6 @@ def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes:
     return data
 
 
-# --------------------------------------------------------------------------- the JSON reader
-
 #: The deepest nesting of arrays and objects accepted (a descriptor nests about 6 deep).
 MAX_DEPTH = 64
 #: The longest number accepted, in characters (a size or an offset has a few digits).
@@ -160,8 +156,6 @@ def parse_json(path: str | Path, data: bytes) -> Any:
             why = str(exc)
     raise DataFileError.at(str(path), f"not valid UTF-8 JSON: {why}", "restore it from the release or rebuild")
 
-
-# --------------------------------------------------------------------------- pins
 
 #: The file, in ``data/processed``, that pins every Parquet file (frictionless checks no Parquet bytes).
 PARQUET_CHECKSUMS = "PARQUET.sha256"
@@ -229,17 +223,10 @@ def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[s
     """The ``hash`` and ``schemaHash`` pins of a table in ``package``; DataFileError naming ``where`` if not sha256."""
     resource = _resource(package, table, where)
     for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
-        if not isinstance(pin := resource.get(key), str):
-            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
-        if not SHA256_PIN.fullmatch(pin):
-            raise DataFileError(
-                f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
-                "reinstall or rebuild"
-            )
+        if not (isinstance(pin := resource.get(key), str) and SHA256_PIN.fullmatch(pin)):
+            form = "" if pin is None else f" of the form sha256:<64 lowercase hex digits>, found {pin!r:.80}"
+            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}){form}; reinstall or rebuild")
     return resource["hash"], resource[SCHEMA_PIN]
-
-
-# --------------------------------------------------------------------------- schemas and tables
 
 
 def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
@@ -247,18 +234,15 @@ def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
     schema: dict[str, Any] = parse_json(path, data)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
-        raise DataFileError.at(
-            str(path), "not a Table Schema with a list of named fields", "restore it from the release"
-        )
+        why = "not a Table Schema with a list of named fields"
+        raise DataFileError.at(str(path), why, "restore it from the release")
     return schema
 
 
 def load_schema(root: str | Path, table: str, *, sha256: str | None = None) -> dict[str, Any]:
     """A table's Table Schema; with ``sha256`` (its pin), refused if its bytes differ."""
-    rel, fix = (
-        f"schemas/{table}.schema.json",
-        _REBUILD if sha256 is None else "restore it from the release or reinstall",
-    )
+    rel = f"schemas/{table}.schema.json"
+    fix = _REBUILD if sha256 is None else "restore it from the release or reinstall"
     path, data = os.path.join(root, rel), read_file(root, rel, fix=fix)
     return schema_from_bytes(path, _pinned(path, data, sha256, what="the schema", where="datapackage.json", fix=fix))
 
@@ -272,8 +256,6 @@ def read_csv(
     _pinned(path, data, sha256, what="the file", where="datapackage.json", fix=_RESTORE)
     return parse_csv(path, data, schema, _RESTORE)
 
-
-# --------------------------------------------------------------------------- the cache, one build at a time
 
 _CACHE: dict[tuple[Any, ...], Any] = {}
 #: Per data root, which copy of ``datapackage.json`` and ``data/processed`` (a build replaces both) was cached.

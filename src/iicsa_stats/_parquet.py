@@ -7,7 +7,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .tables import Row, arrow_types
+from .tables import Row
+
+
+def arrow_types() -> dict[str, Any]:
+    """The Arrow type of each Table Schema type, as the build writes Parquet."""
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "date": pa.date32(),
+        "boolean": pa.bool_(),
+    }
 
 
 def parquet_schema(schema: Mapping[str, Any], meta: Mapping[str, str]) -> Any:

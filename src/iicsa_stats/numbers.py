@@ -52,15 +52,7 @@ class NumberMention:
 
 
 def parse_number(text: str) -> float:
-    """Parse one number written with digits or as a word, optionally with a scale word.
-
-    Raises :class:`ValueError` if the text is not one number.
-
-    Examples
-    --------
-    >>> parse_number("5,653"), parse_number("7.5\u00a0million"), parse_number("Four")
-    (5653.0, 7500000.0, 4.0)
-    """
+    """One number in digits or words, with an optional scale word (``7.5 million``); ValueError if not one."""
     parts = text.strip().split()
     scale = _SCALES[parts.pop().lower()] if len(parts) == 2 and parts[1].lower() in _SCALES else 1
     if len(parts) != 1 or not (parts[0].lower() in _WORDS or re.fullmatch(_NUM, parts[0])):

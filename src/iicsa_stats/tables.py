@@ -59,19 +59,6 @@ def parquet_path(root: P, table: str) -> P:
     return _join(root, "data", "processed", f"{table}.parquet")
 
 
-def arrow_types() -> dict[str, Any]:
-    """The Arrow type of each Table Schema type, as the build writes Parquet (imports pyarrow)."""
-    import pyarrow as pa
-
-    return {
-        "string": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "date": pa.date32(),
-        "boolean": pa.bool_(),
-    }
-
-
 def field_names(schema: Mapping[str, Any]) -> list[str]:
     """Column names of a schema, in order."""
     return [field["name"] for field in schema["fields"]]
