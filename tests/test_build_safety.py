@@ -223,7 +223,7 @@ def test_a_build_into_an_existing_folder_is_refused(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # what is written does not matter here, only that the finished folder is not put over one that holds a file
-    monkeypatch.setattr(build_module, "write_package", lambda result, root, out: (out / "data").mkdir())
+    monkeypatch.setattr(build_module, "write_package", lambda tables, package, root, out: (out / "data").mkdir())
     out = tmp_path / "out"
     (out / "old").mkdir(parents=True)
     with pytest.raises(BuildError, match="could not write the build output"):

@@ -37,18 +37,14 @@ def data_dir() -> str:
     """The folder holding ``datapackage.json`` and the data it describes, as a string."""
     if override := os.environ.get(ENV_VAR):
         if not os.path.isfile(os.path.join(override, "datapackage.json")):
-            raise DataFileError(
-                f"{ENV_VAR}={override!r} has no datapackage.json: point it at a folder built by "
-                "`iicsa-stats build`, or unset it to use the data shipped with the package."
-            )
+            fix = "`iicsa-stats build`, or unset it to use the data shipped with the package."
+            raise DataFileError(f"{ENV_VAR}={override!r} has no datapackage.json: point it at a folder built by {fix}")
         return override
     for root in (os.path.join(_HERE, "_data"), _checkout_dir()):
         if root is not None and os.path.isfile(os.path.join(root, "datapackage.json")):
             return root
-    raise DataFileError(
-        f"the data package was not found in {os.path.join(_HERE, '_data')} or in a source checkout: "
-        "reinstall iicsa_stats, or run `iicsa-stats build` in the checkout."
-    )
+    where = f"the data package was not found in {os.path.join(_HERE, '_data')} or in a source checkout"
+    raise DataFileError(f"{where}: reinstall iicsa_stats, or run `iicsa-stats build` in the checkout.")
 
 
 def data_root() -> Path:

@@ -162,10 +162,8 @@ def build_tables(root: Path) -> tuple[dict[str, list[Row]], dict[str, Any]]:
         found = values_in(fig["quote"])
         for value in _declared(fig):
             if not any(same_value(value, v) for v in found):
-                message = (
-                    f"declared value {value:g} is not among the numbers parsed from its quote "
-                    f"({sorted(found) or 'none'}); fix the value or the quote"
-                )
+                message = f"declared value {value:g} is not among the numbers parsed from its quote "
+                message += f"({sorted(found) or 'none'}); fix the value or the quote"
                 raise CurationError(fig["_file"], message, fig["id"])
         markers = " ".join(fig["footnotes"]) or None
         tables["figures"].append(
@@ -204,11 +202,9 @@ def _check_as_loaded(root: Path, cur: Curation, tables: dict[str, list[Row]]) ->
         raise CurationError(cur.files.get(owner or "", str(root / "data" / "curation")), reason, owner) from None
     for ref in tables["caveat_references"]:
         if ref["published"] and ref["published"] > __release_date__[: len(ref["published"])]:
+            why = f"reference date {ref['published']!r} is after this version's release ({__release_date__})"
             raise CurationError(
-                cur.files[ref["caveat_id"]],
-                f"reference date {ref['published']!r} is after this version's release ({__release_date__}); "
-                "give the date the page itself shows",
-                ref["caveat_id"],
+                cur.files[ref["caveat_id"]], f"{why}; give the date the page itself shows", ref["caveat_id"]
             )
 
 
@@ -290,9 +286,8 @@ def build(root: Path, *, out: Path | None = None) -> Path:
         os.rename(staging, out)  # refused if ``out`` holds anything
         return out
     except OSError as exc:
-        raise BuildError(
-            f"could not write the build output below {out.parent}: {_staging.reason(exc)}; nothing was changed"
-        ) from None
+        why = f"could not write the build output below {out.parent}: {_staging.reason(exc)}"
+        raise BuildError(f"{why}; nothing was changed") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

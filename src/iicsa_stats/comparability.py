@@ -87,12 +87,10 @@ def _dimension(name: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[b
     if all(a[k] == b[k] for k in keys):
         return True, _NEITHER[name] if x is None and name in _NEITHER else same_note.format(show(x))
     if name in _NEITHER and (x is None or y is None):  # a way of measuring scale, or a rate, against none
-        given, given_id, other_id = (
-            (y, b["figure_id"], a["figure_id"]) if x is None else (x, a["figure_id"], b["figure_id"])
-        )
+        (given, named), other = ((y, b), a) if x is None else ((x, a), b)
         if name == "frequency":
-            return False, f"a rate against a count: {given_id} is counted {_words(given)}"
-        return False, f"one measures scale by {_words(given)}; {other_id} is not one of the four ways"
+            return False, f"a rate against a count: {named['figure_id']} is counted {_words(given)}"
+        return False, f"one measures scale by {_words(given)}; {other['figure_id']} is not one of the four ways"
     return False, f"different {plural}: {show(x)} against {show(y)}"
 
 
@@ -120,16 +118,12 @@ def comparison_tables(
         if override.caveat_id not in kinds:
             raise ValueError(f"{where}: no caveat {override.caveat_id!r}")
         if lacking := [fid for fid in key[:2] if override.caveat_id not in links.get(fid, [])]:
-            raise ValueError(
-                f"{where}: its basis, caveat {override.caveat_id!r}, is not among the caveats of "
-                f"{' and '.join(lacking)}; an override rests on a caveat both figures carry"
-            )
+            basis = f"its basis, caveat {override.caveat_id!r}, is not among the caveats of {' and '.join(lacking)}"
+            raise ValueError(f"{where}: {basis}; an override rests on a caveat both figures carry")
         same, _ = _dimension(override.dimension, by_id[override.figure_a], by_id[override.figure_b])
         if not same and override.effect in (None, EFFECT_OF[override.dimension]):
-            raise ValueError(
-                f"{where}: not needed, the figures' fields already differ in {override.dimension}; "
-                "give an effect to re-grade the difference"
-            )
+            why = f"not needed, the figures' fields already differ in {override.dimension}"
+            raise ValueError(f"{where}: {why}; give an effect to re-grade the difference")
         curated[key] = override
 
     rows: list[dict[str, Any]] = []
@@ -182,9 +176,8 @@ def load_overrides(root: Path) -> list[Override]:
             raise CurationError(str(path), "each [[overrides]] entry must be a table", label)
         if (keys := set(item) - {"effect"}) != set(_OVERRIDE_KEYS):
             extra, missing = sorted(keys - set(_OVERRIDE_KEYS)), sorted(set(_OVERRIDE_KEYS) - keys)
-            raise CurationError(
-                str(path), f"expected the keys {list(_OVERRIDE_KEYS)} (unknown: {extra}, missing: {missing})", label
-            )
+            why = f"expected the keys {list(_OVERRIDE_KEYS)} (unknown: {extra}, missing: {missing})"
+            raise CurationError(str(path), why, label)
         if bad := [key for key, value in item.items() if not isinstance(value, str)]:
             raise CurationError(str(path), f"{bad} must be strings", label)
         first, second = sorted((item["figure_a"], item["figure_b"]))

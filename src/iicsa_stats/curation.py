@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._loader import load_schema, read_file
+from ._loader import load_schema
 from ._provenance import page_url_problem
-from .errors import CurationError, DataFileError
+from .errors import CurationError
 from .tables import CONTROL
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -68,13 +68,18 @@ class Curation:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """A curation file, read through the loader's guard, every text in it checked."""
+    """A curation file, every text in it checked."""
     try:
-        data = tomllib.loads(read_file(path.parent, path.name, fix="restore the curation file").decode("utf-8"))
-    except DataFileError as exc:
-        raise CurationError(str(path), str(exc).removeprefix(f"{exc.path}: ")) from None
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise CurationError(str(path), "file is missing") from None
     except UnicodeDecodeError as exc:
         raise CurationError(str(path), f"not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except IsADirectoryError:
+        raise CurationError(str(path), "is a folder, not a TOML file; replace it with the curation file") from None
+    except OSError as exc:
+        raise CurationError(str(path), f"cannot be read ({exc.strerror or exc}); check its permissions") from None
     except tomllib.TOMLDecodeError as exc:
         raise CurationError(str(path), f"not valid TOML: {exc}") from None
     _check_texts(data, path)
