@@ -29,11 +29,8 @@ from .tables import TABLES, Row, csv_path, csv_text, parquet_path
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
-_CURATED = "data/curation/documents.toml"
-_FIX = (
-    "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
-    "in data/curation/documents.toml and re-curate its figures"
-)
+_FIX = "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes there"
+_RAW = {"where": "data/curation/documents.toml", "fix": f"{_FIX} and re-curate its figures"}
 
 
 class _Span(NamedTuple):
@@ -119,16 +116,12 @@ def _stub(text: str, mention: NumberMention, width: int = 60) -> str:
 def build_tables(root: Path) -> tuple[dict[str, list[Row]], dict[str, Any]]:
     """Every table of a checkout and its descriptor, all checked, nothing written (RawDocumentError, CurationError)."""
     cur = load_curation(root)
-    raw = {  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
-        doc["id"]: raw_document(
-            root, doc["raw_path"], f"sha256:{doc['sha256']}", doc["bytes"], where=_CURATED, fix=_FIX
-        )
-        for doc in cur.documents
-    }
+    for doc in cur.documents:  # through the guard: a raw_path leaving the root, or a pipe, is never opened
+        doc["_text"] = raw_document(root, doc["raw_path"], f"sha256:{doc['sha256']}", doc["bytes"], **_RAW)
     tables: dict[str, list[Row]] = {name: [] for name in TABLES}
     unaccounted: dict[str, list[str]] = {}
     for doc in cur.documents:
-        doc_id, text = doc["id"], raw[doc["id"]]
+        doc_id, text = doc["id"], doc["_text"]
         tables["documents"].append(doc | {"document_id": doc_id, "characters": len(text)})
         spans = [_Span("excluded", e["_label"], *_locate(text, e, "span"), e) for e in cur.excluded[doc_id]]
         for status, entries in (("figure", cur.figures[doc_id]), ("caveat", cur.source_caveats[doc_id])):
@@ -172,11 +165,8 @@ def build_tables(root: Path) -> tuple[dict[str, list[Row]], dict[str, Any]]:
         for position, caveat_id in enumerate(fig["caveats"], start=1):
             tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
         for position, step in enumerate(fig["sources"], start=1):
-            tables["figure_sources"].append(
-                step
-                | {"figure_id": fig["id"], "position": position, "producer_id": step["body"]}
-                | {"reference_url": step.get("reference")}
-            )
+            row = step | {"figure_id": fig["id"], "position": position, "producer_id": step["body"]}
+            tables["figure_sources"].append(row | {"reference_url": step.get("reference")})
     for name in TABLES:  # each row as its table's columns, in primary key order
         schema = load_schema(root, name)
         rows = [{field["name"]: row.get(field["name"]) for field in schema["fields"]} for row in tables[name]]
