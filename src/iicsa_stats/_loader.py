@@ -143,9 +143,8 @@ def parse_json(path: str | Path, data: bytes) -> Any:
         why = f"nested more than {MAX_DEPTH} levels deep"
     else:
         try:
-            return json.loads(
-                data.decode("utf-8"), object_pairs_hook=_object, parse_float=_finite, parse_constant=_finite
-            )
+            text = data.decode("utf-8")
+            return json.loads(text, object_pairs_hook=_object, parse_float=_finite, parse_constant=_finite)
         except UnicodeDecodeError as exc:
             why = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
         except json.JSONDecodeError as exc:
