@@ -35,6 +35,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 SIZE_FACTOR, SIZE_SLACK, MAX_UNPINNED_BYTES = 2, 64 * 1024, 64 * 1024 * 1024
 _OUTSIDE = "is a symbolic link (or lies below one) to a place outside the package root; nothing there is read"
 _NOT_REGULAR = "is not a regular file (a pipe, socket or device); it is not read"
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)  # a FIFO is never waited on
 
 
 def path_problem(value: Any) -> str | None:
@@ -86,10 +87,12 @@ def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes:
     path = os.path.join(root, rel)
     if not (why := path_problem(rel) or refusal(root, path, pinned_bytes=pinned_bytes)):
         try:
-            with open(
-                os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), "rb"
-            ) as f:
-                data = f.read(_limit(pinned_bytes) + 1)
+            fd = os.open(path, _OPEN_FLAGS)
+            try:
+                with open(fd, "rb", closefd=False) as handle:  # a folder is refused here
+                    data = handle.read(_limit(pinned_bytes) + 1)
+            finally:
+                os.close(fd)
             why = _too_large(len(data), pinned_bytes)  # it may have grown since it was looked at
         except FileNotFoundError:
             why = "file is missing"
