@@ -99,8 +99,7 @@ def _chain(root: str, figure_id: str, steps: list[tuple[int, SourceStep]]) -> tu
 
 def all_figures(root: str | None = None) -> dict[str, Figure]:
     """Every figure by id, in id order, from ``root`` (by default the current data root)."""
-    figures: dict[str, Figure] = cached(_join, root)
-    return figures
+    return cached(_join, root)
 
 
 def _join(root: str) -> dict[str, Figure]:

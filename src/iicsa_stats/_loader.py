@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import math
 import os
 import re
 import stat
@@ -16,7 +15,7 @@ from _thread import get_ident
 
 from ._paths import data_dir
 from .errors import DataFileError, RawDocumentError
-from .tables import RAW_PATH, Row, csv_path, parse_csv
+from .tables import RAW_PATH, Row, csv_path, finite, parse_csv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -124,12 +123,6 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _finite(text: str) -> float:
-    if not math.isfinite(value := float(text)):
-        raise ValueError(f"{text[:40]} is not a finite number")
-    return value
-
-
 def _too_deep(bare: bytes) -> bool:
     depths = itertools.accumulate(1 if mark in b"[{" else -1 for mark in bare.translate(None, _NOT_BRACKET))
     return max(depths, default=0) > MAX_DEPTH
@@ -147,7 +140,7 @@ def parse_json(path: str | Path, data: bytes) -> Any:
     else:
         try:
             text = data.decode("utf-8")
-            return json.loads(text, object_pairs_hook=_object, parse_float=_finite, parse_constant=_finite)
+            return json.loads(text, object_pairs_hook=_object, parse_float=finite, parse_constant=finite)
         except UnicodeDecodeError as exc:
             why = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
         except json.JSONDecodeError as exc:
@@ -297,15 +290,18 @@ def holding(root: str) -> Iterator[None]:
             _HELD.discard(holder)
 
 
-def cached(read: Callable[..., Any], root: str | None, *args: str) -> Any:
+def cached(read: Callable[..., T], root: str | None, *args: str) -> T:
     """``read(root, *args)`` at ``root`` (by default the current data root), once per process and build."""
     root = root or data_dir()
+    found: T
     if (key := (read, root, *args)) in _CACHE and _SEEN.get(root) == signature(root):
-        return _CACHE[key]  # read from the build still in place
+        found = _CACHE[key]  # read from the build still in place
+        return found
     with holding(root):
         if key not in _CACHE:
             _CACHE[key] = read(root, *args)
-        return _CACHE[key]
+        found = _CACHE[key]
+    return found
 
 
 def consistent(read: Callable[[str], T]) -> T:
@@ -335,8 +331,7 @@ def _package(root: str) -> dict[str, Any]:
 
 def package(root: str | None = None) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor of the data package at ``root`` (by default the current one)."""
-    descriptor: dict[str, Any] = cached(_package, root)
-    return descriptor
+    return cached(_package, root)
 
 
 def _rows(root: str, table: str) -> tuple[Row, ...]:
@@ -348,8 +343,7 @@ def _rows(root: str, table: str) -> tuple[Row, ...]:
 
 def rows(table: str, root: str | None = None) -> tuple[Row, ...]:
     """Typed rows of a table at ``root`` (by default the current data root), its file and schema pin-checked."""
-    found: tuple[Row, ...] = cached(_rows, root, table)
-    return found
+    return cached(_rows, root, table)
 
 
 def inconsistent(root: str, table: str, message: str) -> DataFileError:
@@ -385,5 +379,4 @@ def _raw_text(root: str, raw_path: str) -> str:
 
 def raw_text(raw_path: str, root: str | None = None) -> str:
     """A registered raw document's text, pin-checked (RawDocumentError), at ``root`` (by default the current one)."""
-    text: str = cached(_raw_text, root, raw_path)
-    return text
+    return cached(_raw_text, root, raw_path)

@@ -64,11 +64,11 @@ def field_names(schema: Mapping[str, Any]) -> list[str]:
     return [field["name"] for field in schema["fields"]]
 
 
-def _number(value: str) -> float:
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"not a finite number: {value!r}")
-    return number
+def finite(text: str) -> float:
+    """``text`` as a finite float (ValueError for an infinity or NaN): a CSV cell, or a number in JSON."""
+    if not math.isfinite(value := float(text)):
+        raise ValueError(f"{text[:40]} is not a finite number")
+    return value
 
 
 def _boolean(value: str) -> bool:
@@ -86,7 +86,7 @@ def _string(value: str) -> str:
 #: How a cell of each Table Schema type is read (a string is refused if it holds a control character).
 _PARSE: dict[str, Callable[[str], Any]] = {
     "integer": int,
-    "number": _number,
+    "number": finite,
     "date": dt.date.fromisoformat,
     "boolean": _boolean,
 }
