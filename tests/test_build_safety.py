@@ -149,7 +149,7 @@ def test_a_changed_raw_file(root: Path) -> None:
     data = path.read_bytes()
     at = next(i for i, b in enumerate(data) if chr(b).isdigit())
     path.write_bytes(data[:at] + (b"1" if data[at : at + 1] != b"1" else b"2") + data[at + 1 :])
-    refused(root, RawDocumentError, re.escape(path.name), "does not match its pin", "expected sha256")
+    refused(root, RawDocumentError, re.escape(path.name), "differs from its pin", "expected sha256")
 
 
 def test_a_missing_raw_file(root: Path) -> None:
@@ -223,7 +223,7 @@ def test_a_build_into_an_existing_folder_is_refused(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # what is written does not matter here, only that the finished folder is not put over one that holds a file
-    monkeypatch.setattr(build_module, "write_package", lambda result, root, out: (out / "data").mkdir())
+    monkeypatch.setattr(build_module, "write_package", lambda tables, package, root, out: (out / "data").mkdir())
     out = tmp_path / "out"
     (out / "old").mkdir(parents=True)
     with pytest.raises(BuildError, match="could not write the build output"):

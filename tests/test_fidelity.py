@@ -194,7 +194,7 @@ def test_cli_show_lists_the_chain_and_what_each_page_supports(capsys: pytest.Cap
 
 def test_a_toml_date_is_a_page_date_to_the_day(checkout_copy: Path) -> None:
     _edit(checkout_copy / "data" / "curation" / "caveats.toml", 'published = "2016-11-08"', "published = 2016-11-08")
-    rows = build_tables(checkout_copy).tables["caveat_references"]
+    rows = build_tables(checkout_copy)[0]["caveat_references"]
     assert "2016-11-08" in {row["published"] for row in rows}
 
 

@@ -33,16 +33,7 @@ def _name(root: str, producers: Mapping[str, Row], producer_id: str, named: str)
 
 
 def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str, Figure]:
-    """Join the typed rows of the tables into :class:`Figure` objects by id, in id order, bound to ``root``.
-
-    ``rows_of(table)`` gives a table's rows; ``validate`` runs the same join on the rows it read, so that it
-    reports whatever the loader would refuse.
-
-    Raises
-    ------
-    DataFileError
-        For rows that do not join or that a model object refuses, naming the table's file.
-    """
+    """Join the rows ``rows_of(table)`` gives into figures by id, bound to ``root`` (validate runs it too)."""
     table, current = "caveat_references", ""
     try:
         documents = {r["document_id"]: r for r in rows_of("documents")}
@@ -61,11 +52,8 @@ def join_figures(root: str, rows_of: Callable[[str], Iterable[Row]]) -> dict[str
         links: dict[str, list[tuple[int, str]]] = {}
         for r in rows_of("figure_caveats"):
             if r["caveat_id"] not in caveats:
-                raise inconsistent(
-                    root,
-                    "caveats",
-                    f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}",
-                )
+                why = f"no caveat {r['caveat_id']!r}, which figure_caveats.csv links to {r['figure_id']!r}"
+                raise inconsistent(root, "caveats", why)
             links.setdefault(r["figure_id"], []).append((r["position"], r["caveat_id"]))
         table = "figure_sources"
         chains: dict[str, list[tuple[int, SourceStep]]] = {}
@@ -111,8 +99,7 @@ def _chain(root: str, figure_id: str, steps: list[tuple[int, SourceStep]]) -> tu
 
 def all_figures(root: str | None = None) -> dict[str, Figure]:
     """Every figure by id, in id order, from ``root`` (by default the current data root)."""
-    figures: dict[str, Figure] = cached(_join, root)
-    return figures
+    return cached(_join, root)
 
 
 def _join(root: str) -> dict[str, Figure]:
@@ -123,8 +110,6 @@ def get_figure(figure_id: Any) -> Figure:
     """One figure by id, or :class:`UnknownFigureError` with the closest ids."""
     if not isinstance(figure_id, str):
         raise InvalidArgumentError(f"a figure id is a string, got {type(figure_id).__name__} {figure_id!r:.80}")
-    figures = all_figures()
-    try:
-        return figures[figure_id]
-    except KeyError:
-        raise UnknownFigureError(figure_id, figures) from None
+    if figure_id not in (figures := all_figures()):
+        raise UnknownFigureError(figure_id, figures)
+    return figures[figure_id]

@@ -1,15 +1,13 @@
-"""The loader: reads the files of a data package safely, checks each against its SHA-256 pin, and caches them.
+"""The loader: reads a data package's files through one guard and one JSON reader, checks their pins, caches them.
 
-Every file below a root is read through :func:`read_file` (the one guard) and every JSON text through
-:func:`parse_json` (the one JSON reader, with limits); each failure is one :class:`DataFileError`.  Tables,
-schemas and raw texts are checked against their pins before use.  Reads hold the root's shared lock, so no build
-commits meanwhile, and the cache is dropped when a build replaced the files.  Standard library only.
+Each failure is one :class:`DataFileError`.  Reads hold the root's shared lock (no build commits meanwhile) and
+the cache is dropped when a build replaced the files.  Standard library only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
+import itertools
 import os
 import re
 import stat
@@ -17,7 +15,7 @@ from _thread import get_ident
 
 from ._paths import data_dir
 from .errors import DataFileError, RawDocumentError
-from .tables import RAW_PATH, Row, csv_path, parse_csv
+from .tables import RAW_PATH, Row, csv_path, finite, parse_csv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,13 +29,12 @@ VALIDATE_HINT = "run `iicsa-stats validate` to see every problem"
 _REBUILD = "rebuild with `iicsa-stats build` or reinstall"
 _RESTORE = "restore it from the release or rebuild it with `iicsa-stats build`"
 
-# --------------------------------------------------------------------------- the guard
-
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 #: A file is not read beyond twice its pinned size plus 64 KiB, or with no pin, beyond 64 MiB.
 SIZE_FACTOR, SIZE_SLACK, MAX_UNPINNED_BYTES = 2, 64 * 1024, 64 * 1024 * 1024
 _OUTSIDE = "is a symbolic link (or lies below one) to a place outside the package root; nothing there is read"
 _NOT_REGULAR = "is not a regular file (a pipe, socket or device); it is not read"
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)  # a FIFO is never waited on
 
 
 def path_problem(value: Any) -> str | None:
@@ -71,51 +68,43 @@ def _too_large(size: int, pinned_bytes: Any) -> str | None:
     return f"is {size} bytes, far larger than it should be ({pinned}; at most {limit} bytes are read): it was not read"
 
 
-def _refused(info: os.stat_result, pinned_bytes: Any) -> str | None:
-    return _NOT_REGULAR if not stat.S_ISREG(info.st_mode) else _too_large(info.st_size, pinned_bytes)
-
-
 def refusal(root: str | os.PathLike[str], path: str | os.PathLike[str], *, pinned_bytes: Any = None) -> str | None:
-    """Why ``path`` (below ``root``) must not be read, or None: its real place is outside ``root``, it is not a
-    regular file or folder, or it is far larger than ``pinned_bytes``.  A missing file is its reader's to report."""
+    """Why ``path`` must not be read (outside ``root``, not a regular file or folder, far too large), or None."""
     if not _inside(root, path):
         return _OUTSIDE
     try:
         info = os.stat(path)
     except (OSError, ValueError):
         return None
-    return None if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    return _NOT_REGULAR if not stat.S_ISREG(info.st_mode) else _too_large(info.st_size, pinned_bytes)
 
 
 def read_file(root: str | os.PathLike[str], rel: str, *, fix: str, pinned_bytes: Any = None) -> bytes:
-    """The bytes of the file at ``rel`` below ``root``, or a DataFileError naming it, what is wrong and ``fix``.
-
-    Refused as :func:`path_problem` and :func:`refusal` say; opened without blocking, so a FIFO is not waited on.
-    """
-    path, data = os.path.join(root, rel), b""
-    if why := path_problem(rel) or (None if _inside(root, path) else _OUTSIDE):
-        raise DataFileError.at(path, why, fix)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    """The bytes of ``rel`` below ``root`` (refused as :func:`path_problem` and :func:`refusal` say), never blocking."""
+    path = os.path.join(root, rel)
+    if not (why := path_problem(rel) or refusal(root, path, pinned_bytes=pinned_bytes)):
         try:
-            info = os.fstat(fd)
-            if not (why := "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else _refused(info, pinned_bytes)):
-                with open(fd, "rb", closefd=False) as handle:
+            fd = os.open(path, _OPEN_FLAGS)
+            try:
+                with open(fd, "rb", closefd=False) as handle:  # a folder is refused here
                     data = handle.read(_limit(pinned_bytes) + 1)
-        finally:
-            os.close(fd)
-    except FileNotFoundError:
-        why = "file is missing"
-    except NotADirectoryError:
-        why = "file is missing (a part of its path is a file, not a folder)"
-    except OSError as exc:
-        why = f"cannot be read ({exc.strerror or exc})"
-    if why := why or _too_large(len(data), pinned_bytes):  # it may have grown since fstat
+            finally:
+                os.close(fd)
+            why = _too_large(len(data), pinned_bytes)  # it may have grown since it was looked at
+        except FileNotFoundError:
+            why = "file is missing"
+        except IsADirectoryError:
+            why = "is a folder, not a file"
+        except NotADirectoryError:
+            why = "file is missing (a part of its path is a file, not a folder)"
+        except OSError as exc:
+            why = f"cannot be read ({exc.strerror or exc})"
+    if why:
         raise DataFileError.at(path, why, fix)
     return data
 
-
-# --------------------------------------------------------------------------- the JSON reader
 
 #: The deepest nesting of arrays and objects accepted (a descriptor nests about 6 deep).
 MAX_DEPTH = 64
@@ -123,7 +112,6 @@ MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 100
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _LONG_NUMBER = re.compile(rb"[-+.0-9eE]{%d,}" % (MAX_NUMBER_CHARS + 1))
-_INNERMOST = re.compile(rb"\[\]|\{\}")
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 
 
@@ -135,25 +123,13 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _finite(text: str) -> float:
-    if not math.isfinite(value := float(text)):
-        raise ValueError(f"{text[:40]} is not a finite number")
-    return value
-
-
 def _too_deep(bare: bytes) -> bool:
-    """Whether the brackets in ``bare`` (JSON without its strings) nest deeper than :data:`MAX_DEPTH`."""
-    marks = bare.translate(None, _NOT_BRACKET)
-    for _ in range(MAX_DEPTH + 1):  # each pass removes the innermost level
-        marks, found = _INNERMOST.subn(b"", marks)
-        if not found:
-            return False
-    return True
+    depths = itertools.accumulate(1 if mark in b"[{" else -1 for mark in bare.translate(None, _NOT_BRACKET))
+    return max(depths, default=0) > MAX_DEPTH
 
 
 def parse_json(path: str | Path, data: bytes) -> Any:
-    """``data`` (read from ``path``) as UTF-8 JSON, or a DataFileError: too deep, a number too long (both checked
-    on the bytes, before :mod:`json` would fail on them), a key twice in one object (:mod:`json` keeps the last)."""
+    """``data`` (read from ``path``) as JSON; DataFileError if too deep, a number too long, or a key twice."""
     import json
 
     bare = _STRING.sub(b"", data)  # what lies outside the strings
@@ -163,9 +139,8 @@ def parse_json(path: str | Path, data: bytes) -> Any:
         why = f"nested more than {MAX_DEPTH} levels deep"
     else:
         try:
-            return json.loads(
-                data.decode("utf-8"), object_pairs_hook=_object, parse_float=_finite, parse_constant=_finite
-            )
+            text = data.decode("utf-8")
+            return json.loads(text, object_pairs_hook=_object, parse_float=finite, parse_constant=finite)
         except UnicodeDecodeError as exc:
             why = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
         except json.JSONDecodeError as exc:
@@ -176,8 +151,6 @@ def parse_json(path: str | Path, data: bytes) -> Any:
             why = str(exc)
     raise DataFileError.at(str(path), f"not valid UTF-8 JSON: {why}", "restore it from the release or rebuild")
 
-
-# --------------------------------------------------------------------------- pins
 
 #: The file, in ``data/processed``, that pins every Parquet file (frictionless checks no Parquet bytes).
 PARQUET_CHECKSUMS = "PARQUET.sha256"
@@ -205,23 +178,12 @@ def resource_pin(data: bytes) -> str:
     return f"sha256:{sha256_hex(data)}"
 
 
-def _check_pin(
-    path: str, data: bytes, pin: str | None, *, what: str, where: str, fix: str, error: type = DataFileError
-) -> bytes:
-    """``data``, unless it differs from ``pin`` (which ``where`` gives for ``what`` at ``path``)."""
-    if (found := resource_pin(data)) != pin:
-        raise error(
-            f"{path}: {what} differs from its pin in {where} (expected {pin}, found {found}): it was changed or "
-            f"damaged; {fix}; `iicsa-stats validate` lists every problem",
-            path=path,
-            fix=fix,
-        )
+def _pinned(path: str, data: bytes, pin: str | None, *, what: str, where: str, fix: str) -> bytes:
+    """``data`` (read from ``path``), refused if ``pin`` is given (in ``where``) and they differ from it."""
+    if pin is not None and (found := resource_pin(data)) != pin:
+        changed = f"{what} differs from its pin in {where} (expected {pin}, found {found})"
+        raise DataFileError(f"{path}: {changed}: it was changed or damaged; {fix}; {VALIDATE_HINT}", path=path, fix=fix)
     return data
-
-
-def format_listing(digests: Mapping[str, str]) -> str:
-    """The text of :data:`PARQUET_CHECKSUMS` for ``{file name: hex digest}``, in the given order."""
-    return "".join(f"{digest}  {name}\n" for name, digest in digests.items())
 
 
 def parse_listing(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
@@ -240,12 +202,9 @@ def check_parquet_pin(root: str | os.PathLike[str], table: str) -> bytes:
     """The bytes of a table's Parquet file, refused if they differ from their pin in :data:`PARQUET_CHECKSUMS`."""
     fix = "reinstall or rebuild with `iicsa-stats build`"
     listing = read_file(root, f"data/processed/{PARQUET_CHECKSUMS}", fix=fix).decode("utf-8", "replace")
-    rel = f"data/processed/{table}.parquet"
-    pin = parse_listing(listing)[0].get(f"{table}.parquet")
-    data = read_file(root, rel, fix=fix)
-    return _check_pin(
-        os.path.join(root, rel), data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix
-    )
+    pin, rel = parse_listing(listing)[0].get(f"{table}.parquet"), f"data/processed/{table}.parquet"
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix)
+    return _pinned(path, data, pin and f"sha256:{pin}", what="the file", where=PARQUET_CHECKSUMS, fix=fix)
 
 
 def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, Any]:
@@ -256,21 +215,13 @@ def _resource(package: Mapping[str, Any], table: str, where: str) -> dict[str, A
 
 
 def resource_pins(package: Mapping[str, Any], table: str, where: str) -> tuple[str, str]:
-    """The pins of a table's CSV file (``hash``) and schema (``schemaHash``) in ``package``; a DataFileError
-    naming ``where`` (the descriptor) when one is missing or not ``sha256:<hex>``."""
+    """The ``hash`` and ``schemaHash`` pins of a table in ``package``; DataFileError naming ``where`` if not sha256."""
     resource = _resource(package, table, where)
     for key, what in (("hash", f"the {table} table"), (SCHEMA_PIN, f"the schema of the {table} table")):
-        if not isinstance(pin := resource.get(key), str):
-            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}); reinstall or rebuild")
-        if not SHA256_PIN.fullmatch(pin):
-            raise DataFileError(
-                f"{where}: the pin of {what} ({key!r}) is not of the form sha256:<64 lowercase hex digits>; "
-                "reinstall or rebuild"
-            )
+        if not (isinstance(pin := resource.get(key), str) and SHA256_PIN.fullmatch(pin)):
+            form = "" if pin is None else f" of the form sha256:<64 lowercase hex digits>, found {pin!r:.80}"
+            raise DataFileError(f"{where}: no sha256 pin for {what} ({key!r}){form}; reinstall or rebuild")
     return resource["hash"], resource[SCHEMA_PIN]
-
-
-# --------------------------------------------------------------------------- schemas and tables
 
 
 def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
@@ -278,22 +229,17 @@ def schema_from_bytes(path: str | Path, data: bytes) -> dict[str, Any]:
     schema: dict[str, Any] = parse_json(path, data)
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
-        raise DataFileError.at(
-            str(path), "not a Table Schema with a list of named fields", "restore it from the release"
-        )
+        why = "not a Table Schema with a list of named fields"
+        raise DataFileError.at(str(path), why, "restore it from the release")
     return schema
-
-
-def _pinned(root: str | Path, rel: str, pin: str | None, *, what: str, fix: str, size: Any = None) -> tuple[str, bytes]:
-    """The path and bytes of the file at ``rel``, refused if ``pin`` is given and they differ from it."""
-    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix, pinned_bytes=size)
-    return path, data if pin is None else _check_pin(path, data, pin, what=what, where="datapackage.json", fix=fix)
 
 
 def load_schema(root: str | Path, table: str, *, sha256: str | None = None) -> dict[str, Any]:
     """A table's Table Schema; with ``sha256`` (its pin), refused if its bytes differ."""
+    rel = f"schemas/{table}.schema.json"
     fix = _REBUILD if sha256 is None else "restore it from the release or reinstall"
-    return schema_from_bytes(*_pinned(root, f"schemas/{table}.schema.json", sha256, what="the schema", fix=fix))
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=fix)
+    return schema_from_bytes(path, _pinned(path, data, sha256, what="the schema", where="datapackage.json", fix=fix))
 
 
 def read_csv(
@@ -301,10 +247,10 @@ def read_csv(
 ) -> list[Row]:
     """The typed rows of a processed CSV table; with ``sha256`` (its pin), refused if its bytes differ."""
     rel = f"data/processed/{table}.csv"
-    return parse_csv(*_pinned(root, rel, sha256, what="the file", fix=_RESTORE, size=pinned_bytes), schema, _RESTORE)
+    path, data = os.path.join(root, rel), read_file(root, rel, fix=_RESTORE, pinned_bytes=pinned_bytes)
+    _pinned(path, data, sha256, what="the file", where="datapackage.json", fix=_RESTORE)
+    return parse_csv(path, data, schema, _RESTORE)
 
-
-# --------------------------------------------------------------------------- the cache, one build at a time
 
 _CACHE: dict[tuple[Any, ...], Any] = {}
 #: Per data root, which copy of ``datapackage.json`` and ``data/processed`` (a build replaces both) was cached.
@@ -344,15 +290,18 @@ def holding(root: str) -> Iterator[None]:
             _HELD.discard(holder)
 
 
-def cached(read: Callable[..., Any], root: str | None, *args: str) -> Any:
+def cached(read: Callable[..., T], root: str | None, *args: str) -> T:
     """``read(root, *args)`` at ``root`` (by default the current data root), once per process and build."""
     root = root or data_dir()
+    found: T
     if (key := (read, root, *args)) in _CACHE and _SEEN.get(root) == signature(root):
-        return _CACHE[key]  # read from the build still in place
+        found = _CACHE[key]  # read from the build still in place
+        return found
     with holding(root):
         if key not in _CACHE:
             _CACHE[key] = read(root, *args)
-        return _CACHE[key]
+        found = _CACHE[key]
+    return found
 
 
 def consistent(read: Callable[[str], T]) -> T:
@@ -382,8 +331,7 @@ def _package(root: str) -> dict[str, Any]:
 
 def package(root: str | None = None) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor of the data package at ``root`` (by default the current one)."""
-    descriptor: dict[str, Any] = cached(_package, root)
-    return descriptor
+    return cached(_package, root)
 
 
 def _rows(root: str, table: str) -> tuple[Row, ...]:
@@ -395,8 +343,7 @@ def _rows(root: str, table: str) -> tuple[Row, ...]:
 
 def rows(table: str, root: str | None = None) -> tuple[Row, ...]:
     """Typed rows of a table at ``root`` (by default the current data root), its file and schema pin-checked."""
-    found: tuple[Row, ...] = cached(_rows, root, table)
-    return found
+    return cached(_rows, root, table)
 
 
 def inconsistent(root: str, table: str, message: str) -> DataFileError:
@@ -404,18 +351,17 @@ def inconsistent(root: str, table: str, message: str) -> DataFileError:
     return DataFileError.at(csv_path(root, table), message, VALIDATE_HINT)
 
 
-def _raw_text(root: str, raw_path: str) -> str:
-    doc = next((d for d in rows("documents", root) if d["raw_path"] == raw_path), None)
-    if doc is None or not RAW_PATH.fullmatch(raw_path):
-        raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
-    path, fix = os.path.join(root, raw_path), "restore the verbatim capture or reinstall"
+def raw_document(root: str | os.PathLike[str], raw_path: str, pin: str, size: Any, *, where: str, fix: str) -> str:
+    """A raw document's text, or a RawDocumentError: unreadable, not UTF-8, or not of its ``pin`` and ``size``."""
+    path = os.path.join(root, raw_path)
     try:
-        data = read_file(root, raw_path, fix=fix, pinned_bytes=doc.get("bytes"))
+        data = read_file(root, raw_path, fix=fix, pinned_bytes=size)
     except DataFileError as exc:
         reason = str(exc).removeprefix(f"{path}: ")
         raise RawDocumentError(f"{path}: raw document unreadable ({reason})", path=path, fix=fix) from None
-    pin = f"sha256:{doc['sha256']}"
-    _check_pin(path, data, pin, what="the raw document", where="the documents table", fix=fix, error=RawDocumentError)
+    if (found := resource_pin(data)) != pin or len(data) != size:
+        pins = f"expected {pin} of {size} bytes, found {found} of {len(data)} bytes"
+        raise RawDocumentError.at(path, f"the raw document differs from its pin in {where} ({pins})", fix)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -423,8 +369,14 @@ def _raw_text(root: str, raw_path: str) -> str:
         raise RawDocumentError.at(path, why, fix) from None
 
 
+def _raw_text(root: str, raw_path: str) -> str:
+    doc = next((d for d in rows("documents", root) if d["raw_path"] == raw_path), None)
+    if doc is None or not RAW_PATH.fullmatch(raw_path):
+        raise inconsistent(root, "documents", f"{raw_path!r} is not the raw file of a registered document")
+    fix, pin = "restore the verbatim capture or reinstall", f"sha256:{doc['sha256']}"
+    return raw_document(root, raw_path, pin, doc.get("bytes"), where="the documents table", fix=fix)
+
+
 def raw_text(raw_path: str, root: str | None = None) -> str:
-    """A raw document's text at ``root`` (by default the current data root), checked against its pin (else a
-    RawDocumentError), if ``raw_path`` is that of a registered document (else a DataFileError)."""
-    text: str = cached(_raw_text, root, raw_path)
-    return text
+    """A registered raw document's text, pin-checked (RawDocumentError), at ``root`` (by default the current one)."""
+    return cached(_raw_text, root, raw_path)

@@ -7,7 +7,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .tables import Row, arrow_types
+from .tables import Row
+
+
+def arrow_types() -> dict[str, Any]:
+    """The Arrow type of each Table Schema type, as the build writes Parquet."""
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "date": pa.date32(),
+        "boolean": pa.bool_(),
+    }
 
 
 def parquet_schema(schema: Mapping[str, Any], meta: Mapping[str, str]) -> Any:
@@ -44,6 +57,7 @@ def parquet_metadata(package: Mapping[str, Any], name: str) -> dict[str, str]:
 def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str, str], path: Path | BinaryIO) -> None:
     """Write a table's rows as Parquet (:func:`parquet_schema`; a number is written as a float)."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     arrow_schema = parquet_schema(schema, meta)
     columns = {
@@ -52,11 +66,4 @@ def write_parquet(rows: list[Row], schema: Mapping[str, Any], meta: Mapping[str,
         ]
         for f in arrow_schema
     }
-    write_arrow(pa.table(columns, schema=arrow_schema), path)
-
-
-def write_arrow(table: Any, where: Any) -> None:
-    """Write an Arrow table as Parquet with the build's settings (``validate`` rewrites with the same)."""
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, where, compression="zstd")
+    pq.write_table(pa.table(columns, schema=arrow_schema), path, compression="zstd")

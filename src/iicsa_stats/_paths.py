@@ -1,8 +1,6 @@
-"""Where the data package is, and path arguments.
+"""Where the data package is: a wheel's ``_data/``, a source checkout, or ``IICSA_STATS_DATA_DIR``; path arguments.
 
-A wheel ships the data package in ``_data/`` inside the package; a source checkout keeps the same layout at the
-repository root; ``IICSA_STATS_DATA_DIR`` points elsewhere.  The lookup uses the package's own directory and plain
-strings (no :mod:`importlib.resources` or :mod:`pathlib` at import: they cost more than the lookup itself).
+Plain strings, no :mod:`pathlib` at import: it costs more than the lookup itself.
 """
 
 from __future__ import annotations
@@ -39,18 +37,14 @@ def data_dir() -> str:
     """The folder holding ``datapackage.json`` and the data it describes, as a string."""
     if override := os.environ.get(ENV_VAR):
         if not os.path.isfile(os.path.join(override, "datapackage.json")):
-            raise DataFileError(
-                f"{ENV_VAR}={override!r} has no datapackage.json: point it at a folder built by "
-                "`iicsa-stats build`, or unset it to use the data shipped with the package."
-            )
+            fix = "`iicsa-stats build`, or unset it to use the data shipped with the package."
+            raise DataFileError(f"{ENV_VAR}={override!r} has no datapackage.json: point it at a folder built by {fix}")
         return override
     for root in (os.path.join(_HERE, "_data"), _checkout_dir()):
         if root is not None and os.path.isfile(os.path.join(root, "datapackage.json")):
             return root
-    raise DataFileError(
-        f"the data package was not found in {os.path.join(_HERE, '_data')} or in a source checkout: "
-        "reinstall iicsa_stats, or run `iicsa-stats build` in the checkout."
-    )
+    where = f"the data package was not found in {os.path.join(_HERE, '_data')} or in a source checkout"
+    raise DataFileError(f"{where}: reinstall iicsa_stats, or run `iicsa-stats build` in the checkout.")
 
 
 def data_root() -> Path:
@@ -61,11 +55,7 @@ def data_root() -> Path:
 
 
 def root_argument(value: object, name: str = "root") -> Path:
-    """A path argument (``root``, ``out``, ``target``) as a Path, or :class:`InvalidArgumentError` naming it.
-
-    Accepts a :class:`str` or an :class:`os.PathLike` giving a str; refuses other types, an empty path and a
-    path with a NUL character, which no file system accepts.
-    """
+    """A path argument as a Path; InvalidArgumentError for another type, an empty path or a NUL."""
     from pathlib import Path
 
     text = os.fspath(value) if isinstance(value, os.PathLike) else value

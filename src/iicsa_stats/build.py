@@ -1,8 +1,7 @@
 """Build the data package from ``data/raw/`` and ``data/curation/`` (never on the lookup path).
 
-Raw documents match their pins, curation its rules (:mod:`iicsa_stats.curation`), each quote is found in its raw
-text with its declared values, every number of a raw text is in the ledger, and the tables join into figures as the
-loader joins them (the model's rules).  Then the tables and ``datapackage.json`` are written (:mod:`._staging`).
+Raw documents match their pins, curation its rules, each quote is found in its raw text with its declared values,
+every number of a raw text is in the ledger, and the tables join as the loader joins them; then they are written.
 """
 
 from __future__ import annotations
@@ -12,37 +11,26 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _loader, _staging
+from . import _staging
 from ._catalog import join_figures
-from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, format_listing, load_schema, resource_pin, sha256_hex
+from ._loader import PARQUET_CHECKSUMS, SCHEMA_PIN, load_schema, raw_document, resource_pin, sha256_hex
 from ._parquet import parquet_metadata, write_parquet
 from ._paths import root_argument
 from ._version import __release_date__, __version__
 from .comparability import comparison_tables, load_overrides
 from .curation import Curation, load_curation
-from .errors import BuildError, CurationError, DataFileError, RawDocumentError, UnaccountedNumbersError
+from .errors import BuildError, CurationError, DataFileError, UnaccountedNumbersError
 from .numbers import NumberMention, find_numbers, same_value, values_in
-from .tables import TABLES, Row, csv_path, csv_text, parquet_path, schema_path
+from .tables import TABLES, Row, csv_path, csv_text, parquet_path
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
-_RAW_FIX = (
-    "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes "
-    "in data/curation/documents.toml and re-curate its figures"
-)
-
-
-@dataclass
-class BuildResult:
-    """What a build computed: every table's rows, and the descriptor (without the files' sizes and hashes)."""
-
-    tables: dict[str, list[Row]]
-    package: dict[str, Any]
+_FIX = "restore the verbatim capture, or if the source changed on purpose, update its sha256 and bytes there"
+_RAW = {"where": "data/curation/documents.toml", "fix": f"{_FIX} and re-curate its figures"}
 
 
 class _Span(NamedTuple):
@@ -56,23 +44,6 @@ class _Span(NamedTuple):
 
     def covers(self, mention: NumberMention) -> bool:
         return self.start <= mention.start and mention.end <= self.end
-
-
-def read_raw(root: Path, doc: Mapping[str, Any]) -> str:
-    """A raw document's text, checked against its pin; :class:`RawDocumentError` if it differs or is missing."""
-    try:  # through the guard: a raw_path leaving the root, or a pipe, is refused before it is opened
-        data = _loader.read_file(root, doc["raw_path"], fix=_RAW_FIX, pinned_bytes=doc["bytes"])
-    except DataFileError as exc:
-        raise RawDocumentError(str(exc), path=exc.path, fix=_RAW_FIX) from None
-    path, digest = str(root / doc["raw_path"]), sha256_hex(data)
-    if digest != doc["sha256"] or len(data) != doc["bytes"]:
-        pins = f"expected sha256 {doc['sha256']} and {doc['bytes']} bytes, found sha256 {digest} and {len(data)} bytes"
-        raise RawDocumentError.at(path, f"raw document {doc['id']!r} does not match its pin ({pins})", _RAW_FIX)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        where = f"{exc.reason} at byte {exc.start}"
-        raise RawDocumentError.at(path, f"raw document {doc['id']!r} is not UTF-8 text ({where})", _RAW_FIX) from None
 
 
 def _locate(text: str, entry: Mapping[str, Any], key: str = "quote") -> tuple[int, int]:
@@ -142,18 +113,15 @@ def _stub(text: str, mention: NumberMention, width: int = 60) -> str:
     )
 
 
-def build_tables(root: Path) -> BuildResult:
-    """Run every check and compute every table of a source checkout, writing nothing.
-
-    Each row holds its table's columns, taken from the keys of the same names of its curation entry.  Raises
-    :class:`RawDocumentError` or :class:`CurationError`, naming the file and the item concerned.
-    """
+def build_tables(root: Path) -> tuple[dict[str, list[Row]], dict[str, Any]]:
+    """Every table of a checkout and its descriptor, all checked, nothing written (RawDocumentError, CurationError)."""
     cur = load_curation(root)
-    raw = {doc["id"]: read_raw(root, doc) for doc in cur.documents}
+    for doc in cur.documents:  # through the guard: a raw_path leaving the root, or a pipe, is never opened
+        doc["_text"] = raw_document(root, doc["raw_path"], f"sha256:{doc['sha256']}", doc["bytes"], **_RAW)
     tables: dict[str, list[Row]] = {name: [] for name in TABLES}
     unaccounted: dict[str, list[str]] = {}
     for doc in cur.documents:
-        doc_id, text = doc["id"], raw[doc["id"]]
+        doc_id, text = doc["id"], doc["_text"]
         tables["documents"].append(doc | {"document_id": doc_id, "characters": len(text)})
         spans = [_Span("excluded", e["_label"], *_locate(text, e, "span"), e) for e in cur.excluded[doc_id]]
         for status, entries in (("figure", cur.figures[doc_id]), ("caveat", cur.source_caveats[doc_id])):
@@ -187,10 +155,8 @@ def build_tables(root: Path) -> BuildResult:
         found = values_in(fig["quote"])
         for value in _declared(fig):
             if not any(same_value(value, v) for v in found):
-                message = (
-                    f"declared value {value:g} is not among the numbers parsed from its quote "
-                    f"({sorted(found) or 'none'}); fix the value or the quote"
-                )
+                message = f"declared value {value:g} is not among the numbers parsed from its quote "
+                message += f"({sorted(found) or 'none'}); fix the value or the quote"
                 raise CurationError(fig["_file"], message, fig["id"])
         markers = " ".join(fig["footnotes"]) or None
         tables["figures"].append(
@@ -199,11 +165,8 @@ def build_tables(root: Path) -> BuildResult:
         for position, caveat_id in enumerate(fig["caveats"], start=1):
             tables["figure_caveats"].append({"figure_id": fig["id"], "caveat_id": caveat_id, "position": position})
         for position, step in enumerate(fig["sources"], start=1):
-            tables["figure_sources"].append(
-                step
-                | {"figure_id": fig["id"], "position": position, "producer_id": step["body"]}
-                | {"reference_url": step.get("reference")}
-            )
+            row = step | {"figure_id": fig["id"], "position": position, "producer_id": step["body"]}
+            tables["figure_sources"].append(row | {"reference_url": step.get("reference")})
     for name in TABLES:  # each row as its table's columns, in primary key order
         schema = load_schema(root, name)
         rows = [{field["name"]: row.get(field["name"]) for field in schema["fields"]} for row in tables[name]]
@@ -215,7 +178,7 @@ def build_tables(root: Path) -> BuildResult:
         )
     except ValueError as exc:
         raise CurationError(str(root / "data" / "curation" / "comparisons.toml"), str(exc)) from None
-    return BuildResult(tables=tables, package=_package(cur))
+    return tables, _package(cur)
 
 
 def _check_as_loaded(root: Path, cur: Curation, tables: dict[str, list[Row]]) -> None:
@@ -229,11 +192,9 @@ def _check_as_loaded(root: Path, cur: Curation, tables: dict[str, list[Row]]) ->
         raise CurationError(cur.files.get(owner or "", str(root / "data" / "curation")), reason, owner) from None
     for ref in tables["caveat_references"]:
         if ref["published"] and ref["published"] > __release_date__[: len(ref["published"])]:
+            why = f"reference date {ref['published']!r} is after this version's release ({__release_date__})"
             raise CurationError(
-                cur.files[ref["caveat_id"]],
-                f"reference date {ref['published']!r} is after this version's release ({__release_date__}); "
-                "give the date the page itself shows",
-                ref["caveat_id"],
+                cur.files[ref["caveat_id"]], f"{why}; give the date the page itself shows", ref["caveat_id"]
             )
 
 
@@ -249,12 +210,9 @@ def _package(cur: Curation) -> dict[str, Any]:
         for doc in cur.documents
     ]
     for name in TABLES:
-        title, description = table_meta[name]["title"], table_meta[name]["description"]
-        schema = {"schema": f"schemas/{name}.schema.json"}
+        about, schema = {k: table_meta[name][k] for k in ("title", "description")}, f"schemas/{name}.schema.json"
         table = {"name": name, "type": "table", "path": f"data/processed/{name}.csv", "format": "csv"}
-        resources.append(
-            table | {"mediatype": "text/csv", "encoding": "utf-8", "title": title, "description": description} | schema
-        )
+        resources.append(table | {"mediatype": "text/csv", "encoding": "utf-8"} | about | {"schema": schema})
     for name in TABLES:
         table = {"name": f"{name}-parquet", "type": "table", "path": f"data/processed/{name}.parquet"}
         description = (
@@ -262,12 +220,8 @@ def _package(cur: Curation) -> dict[str, Any]:
             f"data/processed/{PARQUET_CHECKSUMS}, checked by `iicsa-stats validate`."
         )
         about = {"title": f"{table_meta[name]['title']} (Parquet)", "description": description}
-        resources.append(
-            table
-            | {"format": "parquet", "mediatype": PARQUET_MEDIATYPE}
-            | about
-            | {"schema": f"schemas/{name}.schema.json"}
-        )
+        parquet = {"format": "parquet", "mediatype": PARQUET_MEDIATYPE}
+        resources.append(table | parquet | about | {"schema": f"schemas/{name}.schema.json"})
     return {
         "$schema": PROFILE,
         **{key: meta[key] for key in ("name", "title", "description")},
@@ -279,59 +233,51 @@ def _package(cur: Curation) -> dict[str, Any]:
     }
 
 
-def write_package(result: BuildResult, root: Path, out: Path) -> None:
-    """Write every table and ``datapackage.json`` below ``out`` (a fresh folder)."""
+def write_package(tables: dict[str, list[Row]], package: dict[str, Any], root: Path, out: Path) -> None:
+    """Write every table and ``datapackage.json`` (completed with sizes and pins) below ``out``, a fresh folder."""
     processed = out / "data" / "processed"
     processed.mkdir(parents=True)
-    package = json.loads(json.dumps(result.package))
     by_name = {r["name"]: r for r in package["resources"]}
-    for doc in result.tables["documents"]:
+    for doc in tables["documents"]:
         raw_bytes = (root / doc["raw_path"]).read_bytes()
         by_name[f"raw-{doc['document_id']}"] |= {"bytes": len(raw_bytes), "hash": resource_pin(raw_bytes)}
-    checksums: dict[str, str] = {}
+    listing = ""
     for name in TABLES:
         schema = load_schema(root, name)
-        data = csv_text(result.tables[name], schema).encode("utf-8")
+        data = csv_text(tables[name], schema).encode("utf-8")
         csv_path(out, name).write_bytes(data)
         by_name[name] |= {"bytes": len(data), "hash": resource_pin(data)}
         # the schema is pinned like the table: the loader types every value by it
-        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = resource_pin(
-            schema_path(root, name).read_bytes()
-        )
-        write_parquet(result.tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
-        checksums[f"{name}.parquet"] = sha256_hex(parquet_path(out, name).read_bytes())
-    (processed / PARQUET_CHECKSUMS).write_text(format_listing(checksums), encoding="utf-8", newline="\n")
+        schema_pin = resource_pin((root / "schemas" / f"{name}.schema.json").read_bytes())
+        by_name[name][SCHEMA_PIN] = by_name[f"{name}-parquet"][SCHEMA_PIN] = schema_pin
+        write_parquet(tables[name], schema, parquet_metadata(package, name), parquet_path(out, name))
+        listing += f"{sha256_hex(parquet_path(out, name).read_bytes())}  {name}.parquet\n"
+    (processed / PARQUET_CHECKSUMS).write_text(listing, encoding="utf-8", newline="\n")
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
     (out / "datapackage.json").write_text(text, encoding="utf-8", newline="\n")
 
 
 def build(root: Path, *, out: Path | None = None) -> Path:
-    """Rebuild the data package of a checkout, atomically, and return the folder holding ``datapackage.json``.
-
-    The files are written beside the target and put in place by :func:`iicsa_stats._staging.replace_in_place`.
-    With ``out`` (a folder that must not exist yet) a complete package, raw texts and schemas included, is built
-    there instead, leaving the checkout untouched (to compare a fresh build with the committed files).
-    """
+    """Rebuild a checkout's package in place (:mod:`._staging`), or with ``out`` a whole package in that new folder."""
     root = root_argument(root, "root")
     out = root_argument(out, "out") if out is not None else None
-    result = build_tables(root)
+    tables, package = build_tables(root)
     if out is None:
-        _staging.replace_in_place(root, lambda staging: write_package(result, root, staging))
+        _staging.replace_in_place(root, lambda staging: write_package(tables, package, root, staging))
         return root
     staging = _staging.temporary(out.parent)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         _staging.clean_stale(out.parent)
         staging.mkdir()
-        write_package(result, root, staging)
+        write_package(tables, package, root, staging)
         shutil.copytree(root / "data" / "raw", staging / "data" / "raw")
         shutil.copytree(root / "schemas", staging / "schemas")
         os.rename(staging, out)  # refused if ``out`` holds anything
         return out
     except OSError as exc:
-        raise BuildError(
-            f"could not write the build output below {out.parent}: {_staging.reason(exc)}; nothing was changed"
-        ) from None
+        why = f"could not write the build output below {out.parent}: {_staging.reason(exc)}"
+        raise BuildError(f"{why}; nothing was changed") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

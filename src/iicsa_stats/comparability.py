@@ -1,11 +1,8 @@
 """Comparability as data: whether two figures may be set side by side, computed from their own fields.
 
-Standard library only.  For every pair of figures (``figure_a < figure_b``) and dimension, a row says whether they
-are the same there, in words, and what a difference does (``effect``); a dimension not stated is never the same.
-The pair's verdict follows its strongest effect, and is ``comparable_with_caveats`` at least when both carry a
-caveat of kind ``comparability``.  A curated override (``data/curation/comparisons.toml``), resting on a caveat both
-figures carry, says they differ where their fields agree, or re-grades a difference.  The build writes the tables
-with :func:`comparison_tables`; validate recomputes them with it from the published rows.
+For every pair of figures and dimension a row says whether they are the same there, in words, and what a
+difference does (``effect``); the pair's verdict follows its strongest effect.  A curated override
+(``data/curation/comparisons.toml``), resting on a caveat both figures carry, adds or re-grades a difference.
 """
 
 from __future__ import annotations
@@ -50,11 +47,7 @@ _NEITHER = {"scale_measure": "neither is one of the four ways of measuring scale
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Override:
-    """A curated difference between two figures (``figure_a < figure_b``) in one of :data:`DIMENSIONS`.
-
-    ``note`` says what differs, ``caveat_id`` is the caveat both figures carry that it rests on, and ``effect``
-    (one of :data:`EFFECTS` but ``none``) re-grades the difference; None gives the dimension's usual effect.
-    """
+    """A curated difference of two figures in a dimension, resting on a caveat both carry; ``effect`` re-grades it."""
 
     figure_a: str
     figure_b: str
@@ -94,12 +87,10 @@ def _dimension(name: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[b
     if all(a[k] == b[k] for k in keys):
         return True, _NEITHER[name] if x is None and name in _NEITHER else same_note.format(show(x))
     if name in _NEITHER and (x is None or y is None):  # a way of measuring scale, or a rate, against none
-        given, given_id, other_id = (
-            (y, b["figure_id"], a["figure_id"]) if x is None else (x, a["figure_id"], b["figure_id"])
-        )
+        (given, named), other = ((y, b), a) if x is None else ((x, a), b)
         if name == "frequency":
-            return False, f"a rate against a count: {given_id} is counted {_words(given)}"
-        return False, f"one measures scale by {_words(given)}; {other_id} is not one of the four ways"
+            return False, f"a rate against a count: {named['figure_id']} is counted {_words(given)}"
+        return False, f"one measures scale by {_words(given)}; {other['figure_id']} is not one of the four ways"
     return False, f"different {plural}: {show(x)} against {show(y)}"
 
 
@@ -109,12 +100,7 @@ def comparison_tables(
     caveats: Iterable[Mapping[str, Any]],
     overrides: Sequence[Override] = (),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of the ``comparisons`` and ``comparison_caveats`` tables, sorted by primary key.
-
-    The arguments are rows of the tables of the same names, and the curated overrides.  Raises
-    :class:`ValueError` if an override names an unknown figure or caveat, rests on a caveat that either figure does
-    not carry, repeats another, or is not needed because the fields already differ.
-    """
+    """The rows of ``comparisons`` and ``comparison_caveats``; ValueError for an override that does not fit."""
     by_id = {row["figure_id"]: row for row in figures}
     kinds = {row["caveat_id"]: row["kind"] for row in caveats}
     links: dict[str, list[str]] = {}
@@ -132,16 +118,12 @@ def comparison_tables(
         if override.caveat_id not in kinds:
             raise ValueError(f"{where}: no caveat {override.caveat_id!r}")
         if lacking := [fid for fid in key[:2] if override.caveat_id not in links.get(fid, [])]:
-            raise ValueError(
-                f"{where}: its basis, caveat {override.caveat_id!r}, is not among the caveats of "
-                f"{' and '.join(lacking)}; an override rests on a caveat both figures carry"
-            )
+            basis = f"its basis, caveat {override.caveat_id!r}, is not among the caveats of {' and '.join(lacking)}"
+            raise ValueError(f"{where}: {basis}; an override rests on a caveat both figures carry")
         same, _ = _dimension(override.dimension, by_id[override.figure_a], by_id[override.figure_b])
         if not same and override.effect in (None, EFFECT_OF[override.dimension]):
-            raise ValueError(
-                f"{where}: not needed, the figures' fields already differ in {override.dimension}; "
-                "give an effect to re-grade the difference"
-            )
+            why = f"not needed, the figures' fields already differ in {override.dimension}"
+            raise ValueError(f"{where}: {why}; give an effect to re-grade the difference")
         curated[key] = override
 
     rows: list[dict[str, Any]] = []
@@ -179,11 +161,7 @@ _OVERRIDE_KEYS = ("figure_a", "figure_b", "dimension", "note", "caveat")
 
 
 def load_overrides(root: Path) -> list[Override]:
-    """The curated overrides of ``data/curation/comparisons.toml`` below a checkout (none if it is missing).
-
-    Each ``[[overrides]]`` entry has ``figure_a``, ``figure_b`` (either order), ``dimension``, ``note``, ``caveat``
-    (its basis) and optionally ``effect``.
-    """
+    """The ``[[overrides]]`` of ``data/curation/comparisons.toml`` below a checkout (none if it is missing)."""
     from .curation import read_toml
     from .errors import CurationError
 
@@ -198,9 +176,8 @@ def load_overrides(root: Path) -> list[Override]:
             raise CurationError(str(path), "each [[overrides]] entry must be a table", label)
         if (keys := set(item) - {"effect"}) != set(_OVERRIDE_KEYS):
             extra, missing = sorted(keys - set(_OVERRIDE_KEYS)), sorted(set(_OVERRIDE_KEYS) - keys)
-            raise CurationError(
-                str(path), f"expected the keys {list(_OVERRIDE_KEYS)} (unknown: {extra}, missing: {missing})", label
-            )
+            why = f"expected the keys {list(_OVERRIDE_KEYS)} (unknown: {extra}, missing: {missing})"
+            raise CurationError(str(path), why, label)
         if bad := [key for key, value in item.items() if not isinstance(value, str)]:
             raise CurationError(str(path), f"{bad} must be strings", label)
         first, second = sorted((item["figure_a"], item["figure_b"]))

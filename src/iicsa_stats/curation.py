@@ -1,8 +1,7 @@
 """Read and check the hand-written curation files in ``data/curation/`` (TOML, build side only).
 
-What the files themselves can get wrong: every text (no control character, no line break but in a quote, not
-empty, not ``nan``), keys, types, the schemas' code lists, unique ids, caveats that resolve.  Quotes, the ledger
-and the model's rules (shape, provenance chain, page references) are the build's (:mod:`iicsa_stats.build`).
+Every text, keys, types, the schemas' code lists, unique ids, caveats that resolve; quotes and the ledger are the
+build's.
 """
 
 from __future__ import annotations
@@ -56,10 +55,7 @@ _ENTRIES: dict[str, tuple[str, str]] = {
 
 @dataclass
 class Curation:
-    """The curation, checked: ``figures``, ``source_caveats``, ``excluded`` by document id; ``files`` by item id.
-
-    Each entry records its curation file under ``"_file"``.  ``package`` is package.toml.
-    """
+    """The checked curation; ``figures``, ``source_caveats``, ``excluded`` by document id; entries name a ``_file``."""
 
     documents: list[dict[str, Any]] = field(default_factory=list)
     producers: list[dict[str, Any]] = field(default_factory=list)
@@ -146,10 +142,7 @@ def _entry(item: Any, what: str, path: Path, enums: dict[str, dict[str, list[str
 
 
 def load_curation(root: Path) -> Curation:
-    """Read and check every curation file below a source checkout (``data/curation/``, and ``schemas/``).
-
-    Raises :class:`CurationError` on the first problem, naming the file and the item.
-    """
+    """Read and check every curation file of a checkout; CurationError names the file and item of the first problem."""
     folder = root / "data" / "curation"
     fields = {table: load_schema(root, table)["fields"] for table, _ in _ENTRIES.values() if table}
     enums = {t: {f["name"]: e for f in fs if (e := f.get("constraints", {}).get("enum"))} for t, fs in fields.items()}
@@ -226,15 +219,8 @@ def load_curation(root: Path) -> Curation:
 
 
 def _check_links(cur: Curation, folder: Path) -> None:
-    """Every caveat a figure names exists, and every caveat is linked to a figure (the join checks producers)."""
-    caveat_ids = {c["id"] for c in cur.curator_caveats} | {c["id"] for cs in cur.source_caveats.values() for c in cs}
-    linked: set[str] = set()
-    for fig in (fig for figures in cur.figures.values() for fig in figures):
-        for caveat_id in fig["caveats"]:
-            if caveat_id not in caveat_ids:
-                close = difflib.get_close_matches(caveat_id, sorted(caveat_ids), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise CurationError(fig["_file"], f"unknown caveat {caveat_id!r}{hint}", fig["id"])
-        linked |= set(fig["caveats"])
-    if unused := caveat_ids - linked:
+    """Every caveat is linked to a figure (the join refuses a link to an unknown caveat)."""
+    linked = {caveat_id for figures in cur.figures.values() for fig in figures for caveat_id in fig["caveats"]}
+    caveats = [c["id"] for c in cur.curator_caveats] + [c["id"] for cs in cur.source_caveats.values() for c in cs]
+    if unused := set(caveats) - linked:
         raise CurationError(str(folder), f"caveats not linked to any figure: {sorted(unused)}")

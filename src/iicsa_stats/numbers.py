@@ -1,10 +1,8 @@
-"""Find and parse every number written in a piece of English text.
+"""Find and parse every number written in English text, for the build, the ledger and validate alike.
 
-One parser serves the build (each declared value is among the numbers of its quote), the number ledger (every
-numeric mention of a raw document) and validate, so they never disagree about what a number is.  It reads the
-forms of the Inquiry's documents: ``5,653``, ``between 450,000 and 590,000``, ``£7.5 million``, ``1 in 10``,
-``400 to 450``, ``18–89``, ``2016/17``, non-breaking spaces, footnote markers (``[4]``) and number words.
-Offsets refer to the text as given: nothing is normalised before matching.
+It reads the forms of the Inquiry's documents: ``5,653``, ``between 450,000 and 590,000``, ``£7.5 million``,
+``1 in 10``, ``400 to 450``, ``18–89``, ``2016/17``, footnote markers (``[4]``) and number words.  Offsets refer
+to the text as given: nothing is normalised before matching.
 """
 
 from __future__ import annotations
@@ -44,11 +42,7 @@ KINDS = tuple(_PATTERNS)
 
 @dataclass(frozen=True, slots=True)
 class NumberMention:
-    """One number as written in a text: offsets (``text[start:end]``), the words, its kind, the values it states.
-
-    The values are one for a number, the two bounds of a range, the proportion of a ratio (``1 in 10`` is 0.1),
-    the first and last calendar year of a financial year, none for a footnote marker (a reference, no quantity).
-    """
+    """One number as written: ``text[start:end]``, its kind and values (a range's bounds, a ratio's proportion)."""
 
     start: int
     end: int
@@ -58,15 +52,7 @@ class NumberMention:
 
 
 def parse_number(text: str) -> float:
-    """Parse one number written with digits or as a word, optionally with a scale word.
-
-    Raises :class:`ValueError` if the text is not one number.
-
-    Examples
-    --------
-    >>> parse_number("5,653"), parse_number("7.5\u00a0million"), parse_number("Four")
-    (5653.0, 7500000.0, 4.0)
-    """
+    """One number in digits or words, with an optional scale word (``7.5 million``); ValueError if not one."""
     parts = text.strip().split()
     scale = _SCALES[parts.pop().lower()] if len(parts) == 2 and parts[1].lower() in _SCALES else 1
     if len(parts) != 1 or not (parts[0].lower() in _WORDS or re.fullmatch(_NUM, parts[0])):

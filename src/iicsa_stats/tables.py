@@ -1,7 +1,6 @@
-"""The tables of the data package and their CSV form: names, paths, cell types, and CSV text to typed rows and back.
+"""The tables of the data package and their CSV form: names, paths, and CSV text to typed rows and back.
 
-Standard library only and no file access: :mod:`._loader` reads the files, the build writes them.  The Table
-Schemas in ``schemas/`` are the single description of every column.
+Standard library only, no file access; the Table Schemas in ``schemas/`` describe every column.
 """
 
 from __future__ import annotations
@@ -50,11 +49,6 @@ def _join(root: P, *parts: str) -> P:
     return os.path.join(root, *parts) if isinstance(root, str) else root.joinpath(*parts)
 
 
-def schema_path(root: P, table: str) -> P:
-    """Path of a table's Table Schema below a data package root (a str or a Path, like ``root``)."""
-    return _join(root, "schemas", f"{table}.schema.json")
-
-
 def csv_path(root: P, table: str) -> P:
     """Path of a table's CSV file below a data package root (a str or a Path, like ``root``)."""
     return _join(root, "data", "processed", f"{table}.csv")
@@ -65,29 +59,16 @@ def parquet_path(root: P, table: str) -> P:
     return _join(root, "data", "processed", f"{table}.parquet")
 
 
-def arrow_types() -> dict[str, Any]:
-    """The Arrow type of each Table Schema type, as the build writes Parquet (imports pyarrow)."""
-    import pyarrow as pa
-
-    return {
-        "string": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "date": pa.date32(),
-        "boolean": pa.bool_(),
-    }
-
-
 def field_names(schema: Mapping[str, Any]) -> list[str]:
     """Column names of a schema, in order."""
     return [field["name"] for field in schema["fields"]]
 
 
-def _number(value: str) -> float:
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"not a finite number: {value!r}")
-    return number
+def finite(text: str) -> float:
+    """``text`` as a finite float (ValueError for an infinity or NaN): a CSV cell, or a number in JSON."""
+    if not math.isfinite(value := float(text)):
+        raise ValueError(f"{text[:40]} is not a finite number")
+    return value
 
 
 def _boolean(value: str) -> bool:
@@ -105,7 +86,7 @@ def _string(value: str) -> str:
 #: How a cell of each Table Schema type is read (a string is refused if it holds a control character).
 _PARSE: dict[str, Callable[[str], Any]] = {
     "integer": int,
-    "number": _number,
+    "number": finite,
     "date": dt.date.fromisoformat,
     "boolean": _boolean,
 }
@@ -137,14 +118,7 @@ def csv_text(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any]) -> st
 
 
 def parse_csv(path: str | Path, data: bytes, schema: Mapping[str, Any], fix: str) -> list[Row]:
-    """The typed rows of CSV ``data`` (read from ``path``) as ``schema`` types them.
-
-    Raises
-    ------
-    DataFileError
-        If the data is not UTF-8, not CSV, empty, has other columns than the schema, or a cell is not of its
-        column's type; the message names the file (and the line and column) and ends with ``fix``.
-    """
+    """The rows of CSV ``data`` (from ``path``) typed by ``schema``, or a DataFileError naming the cell and ``fix``."""
     try:
         text = data.decode("utf-8")
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
@@ -152,15 +126,11 @@ def parse_csv(path: str | Path, data: bytes, schema: Mapping[str, Any], fix: str
         raise DataFileError.at(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", fix) from None
     except csv.Error as exc:
         raise DataFileError.at(str(path), f"malformed CSV ({exc})", fix) from None
-    names = field_names(schema)
     if not records:
         raise DataFileError.at(str(path), "file is empty", fix)
-    if records[0] != names:
-        raise DataFileError.at(
-            str(path),
-            f"header {records[0]} does not match the schema's columns {names} (a file from another version?)",
-            fix,
-        )
+    if records[0] != (names := field_names(schema)):
+        why = f"header {records[0]} does not match the schema's columns {names} (a file from another version?)"
+        raise DataFileError.at(str(path), why, fix)
     # "nan" is a missing value beside "" in the schemas: frictionless reads a Parquet null in a float column as NaN
     missing = frozenset(schema.get("missingValues", [""]))
     clean = CONTROL.search(text) is None  # then no string cell need be searched on its own
@@ -171,24 +141,18 @@ def parse_csv(path: str | Path, data: bytes, schema: Mapping[str, Any], fix: str
     ]
     rows: list[Row] = []
     for number, record in enumerate(records[1:], start=2):
+        where = f"{path}, line {number}"
         if len(record) != len(names):
-            raise DataFileError(
-                f"{path}, line {number}: {len(record)} cells where the schema has {len(names)} columns "
-                f"(truncated file?); {fix}",
-                path=str(path),
-                fix=fix,
-            )
+            why = f"{len(record)} cells where the schema has {len(names)} columns (truncated file?)"
+            raise DataFileError(f"{where}: {why}; {fix}", path=str(path), fix=fix)
         row: Row = {}
         for (name, kind, parse, required), cell in zip(columns, record, strict=True):
             try:
                 if (value := None if cell in missing else parse(cell)) is None and required:
                     raise ValueError("a required value is missing")
             except ValueError as exc:
-                raise DataFileError(
-                    f"{path}, line {number}, column {name!r}: {cell!r} is not of type {kind} ({exc}); {fix}",
-                    path=str(path),
-                    fix=fix,
-                ) from None
+                why = f"column {name!r}: {cell!r} is not of type {kind} ({exc})"
+                raise DataFileError(f"{where}, {why}; {fix}", path=str(path), fix=fix) from None
             row[name] = value
         rows.append(row)
     return rows

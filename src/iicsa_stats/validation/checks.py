@@ -21,7 +21,7 @@ from .._figure import SHAPE_KEYS, figure_shape
 from .._loader import SCHEMA_PIN, parse_listing, read_file, refusal, resource_pin, resource_pins, sha256_hex
 from ..errors import CurationError, DataFileError, IICSAStatsError
 from ..numbers import NumberMention, find_numbers, same_value, values_in
-from ..tables import TABLES, Row, arrow_types, field_names, format_cell
+from ..tables import TABLES, Row, field_names, format_cell
 from ._frictionless import package
 from ._problem import Problem
 from ._state import LISTING, REBUILD_FIX, Package, csv_rel, parquet_rel, schema_rel
@@ -410,7 +410,7 @@ def _parquet_file(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .._parquet import parquet_metadata, parquet_schema, write_parquet
+    from .._parquet import arrow_types, parquet_metadata, parquet_schema, write_parquet
 
     try:
         meta = parquet_metadata(pkg.descriptor or {}, table)
