@@ -1,24 +1,7 @@
-"""Check a data package end to end and report every problem found.
+"""Check a data package end to end: :func:`validate` returns every :class:`Problem` found, and never raises.
 
-:func:`validate` runs every check on a data package root (a source checkout or
-the copy shipped in the wheel) and returns a list of :class:`Problem`, empty
-when all is well.  It never stops at the first problem and never raises for
-bad data: a missing, empty, truncated or wrongly encoded file is reported as a
-problem naming the file and what to do about it.
-
-The checks, by their stable ``check`` name (:data:`CHECKS`): ``files`` (every file can be read, no extra
-file), ``package`` (frictionless: types, constraints, code lists, keys, every CSV resource's ``bytes`` and
-``hash``; and the package metadata), ``checksums`` (the pins the loader requires, of the tables, the schemas and
-the Parquet files), ``raw`` (the raw documents against the documents table), ``quotes`` (every quote at its
-offsets, every declared value among its quote's numbers), ``ledger`` (every number of every raw text accounted for,
-inside the quote it is attributed to), ``keys`` (row order, figure rules, and the loader's own join),
-``comparisons`` (recomputed), ``parquet`` (each Parquet file equals its CSV file) and ``rebuild`` (in a source
-checkout, a fresh build equals the committed files; :func:`will_rebuild` tells whether it runs).
-
-A file that cannot be read is reported once, by ``files`` (a Parquet file by ``parquet``); the other checks leave
-out what depends on it and add one problem saying so.  Every file is read once, through
-:mod:`iicsa_stats._loader` below the resolved root and JSON through its JSON reader (:mod:`._state`);
-:mod:`.checks` holds one function per check; :func:`run_checks` runs only some of them.
+The ten checks (:data:`CHECKS`) are frictionless plus one function each in :mod:`.checks`, on the package read
+once by :mod:`._state` through the loader's guard and JSON reader; an unreadable file is one ``files`` problem.
 """
 
 from __future__ import annotations
@@ -32,7 +15,7 @@ from .._staging import reading
 from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
 from ._state import Package, load
-from .checks import REGISTRY
+from .checks import REGISTRY, left_out
 
 __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "validate", "will_rebuild"]
 
@@ -150,6 +133,7 @@ def _run(name: str, state: Package) -> list[Problem]:
     found: list[Problem] = []
     try:
         found.extend(REGISTRY[name](state))
+        found.extend(left_out(state, name))
     except Exception as exc:  # a safety net: data damaged in a way no check foresaw is still only a problem
         why = f"the {name} check stopped on data it could not handle ({type(exc).__name__}: {exc})"
         found.append(Problem(check=name, message=f"{why}; the other problems listed may explain why"))

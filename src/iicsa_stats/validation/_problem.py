@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 __all__ = ["CHECKS", "Problem", "format_report"]
+
+#: At most this many problems of one kind per file are listed (a table damaged throughout fails on every row).
+CAP = 10
 
 #: Every check :func:`~iicsa_stats.validation.validate` runs, in the order it runs them (the registry's order).
 CHECKS = ("files", "package", "checksums", "raw", "quotes", "ledger", "keys", "comparisons", "parquet", "rebuild")
@@ -104,3 +107,12 @@ def format_report(problems: Sequence[Problem]) -> str:
     lines = [f"validate: {len(problems)} {noun} found ({summary})"]
     lines += [f"  {p}" for p in sorted(problems, key=lambda p: order[p.check])]
     return "\n".join(lines)
+
+
+def capped(problems: Iterable[Problem], file: str | None, table: str | None = None) -> Iterator[Problem]:
+    """The first :data:`CAP` of ``problems`` (all of one kind), then one saying how many more there are."""
+    found = list(problems)
+    yield from found[:CAP]
+    if len(found) > CAP:
+        more = f"{len(found) - CAP} more problems of this kind (the first {CAP} are listed)"
+        yield Problem(check=found[0].check, file=file, table=table, message=more)

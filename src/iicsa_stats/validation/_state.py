@@ -7,7 +7,7 @@ each table by the loader's own :func:`~iicsa_stats.tables.read_csv` (without its
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,35 +69,6 @@ class Package:
 
     def figures(self) -> list[Row]:
         return self.tables.get("figures", [])
-
-    def source(self, table: str) -> str | None:
-        """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
-        if table in self.tables:
-            return None
-        return csv_rel(table) if table in self.schemas else schema_rel(table)
-
-    def raw_source(self, doc_id: Any) -> str | None:
-        """The unreadable file that keeps the raw text of ``doc_id`` from being checked against, or None."""
-        if doc_id in self.raw_texts:
-            return None
-        if "documents" not in self.tables:
-            return csv_rel("documents")
-        return self.raw_paths.get(doc_id)
-
-    def skipped(self, check: str, files: Iterable[str | None]) -> list[Problem]:
-        """One problem saying that ``check`` left out what depends on ``files``, which could not be read."""
-        names = sorted({f for f in files if f})
-        if not names:
-            return []
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return [
-            Problem(
-                check=check,
-                file=names[0] if len(names) == 1 else None,
-                message=f"the {check} check left out what depends on {listed}, which could not be read (see the "
-                f"files problems); it runs in full once {'it is' if len(names) == 1 else 'they are'} restored",
-            )
-        ]
 
     def pinned_bytes(self, rel: str) -> Any:
         for resource in (self.descriptor or {}).get("resources", []):
