@@ -21,23 +21,20 @@ __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "vali
 
 
 def _is_source_checkout(root: Path) -> bool:
-    """Whether ``root`` holds what a rebuild needs: ``data/curation`` and ``schemas`` (any checkout or copy)."""
     return os.path.isdir(root / "data" / "curation") and os.path.exists(root / "schemas")
 
 
 def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     """Whether :func:`validate` with these arguments runs the ``rebuild`` check.
 
-    By default (``rebuild=None``) it runs when ``root`` is a source checkout, or
-    a copy of one: ``root / "data" / "curation"`` is a folder and
-    ``root / "schemas"`` exists.  ``rebuild=False`` never runs it; with
-    ``rebuild=True`` on a root that is not a source checkout it does not run
-    either, and :func:`validate` reports one ``rebuild`` problem instead.
+    It runs unless ``rebuild=False``, and only on a source checkout or a copy of one (``root / "data" /
+    "curation"`` is a folder and ``root / "schemas"`` exists); ``rebuild=True`` on another root gives one
+    ``rebuild`` problem instead.
 
     Parameters
     ----------
     root : pathlib.Path, optional
-        As for :func:`validate`; by default the data the package uses.
+        As for :func:`validate`.
     rebuild : bool, optional
         As for :func:`validate`.
 
@@ -45,6 +42,11 @@ def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     -------
     bool
         True when the rebuild comparison would run.
+
+    Examples
+    --------
+    >>> will_rebuild(rebuild=False)
+    False
     """
     if rebuild is False:
         return False
@@ -54,46 +56,47 @@ def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
         return False
 
 
+def _not_a_package(root: Path) -> str | None:
+    if not os.path.isdir(root):
+        return "it is a file" if os.path.isfile(root) else "it does not exist"
+    if not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
+        return "it has no datapackage.json, schemas or data in it"
+    return None
+
+
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
     """Check a data package and return every problem found (an empty list when it is sound).
 
     Parameters
     ----------
     root : pathlib.Path, optional
-        The data package root (the folder holding ``datapackage.json``);
-        by default the data the package uses (:func:`iicsa_stats._paths.data_root`).
+        The data package root (the folder holding ``datapackage.json``); by default the data the package uses.
     rebuild : bool, optional
-        Also rebuild from ``data/raw`` and ``data/curation`` and compare with
-        the files in ``root``, which must then be a source checkout (a folder
-        with ``data/curation`` and ``schemas``, or a copy of one).  By default
-        this is done whenever ``root`` is one, and skipped without a problem
-        otherwise; :func:`will_rebuild` tells which.  ``rebuild=True`` on a
-        root that is not a source checkout gives one ``rebuild`` problem.
+        Also rebuild from ``data/raw`` and ``data/curation`` into a temporary folder and compare with the files in
+        ``root``; by default whenever ``root`` is a source checkout (:func:`will_rebuild`).
 
     Returns
     -------
     list of Problem
-        In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
-        file is a problem too, and so is a ``root`` that is not a folder.
+        In the order of :data:`CHECKS`.  Bad data never raises: an unreadable file is a problem too, and so is a
+        ``root`` that is not a folder.
+
+    Examples
+    --------
+    >>> [problem.check for problem in validate(Path("no/such/folder"))]
+    ['files']
     """
     check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
-    if root is None:
-        try:
-            root = _paths.data_root()
-        except DataFileError as exc:
-            return [Problem(check="files", message=str(exc))]
-    root = Path(root)
-    what = None
-    if not os.path.isdir(root):
-        what = "it is a file" if os.path.isfile(root) else "it does not exist"
-    elif not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
-        what = "it has no datapackage.json, schemas or data in it"
-    if what is not None:
+    try:
+        root = _paths.data_root() if root is None else Path(root)
+    except DataFileError as exc:
+        return [Problem(check="files", message=str(exc))]
+    if what := _not_a_package(root):
+        why = "use the folder that `iicsa-stats build` writes, or a source checkout"
         return [
             Problem(
                 check="files",
-                message=f"{root} is not a folder holding a data package (datapackage.json): {what}; "
-                "use the folder that `iicsa-stats build` writes, or a source checkout",
+                message=f"{root} is not a folder holding a data package (datapackage.json): {what}; {why}",
             )
         ]
     root = Path(os.path.realpath(root))  # resolved first: every path below is checked against the real root

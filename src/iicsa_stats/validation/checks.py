@@ -22,7 +22,7 @@ from .._figure import SHAPE_KEYS, figure_shape
 from .._loader import SCHEMA_PIN, parse_listing, read_file, refusal, resource_pin, resource_pins, sha256_hex
 from ..errors import CurationError, DataFileError, IICSAStatsError
 from ..numbers import NumberMention, find_numbers, same_value, values_in
-from ..tables import TABLES, Row, arrow_types, field_names, format_cell
+from ..tables import TABLES, Row, field_names, format_cell
 from ._frictionless import package
 from ._problem import Problem, capped
 from ._state import LISTING, REBUILD_FIX, Package, csv_rel, parquet_rel, schema_rel
@@ -55,9 +55,6 @@ def files(pkg: Package) -> Iterator[Problem]:
             yield Problem(check="files", file=f"{folder}/{entry}", message=message)
 
 
-# --------------------------------------------------------------------------- checksums, raw
-
-
 def checksums(pkg: Package) -> Iterator[Problem]:
     """The layout and pins the loader requires of ``datapackage.json``, each schema and each Parquet file."""
     resources = [r for r in (pkg.descriptor or {}).get("resources", []) if isinstance(r, dict)]
@@ -77,13 +74,14 @@ def checksums(pkg: Package) -> Iterator[Problem]:
             elif pin != actual and (name != table or isinstance(pin, str)):  # else the loader's refusal says it
                 why = "it was changed after the build; restore it, or rebuild if the change is intended"
                 message = f"the schema differs from its pin in resource {name!r} of datapackage.json: {why}"
-                yield Problem(
-                    **{**at, "file": schema_rel(table)},
-                    field=SCHEMA_PIN,
-                    expected=str(pin),
-                    found=actual,
-                    message=message,
-                )
+                where: dict[str, Any] = {
+                    **at,
+                    "file": schema_rel(table),
+                    "field": SCHEMA_PIN,
+                    "expected": str(pin),
+                    "found": actual,
+                }
+                yield Problem(**where, message=message)
     data = pkg.files.get(LISTING)
     if isinstance(data, str) and not pkg.hidden(LISTING):
         yield Problem(check="checksums", file=LISTING, message=data)
@@ -101,20 +99,12 @@ def raw(pkg: Package) -> Iterator[Problem]:
     for doc in (d for d in pkg.tables.get("documents", []) if d["document_id"] in pkg.raw_bytes):
         doc_id, data = doc["document_id"], pkg.raw_bytes[doc["document_id"]]
         found = {"sha256": sha256_hex(data), "bytes": len(data), "characters": len(pkg.raw_texts.get(doc_id, ""))}
+        at = {"check": "raw", "file": pkg.raw_paths[doc_id], "table": "documents", "row": f"document_id={doc_id}"}
         for name, value in found.items():
             if doc.get(name) != value and (name != "characters" or doc_id in pkg.raw_texts):
-                at = {
-                    "check": "raw",
-                    "file": pkg.raw_paths[doc_id],
-                    "table": "documents",
-                    "row": f"document_id={doc_id}",
-                }
                 why = "restore the verbatim capture, or if the source changed on purpose, re-curate and rebuild"
                 message = f"raw document {doc_id!r} differs from its {name} in the documents table: {why}"
                 yield Problem(**at, field=name, expected=str(doc.get(name)), found=str(value), message=message)
-
-
-# --------------------------------------------------------------------------- quotes, ledger
 
 
 def _quote(pkg: Package, table: str, row: Row, item: str, at: dict[str, Any]) -> Iterator[Problem]:
@@ -140,12 +130,8 @@ def quotes(pkg: Package) -> Iterator[Problem]:
             fid = row["figure_id"] if table == "figures" else None
             at: dict[str, Any] = {"check": "quotes", "file": csv_rel(table), "table": table, "figure_id": fid}
             at["row"] = pkg.key(table, row)
-            if row.get("document_id") in pkg.raw_texts:
+            if row.get("document_id") in pkg.raw_texts:  # an unknown document: frictionless names the foreign key
                 yield from _quote(pkg, table, row, f"{id_field.split('_')[0]} {row[id_field]!r}", at)
-            elif "documents" in pkg.tables and row.get("document_id") not in pkg.raw_paths:
-                yield Problem(
-                    **at, field="document_id", message=f"the raw text of {row.get('document_id')!r} is not known"
-                )
             numbers = values_in(row.get("quote") or "")
             for name in (n for n in VALUE_FIELDS if table == "figures" and row.get(n) is not None):
                 if not any(same_value(row[name], v) for v in numbers):
@@ -230,8 +216,6 @@ def _mention(
                 message = f"{where} is a declared value of figure {fid!r} but the ledger excludes it"
                 yield Problem(**{**at, "figure_id": fid}, field="status", found=mention.text, message=message)
 
-
-# --------------------------------------------------------------------------- keys, comparisons
 
 #: The tables the loader joins into figures.
 JOINED = ("documents", "producers", "caveat_references", "caveats", "figure_caveats", "figure_sources", "figures")
@@ -337,9 +321,6 @@ def _diff(
     return problems
 
 
-# --------------------------------------------------------------------------- parquet, rebuild
-
-
 def parquet(pkg: Package) -> Iterator[Problem]:
     """Every Parquet file: the bytes the build writes of its CSV rows; or else its schema and rows, told apart.
 
@@ -362,13 +343,13 @@ def _parquet_file(
 
     from .._parquet import parquet_metadata, parquet_schema, write_parquet
 
+    written = io.BytesIO()
     try:
-        meta = parquet_metadata(pkg.descriptor or {}, table)
-        expected, written = parquet_schema(schema, meta), io.BytesIO()
+        expected = parquet_schema(schema, meta := parquet_metadata(pkg.descriptor or {}, table))
         if table in pkg.tables:
             write_parquet(pkg.tables[table], schema, meta, written)
     except Exception:  # the descriptor's or the rows' own problems are reported by the package check
-        expected, written = None, io.BytesIO()
+        expected = None
     if written.getvalue() == data:
         return  # exactly what the build writes of the CSV rows
     try:
@@ -377,28 +358,25 @@ def _parquet_file(
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others for a damaged file
         yield Problem(**at, message=f"not a readable Parquet file ({type(exc).__name__}: {exc}); {REBUILD_FIX}")
         return
-    names, types = (
-        field_names(schema),
-        {f["name"]: arrow_types().get(f.get("type", "string")) for f in schema["fields"]},
-    )
-    if arrow.column_names != names:
+    if expected is None:
+        return
+    if arrow.schema.names != expected.names:
         message = "the Parquet columns differ from the schema's"
-        yield Problem(**at, expected=str(names), found=str(arrow.column_names), message=message)
+        yield Problem(**at, expected=str(expected.names), found=str(arrow.schema.names), message=message)
         return
-    for name in (n for n in names if arrow.schema.field(n).type != types[n]):
-        message = "the Parquet column has another Arrow type than the schema's"
-        yield Problem(
-            **at, field=name, expected=str(types[name]), found=str(arrow.schema.field(name).type), message=message
-        )
-    if any(arrow.schema.field(n).type != types[n] for n in names):
+    differ = [(f, arrow.schema.field(f.name)) for f in expected if not f.equals(arrow.schema.field(f.name))]
+    for want, got in differ:
+        message = "the Parquet column's type or nullability differs from what the build writes"
+        yield Problem(**at, field=want.name, expected=str(want.type), found=str(got.type), message=message)
+    if differ:
         return
-    if expected is not None and not arrow.schema.equals(expected, check_metadata=True):
-        why = "as pyarrow reads it, the file's metadata or a column's nullability or metadata"
-        yield Problem(**at, message=f"{why} differs from what the build writes; {REBUILD_FIX}")
+    if not arrow.schema.equals(expected, check_metadata=True):
+        message = f"as pyarrow reads it, the file's schema differs from what the build writes; {REBUILD_FIX}"
+        yield Problem(**at, message=message)
     elif table in pkg.tables:
         problems = list(_rows(pkg, table, arrow.to_pylist(), at))
         yield from capped(problems, parquet_rel(table), table)
-        if not problems and writer == f"parquet-cpp-arrow version {pa.__version__}" and written.getvalue():
+        if not problems and writer == f"parquet-cpp-arrow version {pa.__version__}":
             why = "a part other than the values was changed (a page header, statistics, padding)"
             message = f"the file is not what its writer makes of its own values and schema: {why}, which some readers"
             message += f" (DuckDB) may read differently or refuse; {REBUILD_FIX}"
@@ -491,7 +469,7 @@ def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
 _RAW = ("figures", "caveats", "documents", "raw")
 #: The tables (and "raw", the raw texts) each check needs: it leaves out what depends on one that was not read.
 NEEDS: dict[str, tuple[str, ...]] = {
-    "package": ("datapackage.json",),
+    "package": ("datapackage.json", *TABLES),
     "checksums": ("datapackage.json",),
     "raw": ("documents",),
     "quotes": _RAW,
