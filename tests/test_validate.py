@@ -146,12 +146,12 @@ DAMAGE: dict[str, tuple[str, Callable[[Path], None], str, str]] = {
     "empty csv": ("data/processed/caveats.csv", lambda p: p.write_bytes(b""), "files", "file is empty"),
     "latin-1 csv": ("data/processed/producers.csv", _latin1, "files", "not UTF-8"),
     "corrupt parquet": ("data/processed/figures.parquet", lambda p: p.write_bytes(b"PAR1 no"), "parquet", "Parquet"),
-    "missing parquet": ("data/processed/caveats.parquet", Path.unlink, "parquet", "file is missing"),
+    "missing parquet": ("data/processed/caveats.parquet", Path.unlink, "files", "file is missing"),
     "latin-1 raw": ("data/raw/iicsa-internet-report-b1.txt", _latin1, "files", "not UTF-8"),
     "garbage descriptor": ("datapackage.json", lambda p: p.write_text("{", encoding="utf-8"), "files", "JSON"),
     "list descriptor": ("datapackage.json", lambda p: p.write_text("[]", encoding="utf-8"), "files", "descriptor"),
     "missing schema": ("schemas/ledger.schema.json", Path.unlink, "files", "file is missing"),
-    "missing checksums": ("data/processed/PARQUET.sha256", Path.unlink, "checksums", "file is missing"),
+    "missing checksums": ("data/processed/PARQUET.sha256", Path.unlink, "files", "file is missing"),
     "folder for a file": ("data/raw/iicsa-internet-report-b1.txt", _folder, "files", "is a folder, not a file"),
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,6 +40,12 @@ _METADATA: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+def _refused(pkg: Package, resource: Mapping[str, Any], path: Any) -> str | None:
+    """Why the guard refuses a resource's local file (a link leaving the root, a pipe, far larger than pinned)."""
+    pinned = resource.get("bytes") if resource.get("path") == path else None
+    return refusal(pkg.root, pkg.root / path, pinned_bytes=pinned)
+
+
 def _references(pkg: Package) -> Iterator[tuple[str, Any, str]]:
     """Every reference in the descriptor and the schemas that frictionless must not follow: (where, value, why)."""
     profiled: list[tuple[str, Any]] = [("the package", pkg.descriptor)]
@@ -56,10 +62,7 @@ def _references(pkg: Package) -> Iterator[tuple[str, Any, str]]:
             for value in (v for v in (values if isinstance(values, list) else [values]) if not isinstance(v, dict)):
                 if key != "path" and value is None:
                     continue
-                pinned = resource.get("bytes") if resource.get("path") == value else None
-                if (why := path_problem(value)) is None and value not in pkg.unreadable:
-                    why = refusal(pkg.root, pkg.root / str(value), pinned_bytes=pinned)
-                if why:
+                if why := path_problem(value) or (None if value in pkg.unreadable else _refused(pkg, resource, value)):
                     yield f"{label} {key}", value, why
     for label, obj in profiled:
         for key in ("$schema", "profile"):
@@ -98,7 +101,7 @@ def _frictionless_source(pkg: Package, broken: set[str]) -> dict[str, Any]:
     """The descriptor as read, the schemas inlined as read, without what frictionless must not or need not read.
 
     Left out: the Parquet resources (the ``parquet`` check compares them with their CSV files), resources whose
-    schema or file could not be read, and foreign keys into the ``broken`` tables.
+    schema could not be read or whose file the guard refuses, and foreign keys into the ``broken`` tables.
     """
     assert pkg.descriptor is not None
     by_path: dict[Any, dict[str, Any]] = {schema_rel(table): schema for table, schema in pkg.schemas.items()}
@@ -108,7 +111,7 @@ def _frictionless_source(pkg: Package, broken: set[str]) -> dict[str, Any]:
             resources += [] if isinstance(resource, dict) else [resource]  # frictionless reports a non-object
             continue
         paths: list[Any] = resource["path"] if isinstance(resource.get("path"), list) else [resource.get("path")]
-        if any(p in pkg.unreadable for p in [resource.get("schema"), *paths]):
+        if resource.get("schema") in pkg.unreadable or any(_refused(pkg, resource, p) for p in paths):
             continue  # the files problem says why
         if isinstance(schema := by_path.get(resource.get("schema")), dict):
             schema = copy.deepcopy(schema)

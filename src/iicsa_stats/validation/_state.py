@@ -53,7 +53,7 @@ class Package:
     raw_paths: dict[str, str] = field(default_factory=dict)  # document id -> raw path
     raw_bytes: dict[str, bytes] = field(default_factory=dict)
     raw_texts: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes | str] = field(default_factory=dict)  # Parquet files and listing: bytes, or why not
+    files: dict[str, bytes] = field(default_factory=dict)  # the Parquet files and their listing
 
     def changed(self) -> bool:
         """Whether ``datapackage.json`` was replaced since it was read (a build ran meanwhile)."""
@@ -87,17 +87,16 @@ class Package:
         """Whether ``rel`` lies below a refused folder (that folder's problem says so; nothing there is read)."""
         return any(rel.startswith(folder + "/") for folder in self.refused)
 
-    def read(self, rel: str, *, report: bool = True, pinned: Any = None, table: str | None = None) -> bytes | str:
-        """The bytes of ``rel``, or why not (a ``files`` problem when ``report``)."""
+    def read(self, rel: str, *, pinned: Any = None, table: str | None = None) -> bytes | None:
+        """The bytes of ``rel``, or None and a ``files`` problem (none below a refused folder: it has one)."""
         if self.hidden(rel):
             self.unreadable.add(rel)
-            return "lies in a folder that is not read"
+            return None
         try:
             return read_file(self.root, rel, fix=REBUILD_FIX, pinned_bytes=pinned)
         except DataFileError as exc:
-            if report:
-                self.fail(rel, exc, table)
-            return self.relative(str(exc)).removeprefix(rel + ": ")
+            self.fail(rel, exc, table)
+            return None
 
 
 def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) -> Package:
@@ -111,19 +110,19 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
     pkg.signature = signature(str(root))
     data = pkg.read("datapackage.json")
     try:
-        descriptor = parse_json("datapackage.json", data) if isinstance(data, bytes) else None
+        descriptor = None if data is None else parse_json("datapackage.json", data)
     except DataFileError as exc:  # not JSON, or beyond the JSON reader's limits
         pkg.fail("datapackage.json", exc)
     else:
         if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
             pkg.descriptor = descriptor
-        elif isinstance(data, bytes):
+        elif data is not None:
             why = f"not a data package descriptor (no list of resources); {REBUILD_FIX}"
             pkg.fail("datapackage.json", ValueError(why))
     for table in TABLES:
         data = pkg.read(schema_rel(table), table=table)
         try:
-            if isinstance(data, bytes):
+            if data is not None:
                 pkg.schemas[table] = schema_from_bytes(schema_rel(table), data)
                 pkg.schema_bytes[table] = data
         except DataFileError as exc:
@@ -135,7 +134,8 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
         except DataFileError as exc:
             pkg.fail(csv_rel(table), exc, table)
     for rel in [*(parquet_rel(table) for table in TABLES), LISTING]:
-        pkg.files[rel] = pkg.read(rel, report=False)
+        if (data := pkg.read(rel)) is not None:
+            pkg.files[rel] = data
     for doc in pkg.tables.get("documents", []):
         _load_raw(pkg, doc)
     return pkg
@@ -147,7 +147,7 @@ def _load_raw(pkg: Package, doc: Row) -> None:
         return  # not read; frictionless reports the schema's pattern for raw_path
     pkg.raw_paths[doc_id] = rel
     data = pkg.read(rel, pinned=doc.get("bytes"))
-    if isinstance(data, bytes):
+    if data is not None:
         pkg.raw_bytes[doc_id] = data
         try:
             pkg.raw_texts[doc_id] = data.decode("utf-8")
