@@ -42,11 +42,6 @@ def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     -------
     bool
         True when the rebuild comparison would run.
-
-    Examples
-    --------
-    >>> will_rebuild(rebuild=False)
-    False
     """
     if rebuild is False:
         return False
@@ -80,11 +75,6 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     list of Problem
         In the order of :data:`CHECKS`.  Bad data never raises: an unreadable file is a problem too, and so is a
         ``root`` that is not a folder.
-
-    Examples
-    --------
-    >>> [problem.check for problem in validate(Path("no/such/folder"))]
-    ['files']
     """
     check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
     try:

@@ -56,26 +56,14 @@ class Problem:
             raise ValueError("a problem needs a message")
 
     def __str__(self) -> str:
-        where = [
-            part
-            for part in (
-                self.file,
-                f"table {self.table}" if self.table else None,
-                (self.row if self.row.startswith("line ") else f"row {self.row}") if self.row else None,
-                f"field {self.field}" if self.field else None,
-                f"figure {self.figure_id}" if self.figure_id else None,
-            )
-            if part
-        ]
-        text = f"[{self.check}] " + (", ".join(where) + ": " if where else "") + _one_line(self.message)
-        details = [
-            f"{label} {_short(value)}"
-            for label, value in (("expected", self.expected), ("found", self.found))
-            if value is not None
-        ]
-        if details:
-            text += f" ({'; '.join(details)})"
-        return text
+        row = self.row if not self.row or self.row.startswith("line ") else f"row {self.row}"
+        table, field = self.table and f"table {self.table}", self.field and f"field {self.field}"
+        figure = self.figure_id and f"figure {self.figure_id}"
+        where = ", ".join(part for part in (self.file, table, row, field, figure) if part)
+        text = f"[{self.check}] " + (f"{where}: " if where else "") + _one_line(self.message)
+        pairs = (("expected", self.expected), ("found", self.found))
+        details = "; ".join(f"{label} {_short(value)}" for label, value in pairs if value is not None)
+        return f"{text} ({details})" if details else text
 
 
 def _one_line(text: str) -> str:
