@@ -48,12 +48,10 @@ class Package:
     descriptor: dict[str, Any] | None = None
     signature: list[tuple[int, int, int] | None] = field(default_factory=list)  # which copy of the files was read
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    schema_bytes: dict[str, bytes] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
     raw_paths: dict[str, str] = field(default_factory=dict)  # document id -> raw path
-    raw_bytes: dict[str, bytes] = field(default_factory=dict)
     raw_texts: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes] = field(default_factory=dict)  # the Parquet files and their listing
+    files: dict[str, bytes] = field(default_factory=dict)  # every file read but the tables, by relative path
 
     def changed(self) -> bool:
         """Whether ``datapackage.json`` was replaced since it was read (a build ran meanwhile)."""
@@ -69,12 +67,6 @@ class Package:
 
     def figures(self) -> list[Row]:
         return self.tables.get("figures", [])
-
-    def pinned_bytes(self, rel: str) -> Any:
-        for resource in (self.descriptor or {}).get("resources", []):
-            if isinstance(resource, dict) and resource.get("path") == rel:
-                return resource.get("bytes")
-        return None
 
     def fail(self, rel: str, exc: Exception, table: str | None = None) -> None:
         """A ``files`` problem for ``rel``, the message without the file's path (the problem names it)."""
@@ -93,7 +85,8 @@ class Package:
             self.unreadable.add(rel)
             return None
         try:
-            return read_file(self.root, rel, fix=REBUILD_FIX, pinned_bytes=pinned)
+            self.files[rel] = read_file(self.root, rel, fix=REBUILD_FIX, pinned_bytes=pinned)
+            return self.files[rel]
         except DataFileError as exc:
             self.fail(rel, exc, table)
             return None
@@ -108,34 +101,30 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
             pkg.refused.add(folder)
             pkg.problems.append(Problem(check="files", file=folder, message=f"{why}; {REBUILD_FIX}"))
     pkg.signature = signature(str(root))
-    data = pkg.read("datapackage.json")
-    try:
-        descriptor = None if data is None else parse_json("datapackage.json", data)
-    except DataFileError as exc:  # not JSON, or beyond the JSON reader's limits
-        pkg.fail("datapackage.json", exc)
-    else:
-        if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
+    try:  # not JSON, beyond the JSON reader's limits, or not a descriptor: one files problem
+        if (data := pkg.read("datapackage.json")) is not None:
+            descriptor = parse_json("datapackage.json", data)
+            if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+                raise DataFileError(f"not a data package descriptor (no list of resources); {REBUILD_FIX}")
             pkg.descriptor = descriptor
-        elif data is not None:
-            why = f"not a data package descriptor (no list of resources); {REBUILD_FIX}"
-            pkg.fail("datapackage.json", ValueError(why))
+    except DataFileError as exc:
+        pkg.fail("datapackage.json", exc)
     for table in TABLES:
-        data = pkg.read(schema_rel(table), table=table)
         try:
-            if data is not None:
+            if (data := pkg.read(schema_rel(table), table=table)) is not None:
                 pkg.schemas[table] = schema_from_bytes(schema_rel(table), data)
-                pkg.schema_bytes[table] = data
         except DataFileError as exc:
             pkg.fail(schema_rel(table), exc, table)
+    resources = [r for r in (pkg.descriptor or {}).get("resources", []) if isinstance(r, dict)]
+    sizes = {r["path"]: r.get("bytes") for r in reversed(resources) if isinstance(r.get("path"), str)}
     for table, schema in pkg.schemas.items():
         try:
             if not pkg.hidden(csv_rel(table)):
-                pkg.tables[table] = read_csv(root, table, schema, pinned_bytes=pkg.pinned_bytes(csv_rel(table)))
+                pkg.tables[table] = read_csv(root, table, schema, pinned_bytes=sizes.get(csv_rel(table)))
         except DataFileError as exc:
             pkg.fail(csv_rel(table), exc, table)
     for rel in [*(parquet_rel(table) for table in TABLES), LISTING]:
-        if (data := pkg.read(rel)) is not None:
-            pkg.files[rel] = data
+        pkg.read(rel)
     for doc in pkg.tables.get("documents", []):
         _load_raw(pkg, doc)
     return pkg
@@ -148,7 +137,6 @@ def _load_raw(pkg: Package, doc: Row) -> None:
     pkg.raw_paths[doc_id] = rel
     data = pkg.read(rel, pinned=doc.get("bytes"))
     if data is not None:
-        pkg.raw_bytes[doc_id] = data
         try:
             pkg.raw_texts[doc_id] = data.decode("utf-8")
         except UnicodeDecodeError as exc:

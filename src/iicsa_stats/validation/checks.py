@@ -67,7 +67,7 @@ def checksums(pkg: Package) -> Iterator[Problem]:
         for name, path in ((table, csv_rel(table)), (f"{table}-parquet", parquet_rel(table))):
             found = [r for r in resources if r.get("name") == name]
             pin = found[0].get(SCHEMA_PIN) if len(found) == 1 else None
-            actual = resource_pin(pkg.schema_bytes[table]) if table in pkg.schema_bytes else pin
+            actual = resource_pin(pkg.files[schema_rel(table)]) if table in pkg.schemas else pin
             if len(found) != 1 or found[0].get("path") != path or found[0].get("schema") != schema_rel(table):
                 why = f"with path {path} and schema {schema_rel(table)}, as the loader reads them"
                 yield Problem(**at, message=f"not exactly one resource {name!r} {why}; {REBUILD_FIX}")
@@ -94,8 +94,8 @@ def checksums(pkg: Package) -> Iterator[Problem]:
 
 def raw(pkg: Package) -> Iterator[Problem]:
     """Every raw document's SHA-256, size and character count against the documents table."""
-    for doc in (d for d in pkg.tables.get("documents", []) if d["document_id"] in pkg.raw_bytes):
-        doc_id, data = doc["document_id"], pkg.raw_bytes[doc["document_id"]]
+    for doc in (d for d in pkg.tables.get("documents", []) if pkg.raw_paths.get(d["document_id"]) in pkg.files):
+        doc_id, data = doc["document_id"], pkg.files[pkg.raw_paths[doc["document_id"]]]
         found = {"sha256": sha256_hex(data), "bytes": len(data), "characters": len(pkg.raw_texts.get(doc_id, ""))}
         at = {"check": "raw", "file": pkg.raw_paths[doc_id], "table": "documents", "row": f"document_id={doc_id}"}
         for name, value in found.items():
