@@ -1,7 +1,8 @@
 """The data package as validate read it, once: what could be read, and a ``files`` problem for what could not.
 
-Every file is read through :mod:`iicsa_stats._loader` below the resolved root, JSON through the limited reader,
-each table by the loader's own :func:`~iicsa_stats.tables.read_csv` (without its pins: the checks report those).
+Every file is read once through the loader's guard (:func:`~iicsa_stats._loader.read_file`) below the resolved
+root and kept by path; JSON through its limited reader, tables by :func:`~iicsa_stats.tables.parse_csv` (without
+the pins: the checks report those).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._loader import PARQUET_CHECKSUMS, parse_json, read_csv, read_file, refusal, schema_from_bytes, signature
+from .._loader import PARQUET_CHECKSUMS, parse_json, read_file, refusal, schema_from_bytes, signature
 from ..errors import DataFileError
-from ..tables import RAW_PATH, TABLES, Row
+from ..tables import RAW_PATH, TABLES, Row, parse_csv
 from ._problem import Problem
 
 REBUILD_FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
@@ -51,7 +52,7 @@ class Package:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     raw_paths: dict[str, str] = field(default_factory=dict)  # document id -> raw path
     raw_texts: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes] = field(default_factory=dict)  # every file read but the tables, by relative path
+    files: dict[str, bytes] = field(default_factory=dict)  # every file read, by relative path
 
     def changed(self) -> bool:
         """Whether ``datapackage.json`` was replaced since it was read (a build ran meanwhile)."""
@@ -119,8 +120,8 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
     sizes = {r["path"]: r.get("bytes") for r in reversed(resources) if isinstance(r.get("path"), str)}
     for table, schema in pkg.schemas.items():
         try:
-            if not pkg.hidden(csv_rel(table)):
-                pkg.tables[table] = read_csv(root, table, schema, pinned_bytes=sizes.get(csv_rel(table)))
+            if (data := pkg.read(csv_rel(table), pinned=sizes.get(csv_rel(table)), table=table)) is not None:
+                pkg.tables[table] = parse_csv(root / csv_rel(table), data, schema, REBUILD_FIX)
         except DataFileError as exc:
             pkg.fail(csv_rel(table), exc, table)
     for rel in [*(parquet_rel(table) for table in TABLES), LISTING]:
