@@ -1,9 +1,7 @@
 """The ``package`` check: frictionless on ``datapackage.json`` and every CSV resource, kept inside the root.
 
-Nothing a package says may make frictionless fetch an address or read outside the package's folder: every
-reference (paths, schemas, dialects, profiles, schemes) is checked first and frictionless runs only when all are
-local; it then runs in untrusted mode with an HTTP session that refuses every request, on the descriptor as
-validate read it, with the schemas inlined as read.
+Frictionless runs only once every reference (paths, schemas, dialects, profiles, schemes) is local, in untrusted
+mode, offline, on the descriptor as read with the schemas inlined as read.
 """
 
 from __future__ import annotations

@@ -66,9 +66,6 @@ class Package:
         keys = self.schemas.get(table, {}).get("primaryKey") or []
         return ", ".join(f"{k}={row.get(k)}" for k in keys) or "?"
 
-    def figures(self) -> list[Row]:
-        return self.tables.get("figures", [])
-
     def fail(self, rel: str, exc: Exception, table: str | None = None) -> None:
         """A ``files`` problem for ``rel``, the message without the file's path (the problem names it)."""
         self.unreadable.add(rel)

@@ -1,8 +1,7 @@
 """The checks of :func:`~iicsa_stats.validation.validate`, one function each, in :data:`REGISTRY`.
 
-Frictionless checks what it can (types, constraints, code lists, keys, every CSV resource's ``bytes`` and
-``hash``); these functions add the package's own rules.  Each reads the :class:`._state.Package` read once and
-leaves out what depends on a file that could not be read (``files`` reports it; the others add one note).
+They add the package's own rules to what frictionless checks, on the :class:`._state.Package` read once; each
+leaves out what depends on a file that could not be read and :func:`left_out` adds one note saying so.
 """
 
 from __future__ import annotations
@@ -167,7 +166,10 @@ def ledger(pkg: Package) -> Iterator[Problem]:
     rows: dict[str, dict[int, Row]] = defaultdict(dict)
     for row in pkg.tables["ledger"]:
         rows[row["document_id"]].setdefault(row["start"], row)
-    declared = {fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None] for fig in pkg.figures()}
+    declared = {
+        fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None]
+        for fig in pkg.tables.get("figures", [])
+    }
     for doc_id, text in pkg.raw_texts.items():
         left = rows.pop(doc_id, {})
         for mention in find_numbers(text):
@@ -234,7 +236,7 @@ def keys(pkg: Package) -> Iterator[Problem]:
             at = {"check": "keys", "file": csv_rel(table), "table": table, "row": f"line {late[0] + 2}"}
             yield Problem(**at, field=", ".join(primary), figure_id=fid, message=f"{message}; {REBUILD_FIX}")
     linked = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
-    for fig in pkg.figures():
+    for fig in pkg.tables.get("figures", []):
         at = {"check": "keys", "file": csv_rel("figures"), "table": "figures", "figure_id": fig["figure_id"]}
         at["row"] = pkg.key("figures", fig)
         for error in figure_shape(**{k: fig.get(k) for k in SHAPE_KEYS}):
@@ -419,7 +421,7 @@ def rebuild(pkg: Package) -> Iterator[Problem]:
         except (IICSAStatsError, OSError, UnicodeDecodeError) as exc:  # UnicodeDecodeError: see build.read_raw
             file = os.path.relpath(exc.path, pkg.root) if isinstance(exc, CurationError) else None
             item = exc.item if isinstance(exc, CurationError) else None
-            fid = item if item in {f["figure_id"] for f in pkg.figures()} else None
+            fid = item if item in {f["figure_id"] for f in pkg.tables.get("figures", [])} else None
             message = f"the build from data/raw and data/curation fails: {exc}"
             yield Problem(check="rebuild", file=file, figure_id=fid, message=message)
             return
