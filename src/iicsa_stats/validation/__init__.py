@@ -1,24 +1,7 @@
-"""Check a data package end to end and report every problem found.
+"""Check a data package end to end: :func:`validate` returns every :class:`Problem` found, and never raises.
 
-:func:`validate` runs every check on a data package root (a source checkout or
-the copy shipped in the wheel) and returns a list of :class:`Problem`, empty
-when all is well.  It never stops at the first problem and never raises for
-bad data: a missing, empty, truncated or wrongly encoded file is reported as a
-problem naming the file and what to do about it.
-
-The checks, by their stable ``check`` name (:data:`CHECKS`): ``files`` (every file can be read, no extra
-file), ``package`` (frictionless: types, constraints, code lists, keys, every CSV resource's ``bytes`` and
-``hash``; and the package metadata), ``checksums`` (the pins the loader requires, of the tables, the schemas and
-the Parquet files), ``raw`` (the raw documents against the documents table), ``quotes`` (every quote at its
-offsets, every declared value among its quote's numbers), ``ledger`` (every number of every raw text accounted for,
-inside the quote it is attributed to), ``keys`` (row order, figure rules, and the loader's own join),
-``comparisons`` (recomputed), ``parquet`` (each Parquet file equals its CSV file) and ``rebuild`` (in a source
-checkout, a fresh build equals the committed files; :func:`will_rebuild` tells whether it runs).
-
-A file that cannot be read is reported once, by ``files`` (a Parquet file by ``parquet``); the other checks leave
-out what depends on it and add one problem saying so.  Every file is read once, through
-:mod:`iicsa_stats._loader` below the resolved root and JSON through its JSON reader (:mod:`._state`);
-:mod:`.checks` holds one function per check; :func:`run_checks` runs only some of them.
+The ten checks (:data:`CHECKS`) are frictionless plus one function each in :mod:`.checks`, on the package read
+once by :mod:`._state` through the loader's guard and JSON reader; an unreadable file is one ``files`` problem.
 """
 
 from __future__ import annotations
@@ -32,29 +15,26 @@ from .._staging import reading
 from ..errors import DataFileError, check_argument
 from ._problem import CHECKS, Problem, format_report
 from ._state import Package, load
-from .checks import REGISTRY
+from .checks import REGISTRY, left_out
 
 __all__ = ["CHECKS", "REGISTRY", "Problem", "format_report", "run_checks", "validate", "will_rebuild"]
 
 
 def _is_source_checkout(root: Path) -> bool:
-    """Whether ``root`` holds what a rebuild needs: ``data/curation`` and ``schemas`` (any checkout or copy)."""
     return os.path.isdir(root / "data" / "curation") and os.path.exists(root / "schemas")
 
 
 def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
     """Whether :func:`validate` with these arguments runs the ``rebuild`` check.
 
-    By default (``rebuild=None``) it runs when ``root`` is a source checkout, or
-    a copy of one: ``root / "data" / "curation"`` is a folder and
-    ``root / "schemas"`` exists.  ``rebuild=False`` never runs it; with
-    ``rebuild=True`` on a root that is not a source checkout it does not run
-    either, and :func:`validate` reports one ``rebuild`` problem instead.
+    It runs unless ``rebuild=False``, and only on a source checkout or a copy of one (``root / "data" /
+    "curation"`` is a folder and ``root / "schemas"`` exists); ``rebuild=True`` on another root gives one
+    ``rebuild`` problem instead.
 
     Parameters
     ----------
     root : pathlib.Path, optional
-        As for :func:`validate`; by default the data the package uses.
+        As for :func:`validate`.
     rebuild : bool, optional
         As for :func:`validate`.
 
@@ -71,27 +51,30 @@ def will_rebuild(root: Path | None = None, rebuild: bool | None = None) -> bool:
         return False
 
 
+def _not_a_package(root: Path) -> str | None:
+    if not os.path.isdir(root):
+        return "it is a file" if os.path.isfile(root) else "it does not exist"
+    if not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
+        return "it has no datapackage.json, schemas or data in it"
+    return None
+
+
 def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[Problem]:
     """Check a data package and return every problem found (an empty list when it is sound).
 
     Parameters
     ----------
     root : pathlib.Path, optional
-        The data package root (the folder holding ``datapackage.json``);
-        by default the data the package uses (:func:`iicsa_stats._paths.data_root`).
+        The data package root (the folder holding ``datapackage.json``); by default the data the package uses.
     rebuild : bool, optional
-        Also rebuild from ``data/raw`` and ``data/curation`` and compare with
-        the files in ``root``, which must then be a source checkout (a folder
-        with ``data/curation`` and ``schemas``, or a copy of one).  By default
-        this is done whenever ``root`` is one, and skipped without a problem
-        otherwise; :func:`will_rebuild` tells which.  ``rebuild=True`` on a
-        root that is not a source checkout gives one ``rebuild`` problem.
+        Also rebuild from ``data/raw`` and ``data/curation`` into a temporary folder and compare with the files in
+        ``root``; by default whenever ``root`` is a source checkout (:func:`will_rebuild`).
 
     Returns
     -------
     list of Problem
-        In the order of :data:`CHECKS`.  Bad data never raises: an unreadable
-        file is a problem too, and so is a ``root`` that is not a folder.
+        In the order of :data:`CHECKS`.  Bad data never raises: an unreadable file is a problem too, and so is a
+        ``root`` that is not a folder.
 
     Examples
     --------
@@ -100,23 +83,16 @@ def validate(root: Path | None = None, *, rebuild: bool | None = None) -> list[P
     []
     """
     check_argument(rebuild is None or isinstance(rebuild, bool), "rebuild", rebuild, "True, False or None")
-    if root is None:
-        try:
-            root = _paths.data_root()
-        except DataFileError as exc:
-            return [Problem(check="files", message=str(exc))]
-    root = _paths.root_argument(root, "root")
-    what = None
-    if not os.path.isdir(root):
-        what = "it is a file" if os.path.isfile(root) else "it does not exist"
-    elif not any(os.path.exists(root / name) for name in ("datapackage.json", "schemas", "data")):
-        what = "it has no datapackage.json, schemas or data in it"
-    if what is not None:
+    try:
+        root = _paths.data_root() if root is None else _paths.root_argument(root, "root")
+    except DataFileError as exc:
+        return [Problem(check="files", message=str(exc))]
+    if what := _not_a_package(root):
+        why = "use the folder that `iicsa-stats build` writes, or a source checkout"
         return [
             Problem(
                 check="files",
-                message=f"{root} is not a folder holding a data package (datapackage.json): {what}; "
-                "use the folder that `iicsa-stats build` writes, or a source checkout",
+                message=f"{root} is not a folder holding a data package (datapackage.json): {what}; {why}",
             )
         ]
     root = Path(os.path.realpath(root))  # resolved first: every path below is checked against the real root
@@ -156,6 +132,7 @@ def _run(name: str, state: Package) -> list[Problem]:
     found: list[Problem] = []
     try:
         found.extend(REGISTRY[name](state))
+        found.extend(left_out(state, name))
     except Exception as exc:  # a safety net: data damaged in a way no check foresaw is still only a problem
         why = f"the {name} check stopped on data it could not handle ({type(exc).__name__}: {exc})"
         found.append(Problem(check=name, message=f"{why}; the other problems listed may explain why"))

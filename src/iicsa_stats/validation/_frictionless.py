@@ -1,27 +1,21 @@
 """The ``package`` check: frictionless on ``datapackage.json`` and every CSV resource, kept inside the root.
 
-Nothing a package says may make frictionless fetch an address or read outside the package's folder: every
-reference (paths, schemas, dialects, profiles, schemes) is checked first and frictionless runs only when all are
-local; it then runs in untrusted mode with an HTTP session that refuses every request, on the descriptor as
-validate read it, with the schemas inlined as read.
+Frictionless runs only once every reference (paths, schemas, dialects, profiles, schemes) is local, in untrusted
+mode, offline, on the descriptor as read with the schemas inlined as read.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from .._loader import path_problem, refusal
 from ..tables import TABLES
-from ._problem import Problem
+from ._problem import Problem, capped
 from ._state import REBUILD_FIX, Package, schema_rel
-
-#: At most this many errors of one kind per resource are listed (a table damaged throughout fails on every row).
-CAP = 10
 
 _PROFILES = frozenset(
     f"https://datapackage.org/profiles/{version}/{name}.json"
@@ -81,16 +75,11 @@ def offline() -> Iterator[None]:
     import frictionless
     import requests  # frictionless's own HTTP client
 
-    class Refuse(requests.adapters.BaseAdapter):  # type: ignore[misc,unused-ignore]
-        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-            raise OSError(f"validate never fetches anything ({request.url!r} refused)")
+    class Offline(requests.Session):  # type: ignore[misc,unused-ignore]
+        def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+            raise OSError(f"validate never fetches anything ({url!r} refused)")
 
-        def close(self) -> None:
-            pass
-
-    session = requests.Session()
-    for prefix in ("http://", "https://", "ftp://", "ftps://"):
-        session.mount(prefix, Refuse())
+    session = Offline()
     with frictionless.system.use_context(trusted=False, http_session=session):
         yield
 
@@ -127,7 +116,6 @@ def _frictionless_source(pkg: Package, broken: set[str]) -> dict[str, Any]:
 def package(pkg: Package) -> Iterator[Problem]:
     """The package metadata; then frictionless on ``datapackage.json`` and every CSV resource, with zero errors."""
     if pkg.descriptor is None:
-        yield from pkg.skipped("package", ["datapackage.json"])
         return
     at = {"check": "package", "file": "datapackage.json"}
     for key, (ok, what) in _METADATA.items():
@@ -144,7 +132,7 @@ def package(pkg: Package) -> Iterator[Problem]:
         return
     import frictionless
 
-    broken = {t for t in TABLES if pkg.source(t) in pkg.unreadable}
+    broken = {t for t in TABLES if t not in pkg.tables}
     try:
         with offline():
             report = frictionless.validate(_frictionless_source(pkg, broken), basepath=str(pkg.root))
@@ -155,26 +143,24 @@ def package(pkg: Package) -> Iterator[Problem]:
         yield Problem(**at, message=f"{error.type}: {pkg.relative(error.message)}")
     for task in report.tasks:
         yield from _capped_by_kind(pkg, task)
-    referred = {_target(k) for s in pkg.schemas.values() for k in s.get("foreignKeys", [])}
-    yield from pkg.skipped("package", (pkg.source(t) for t in broken & referred))
 
 
 def _capped_by_kind(pkg: Package, task: Any) -> Iterator[Problem]:
     """The errors frictionless found in one resource, at most :data:`CAP` of each kind."""
     table = task.name if task.name in TABLES else None
     at: dict[str, Any] = {"check": "package", "file": str(task.place) if task.place else None, "table": table}
-    counts: Counter[str] = Counter(error.type for error in task.errors)
-    for kind in counts:
-        for error in [e for e in task.errors if e.type == kind][:CAP]:
+    for kind in dict.fromkeys(error.type for error in task.errors):
+        found = []
+        for error in (e for e in task.errors if e.type == kind):
             cells = getattr(error, "cells", None) or [None]
             fix = f"; the file changed after the build: {REBUILD_FIX}" if kind.endswith("-count") else ""
-            yield Problem(
-                **at,
-                row=str(error.row_number) if getattr(error, "row_number", None) else None,
-                field=getattr(error, "field_name", None) or None,
-                figure_id=cells[0] if table == "figures" and isinstance(cells[0], str) and cells[0] else None,
-                message=f"{kind} in resource {task.name!r}: {pkg.relative(error.message)}{fix}",
+            found.append(
+                Problem(
+                    **at,
+                    row=str(error.row_number) if getattr(error, "row_number", None) else None,
+                    field=getattr(error, "field_name", None) or None,
+                    figure_id=cells[0] if table == "figures" and isinstance(cells[0], str) and cells[0] else None,
+                    message=f"{kind} in resource {task.name!r}: {pkg.relative(error.message)}{fix}",
+                )
             )
-        if counts[kind] > CAP:
-            message = f"{counts[kind] - CAP} more {kind} errors in resource {task.name!r} (the first {CAP} are listed)"
-            yield Problem(**at, message=message)
+        yield from capped(found, at["file"], table)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 __all__ = ["CHECKS", "Problem", "format_report"]
+
+#: At most this many problems of one kind per file are listed (a table damaged throughout fails on every row).
+CAP = 10
 
 #: Every check :func:`~iicsa_stats.validation.validate` runs, in the order it runs them (the registry's order).
 CHECKS = ("files", "package", "checksums", "raw", "quotes", "ledger", "keys", "comparisons", "parquet", "rebuild")
@@ -53,26 +56,14 @@ class Problem:
             raise ValueError("a problem needs a message")
 
     def __str__(self) -> str:
-        where = [
-            part
-            for part in (
-                self.file,
-                f"table {self.table}" if self.table else None,
-                (self.row if self.row.startswith("line ") else f"row {self.row}") if self.row else None,
-                f"field {self.field}" if self.field else None,
-                f"figure {self.figure_id}" if self.figure_id else None,
-            )
-            if part
-        ]
-        text = f"[{self.check}] " + (", ".join(where) + ": " if where else "") + _one_line(self.message)
-        details = [
-            f"{label} {_short(value)}"
-            for label, value in (("expected", self.expected), ("found", self.found))
-            if value is not None
-        ]
-        if details:
-            text += f" ({'; '.join(details)})"
-        return text
+        row = self.row if not self.row or self.row.startswith("line ") else f"row {self.row}"
+        table, field = self.table and f"table {self.table}", self.field and f"field {self.field}"
+        figure = self.figure_id and f"figure {self.figure_id}"
+        where = ", ".join(part for part in (self.file, table, row, field, figure) if part)
+        text = f"[{self.check}] " + (f"{where}: " if where else "") + _one_line(self.message)
+        pairs = (("expected", self.expected), ("found", self.found))
+        details = "; ".join(f"{label} {_short(value)}" for label, value in pairs if value is not None)
+        return f"{text} ({details})" if details else text
 
 
 def _one_line(text: str) -> str:
@@ -104,3 +95,12 @@ def format_report(problems: Sequence[Problem]) -> str:
     lines = [f"validate: {len(problems)} {noun} found ({summary})"]
     lines += [f"  {p}" for p in sorted(problems, key=lambda p: order[p.check])]
     return "\n".join(lines)
+
+
+def capped(problems: Iterable[Problem], file: str | None, table: str | None = None) -> Iterator[Problem]:
+    """The first :data:`CAP` of ``problems`` (all of one kind), then one saying how many more there are."""
+    found = list(problems)
+    yield from found[:CAP]
+    if len(found) > CAP:
+        more = f"{len(found) - CAP} more problems of this kind (the first {CAP} are listed)"
+        yield Problem(check=found[0].check, file=file, table=table, message=more)

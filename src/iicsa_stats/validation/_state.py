@@ -1,20 +1,21 @@
 """The data package as validate read it, once: what could be read, and a ``files`` problem for what could not.
 
-Every file is read through :mod:`iicsa_stats._loader` below the resolved root, JSON through the limited reader,
-each table by the loader's own :func:`~iicsa_stats.tables.read_csv` (without its pins: the checks report those).
+Every file is read once through the loader's guard (:func:`~iicsa_stats._loader.read_file`) below the resolved
+root and kept by path; JSON through its limited reader, tables by :func:`~iicsa_stats.tables.parse_csv` (without
+the pins: the checks report those).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._loader import PARQUET_CHECKSUMS, parse_json, read_csv, read_file, refusal, schema_from_bytes, signature
+from .._loader import PARQUET_CHECKSUMS, parse_json, read_file, refusal, schema_from_bytes, signature
 from ..errors import DataFileError
-from ..tables import RAW_PATH, TABLES, Row
+from ..tables import RAW_PATH, TABLES, Row, parse_csv
 from ._problem import Problem
 
 REBUILD_FIX = "rebuild with `iicsa-stats build` (or restore the file from the release)"
@@ -48,12 +49,10 @@ class Package:
     descriptor: dict[str, Any] | None = None
     signature: list[tuple[int, int, int] | None] = field(default_factory=list)  # which copy of the files was read
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    schema_bytes: dict[str, bytes] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
     raw_paths: dict[str, str] = field(default_factory=dict)  # document id -> raw path
-    raw_bytes: dict[str, bytes] = field(default_factory=dict)
     raw_texts: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes | str] = field(default_factory=dict)  # Parquet files and listing: bytes, or why not
+    files: dict[str, bytes] = field(default_factory=dict)  # every file read, by relative path
 
     def changed(self) -> bool:
         """Whether ``datapackage.json`` was replaced since it was read (a build ran meanwhile)."""
@@ -67,44 +66,6 @@ class Package:
         keys = self.schemas.get(table, {}).get("primaryKey") or []
         return ", ".join(f"{k}={row.get(k)}" for k in keys) or "?"
 
-    def figures(self) -> list[Row]:
-        return self.tables.get("figures", [])
-
-    def source(self, table: str) -> str | None:
-        """The unreadable file that keeps ``table`` from being loaded, or None when it was loaded."""
-        if table in self.tables:
-            return None
-        return csv_rel(table) if table in self.schemas else schema_rel(table)
-
-    def raw_source(self, doc_id: Any) -> str | None:
-        """The unreadable file that keeps the raw text of ``doc_id`` from being checked against, or None."""
-        if doc_id in self.raw_texts:
-            return None
-        if "documents" not in self.tables:
-            return csv_rel("documents")
-        return self.raw_paths.get(doc_id)
-
-    def skipped(self, check: str, files: Iterable[str | None]) -> list[Problem]:
-        """One problem saying that ``check`` left out what depends on ``files``, which could not be read."""
-        names = sorted({f for f in files if f})
-        if not names:
-            return []
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return [
-            Problem(
-                check=check,
-                file=names[0] if len(names) == 1 else None,
-                message=f"the {check} check left out what depends on {listed}, which could not be read (see the "
-                f"files problems); it runs in full once {'it is' if len(names) == 1 else 'they are'} restored",
-            )
-        ]
-
-    def pinned_bytes(self, rel: str) -> Any:
-        for resource in (self.descriptor or {}).get("resources", []):
-            if isinstance(resource, dict) and resource.get("path") == rel:
-                return resource.get("bytes")
-        return None
-
     def fail(self, rel: str, exc: Exception, table: str | None = None) -> None:
         """A ``files`` problem for ``rel``, the message without the file's path (the problem names it)."""
         self.unreadable.add(rel)
@@ -116,17 +77,17 @@ class Package:
         """Whether ``rel`` lies below a refused folder (that folder's problem says so; nothing there is read)."""
         return any(rel.startswith(folder + "/") for folder in self.refused)
 
-    def read(self, rel: str, *, report: bool = True, pinned: Any = None, table: str | None = None) -> bytes | str:
-        """The bytes of ``rel``, or why not (a ``files`` problem when ``report``)."""
+    def read(self, rel: str, *, pinned: Any = None, table: str | None = None) -> bytes | None:
+        """The bytes of ``rel``, or None and a ``files`` problem (none below a refused folder: it has one)."""
         if self.hidden(rel):
             self.unreadable.add(rel)
-            return "lies in a folder that is not read"
+            return None
         try:
-            return read_file(self.root, rel, fix=REBUILD_FIX, pinned_bytes=pinned)
+            self.files[rel] = read_file(self.root, rel, fix=REBUILD_FIX, pinned_bytes=pinned)
+            return self.files[rel]
         except DataFileError as exc:
-            if report:
-                self.fail(rel, exc, table)
-            return self.relative(str(exc)).removeprefix(rel + ": ")
+            self.fail(rel, exc, table)
+            return None
 
 
 def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) -> Package:
@@ -138,33 +99,30 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
             pkg.refused.add(folder)
             pkg.problems.append(Problem(check="files", file=folder, message=f"{why}; {REBUILD_FIX}"))
     pkg.signature = signature(str(root))
-    data = pkg.read("datapackage.json")
-    try:
-        descriptor = parse_json("datapackage.json", data) if isinstance(data, bytes) else None
-    except DataFileError as exc:  # not JSON, or beyond the JSON reader's limits
-        pkg.fail("datapackage.json", exc)
-    else:
-        if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
+    try:  # not JSON, beyond the JSON reader's limits, or not a descriptor: one files problem
+        if (data := pkg.read("datapackage.json")) is not None:
+            descriptor = parse_json("datapackage.json", data)
+            if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+                raise DataFileError(f"not a data package descriptor (no list of resources); {REBUILD_FIX}")
             pkg.descriptor = descriptor
-        elif isinstance(data, bytes):
-            why = f"not a data package descriptor (no list of resources); {REBUILD_FIX}"
-            pkg.fail("datapackage.json", ValueError(why))
+    except DataFileError as exc:
+        pkg.fail("datapackage.json", exc)
     for table in TABLES:
-        data = pkg.read(schema_rel(table), table=table)
         try:
-            if isinstance(data, bytes):
+            if (data := pkg.read(schema_rel(table), table=table)) is not None:
                 pkg.schemas[table] = schema_from_bytes(schema_rel(table), data)
-                pkg.schema_bytes[table] = data
         except DataFileError as exc:
             pkg.fail(schema_rel(table), exc, table)
+    resources = [r for r in (pkg.descriptor or {}).get("resources", []) if isinstance(r, dict)]
+    sizes = {r["path"]: r.get("bytes") for r in reversed(resources) if isinstance(r.get("path"), str)}
     for table, schema in pkg.schemas.items():
         try:
-            if not pkg.hidden(csv_rel(table)):
-                pkg.tables[table] = read_csv(root, table, schema, pinned_bytes=pkg.pinned_bytes(csv_rel(table)))
+            if (data := pkg.read(csv_rel(table), pinned=sizes.get(csv_rel(table)), table=table)) is not None:
+                pkg.tables[table] = parse_csv(root / csv_rel(table), data, schema, REBUILD_FIX)
         except DataFileError as exc:
             pkg.fail(csv_rel(table), exc, table)
     for rel in [*(parquet_rel(table) for table in TABLES), LISTING]:
-        pkg.files[rel] = pkg.read(rel, report=False)
+        pkg.read(rel)
     for doc in pkg.tables.get("documents", []):
         _load_raw(pkg, doc)
     return pkg
@@ -173,14 +131,10 @@ def load(root: Path, *, rebuild: bool = False, rebuild_requested: bool = False) 
 def _load_raw(pkg: Package, doc: Row) -> None:
     doc_id, rel = doc["document_id"], doc["raw_path"]
     if not isinstance(rel, str) or not RAW_PATH.fullmatch(rel):
-        why = "raw_path is not a file below data/raw/ (like data/raw/name.txt); the raw text was not read"
-        where = {"table": "documents", "row": f"document_id={doc_id}", "field": "raw_path", "found": repr(rel)}
-        pkg.problems.append(Problem(check="files", **where, message=why))
-        return
+        return  # not read; frictionless reports the schema's pattern for raw_path
     pkg.raw_paths[doc_id] = rel
     data = pkg.read(rel, pinned=doc.get("bytes"))
-    if isinstance(data, bytes):
-        pkg.raw_bytes[doc_id] = data
+    if data is not None:
         try:
             pkg.raw_texts[doc_id] = data.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -1,14 +1,14 @@
 """The checks of :func:`~iicsa_stats.validation.validate`, one function each, in :data:`REGISTRY`.
 
-Frictionless checks what it can (types, constraints, code lists, keys, every CSV resource's ``bytes`` and
-``hash``); these functions add the package's own rules.  Each reads the :class:`._state.Package` read once and
-leaves out what depends on a file that could not be read (``files`` reports it; the others add one note).
+They add the package's own rules to what frictionless checks, on the :class:`._state.Package` read once; each
+leaves out what depends on a file that could not be read and :func:`left_out` adds one note saying so.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import tempfile
@@ -18,30 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from .._figure import SHAPE_KEYS, figure_shape
-from .._loader import SCHEMA_PIN, parse_listing, read_file, refusal, resource_pin, resource_pins, sha256_hex
+from .._loader import SCHEMA_PIN, parse_listing, refusal, resource_pin, resource_pins, sha256_hex
 from ..errors import CurationError, DataFileError, IICSAStatsError
 from ..numbers import NumberMention, find_numbers, same_value, values_in
 from ..tables import TABLES, Row, field_names, format_cell
 from ._frictionless import package
-from ._problem import Problem
+from ._problem import Problem, capped
 from ._state import LISTING, REBUILD_FIX, Package, csv_rel, parquet_rel, schema_rel
 
-#: At most this many problems of one kind per file are listed (a table damaged throughout differs on every row).
-CAP = 10
 VALUE_FIELDS = ("value", "value_lower", "value_upper")
 Spans = dict[str, list[tuple[str, int, int]]]
 
 
 def _number(value: Any) -> str:
     return str(value) if value is None or isinstance(value, dt.date) else format_cell(value, {"type": "number"})
-
-
-def _capped(problems: Iterable[Problem], file: str | None, table: str | None = None) -> Iterator[Problem]:
-    found = list(problems)
-    yield from found[:CAP]
-    if len(found) > CAP:
-        more = f"{len(found) - CAP} more problems of this kind (the first {CAP} are listed); {REBUILD_FIX}"
-        yield Problem(check=found[0].check, file=file, table=table, message=more)
 
 
 def files(pkg: Package) -> Iterator[Problem]:
@@ -64,13 +54,8 @@ def files(pkg: Package) -> Iterator[Problem]:
             yield Problem(check="files", file=f"{folder}/{entry}", message=message)
 
 
-# --------------------------------------------------------------------------- checksums, raw
-
-
 def checksums(pkg: Package) -> Iterator[Problem]:
     """The layout and pins the loader requires of ``datapackage.json``, each schema and each Parquet file."""
-    if pkg.descriptor is None:
-        yield from pkg.skipped("checksums", ["datapackage.json"])  # PARQUET.sha256 is still checked
     resources = [r for r in (pkg.descriptor or {}).get("resources", []) if isinstance(r, dict)]
     for table in TABLES if pkg.descriptor is not None else ():
         at = {"check": "checksums", "file": "datapackage.json", "table": table}
@@ -81,27 +66,26 @@ def checksums(pkg: Package) -> Iterator[Problem]:
         for name, path in ((table, csv_rel(table)), (f"{table}-parquet", parquet_rel(table))):
             found = [r for r in resources if r.get("name") == name]
             pin = found[0].get(SCHEMA_PIN) if len(found) == 1 else None
-            actual = resource_pin(pkg.schema_bytes[table]) if table in pkg.schema_bytes else pin
+            actual = resource_pin(pkg.files[schema_rel(table)]) if table in pkg.schemas else pin
             if len(found) != 1 or found[0].get("path") != path or found[0].get("schema") != schema_rel(table):
                 why = f"with path {path} and schema {schema_rel(table)}, as the loader reads them"
                 yield Problem(**at, message=f"not exactly one resource {name!r} {why}; {REBUILD_FIX}")
             elif pin != actual and (name != table or isinstance(pin, str)):  # else the loader's refusal says it
                 why = "it was changed after the build; restore it, or rebuild if the change is intended"
                 message = f"the schema differs from its pin in resource {name!r} of datapackage.json: {why}"
-                yield Problem(
-                    **{**at, "file": schema_rel(table)},
-                    field=SCHEMA_PIN,
-                    expected=str(pin),
-                    found=actual,
-                    message=message,
-                )
+                where: dict[str, Any] = {
+                    **at,
+                    "file": schema_rel(table),
+                    "field": SCHEMA_PIN,
+                    "expected": str(pin),
+                    "found": actual,
+                }
+                yield Problem(**where, message=message)
     data = pkg.files.get(LISTING)
-    if isinstance(data, str) and not pkg.hidden(LISTING):
-        yield Problem(check="checksums", file=LISTING, message=data)
-    listed = parse_listing(data.decode("utf-8", "replace"))[0] if isinstance(data, bytes) else {}
-    for table in TABLES if isinstance(data, bytes) else ():
+    listed = parse_listing(data.decode("utf-8", "replace"))[0] if data is not None else {}
+    for table in TABLES if data is not None else ():
         content = pkg.files.get(parquet_rel(table))
-        if isinstance(content, bytes) and listed.get(f"{table}.parquet") != sha256_hex(content):
+        if content is not None and listed.get(f"{table}.parquet") != sha256_hex(content):
             at = {"check": "checksums", "file": parquet_rel(table), "table": table}
             message = f"differs from its SHA-256 in {LISTING}: the file changed after the build; {REBUILD_FIX}"
             yield Problem(**at, expected=listed.get(f"{table}.parquet"), found=sha256_hex(content), message=message)
@@ -109,24 +93,15 @@ def checksums(pkg: Package) -> Iterator[Problem]:
 
 def raw(pkg: Package) -> Iterator[Problem]:
     """Every raw document's SHA-256, size and character count against the documents table."""
-    yield from pkg.skipped("raw", [pkg.source("documents")])
-    for doc in (d for d in pkg.tables.get("documents", []) if d["document_id"] in pkg.raw_bytes):
-        doc_id, data = doc["document_id"], pkg.raw_bytes[doc["document_id"]]
+    for doc in (d for d in pkg.tables.get("documents", []) if pkg.raw_paths.get(d["document_id"]) in pkg.files):
+        doc_id, data = doc["document_id"], pkg.files[pkg.raw_paths[doc["document_id"]]]
         found = {"sha256": sha256_hex(data), "bytes": len(data), "characters": len(pkg.raw_texts.get(doc_id, ""))}
+        at = {"check": "raw", "file": pkg.raw_paths[doc_id], "table": "documents", "row": f"document_id={doc_id}"}
         for name, value in found.items():
             if doc.get(name) != value and (name != "characters" or doc_id in pkg.raw_texts):
-                at = {
-                    "check": "raw",
-                    "file": pkg.raw_paths[doc_id],
-                    "table": "documents",
-                    "row": f"document_id={doc_id}",
-                }
                 why = "restore the verbatim capture, or if the source changed on purpose, re-curate and rebuild"
                 message = f"raw document {doc_id!r} differs from its {name} in the documents table: {why}"
                 yield Problem(**at, field=name, expected=str(doc.get(name)), found=str(value), message=message)
-
-
-# --------------------------------------------------------------------------- quotes, ledger
 
 
 def _quote(pkg: Package, table: str, row: Row, item: str, at: dict[str, Any]) -> Iterator[Problem]:
@@ -145,7 +120,6 @@ def _quote(pkg: Package, table: str, row: Row, item: str, at: dict[str, Any]) ->
 
 def quotes(pkg: Package) -> Iterator[Problem]:
     """Every figure's and quoted caveat's quote at its offsets; every declared value among its quote's numbers."""
-    skipped = set()
     for table, id_field in (("figures", "figure_id"), ("caveats", "caveat_id")):
         for row in pkg.tables.get(table, []):
             if table == "caveats" and row.get("basis") != "source" and row.get("quote") is None:
@@ -153,21 +127,14 @@ def quotes(pkg: Package) -> Iterator[Problem]:
             fid = row["figure_id"] if table == "figures" else None
             at: dict[str, Any] = {"check": "quotes", "file": csv_rel(table), "table": table, "figure_id": fid}
             at["row"] = pkg.key(table, row)
-            if unread := pkg.raw_source(row.get("document_id")):
-                skipped.add(unread)
-            elif row.get("document_id") in pkg.raw_texts:
+            if row.get("document_id") in pkg.raw_texts:  # an unknown document: frictionless names the foreign key
                 yield from _quote(pkg, table, row, f"{id_field.split('_')[0]} {row[id_field]!r}", at)
-            else:  # a document the documents table does not list: frictionless reports the foreign key
-                yield Problem(
-                    **at, field="document_id", message=f"the raw text of {row.get('document_id')!r} is not known"
-                )
             numbers = values_in(row.get("quote") or "")
             for name in (n for n in VALUE_FIELDS if table == "figures" and row.get(n) is not None):
                 if not any(same_value(row[name], v) for v in numbers):
                     expected = ", ".join(_number(v) for v in sorted(numbers)) or "a number in the quote"
                     message = f"{name} of figure {fid!r} is not among the numbers of its quote"
                     yield Problem(**at, field=name, expected=expected, found=_number(row[name]), message=message)
-    yield from pkg.skipped("quotes", skipped)
 
 
 def spans_by_document(rows: Iterable[Row], key: str) -> Spans:
@@ -188,19 +155,21 @@ def _covering(spans: Iterable[tuple[str, int, int]], start: int, end: int) -> li
 
 
 def ledger(pkg: Package) -> Iterator[Problem]:
-    """Every number of every raw text has its ledger row, inside the quote it is attributed to, and back."""
+    """Every number of every raw text has its ledger row, inside the quote it is attributed to, and back.
+
+    With the quotes check (each declared value among its quote's numbers) this holds every declared value to a
+    ledger row of a figure or caveat: a row excluding one is reported.
+    """
     if "ledger" not in pkg.tables:
         return  # reported by `files`
     spans = {s: spans_by_document(pkg.tables.get(f"{s}s", []), f"{s}_id") for s in ("figure", "caveat")}
     rows: dict[str, dict[int, Row]] = defaultdict(dict)
-    accounted: dict[str, set[float]] = defaultdict(set)
     for row in pkg.tables["ledger"]:
         rows[row["document_id"]].setdefault(row["start"], row)
-        if row["status"] in ("figure", "caveat"):
-            for fid in _covering(spans["figure"][row["document_id"]], row["start"], row["end"]):
-                accounted[fid] |= values_in(row["text"])
-    at = _LEDGER
-    declared = {fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None] for fig in pkg.figures()}
+    declared = {
+        fig["figure_id"]: [fig[k] for k in VALUE_FIELDS if fig.get(k) is not None]
+        for fig in pkg.tables.get("figures", [])
+    }
     for doc_id, text in pkg.raw_texts.items():
         left = rows.pop(doc_id, {})
         for mention in find_numbers(text):
@@ -210,22 +179,8 @@ def ledger(pkg: Package) -> Iterator[Problem]:
             message = (
                 f"the ledger row has no matching number at offset {start} of {pkg.raw_paths[doc_id]}; {REBUILD_FIX}"
             )
-            yield Problem(
-                **at, row=f"document_id={doc_id}, start={start}", figure_id=owner, found=row["text"], message=message
-            )
-    for fig in (f for f in pkg.figures() if f["document_id"] in pkg.raw_texts):
-        fid, found = fig["figure_id"], accounted[fig["figure_id"]]
-        for name in (n for n in VALUE_FIELDS if fig.get(n) is not None):
-            if fid in {s[0] for s in spans["figure"][fig["document_id"]]} and not any(
-                same_value(fig[name], v) for v in found
-            ):
-                numbers = ", ".join(_number(v) for v in sorted(found)) or "no number"
-                message = f"{name} of figure {fid!r} is not among the ledger's numbers inside its quote"
-                yield Problem(
-                    **at, field=name, figure_id=fid, expected=_number(fig[name]), found=numbers, message=message
-                )
-    unread = {row["document_id"] for row in pkg.tables["ledger"]} - set(pkg.raw_texts)
-    yield from pkg.skipped("ledger", [pkg.source("figures"), pkg.source("caveats"), *map(pkg.raw_source, unread)])
+            where: dict[str, Any] = {**_LEDGER, "row": f"document_id={doc_id}, start={start}", "figure_id": owner}
+            yield Problem(**where, found=row["text"], message=message)
 
 
 def _mention(
@@ -233,45 +188,34 @@ def _mention(
 ) -> Iterator[Problem]:
     """One number of a raw text against its ledger row: it exists, matches, and its status holds."""
     figs = _covering(spans["figure"][doc_id], mention.start, mention.end)
-    raw_path = pkg.raw_paths[doc_id]
-    at = {**_LEDGER, "row": f"document_id={doc_id}, start={mention.start}"}
+    where = f"the number {mention.text!r} at offset {mention.start} of {pkg.raw_paths[doc_id]}"
+    owner = (row or {}).get("figure_id") or next(iter(figs), None)
+    at: dict[str, Any] = {**_LEDGER, "row": f"document_id={doc_id}, start={mention.start}", "figure_id": owner}
     if row is None:
-        message = (
-            f"the number {mention.text!r} at offset {mention.start} of {raw_path} has no ledger row; {REBUILD_FIX}"
-        )
-        yield Problem(**at, figure_id=next(iter(figs), None), expected=mention.text, message=message)
+        yield Problem(**at, expected=mention.text, message=f"{where} has no ledger row; {REBUILD_FIX}")
         return
-    owner = row.get("figure_id") or next(iter(figs), None)
-    for name in ("end", "text", "kind"):
-        if row.get(name) != getattr(mention, name):
-            message = f"the ledger row does not match the number at offset {mention.start} of {raw_path}; {REBUILD_FIX}"
-            expected, found = str(getattr(mention, name)), str(row.get(name))
-            yield Problem(**at, field=name, figure_id=owner, expected=expected, found=found, message=message)
+    for name in (n for n in ("end", "text", "kind") if row.get(n) != getattr(mention, n)):
+        message = f"the ledger row does not match {where}; {REBUILD_FIX}"
+        yield Problem(**at, field=name, expected=str(getattr(mention, name)), found=str(row.get(name)), message=message)
     status = row["status"]
-    if status in spans and pkg.source(f"{status}s") is None:
+    if status in spans and f"{status}s" in pkg.tables:
         claimed = row.get(f"{status}_id")
         span = next((s for s in spans[status][doc_id] if s[0] == claimed), None)
-        named = claimed if status == "figure" else owner
+        at["figure_id"] = claimed if status == "figure" else owner
         if span is None:
             message = f"a {status} row of the ledger names no quoted {status} of document {doc_id!r}"
-            yield Problem(**at, field=f"{status}_id", figure_id=named, found=str(claimed), message=message)
+            yield Problem(**at, field=f"{status}_id", found=str(claimed), message=message)
         elif not span[1] <= mention.start <= mention.end <= span[2]:
-            message = f"the number {mention.text!r} lies outside the quote of {status} {claimed!r}"
-            yield Problem(**at, figure_id=named, expected=f"inside {span[1]}..{span[2]}", message=message)
+            message = f"{where} lies outside the quote of {status} {claimed!r}"
+            yield Problem(**at, expected=f"inside {span[1]}..{span[2]}", message=message)
     elif status == "excluded":
         if row.get("figure_id") or row.get("caveat_id") or not row.get("reason"):
-            yield Problem(
-                **at, figure_id=owner, message="an excluded ledger row needs a reason and no figure_id or caveat_id"
-            )
+            yield Problem(**at, message="an excluded ledger row needs a reason and no figure_id or caveat_id")
         for fid in figs:
             if any(same_value(v, d) for v in mention.values for d in declared.get(fid, [])):
-                message = (
-                    f"the number {mention.text!r} is a declared value of figure {fid!r} but the ledger excludes it"
-                )
-                yield Problem(**at, field="status", figure_id=fid, found=mention.text, message=message)
+                message = f"{where} is a declared value of figure {fid!r} but the ledger excludes it"
+                yield Problem(**{**at, "figure_id": fid}, field="status", found=mention.text, message=message)
 
-
-# --------------------------------------------------------------------------- keys, comparisons
 
 #: The tables the loader joins into figures.
 JOINED = ("documents", "producers", "caveat_references", "caveats", "figure_caveats", "figure_sources", "figures")
@@ -292,7 +236,7 @@ def keys(pkg: Package) -> Iterator[Problem]:
             at = {"check": "keys", "file": csv_rel(table), "table": table, "row": f"line {late[0] + 2}"}
             yield Problem(**at, field=", ".join(primary), figure_id=fid, message=f"{message}; {REBUILD_FIX}")
     linked = Counter(row["figure_id"] for row in pkg.tables.get("figure_caveats", []))
-    for fig in pkg.figures():
+    for fig in pkg.tables.get("figures", []):
         at = {"check": "keys", "file": csv_rel("figures"), "table": "figures", "figure_id": fig["figure_id"]}
         at["row"] = pkg.key("figures", fig)
         for error in figure_shape(**{k: fig.get(k) for k in SHAPE_KEYS}):
@@ -309,7 +253,6 @@ def keys(pkg: Package) -> Iterator[Problem]:
         except DataFileError as exc:  # the loader stops at the first refusal: one problem, naming its file
             file = os.path.relpath(exc.path, pkg.root) if exc.path else None
             yield Problem(check="keys", file=file, message=f"the loader refuses the tables: {pkg.relative(str(exc))}")
-    yield from pkg.skipped("keys", [pkg.source("figures"), pkg.source("figure_caveats")])
 
 
 _COMPARED = {
@@ -328,12 +271,11 @@ def comparisons(pkg: Package) -> Iterator[Problem]:
 
     needed = ("figures", "figure_caveats", "caveats", *_COMPARED)
     if any(t not in pkg.tables for t in needed):
-        yield from pkg.skipped("comparisons", (pkg.source(t) for t in needed))
         return
     figures, links, caveats = (pkg.tables[t] for t in needed[:3])
     known = {row["figure_id"] for row in figures}
 
-    def at(table: str, key: tuple[Any, ...]) -> dict[str, Any]:
+    def at(table: str, key: tuple[Any, ...], _row: Any = None) -> dict[str, Any]:
         row = ", ".join(f"{k}={v}" for k, v in zip(_COMPARED[table], key, strict=True))
         fid = next((k for k in key[:2] if k in known), None)
         return {"check": "comparisons", "file": csv_rel(table), "table": table, "row": row, "figure_id": fid}
@@ -356,34 +298,27 @@ def comparisons(pkg: Package) -> Iterator[Problem]:
         expected, found = (
             {tuple(r.get(k) for k in names): r for r in rows} for rows in (fresh[table], pkg.tables[table])
         )
-        problems = [
-            Problem(**at(table, key), message=f"a row that the figures give is missing; {REBUILD_FIX}")
-            for key in sorted(expected.keys() - found.keys(), key=str)
-        ]
-        problems += [
-            Problem(**at(table, key), message=f"a row that the figures do not give; {REBUILD_FIX}")
-            for key in sorted(found.keys() - expected.keys(), key=str)
-        ]
-        for key in sorted(expected.keys() & found.keys(), key=str):
-            for name in (n for n, v in expected[key].items() if found[key].get(n) != v):
-                why = f"{name} differs from what the two figures' fields and the curated overrides give"
-                problems.append(
-                    Problem(
-                        **at(table, key),
-                        field=name,
-                        expected=_text(expected[key][name]),
-                        found=_text(found[key].get(name)),
-                        message=f"{why}; {REBUILD_FIX}",
-                    )
-                )
-        yield from _capped(problems, csv_rel(table), table)
+        words = (
+            f"a row that the figures give is missing; {REBUILD_FIX}",
+            f"a row that the figures do not give; {REBUILD_FIX}",
+            f"differs from what the two figures' fields and the curated overrides give; {REBUILD_FIX}",
+        )
+        yield from capped(_diff(expected, found, functools.partial(at, table), words), csv_rel(table), table)
 
 
-def _text(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else "" if value is None else str(value)
-
-
-# --------------------------------------------------------------------------- parquet, rebuild
+def _diff(
+    expected: Mapping[Any, Row], found: Mapping[Any, Row], at: Callable[[Any, Row], dict[str, Any]], words: Any
+) -> list[Problem]:
+    """The rows (by key) only in ``expected``, only in ``found``, and the values that differ, worded by ``words``."""
+    missing, extra, differs = words
+    problems = [Problem(**at(k, expected[k]), message=missing) for k in sorted(expected.keys() - found.keys(), key=str)]
+    problems += [Problem(**at(k, found[k]), message=extra) for k in sorted(found.keys() - expected.keys(), key=str)]
+    for key in sorted(expected.keys() & found.keys(), key=str):
+        a, b = expected[key], found[key]
+        for name in (n for n in a if not (a[n] == b.get(n) and type(a[n]) is type(b.get(n)))):
+            where = {**at(key, a), "field": name, "expected": repr(a[name]), "found": repr(b.get(name))}
+            problems.append(Problem(**where, message=f"{name} {differs}"))
+    return problems
 
 
 def parquet(pkg: Package) -> Iterator[Problem]:
@@ -393,15 +328,9 @@ def parquet(pkg: Package) -> Iterator[Problem]:
     that also catches what pyarrow does not show (page headers, statistics, padding).
     """
     for table, schema in pkg.schemas.items():
-        data, at = pkg.files.get(parquet_rel(table)), {"check": "parquet", "file": parquet_rel(table), "table": table}
-        if isinstance(data, str) and not pkg.hidden(parquet_rel(table)):
-            yield Problem(**at, message=data)
-        elif isinstance(data, bytes):
+        if (data := pkg.files.get(parquet_rel(table))) is not None:
+            at = {"check": "parquet", "file": parquet_rel(table), "table": table}
             yield from _parquet_file(pkg, table, schema, data, at)
-    skipped = [
-        pkg.source(t) for t in TABLES if t not in pkg.tables and isinstance(pkg.files.get(parquet_rel(t)), bytes)
-    ]
-    yield from pkg.skipped("parquet", skipped)
 
 
 def _parquet_file(
@@ -410,15 +339,15 @@ def _parquet_file(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .._parquet import arrow_types, parquet_metadata, parquet_schema, write_parquet
+    from .._parquet import parquet_metadata, parquet_schema, write_parquet
 
+    written = io.BytesIO()
     try:
-        meta = parquet_metadata(pkg.descriptor or {}, table)
-        expected, written = parquet_schema(schema, meta), io.BytesIO()
+        expected = parquet_schema(schema, meta := parquet_metadata(pkg.descriptor or {}, table))
         if table in pkg.tables:
             write_parquet(pkg.tables[table], schema, meta, written)
     except Exception:  # the descriptor's or the rows' own problems are reported by the package check
-        expected, written = None, io.BytesIO()
+        expected = None
     if written.getvalue() == data:
         return  # exactly what the build writes of the CSV rows
     try:
@@ -427,28 +356,25 @@ def _parquet_file(
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others for a damaged file
         yield Problem(**at, message=f"not a readable Parquet file ({type(exc).__name__}: {exc}); {REBUILD_FIX}")
         return
-    names, types = (
-        field_names(schema),
-        {f["name"]: arrow_types().get(f.get("type", "string")) for f in schema["fields"]},
-    )
-    if arrow.column_names != names:
+    if expected is None:
+        return
+    if arrow.schema.names != expected.names:
         message = "the Parquet columns differ from the schema's"
-        yield Problem(**at, expected=str(names), found=str(arrow.column_names), message=message)
+        yield Problem(**at, expected=str(expected.names), found=str(arrow.schema.names), message=message)
         return
-    for name in (n for n in names if arrow.schema.field(n).type != types[n]):
-        message = "the Parquet column has another Arrow type than the schema's"
-        yield Problem(
-            **at, field=name, expected=str(types[name]), found=str(arrow.schema.field(name).type), message=message
-        )
-    if any(arrow.schema.field(n).type != types[n] for n in names):
+    differ = [(f, arrow.schema.field(f.name)) for f in expected if not f.equals(arrow.schema.field(f.name))]
+    for want, got in differ:
+        message = "the Parquet column's type or nullability differs from what the build writes"
+        yield Problem(**at, field=want.name, expected=str(want.type), found=str(got.type), message=message)
+    if differ:
         return
-    if expected is not None and not arrow.schema.equals(expected, check_metadata=True):
-        why = "as pyarrow reads it, the file's metadata or a column's nullability or metadata"
-        yield Problem(**at, message=f"{why} differs from what the build writes; {REBUILD_FIX}")
+    if not arrow.schema.equals(expected, check_metadata=True):
+        message = f"as pyarrow reads it, the file's schema differs from what the build writes; {REBUILD_FIX}"
+        yield Problem(**at, message=message)
     elif table in pkg.tables:
         problems = list(_rows(pkg, table, arrow.to_pylist(), at))
-        yield from _capped(problems, parquet_rel(table), table)
-        if not problems and writer == f"parquet-cpp-arrow version {pa.__version__}" and written.getvalue():
+        yield from capped(problems, parquet_rel(table), table)
+        if not problems and writer == f"parquet-cpp-arrow version {pa.__version__}":
             why = "a part other than the values was changed (a page header, statistics, padding)"
             message = f"the file is not what its writer makes of its own values and schema: {why}, which some readers"
             message += f" (DuckDB) may read differently or refuse; {REBUILD_FIX}"
@@ -459,23 +385,20 @@ def _parquet_file(
 
 def _rows(pkg: Package, table: str, rows: list[Row], at: dict[str, Any]) -> Iterator[Problem]:
     """The Parquet rows against the CSV rows, by primary key: rows only in one, and values that differ."""
-    names = field_names(pkg.schemas[table])
-    primary = pkg.schemas[table].get("primaryKey") or names
+    primary = pkg.schemas[table].get("primaryKey") or field_names(pkg.schemas[table])
     csv_rows, parquet_rows = ({tuple(r[k] for k in primary): r for r in side} for side in (pkg.tables[table], rows))
     if len(parquet_rows) != len(rows):
         yield Problem(**at, message="the Parquet file has rows with the same primary key")
-    for only, other, message in (
-        (csv_rows, parquet_rows, "a row of the CSV file is missing from the Parquet file"),
-        (parquet_rows, csv_rows, "the Parquet file has a row that the CSV file does not"),
-    ):
-        for key in sorted(only.keys() - other.keys(), key=str):
-            yield Problem(**at, row=pkg.key(table, only[key]), figure_id=only[key].get("figure_id"), message=message)
-    for key in sorted(csv_rows.keys() & parquet_rows.keys(), key=str):
-        a, b = csv_rows[key], parquet_rows[key]
-        for name in (n for n in names if not (a[n] == b[n] and type(a[n]) is type(b[n]))):
-            where = {**at, "row": pkg.key(table, a), "field": name, "figure_id": a.get("figure_id")}
-            message = f"the Parquet value differs from the CSV value; {REBUILD_FIX}"
-            yield Problem(**where, expected=repr(a[name]), found=repr(b[name]), message=message)
+
+    def where(key: Any, row: Row) -> dict[str, Any]:
+        return {**at, "row": pkg.key(table, row), "figure_id": row.get("figure_id")}
+
+    words = (
+        "a row of the CSV file is missing from the Parquet file",
+        "the Parquet file has a row that the CSV file does not",
+        f"differs in the Parquet file from the CSV value; {REBUILD_FIX}",
+    )
+    yield from _diff(csv_rows, parquet_rows, where, words)
 
 
 def rebuild(pkg: Package) -> Iterator[Problem]:
@@ -498,14 +421,13 @@ def rebuild(pkg: Package) -> Iterator[Problem]:
         except (IICSAStatsError, OSError, UnicodeDecodeError) as exc:  # UnicodeDecodeError: see build.read_raw
             file = os.path.relpath(exc.path, pkg.root) if isinstance(exc, CurationError) else None
             item = exc.item if isinstance(exc, CurationError) else None
-            fid = item if item in {f["figure_id"] for f in pkg.figures()} else None
+            fid = item if item in {f["figure_id"] for f in pkg.tables.get("figures", [])} else None
             message = f"the build from data/raw and data/curation fails: {exc}"
             yield Problem(check="rebuild", file=file, figure_id=fid, message=message)
             return
         for rel in ["datapackage.json", *(csv_rel(table) for table in TABLES)]:
-            if rel not in pkg.unreadable:  # else reported by `files`; a line by line comparison would only repeat it
-                yield from _capped(_lines(pkg, rel, (out / rel).read_bytes()), rel)
-        yield from _fresh_parquet(pkg, out)
+            if rel in pkg.files and rel not in pkg.unreadable:  # else `files` says why: a diff would repeat it
+                yield from capped(_lines(pkg, rel, (out / rel).read_bytes()), rel)
 
 
 def _refused_sources(pkg: Package) -> Iterator[str]:
@@ -527,12 +449,7 @@ _COMMIT = "rebuild with `iicsa-stats build` and commit the result"
 
 def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
     table = rel.removeprefix("data/processed/").removesuffix(".csv") if rel.endswith(".csv") else None
-    try:
-        old = read_file(pkg.root, rel, fix=_COMMIT)
-    except DataFileError as exc:
-        yield Problem(check="rebuild", file=rel, table=table, message=pkg.relative(str(exc)).removeprefix(rel + ": "))
-        return
-    old_lines, new_lines = (b.decode("utf-8", "replace").split("\n") for b in (old, new))
+    old_lines, new_lines = (b.decode("utf-8", "replace").split("\n") for b in (pkg.files[rel], new))
     for i in range(max(len(old_lines), len(new_lines))):
         expected, found = (lines[i] if i < len(lines) else None for lines in (new_lines, old_lines))
         if expected != found:
@@ -542,21 +459,31 @@ def _lines(pkg: Package, rel: str, new: bytes) -> Iterator[Problem]:
             yield Problem(**at, figure_id=first[0] or None, expected=expected, found=found, message=message)
 
 
-def _fresh_parquet(pkg: Package, out: Path) -> Iterator[Problem]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+_RAW = ("figures", "caveats", "documents", "raw")
+#: The tables (and "raw", the raw texts) each check needs: it leaves out what depends on one that was not read.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "package": ("datapackage.json",),
+    "checksums": ("datapackage.json", LISTING),
+    "raw": ("documents",),
+    "quotes": _RAW,
+    "ledger": _RAW,
+    "keys": JOINED,
+    "comparisons": ("figures", "figure_caveats", "caveats", *_COMPARED),
+    "parquet": (*TABLES, *map(parquet_rel, TABLES)),
+}
 
-    for table in TABLES:
-        try:
-            old = pq.read_table(pa.BufferReader(pkg.files[parquet_rel(table)]))
-        except Exception:  # unreadable: reported by `parquet`
-            continue
-        new = pq.read_table(out / parquet_rel(table))
-        what = None if old.equals(new) else "rows differ"
-        what = "schema or its metadata differs" if not old.schema.equals(new.schema, check_metadata=True) else what
-        if what:
-            message = f"the Parquet {what} from a fresh build; {_COMMIT}"
-            yield Problem(check="rebuild", file=parquet_rel(table), table=table, message=message)
+
+def left_out(pkg: Package, check: str) -> list[Problem]:
+    """One problem saying that ``check`` left out what depends on the files it needs that could not be read."""
+    needs = NEEDS.get(check, ())
+    files = {*needs, *pkg.raw_paths.values()} if "raw" in needs else set(needs)
+    files |= {rel(t) for t in needs if t in TABLES for rel in (csv_rel, schema_rel)}
+    names = sorted(f for f in files if f in pkg.unreadable or pkg.hidden(f))
+    if not names:
+        return []
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    message = f"the {check} check left out what depends on {listed}, which could not be read (see the files problems)"
+    return [Problem(check=check, file=names[0] if len(names) == 1 else None, message=message)]
 
 
 #: Every check by name, in the order they run (the order of :data:`~iicsa_stats.validation.CHECKS`).
