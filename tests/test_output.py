@@ -119,7 +119,7 @@ def test_a_killed_build_is_rolled_back_by_the_next_reader(
         assert state(root) == expected
 
 
-def test_a_build_killed_while_writing_leaves_staging_the_next_build_removes(root: Path) -> None:
+def test_a_build_killed_while_writing_leaves_staging_the_next_reader_removes(root: Path) -> None:
     def write_then_die(folder: Path) -> None:
         (folder / "half-written").write_text("x")
         os.kill(os.getpid(), signal.SIGKILL)
@@ -133,7 +133,7 @@ def test_a_build_killed_while_writing_leaves_staging_the_next_build_removes(root
     os.waitpid(pid, 0)
     assert state(root) != OLD  # the half-written staging folder is there
     with staging.reading(root):
-        assert state(root) != OLD  # readers leave it alone: nothing was moved
+        assert state(root) == OLD  # no build runs: the first reader removes the killed build's staging folder
     commit(root)
     assert state(root) == NEW
 
@@ -326,3 +326,14 @@ def test_a_symbolic_link_is_never_a_target(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="symbolic link"):
         write_site(link)
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_reader_says_once_that_it_waits_for_a_build_holding_the_lock(
+    root: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    fd = os.open(root, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as a build committing (or stopped with Ctrl-Z) holds it
+    threading.Timer(0.3, os.close, [fd]).start()
+    with staging.reading(root):
+        assert state(root) == OLD
+    assert capfd.readouterr().err.count("waiting for the build replacing the data files in") == 1

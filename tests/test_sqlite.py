@@ -133,3 +133,17 @@ def test_an_earlier_database_is_replaced(database: Path, tmp_path: Path) -> None
     assert export("sqlite", target) == ["again.db"]
     assert target.read_bytes() == database.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["again.db"]  # the temporary is gone
+
+
+def test_an_earlier_database_holding_a_table_of_the_users_is_never_replaced(tmp_path: Path) -> None:
+    from iicsa_stats.errors import ExportError
+
+    target = tmp_path / "iicsa.db"
+    export("sqlite", target)
+    with sqlite3.connect(target) as connection:
+        connection.execute("CREATE TABLE mine (x)")
+    with pytest.raises(ExportError, match="did not write, so it is never replaced"):
+        export("sqlite", target)
+    assert ("mine",) in query(target, "SELECT name FROM sqlite_master")
+    with pytest.raises(ExportError, match="NUL character"):
+        export("sqlite", tmp_path / "a\0b.db")

@@ -205,6 +205,20 @@ def _flock(path: str | os.PathLike[str], *, exclusive: bool, block: bool = True,
     return fd
 
 
+def _waiting(path: str | os.PathLike[str], *, exclusive: bool, create: bool = False) -> int | None:
+    """``_flock(path)``, saying once on standard error that it waits when a build holds the lock."""
+    if (fd := _flock(path, exclusive=exclusive, block=False, create=create)) is None and os.path.exists(path):
+        from ._output import say
+
+        where = path if os.path.isdir(path) else os.path.dirname(path)
+        say(
+            "iicsa-stats",
+            f"waiting for the build replacing the data files in {where} (one stopped with Ctrl-Z: resume it)",
+        )
+        fd = _flock(path, exclusive=exclusive, create=create)
+    return fd
+
+
 def _close(*fds: int | None) -> None:
     for fd in fds:
         if fd is not None:
@@ -243,11 +257,18 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
     """Hold ``root``'s shared lock for the block: no build commits meanwhile (a killed one is first rolled back)."""
     from pathlib import Path
 
-    fd = _flock(root, exclusive=False)
+    fd = _waiting(root, exclusive=False)
+    leftovers = repair and fd is not None and _staging_folders(Path(root))  # a killed build's: gone if no build runs
+    if leftovers and (lock := _flock(Path(root) / LOCK_NAME, exclusive=True, block=False)) is not None:
+        _close(fd)
+        with contextlib.suppress(OSError):  # a read-only folder keeps them; a stopped build is named below
+            _recover(Path(root))
+        _close(lock)
+        fd = _waiting(root, exclusive=False)
     while repair and fd is not None and any(_stopped(p) for p in _staging_folders(Path(root))):
         _close(fd)
         try:  # after a running build, which ends them itself
-            lock = _flock(Path(root) / LOCK_NAME, exclusive=True, create=True)
+            lock = _waiting(Path(root) / LOCK_NAME, exclusive=True, create=True)
             try:
                 _recover(Path(root))
             finally:
@@ -257,7 +278,7 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
                 f"{root}: a build was killed before it finished replacing the data files, and it cannot be rolled "
                 f"back here ({reason(exc)}; a read-only folder?); run `iicsa-stats build` there with write access"
             ) from None
-        fd = _flock(root, exclusive=False)
+        fd = _waiting(root, exclusive=False)
     try:
         yield
     finally:

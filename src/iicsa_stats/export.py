@@ -65,8 +65,9 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     check_argument(isinstance(out, (str, os.PathLike)), "out", out, "a folder path (str or pathlib.Path)")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if not str(out).strip():
-        raise ExportError(f"--out is empty; give the {'file' if fmt in FILE_FORMATS else 'folder'} to write")
+    if not str(out).strip() or "\0" in str(out):
+        what = "is empty" if not str(out).strip() else f"{shown(str(out))} holds a NUL character, which no path can"
+        raise ExportError(f"--out {what}; give the {'file' if fmt in FILE_FORMATS else 'folder'} to write")
     try:
         target = guard(Path(out), folder=fmt not in FILE_FORMATS)  # before anything is read
         if fmt in FILE_FORMATS and target.is_file() and not _ours(target, fmt):
@@ -102,11 +103,15 @@ def _ours(target: Path, fmt: str) -> bool:
     try:
         if target.stat().st_size == 0:
             return True
-        if fmt == "zip":
+        if fmt == "zip":  # ours: its attribution, and nothing but the package's own kinds of file
             with zipfile.ZipFile(target) as archive:
-                return "ATTRIBUTION.txt" in archive.namelist()
-        with closing(sqlite3.connect(f"{target.as_uri()}?mode=ro", uri=True)) as connection:
-            return connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'about'").fetchone() is not None
+                names = archive.namelist()
+            kinds = ("schemas/", "data/processed/", "data/raw/", "datapackage.json", "README.md", "ATTRIBUTION.txt")
+            return "ATTRIBUTION.txt" in names and all(name.startswith(kinds) for name in names)
+        with closing(sqlite3.connect(f"{target.as_uri()}?mode=ro", uri=True)) as connection:  # ours: nothing added
+            names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
+        own = {"about", KEY_CAVEAT_VIEW, *TABLES}
+        return "about" in names and all(name in own or name.startswith("sqlite_autoindex_") for name in names)
     except (OSError, ValueError, zipfile.BadZipFile, sqlite3.Error):  # not readable as one of ours: not ours
         return False
 
