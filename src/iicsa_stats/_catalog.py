@@ -1,8 +1,4 @@
-"""The figures of a data package: the rows of its tables joined into :class:`~iicsa_stats.Figure` objects.
-
-Each figure is bound to the data root it was loaded from (``Figure.data_root``), so it reads its context from
-that root even after ``IICSA_STATS_DATA_DIR`` changes.  The model never imports this module: no import cycle.
-"""
+"""The figures of a data package: the rows of its tables joined into :class:`~iicsa_stats.Figure` objects."""
 
 from __future__ import annotations
 

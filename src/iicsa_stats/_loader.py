@@ -1,8 +1,4 @@
-"""The loader: reads a data package's files through one guard and one JSON reader, checks their pins, caches them.
-
-Each failure is one :class:`DataFileError`.  Reads hold the root's shared lock (no build commits meanwhile) and
-the cache is dropped when a build replaced the files.  Standard library only.
-"""
+"""The loader: reads a data package's files through one guard and one JSON reader, checks their pins, caches them."""
 
 from __future__ import annotations
 

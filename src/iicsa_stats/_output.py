@@ -1,9 +1,4 @@
-"""Standard output for the commands: control characters in the data never reach the terminal.
-
-:meth:`Out.write` shows every control character (C0 and C1 but newline and tab, bidirectional overrides) as a
-``\\uXXXX`` escape, also valid in JSON; only :meth:`Out.styled` writes colour codes.  A failed write (closed, full
-disk, ``/dev/full``) becomes :class:`OutputError`, which the CLI reports in one line.
-"""
+"""Standard output for the commands: control characters in the data never reach the terminal."""
 
 from __future__ import annotations
 

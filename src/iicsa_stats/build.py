@@ -1,8 +1,4 @@
-"""Build the data package from ``data/raw/`` and ``data/curation/`` (never on the lookup path).
-
-Raw documents match their pins, curation its rules, each quote is found in its raw text with its declared values,
-every number of a raw text is in the ledger, and the tables join as the loader joins them; then they are written.
-"""
+"""Build the data package from ``data/raw/`` and ``data/curation/`` (never on the lookup path)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Comparability as data: whether two figures may be set side by side, computed from their own fields.
-
-For every pair of figures and dimension a row says whether they are the same there, in words, and what a
-difference does (``effect``); the pair's verdict follows its strongest effect.  A curated override
-(``data/curation/comparisons.toml``), resting on a caveat both figures carry, adds or re-grades a difference.
-"""
+"""Comparability as data: whether two figures may be set side by side, computed from their own fields."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The :class:`Comparison` of two figures: may they be set side by side, and if not, why not.
-
-Computed from the figures in memory by :func:`iicsa_stats.comparability.comparison_tables` (as the build writes
-the ``comparisons`` tables) with the curated overrides that table records; no pandas.
-"""
+"""The :class:`Comparison` of two figures: may they be set side by side, and if not, why not."""
 
 from __future__ import annotations
 

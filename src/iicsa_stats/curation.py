@@ -1,8 +1,4 @@
-"""Read and check the hand-written curation files in ``data/curation/`` (TOML, build side only).
-
-Every text, keys, types, the schemas' code lists, unique ids, caveats that resolve; quotes and the ledger are the
-build's.
-"""
+"""Read and check the hand-written curation files in ``data/curation/`` (TOML, build side only)."""
 
 from __future__ import annotations
 

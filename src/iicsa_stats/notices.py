@@ -1,8 +1,4 @@
-"""What travels with every copy of the data: the content notices, how to read it, the attribution and licence.
-
-The zip's README, its ``ATTRIBUTION.txt``, the workbook's and the database's ``about``, the DataFrames' ``attrs``
-and the site all take them from here and from ``datapackage.json``.
-"""
+"""What travels with every copy of the data: the content notices, how to read it, the attribution and licence."""
 
 from __future__ import annotations
 

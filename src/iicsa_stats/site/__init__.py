@@ -1,10 +1,4 @@
-"""A static site of the data: an index, a page per figure and per source document, and the downloads.
-
-``iicsa-stats site --out DIR`` writes it: plain HTML and one CSS file from the Jinja2 templates shipped in the
-package, with relative links and no JavaScript, every value from the data package.  It is written beside
-``DIR`` and put in its place when complete (``_staging.write_folder``); a ``DIR`` holding anything but an
-earlier site (the files its :data:`MARKER` lists) is left alone.
-"""
+"""A static site of the data: an index, a page per figure and per source document, and the downloads."""
 
 from __future__ import annotations
 

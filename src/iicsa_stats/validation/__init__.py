@@ -1,8 +1,4 @@
-"""Check a data package end to end: :func:`validate` returns every :class:`Problem` found, and never raises.
-
-The ten checks (:data:`CHECKS`) are frictionless plus one function each in :mod:`.checks`, on the package read
-once by :mod:`._state` through the loader's guard and JSON reader; an unreadable file is one ``files`` problem.
-"""
+"""Check a data package end to end: :func:`validate` returns every :class:`Problem` found, and never raises."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The data package as validate read it, once: what could be read, and a ``files`` problem for what could not.
-
-Every file is read once through the loader's guard (:func:`~iicsa_stats._loader.read_file`) below the resolved
-root and kept by path; JSON through its limited reader, tables by :func:`~iicsa_stats.tables.parse_csv` (without
-the pins: the checks report those).
-"""
+"""The data package as validate read it, once: what could be read, and a ``files`` problem for what could not."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The checks of :func:`~iicsa_stats.validation.validate`, one function each, in :data:`REGISTRY`.
-
-They add the package's own rules to what frictionless checks, on the :class:`._state.Package` read once; each
-leaves out what depends on a file that could not be read and :func:`left_out` adds one note saying so.
-"""
+"""The checks of :func:`~iicsa_stats.validation.validate`, one function each, in :data:`REGISTRY`."""
 
 from __future__ import annotations
 
