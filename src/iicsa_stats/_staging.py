@@ -80,6 +80,8 @@ def guard(target: Path, *, folder: bool) -> Path:
 
     from ._paths import checkout_root, data_root
 
+    if "\0" in str(target):  # before any system call, which would raise ValueError on it
+        raise _refused(Path(target), "holds a NUL character, which no path can; give another name")
     if Path(target).is_symlink():
         raise _refused(Path(target), "is a symbolic link; give the file or folder itself")
     resolved = Path(target).resolve()
@@ -258,14 +260,15 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
     from pathlib import Path
 
     fd = _waiting(root, exclusive=False)
-    leftovers = repair and fd is not None and _staging_folders(Path(root))  # a killed build's: gone if no build runs
-    if leftovers and (lock := _flock(Path(root) / LOCK_NAME, exclusive=True, block=False)) is not None:
-        _close(fd)
+    found = _staging_folders(Path(root)) if repair and fd is not None else []  # one scan when there are none
+    if found and (lock := _flock(Path(root) / LOCK_NAME, exclusive=True, block=False)) is not None:
+        _close(fd)  # a killed build's leftovers, and no build runs: gone
         with contextlib.suppress(OSError):  # a read-only folder keeps them; a stopped build is named below
             _recover(Path(root))
         _close(lock)
         fd = _waiting(root, exclusive=False)
-    while repair and fd is not None and any(_stopped(p) for p in _staging_folders(Path(root))):
+        found = _staging_folders(Path(root)) if fd is not None else []
+    while any(_stopped(p) for p in found):
         _close(fd)
         try:  # after a running build, which ends them itself
             lock = _waiting(Path(root) / LOCK_NAME, exclusive=True, create=True)
@@ -279,6 +282,7 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
                 f"back here ({reason(exc)}; a read-only folder?); run `iicsa-stats build` there with write access"
             ) from None
         fd = _waiting(root, exclusive=False)
+        found = _staging_folders(Path(root)) if fd is not None else []
     try:
         yield
     finally:

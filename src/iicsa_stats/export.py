@@ -65,9 +65,8 @@ def export(fmt: str, out: str | os.PathLike[str]) -> list[str]:
     check_argument(isinstance(out, (str, os.PathLike)), "out", out, "a folder path (str or pathlib.Path)")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if not str(out).strip() or "\0" in str(out):
-        what = "is empty" if not str(out).strip() else f"{shown(str(out))} holds a NUL character, which no path can"
-        raise ExportError(f"--out {what}; give the {'file' if fmt in FILE_FORMATS else 'folder'} to write")
+    if not str(out).strip():
+        raise ExportError(f"--out is empty; give the {'file' if fmt in FILE_FORMATS else 'folder'} to write")
     try:
         target = guard(Path(out), folder=fmt not in FILE_FORMATS)  # before anything is read
         if fmt in FILE_FORMATS and target.is_file() and not _ours(target, fmt):
