@@ -15,6 +15,9 @@ Comparisons (goals from the package's design):
 2. ``import iicsa_stats as i; i.figures()`` against pandas reading the same
    Parquet file: at most 1.10x.
 3. Peak memory (max RSS) of each, and the same ratios (no goal: reported only).
+4. ``python -c "import <the standard-library modules show imports>"`` (the list read from a
+   child that runs ``show``) against ``python -c pass``, and ``show`` against it: how much of
+   ``show``'s time the standard library alone takes, and how much the package adds (no goal).
 
 With ``--before DIR`` (a checkout of an older commit, e.g. made with
 ``git worktree add /tmp/old <commit>``), the ``show`` and ``figures()``
@@ -76,11 +79,42 @@ class Comparison:
 COMPARISONS = (
     Comparison("time", "cli", "bare", 3.0),
     Comparison("time", "module", "bare", 3.0),
+    Comparison("time", "stdlib", "bare", None),  # what the standard library alone costs `show`
+    Comparison("time", "cli", "stdlib", None),  # and what the package adds to it
     Comparison("time", "figures", "pandas", 1.10),
     Comparison("memory", "cli", "bare", None),
     Comparison("memory", "module", "bare", None),
     Comparison("memory", "figures", "pandas", None),
 )
+
+
+# Run in a child: `show` in-process, then the top-level standard-library modules it imported.
+_SHOW_IMPORTS = (
+    "import os, sys\n"  # both loaded by any start: nothing is imported before the snapshot
+    "before = set(sys.modules)\n"
+    "out = os.dup(1)\n"
+    "os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
+    "from iicsa_stats.cli import main\n"
+    "main(['show', sys.argv[1]])\n"
+    "sys.stdout.flush()\n"
+    "new = {name.partition('.')[0] for name in set(sys.modules) - before}\n"
+    "names = sorted(n for n in new if n in sys.stdlib_module_names)\n"
+    "os.write(out, ' '.join(names).encode())\n"
+)
+
+
+def _stdlib_of_show(figure_id: str) -> list[str]:
+    """The standard-library modules (top level) that ``show figure_id`` imports, beyond a bare start."""
+    found = subprocess.run(
+        [sys.executable, "-c", _SHOW_IMPORTS, figure_id],
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        sys.exit(f"bench_loader: listing the modules `show {figure_id}` imports failed:\n{found.stderr}")
+    return found.stdout.split()
 
 
 def _versions() -> dict[str, str]:
@@ -104,10 +138,13 @@ def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
     root = package / "_data" if (package / "_data").is_dir() else package.parents[1]  # a wheel, or a checkout
     parquet = str(root / "data" / "processed" / "figures.parquet")
     read = f"import pandas as pd; pd.read_parquet({parquet!r})"
+    stdlib = _stdlib_of_show(figure_id)
+    imports = "import " + ", ".join(stdlib) if stdlib else "pass"
     specs = [
         ("bare", "python -c pass", [python, "-c", "pass"]),
         ("cli", "iicsa-stats show ID", [str(script), "show", figure_id]),
         ("module", "python -m iicsa_stats show ID", [python, "-m", "iicsa_stats", "show", figure_id]),
+        ("stdlib", f"stdlib that show imports ({len(stdlib)} modules)", [python, "-c", imports]),
         ("figures", "iicsa_stats.figures()", [python, "-c", "import iicsa_stats as i; i.figures()"]),
         ("pandas", "pandas.read_parquet(figures.parquet)", [python, "-c", read]),
     ]
@@ -116,7 +153,7 @@ def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
         old = {"PYTHONPATH": str(before / "src")}
         commands += [
             Command("cli_before", "before: iicsa-stats show ID", [str(script), "show", figure_id], [], [], old),
-            Command("figures_before", "before: iicsa_stats.figures()", commands[3].argv, [], [], old),
+            Command("figures_before", "before: iicsa_stats.figures()", commands[4].argv, [], [], old),
         ]
     return commands
 

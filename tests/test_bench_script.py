@@ -34,6 +34,9 @@ def test_bench_script_runs_and_prints_the_ratios(
         assert (kind, "iicsa-stats show ID / python -c pass") in found, text
         assert (kind, "python -m iicsa_stats show ID / python -c pass") in found, text
         assert (kind, "iicsa_stats.figures() / pandas.read_parquet(figures.parquet)") in found, text
+    assert any(
+        k == "time" and re.fullmatch(r"stdlib that show imports \(\d+ modules\) / python -c pass", s) for k, s in found
+    )
     summary = json.loads(out.read_text(encoding="utf-8"))
     assert summary["runs"] == 1
     assert all(r["ratio"] > 0 for r in summary["ratios"])

@@ -227,11 +227,13 @@ def _close(*fds: int | None) -> None:
             os.close(fd)
 
 
-def _staging_folders(root: Path) -> list[Path]:
-    """The build staging folders in ``root`` (real folders, never links)."""
+def _staging_folders(root: str | os.PathLike[str]) -> list[Path]:
+    """The build staging folders in ``root`` (real folders, never links); no pathlib when there are none."""
     with contextlib.suppress(OSError):
-        found = [root / n for n in sorted(os.listdir(root)) if n.startswith(STAGING_PREFIX)]
-        return [p for p in found if p.is_dir() and not p.is_symlink()]
+        if found := [n for n in sorted(os.listdir(root)) if n.startswith(STAGING_PREFIX)]:
+            from pathlib import Path
+
+            return [p for p in (Path(root, n) for n in found) if p.is_dir() and not p.is_symlink()]
     return []
 
 
@@ -240,8 +242,11 @@ def _stopped(staging: Path) -> bool:
     return os.path.lexists(staging / OLD) and os.path.lexists(staging / COMMIT)
 
 
-def _recover(root: Path) -> None:
-    """Under the build lock: end every stopped build in ``root``, putting the old ``data/processed`` back."""
+def _recover(folder: str | os.PathLike[str]) -> None:
+    """Under the build lock: end every stopped build in ``folder``, putting the old ``data/processed`` back."""
+    from pathlib import Path
+
+    root = Path(folder)
     fd = _flock(root, exclusive=True)  # readers finish first
     try:
         for staging in _staging_folders(root):
@@ -257,23 +262,21 @@ def _recover(root: Path) -> None:
 @contextlib.contextmanager
 def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[None]:
     """Hold ``root``'s shared lock for the block: no build commits meanwhile (a killed one is first rolled back)."""
-    from pathlib import Path
-
     fd = _waiting(root, exclusive=False)
-    found = _staging_folders(Path(root)) if repair and fd is not None else []  # one scan when there are none
-    if found and (lock := _flock(Path(root) / LOCK_NAME, exclusive=True, block=False)) is not None:
+    found = _staging_folders(root) if repair and fd is not None else []  # one scan when there are none
+    if found and (lock := _flock(os.path.join(root, LOCK_NAME), exclusive=True, block=False)) is not None:
         _close(fd)  # a killed build's leftovers, and no build runs: gone
         with contextlib.suppress(OSError):  # a read-only folder keeps them; a stopped build is named below
-            _recover(Path(root))
+            _recover(root)
         _close(lock)
         fd = _waiting(root, exclusive=False)
-        found = _staging_folders(Path(root)) if fd is not None else []
+        found = _staging_folders(root) if fd is not None else []
     while any(_stopped(p) for p in found):
         _close(fd)
         try:  # after a running build, which ends them itself
-            lock = _waiting(Path(root) / LOCK_NAME, exclusive=True, create=True)
+            lock = _waiting(os.path.join(root, LOCK_NAME), exclusive=True, create=True)
             try:
-                _recover(Path(root))
+                _recover(root)
             finally:
                 _close(lock)
         except OSError as exc:
@@ -282,7 +285,7 @@ def reading(root: str | os.PathLike[str], *, repair: bool = True) -> Iterator[No
                 f"back here ({reason(exc)}; a read-only folder?); run `iicsa-stats build` there with write access"
             ) from None
         fd = _waiting(root, exclusive=False)
-        found = _staging_folders(Path(root)) if fd is not None else []
+        found = _staging_folders(root) if fd is not None else []
     try:
         yield
     finally:
