@@ -105,14 +105,16 @@ _SHOW_IMPORTS = (
 
 def _stdlib_of_show(figure_id: str) -> list[str]:
     """The standard-library modules (top level) that ``show figure_id`` imports, beyond a bare start."""
-    found = subprocess.run(
-        [sys.executable, "-c", _SHOW_IMPORTS, figure_id],
-        env=_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if found.returncode != 0:
+    with tempfile.TemporaryDirectory(prefix="iicsa-bench-") as cwd:  # as the timed runs: no module of the caller's
+        found = subprocess.run(
+            [sys.executable, "-c", _SHOW_IMPORTS, figure_id],
+            env=_environment(),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if found.returncode != 0 or not found.stdout.split():
         sys.exit(f"bench_loader: listing the modules `show {figure_id}` imports failed:\n{found.stderr}")
     return found.stdout.split()
 
