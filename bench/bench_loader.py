@@ -114,9 +114,9 @@ def _stdlib_of_show(figure_id: str) -> list[str]:
             text=True,
             check=False,
         )
-    if found.returncode != 0 or not found.stdout.split():
+    if found.returncode != 0 or not (names := found.stdout.split()):
         sys.exit(f"bench_loader: listing the modules `show {figure_id}` imports failed:\n{found.stderr}")
-    return found.stdout.split()
+    return names
 
 
 def _versions() -> dict[str, str]:
@@ -141,7 +141,7 @@ def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
     parquet = str(root / "data" / "processed" / "figures.parquet")
     read = f"import pandas as pd; pd.read_parquet({parquet!r})"
     stdlib = _stdlib_of_show(figure_id)
-    imports = "import " + ", ".join(stdlib) if stdlib else "pass"
+    imports = "import " + ", ".join(stdlib)  # never empty: _stdlib_of_show stops the run first
     specs = [
         ("bare", "python -c pass", [python, "-c", "pass"]),
         ("cli", "iicsa-stats show ID", [str(script), "show", figure_id]),
@@ -153,9 +153,10 @@ def _commands(figure_id: str, before: Path | None = None) -> list[Command]:
     commands = [Command(key, label, argv, [], []) for key, label, argv in specs]
     if before is not None:
         old = {"PYTHONPATH": str(before / "src")}
+        figures = next(c for c in commands if c.key == "figures")
         commands += [
             Command("cli_before", "before: iicsa-stats show ID", [str(script), "show", figure_id], [], [], old),
-            Command("figures_before", "before: iicsa_stats.figures()", commands[4].argv, [], [], old),
+            Command("figures_before", "before: iicsa_stats.figures()", figures.argv, [], [], old),
         ]
     return commands
 
